@@ -1,0 +1,130 @@
+import * as path from 'node:path';
+import { withImpliedScheme } from '../goproxy/chain.js';
+import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
+import { InputError } from './errors.js';
+import { type InputName, type RawInputs, withDefaults } from './inputs.js';
+import {
+  parseBoolean,
+  parseChoice,
+  parseDuration,
+  parseInteger,
+  parseKeyValues,
+  parseList,
+  parseNumber,
+} from './parse.js';
+
+export const FALLBACKS = ['any-error', 'not-found'] as const;
+export const FAIL_ON = ['download-failure', 'unhealthy', 'degraded', 'never'] as const;
+
+export type Fallback = (typeof FALLBACKS)[number];
+export type FailOn = (typeof FAIL_ON)[number];
+
+export interface Config {
+  /** Explicit candidates, or undefined to derive them from `go env GOPROXY` plus the public ones. */
+  proxies: string[] | undefined;
+  workingDirectory: string;
+  probe: { timeoutMs: number; samples: number; modules: number };
+  score: ScoreModel;
+  minScore: number;
+  fallback: Fallback;
+  direct: boolean;
+  failOn: FailOn;
+}
+
+/** Read and validate every input once; the rest of the engine only sees this typed object. */
+export function buildConfig(read: RawInputs, cwd: string = process.cwd()): Config {
+  const get = withDefaults(read);
+  const rawProxies = read('proxies') ?? '';
+  return {
+    proxies: rawProxies.trim() === '' ? undefined : parseProxies(rawProxies),
+    workingDirectory: path.resolve(cwd, get('working-directory')),
+    probe: {
+      timeoutMs: positiveDuration('probe-timeout', get('probe-timeout')),
+      samples: parseInteger('probe-samples', get('probe-samples'), 1, 20),
+      modules: parseInteger('probe-modules', get('probe-modules'), 1, 50),
+    },
+    score: parseScoreModel(get('score-weights'), get('score-thresholds')),
+    minScore: parseNumber('min-score', get('min-score'), 0, 1),
+    fallback: parseChoice('fallback', get('fallback'), FALLBACKS),
+    direct: parseBoolean('direct', get('direct')),
+    failOn: parseChoice('fail-on', get('fail-on'), FAIL_ON),
+  };
+}
+
+export function positiveDuration(input: InputName | string, raw: string): number {
+  const ms = parseDuration(input, raw);
+  if (ms <= 0) throw new InputError(input, raw, 'must be a duration above zero');
+  return ms;
+}
+
+/** Candidate proxy URLs: http(s) URLs or bare hosts; "direct"/"off" belong to other inputs. */
+export function parseProxies(raw: string): string[] {
+  const entries = parseList(raw.replace(/\|/g, ','));
+  if (entries.length === 0) throw new InputError('proxies', raw, 'must list at least one proxy URL');
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const entry of entries) {
+    const url = normaliseProxyUrl(entry);
+    const key = url.replace(/\/+$/, '');
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(url);
+    }
+  }
+  return out;
+}
+
+export function normaliseProxyUrl(entry: string): string {
+  if (entry === 'direct' || entry === 'off') {
+    throw new InputError('proxies', entry, `must list proxy URLs only; "${entry}" is set with the "direct" input`);
+  }
+  const url = withImpliedScheme(entry);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InputError('proxies', entry, 'must list http(s) URLs or bare host names like goproxy.io');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new InputError('proxies', entry, 'must list http:// or https:// URLs (or bare host names)');
+  }
+  if (!parsed.hostname || parsed.search || parsed.hash) {
+    throw new InputError('proxies', entry, 'must list proxy base URLs without query or fragment');
+  }
+  return url;
+}
+
+function parseScoreModel(weightsRaw: string, thresholdsRaw: string): ScoreModel {
+  const w = parseKeyValues('score-weights', weightsRaw, ['success', 'latency', 'cert']);
+  const weight = (k: string, d: number) => (w.has(k) ? parseNumber('score-weights', w.get(k) as string, 0, 1) : d);
+  const t = parseKeyValues('score-thresholds', thresholdsRaw, [
+    'success-floor',
+    'success-full',
+    'latency-mid',
+    'latency-max',
+    'cert-critical',
+    'cert-warn',
+  ]);
+  const d = DEFAULT_SCORE_MODEL;
+  const num = (k: string, dflt: number, max: number) =>
+    t.has(k) ? parseNumber('score-thresholds', t.get(k) as string, 0, max) : dflt;
+  const dur = (k: string, dflt: number) => (t.has(k) ? positiveDuration('score-thresholds', t.get(k) as string) : dflt);
+  const model: ScoreModel = {
+    weights: { success: weight('success', d.weights.success), latency: weight('latency', d.weights.latency), cert: weight('cert', d.weights.cert) },
+    successFloor: num('success-floor', d.successFloor, 1),
+    successFull: num('success-full', d.successFull, 1),
+    latencyMidMs: dur('latency-mid', d.latencyMidMs),
+    latencyMaxMs: dur('latency-max', d.latencyMaxMs),
+    certCriticalDays: num('cert-critical', d.certCriticalDays, 3650),
+    certWarnDays: num('cert-warn', d.certWarnDays, 3650),
+  };
+  const { success, latency, cert } = model.weights;
+  if (success + latency + cert <= 0) throw new InputError('score-weights', weightsRaw, 'must have at least one weight above 0');
+  if (model.successFloor >= model.successFull) {
+    throw new InputError('score-thresholds', thresholdsRaw, 'must have success-floor below success-full');
+  }
+  if (model.latencyMidMs >= model.latencyMaxMs) {
+    throw new InputError('score-thresholds', thresholdsRaw, 'must have latency-mid below latency-max');
+  }
+  return model;
+}

@@ -1,0 +1,63 @@
+/**
+ * The public contract: every input and output name, with its default and
+ * meaning, in one place. action.yml and the GitLab template mirror this
+ * table (a test keeps them in step).
+ */
+
+export interface InputSpec {
+  default: string;
+  description: string;
+}
+
+export const INPUTS = {
+  proxies: {
+    default: '',
+    description:
+      'Candidate proxies, newline- or comma-separated URLs (a bare host gets https://). Empty: the entries of `go env GOPROXY` followed by proxy.golang.org, goproxy.cn, goproxy.io and mirrors.aliyun.com/goproxy.',
+  },
+  'working-directory': { default: '.', description: 'Where go.mod or go.work is.' },
+  'probe-timeout': { default: '3s', description: "Deadline for one proxy's whole probe (2500ms, 3s, 1m)." },
+  'probe-samples': { default: '3', description: 'Repeated requests per proxy, for the success rate and latency spread (1-20).' },
+  'probe-modules': { default: '3', description: 'How many of the required modules each proxy is asked for (1-50).' },
+  'min-score': { default: '0.5', description: 'Proxies scoring below this (0..1) are left out of the exported chain.' },
+  fallback: {
+    default: 'any-error',
+    description: 'How the chain falls through: any-error joins with "|", not-found joins with "," (only on 404/410).',
+  },
+  direct: { default: 'true', description: 'End the chain with direct.' },
+  'fail-on': {
+    default: 'download-failure',
+    description:
+      'When the step fails: download-failure (no complete module cache), unhealthy (no proxy reaches min-score), degraded (anything less than healthy), never.',
+  },
+  'score-weights': {
+    default: 'success=0.40,latency=0.35,cert=0.25',
+    description: 'Weights of the health score parts.',
+  },
+  'score-thresholds': {
+    default: 'success-floor=0.80,success-full=0.95,latency-mid=500ms,latency-max=2000ms,cert-critical=7,cert-warn=30',
+    description: 'Thresholds of the health score parts (certificate thresholds in days).',
+  },
+} as const satisfies Record<string, InputSpec>;
+
+export type InputName = keyof typeof INPUTS;
+
+export const OUTPUTS = {
+  goproxy: 'The exported GOPROXY chain (credentials masked).',
+  'best-proxy': 'The best-ranked proxy (credentials masked), empty when none is healthy.',
+  'healthy-count': 'How many candidates reached min-score.',
+  verdict: 'healthy, degraded or failed.',
+  report: 'Path of the JSON report.',
+} as const satisfies Record<string, string>;
+
+export type OutputName = keyof typeof OUTPUTS;
+
+/** Values a caller may pass for an input; absent or empty means "use the default". */
+export type RawInputs = (name: InputName) => string | undefined;
+
+export function withDefaults(read: RawInputs): (name: InputName) => string {
+  return (name) => {
+    const v = read(name);
+    return v === undefined || v.trim() === '' ? INPUTS[name].default : v;
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What went wrong, and therefore what to do about it (DESIGN.md, failure classes):
+ * - transient: retry, then move on;
+ * - proxy-miss: 404/410 or a stale mirror: next proxy, no retry;
+ * - proxy-broken: bad TLS, malformed answers: next proxy, mark unhealthy;
+ * - fatal: the dependency itself is wrong: stop, never retried into silence.
+ */
+export type FailureClass = 'transient' | 'proxy-miss' | 'proxy-broken' | 'fatal';
+
+export const FAILURE_CODES = {
+  timeout: 'transient',
+  reset: 'transient',
+  refused: 'transient',
+  dns: 'transient',
+  'http-5xx': 'transient',
+  'rate-limited': 'transient',
+  'not-found': 'proxy-miss',
+  stale: 'proxy-miss',
+  unauthorized: 'proxy-broken',
+  html: 'proxy-broken',
+  malformed: 'proxy-broken',
+  'version-mismatch': 'proxy-broken',
+  'corrupt-zip': 'proxy-broken',
+  'tls-expired': 'proxy-broken',
+  'tls-untrusted': 'proxy-broken',
+  'tls-error': 'proxy-broken',
+  'checksum-mismatch': 'fatal',
+  'unknown-revision': 'fatal',
+  'invalid-version': 'fatal',
+  'bad-go-mod': 'fatal',
+  other: 'transient',
+} as const satisfies Record<string, FailureClass>;
+
+export type FailureCode = keyof typeof FAILURE_CODES;
+
+export interface Failure {
+  code: FailureCode;
+  class: FailureClass;
+  message: string;
+}
+
+export function failure(code: FailureCode, message: string): Failure {
+  return { code, class: FAILURE_CODES[code], message };
+}
+
+/** Map a Node network/TLS error to a failure. */
+export function classifyNetworkError(err: unknown): Failure {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const message = e?.message ?? String(err);
+  if (code === 'CERT_HAS_EXPIRED') return failure('tls-expired', 'certificate has expired');
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code)) {
+    return failure('tls-untrusted', `certificate not trusted (${code})`);
+  }
+  if (code === 'ECONNREFUSED') return failure('refused', 'connection refused');
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|aborted/i.test(message)) {
+    return failure('reset', 'connection reset');
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return failure('dns', `host not found (${code})`);
+  if (code === 'ETIMEDOUT' || /timeout/i.test(message)) return failure('timeout', 'timed out');
+  if (/^ERR_TLS|^ERR_SSL|EPROTO/.test(code)) return failure('tls-error', `TLS error (${code})`);
+  return failure('other', message);
+}
+
+/** Map an HTTP status that is not a success. */
+export function classifyStatus(status: number): Failure {
+  if (status === 404 || status === 410) return failure('not-found', `HTTP ${status}`);
+  if (status === 429) return failure('rate-limited', 'HTTP 429 (rate limited)');
+  if (status === 401 || status === 403) return failure('unauthorized', `HTTP ${status} (credentials refused)`);
+  if (status >= 500) return failure('http-5xx', `HTTP ${status}`);
+  return failure('malformed', `unexpected HTTP ${status}`);
+}

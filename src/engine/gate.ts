@@ -1,0 +1,34 @@
+import type { FailOn } from '../config/config.js';
+import type { Verdict } from '../health/rank.js';
+
+export interface GateInput {
+  failOn: FailOn;
+  verdict: Verdict;
+  healthyCount: number;
+  /** Whether the module cache ended complete; undefined when warming did not run. */
+  downloadOk: boolean | undefined;
+}
+
+export interface GateDecision {
+  pass: boolean;
+  reason: string;
+}
+
+/** The gating policy: whether this step's exit status fails the job. */
+export function decideGate(g: GateInput): GateDecision {
+  switch (g.failOn) {
+    case 'never':
+      return { pass: true, reason: 'fail-on is never' };
+    case 'unhealthy':
+      return g.healthyCount > 0
+        ? { pass: true, reason: `${g.healthyCount} proxy(ies) reached min-score` }
+        : { pass: false, reason: 'no proxy reached min-score (fail-on: unhealthy)' };
+    case 'degraded':
+      return g.verdict === 'healthy'
+        ? { pass: true, reason: 'verdict is healthy' }
+        : { pass: false, reason: `verdict is ${g.verdict} (fail-on: degraded)` };
+    case 'download-failure':
+      if (g.downloadOk === false) return { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' };
+      return { pass: true, reason: g.downloadOk ? 'module cache is complete' : 'nothing was downloaded' };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * GOPROXY as the go command reads it (cmd/go/internal/modfetch/proxy.go):
+ * entries split on "," (fall through only on 404/410) or "|" (fall through on
+ * any error); "direct" and "off" end the list; a bare host gets https://.
+ */
+
+export type ChainEntry =
+  | { kind: 'proxy'; url: string; fallBackOnError: boolean }
+  | { kind: 'direct' }
+  | { kind: 'off' };
+
+export type Chain = ChainEntry[];
+
+export function parseGoproxy(value: string): Chain {
+  const chain: Chain = [];
+  let rest = value;
+  while (rest !== '') {
+    const i = rest.search(/[,|]/);
+    const raw = (i >= 0 ? rest.slice(0, i) : rest).trim();
+    const fallBackOnError = i >= 0 && rest[i] === '|';
+    rest = i >= 0 ? rest.slice(i + 1) : '';
+    if (raw === '') continue;
+    if (raw === 'off' || raw === 'direct') {
+      chain.push({ kind: raw });
+      break; // the go command ignores whatever follows
+    }
+    chain.push({ kind: 'proxy', url: withImpliedScheme(raw), fallBackOnError });
+  }
+  return chain;
+}
+
+/** The go command adds https:// to anything that looks like a host but has no scheme. */
+export function withImpliedScheme(raw: string): string {
+  if (/[.:/]/.test(raw) && !raw.includes(':/') && !raw.startsWith('/')) return `https://${raw}`;
+  return raw;
+}
+
+export function formatGoproxy(chain: Chain): string {
+  return chain
+    .map((entry, i) => {
+      if (entry.kind !== 'proxy') return entry.kind;
+      const last = i === chain.length - 1;
+      return last ? entry.url : entry.url + (entry.fallBackOnError ? '|' : ',');
+    })
+    .join('');
+}
+
+export interface ChainPlan {
+  proxies: string[];
+  fallback: 'any-error' | 'not-found';
+  terminal: 'direct' | 'off' | 'none';
+}
+
+/** Build the chain to export: ranked proxies, joined per the fallback policy, then the terminal word. */
+export function buildChain(plan: ChainPlan): Chain {
+  const chain: Chain = plan.proxies.map((url) => ({
+    kind: 'proxy',
+    url,
+    fallBackOnError: plan.fallback === 'any-error',
+  }));
+  if (plan.terminal !== 'none') chain.push({ kind: plan.terminal });
+  return chain;
+}
+
+/** The proxy URLs of a chain, without direct/off. */
+export function proxyUrls(chain: Chain): string[] {
+  return chain.flatMap((e) => (e.kind === 'proxy' ? [e.url] : []));
+}
+
+/** What the user's own GOPROXY ends with, so that an exported chain never drops "off" or "direct". */
+export function terminalOf(chain: Chain): 'direct' | 'off' | 'none' {
+  const last = chain[chain.length - 1];
+  return last && last.kind !== 'proxy' ? last.kind : 'none';
+}

@@ -1,0 +1,92 @@
+import type { Failure } from '../diagnosis/failure.js';
+import type { ProbeResult } from '../probe/probe-proxy.js';
+import { scoreProxy, type ScoreModel, type ScoreParts } from './score.js';
+
+/** healthy: in the chain; slow: answered but scored below min-score; stale: lacks what the project needs; broken: wrong answers or bad TLS; down: no usable answer. */
+export type ProxyVerdict = 'healthy' | 'slow' | 'stale' | 'broken' | 'down';
+
+export interface ProxyHealth {
+  url: string;
+  score: number;
+  parts: ScoreParts;
+  latencyMs: { p50: number | null; p95: number | null };
+  successRate: number;
+  requests: number;
+  statuses: Record<string, number>;
+  tlsDaysLeft: number | null;
+  verdict: ProxyVerdict;
+  /** The dominant failure, when there was one. */
+  failure?: Failure;
+  stale: string[];
+  probeMs: number;
+}
+
+/** Nearest-rank percentile of the latencies of successful requests. */
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return Math.round(sorted[rank - 1] as number);
+}
+
+export function assessProxy(probe: ProbeResult, model: ScoreModel, minScore: number): ProxyHealth {
+  const ok = probe.outcomes.filter((o) => o.ok);
+  const successRate = probe.outcomes.length === 0 ? 0 : ok.length / probe.outcomes.length;
+  const latencies = ok.map((o) => o.ms);
+  const statuses: Record<string, number> = {};
+  for (const o of probe.outcomes) {
+    const key = o.status !== undefined ? String(o.status) : (o.failure?.code ?? 'none');
+    statuses[key] = (statuses[key] ?? 0) + 1;
+  }
+  const tlsDaysLeft = probe.tls ? probe.tls.daysLeft : null;
+  const p50 = percentile(latencies, 50);
+  const score = scoreProxy({ successRate, latencyP50Ms: p50, tlsDaysLeft }, model);
+  const failure = dominantFailure(probe);
+  let verdict: ProxyVerdict;
+  if (failure?.class === 'proxy-broken') verdict = 'broken';
+  else if (probe.stale.length > 0) verdict = 'stale';
+  // The published weights let a fast proxy that fails most requests still reach 0.5;
+  // a success rate at or below the floor is a failing proxy whatever its score.
+  else if (ok.length === 0 || successRate <= model.successFloor) verdict = 'down';
+  else if (score.value < minScore) verdict = 'slow';
+  else verdict = 'healthy';
+  return {
+    url: probe.url,
+    // A proxy that cannot be used scores 0, so no weighting can rank it above a working one.
+    score: verdict === 'broken' || (verdict === 'down' && ok.length === 0) ? 0 : score.value,
+    parts: score.parts,
+    latencyMs: { p50, p95: percentile(latencies, 95) },
+    successRate: Math.round(successRate * 1000) / 1000,
+    requests: probe.outcomes.length,
+    statuses,
+    tlsDaysLeft,
+    verdict,
+    failure: verdict === 'healthy' && !failure ? undefined : (failure ?? slowFailure(p50)),
+    stale: probe.stale,
+    probeMs: Math.round(probe.durationMs),
+  };
+}
+
+/** Broken beats stale beats the most frequent other failure: the reason a reader needs first. */
+function dominantFailure(probe: ProbeResult): Failure | undefined {
+  const failures = probe.outcomes.flatMap((o) => (o.failure ? [o.failure] : []));
+  const broken = failures.find((f) => f.class === 'proxy-broken');
+  if (broken) return broken;
+  const stale = failures.find((f) => f.code === 'stale');
+  if (stale) return stale;
+  const counts = new Map<string, { f: Failure; n: number }>();
+  for (const f of failures) {
+    const c = counts.get(f.code) ?? { f, n: 0 };
+    c.n++;
+    counts.set(f.code, c);
+  }
+  const top = [...counts.values()].sort((a, b) => b.n - a.n)[0];
+  if (!top) return undefined;
+  return top.n === failures.length || failures.length === 0
+    ? top.f
+    : { ...top.f, message: `${top.f.message} (${failures.length} of ${probe.outcomes.length} requests failed)` };
+}
+
+function slowFailure(p50: number | null): Failure | undefined {
+  return p50 === null ? undefined : { code: 'timeout', class: 'transient', message: `slow: median ${p50} ms` };
+}

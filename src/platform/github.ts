@@ -1,0 +1,49 @@
+import * as core from '@actions/core';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InputName, OutputName } from '../config/inputs.js';
+import type { Secrets } from '../secrets/secrets.js';
+import type { Platform } from './platform.js';
+
+/** The GitHub Actions runner, through @actions/core. */
+export class GitHubPlatform implements Platform {
+  readonly name = 'github' as const;
+  readonly workDir: string;
+
+  constructor(
+    private readonly secrets: Secrets,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.workDir = path.join(env.RUNNER_TEMP || os.tmpdir(), 'go-proxy-guard');
+  }
+
+  readonly readInput = (name: InputName): string | undefined => core.getInput(name) || undefined;
+
+  info(message: string): void {
+    core.info(this.secrets.mask(message));
+  }
+  warning(message: string, title?: string): void {
+    core.warning(this.secrets.mask(message), title ? { title } : undefined);
+  }
+  error(message: string, title?: string): void {
+    core.error(this.secrets.mask(message), title ? { title } : undefined);
+  }
+  debug(message: string): void {
+    core.debug(this.secrets.mask(message));
+  }
+  group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return core.group(name, fn);
+  }
+  setOutput(name: OutputName, value: string): void {
+    core.setOutput(name, this.secrets.mask(value));
+  }
+  exportVariable(name: string, value: string): void {
+    core.exportVariable(name, value);
+  }
+  registerSecret(value: string): void {
+    core.setSecret(value);
+  }
+  fail(message: string): void {
+    core.setFailed(this.secrets.mask(message));
+  }
+}

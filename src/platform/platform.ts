@@ -1,0 +1,24 @@
+import type { OutputName, RawInputs } from '../config/inputs.js';
+
+/**
+ * The only code that knows where inputs come from and where outputs,
+ * exported variables, summaries and logs go (GitHub runner, GitLab job,
+ * terminal). Everything it is handed is already masked, except exported
+ * variables: later steps need the real GOPROXY.
+ */
+export interface Platform {
+  readonly name: 'github' | 'gitlab' | 'local';
+  readonly readInput: RawInputs;
+  /** Where reports and scratch files go. */
+  readonly workDir: string;
+  info(message: string): void;
+  warning(message: string, title?: string): void;
+  error(message: string, title?: string): void;
+  debug(message: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  setOutput(name: OutputName, value: string): void;
+  exportVariable(name: string, value: string): void;
+  /** Tell the platform's own log masking about a secret. */
+  registerSecret(value: string): void;
+  fail(message: string): void;
+}

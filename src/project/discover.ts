@@ -1,0 +1,101 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { InputError } from '../config/errors.js';
+import { matchesPrefixPatterns } from '../goproxy/private.js';
+import { applyReplacements, parseGoMod, parseGoWork, type Replacement, type Requirement } from './gomod.js';
+
+export interface ProjectModule {
+  dir: string;
+  path: string | undefined;
+  goMod: string;
+  goSum: string | undefined;
+}
+
+export interface ProjectRequirement extends Requirement {
+  /** Matched by GONOPROXY/GOPRIVATE: fetched with direct, never from a proxy. */
+  private: boolean;
+}
+
+export interface Project {
+  root: string;
+  layout: 'module' | 'workspace' | 'none';
+  modules: ProjectModule[];
+  goWork: string | undefined;
+  /** go.sum, go.work.sum: the files the cache key hashes. */
+  sumFiles: string[];
+  requirements: ProjectRequirement[];
+  vendorDir: string | undefined;
+}
+
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Read the project offline: go.work (unless GOWORK=off) or go.mod, the
+ * requirements the go command will fetch, and which of them are private.
+ */
+export async function discoverProject(
+  root: string,
+  opts: { gonoproxy: string; gowork?: string; requireGoMod: boolean; inputValue: string },
+): Promise<Project> {
+  const stat = await fs.stat(root).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new InputError('working-directory', opts.inputValue, 'must be an existing directory');
+  }
+  const goWork = path.join(root, 'go.work');
+  const useWork = opts.gowork !== 'off' && (await exists(goWork));
+  const project: Project = {
+    root,
+    layout: 'none',
+    modules: [],
+    goWork: undefined,
+    sumFiles: [],
+    requirements: [],
+    vendorDir: undefined,
+  };
+  let replaces: Replacement[] = [];
+  if (useWork) {
+    const work = parseGoWork(await fs.readFile(goWork, 'utf8'));
+    project.layout = 'workspace';
+    project.goWork = goWork;
+    replaces = work.replaces;
+    for (const use of work.uses) project.modules.push(await readModule(path.resolve(root, use)));
+    const workSum = path.join(root, 'go.work.sum');
+    if (await exists(workSum)) project.sumFiles.push(workSum);
+  } else if (await exists(path.join(root, 'go.mod'))) {
+    project.layout = 'module';
+    project.modules.push(await readModule(root));
+    if (await exists(path.join(root, 'vendor', 'modules.txt'))) project.vendorDir = path.join(root, 'vendor');
+  } else if (opts.requireGoMod) {
+    throw new InputError('working-directory', opts.inputValue, 'must hold a go.mod or go.work (none found there)');
+  }
+  for (const m of project.modules) if (m.goSum) project.sumFiles.push(m.goSum);
+
+  const local = new Set(project.modules.map((m) => m.path).filter(Boolean));
+  const seen = new Set<string>();
+  for (const m of project.modules) {
+    const mod = parseGoMod(await fs.readFile(m.goMod, 'utf8'));
+    // Workspace replacements override the modules' own, as in the go command.
+    for (const req of applyReplacements(mod.requires, [...replaces, ...mod.replaces])) {
+      if (local.has(req.path) || seen.has(req.path)) continue;
+      seen.add(req.path);
+      project.requirements.push({ ...req, private: matchesPrefixPatterns(opts.gonoproxy, req.path) });
+    }
+  }
+  return project;
+}
+
+async function readModule(dir: string): Promise<ProjectModule> {
+  const goMod = path.join(dir, 'go.mod');
+  let text: string;
+  try {
+    text = await fs.readFile(goMod, 'utf8');
+  } catch {
+    throw new InputError('working-directory', dir, 'lists a workspace module without a go.mod');
+  }
+  const goSum = path.join(dir, 'go.sum');
+  return { dir, path: parseGoMod(text).module, goMod, goSum: (await exists(goSum)) ? goSum : undefined };
+}

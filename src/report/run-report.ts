@@ -1,0 +1,30 @@
+import type { ProxyHealth } from '../health/proxy-health.js';
+import type { Verdict } from '../health/rank.js';
+
+/** The JSON report: one document per run, versioned for tools that read it. */
+export const REPORT_SCHEMA = 'go-proxy-guard/report@1';
+
+export interface RunReport {
+  schema: typeof REPORT_SCHEMA;
+  generatedAt: string;
+  project: {
+    root: string;
+    layout: 'module' | 'workspace' | 'none';
+    modules: string[];
+    requirements: number;
+    probed: string[];
+    /** Module paths matched by GONOPROXY/GOPRIVATE: never asked of a proxy, fetched with direct. */
+    private: string[];
+  };
+  go: { version: string; goproxy: string; gosumdb: string };
+  probe: { timeoutMs: number; samples: number; durationMs: number };
+  /** Ranked best first. */
+  proxies: ProxyHealth[];
+  goproxy: string;
+  bestProxy: string | undefined;
+  healthyCount: number;
+  verdict: Verdict;
+  /** One line a person reads first: why the verdict is what it is. */
+  reason: string;
+  notes: string[];
+}
