@@ -16,6 +16,9 @@ import {
 export const FALLBACKS = ['any-error', 'not-found'] as const;
 export const FAIL_ON = ['download-failure', 'unhealthy', 'degraded', 'never'] as const;
 
+export const SAVE_CACHE = ['auto', 'always', 'never'] as const;
+export type SaveCache = (typeof SAVE_CACHE)[number];
+
 export type Fallback = (typeof FALLBACKS)[number];
 export type FailOn = (typeof FAIL_ON)[number];
 
@@ -29,6 +32,14 @@ export interface Config {
   fallback: Fallback;
   direct: boolean;
   failOn: FailOn;
+  warm: {
+    enabled: boolean;
+    retries: number;
+    backoffMs: number;
+    timeoutMs: number;
+    vendorFallback: boolean;
+  };
+  cache: { enabled: boolean; keyPrefix: string; save: SaveCache };
 }
 
 /** Read and validate every input once; the rest of the engine only sees this typed object. */
@@ -48,7 +59,28 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd()): Confi
     fallback: parseChoice('fallback', get('fallback'), FALLBACKS),
     direct: parseBoolean('direct', get('direct')),
     failOn: parseChoice('fail-on', get('fail-on'), FAIL_ON),
+    warm: {
+      enabled: parseBoolean('prewarm', get('prewarm')),
+      retries: parseInteger('retries', get('retries'), 0, 10),
+      backoffMs: parseDuration('retry-backoff', get('retry-backoff')),
+      timeoutMs: positiveDuration('download-timeout', get('download-timeout')),
+      vendorFallback: parseBoolean('vendor-fallback', get('vendor-fallback')),
+    },
+    cache: {
+      enabled: parseBoolean('cache', get('cache')),
+      keyPrefix: parseKeyPrefix(get('cache-key-prefix')),
+      save: parseChoice('save-cache', get('save-cache'), SAVE_CACHE),
+    },
   };
+}
+
+function parseKeyPrefix(raw: string): string {
+  const value = raw.trim();
+  // Cache keys may not contain commas and are capped at 512 characters by the service.
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(value)) {
+    throw new InputError('cache-key-prefix', raw, 'must be 1-200 letters, digits, ".", "_" or "-"');
+  }
+  return value;
 }
 
 export function positiveDuration(input: InputName | string, raw: string): number {

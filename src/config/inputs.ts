@@ -38,6 +38,17 @@ export const INPUTS = {
     default: 'success-floor=0.80,success-full=0.95,latency-mid=500ms,latency-max=2000ms,cert-critical=7,cert-warn=30',
     description: 'Thresholds of the health score parts (certificate thresholds in days).',
   },
+  prewarm: { default: 'true', description: 'Download the whole build list into GOMODCACHE down the degradation ladder.' },
+  retries: { default: '3', description: 'Retries of transient download failures (0-10).' },
+  'retry-backoff': { default: '1s', description: 'First retry delay; doubles each retry, with jitter, capped at 32s.' },
+  'download-timeout': { default: '5m', description: 'Hard limit for one go invocation; a stalled download is killed.' },
+  cache: { default: 'true', description: 'Restore and save GOMODCACHE/cache/download with the CI cache.' },
+  'cache-key-prefix': { default: 'go-proxy-guard', description: 'Prefix of the cache key (prefix-OS-arch-hash of every go.sum).' },
+  'vendor-fallback': { default: 'true', description: 'Fall back to a consistent vendor/ (exports GOFLAGS=-mod=vendor).' },
+  'save-cache': {
+    default: 'auto',
+    description: 'auto: save on success, not after an exact hit, not for pull_request_target or release events; always; never.',
+  },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;
@@ -48,6 +59,10 @@ export const OUTPUTS = {
   'healthy-count': 'How many candidates reached min-score.',
   verdict: 'healthy, degraded or failed.',
   report: 'Path of the JSON report.',
+  'cache-hit': 'exact, partial or none.',
+  'ladder-step': 'The rung that produced the module cache: proxy, retry, direct, cache, vendor or failed.',
+  modules: 'How many modules were downloaded over the network.',
+  'download-ms': 'Milliseconds spent warming the module cache.',
 } as const satisfies Record<string, string>;
 
 export type OutputName = keyof typeof OUTPUTS;

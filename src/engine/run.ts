@@ -1,14 +1,17 @@
 import { buildConfig, type Config } from '../config/config.js';
-import { formatGoproxy, type Chain } from '../goproxy/chain.js';
+import { formatGoproxy, parseGoproxy, terminalOf, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
+import type { Verdict } from '../health/rank.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject } from '../project/discover.js';
-import { REPORT_SCHEMA, type RunReport } from '../report/run-report.js';
+import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
 import { proxyTable } from '../report/table.js';
 import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { decideGate, type GateDecision } from './gate.js';
+import type { SaveState } from './post-stage.js';
 import { probeStage, readNetrc } from './probe-stage.js';
+import { warmStage } from './warm-stage.js';
 
 export interface EngineContext {
   platform: Platform;
@@ -19,12 +22,15 @@ export interface EngineContext {
 }
 
 export interface RunOutcome {
+  config: Config;
   report: RunReport;
   reportPath: string;
   gate: GateDecision;
+  /** Set when the post step should consider saving the module cache. */
+  saveState: SaveState | undefined;
 }
 
-/** The whole pipeline: config, discover, probe, rank, export, report, verdict. */
+/** The whole pipeline: config, discover, probe, rank, export, warm, report, verdict. */
 export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const { platform, secrets, env } = ctx;
   const config = buildConfig(platform.readInput, ctx.cwd);
@@ -40,18 +46,72 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   });
   const netrc = await readNetrc(env);
   for (const entry of netrc) secrets.add(entry.password);
+  for (const url of config.proxies ?? []) secrets.addUrl(url);
 
-  const probe = await platform.group('Probing Go module proxies', async () => {
-    for (const url of config.proxies ?? []) secrets.addUrl(url);
-    const outcome = await probeStage(config, goEnv.env, project, netrc);
-    for (const url of outcome.candidates) secrets.addUrl(url);
-    return outcome;
-  });
+  const probe = await platform.group('Probing Go module proxies', () => probeStage(config, goEnv.env, project, netrc));
+  for (const url of probe.candidates) secrets.addUrl(url);
+  const shown = (url: string) => secrets.addUrl(url);
+  const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
+  platform.info(proxyTable(ranked));
 
   const goproxy = formatGoproxy(probe.chain);
   platform.exportVariable('GOPROXY', goproxy);
-  const shown = (url: string) => secrets.addUrl(url);
-  const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
+
+  let warm: WarmReport | undefined;
+  let saveState: SaveState | undefined;
+  const notes = [...probe.notes];
+  if (config.warm.enabled && project.layout !== 'none') {
+    const outcome = await platform.group('Warming the module cache', () =>
+      warmStage({
+        config,
+        goEnv: goEnv.env,
+        project,
+        healthyProxies: probe.healthy.map((p) => p.url),
+        directAllowed: config.direct && terminalOf(parseGoproxy(goEnv.env.GOPROXY)) !== 'off',
+        platform,
+        cache: platform.cache,
+        env,
+      }),
+    );
+    const l = outcome.ladder;
+    let step = l.step;
+    // direct that fetched nothing means the restored cache held everything: the cache saved the job.
+    if (step === 'direct' && outcome.downloaded.length === 0 && outcome.cacheHit !== 'none') step = 'cache';
+    warm = {
+      ladderStep: step,
+      ladder: l.rungs,
+      cacheHit: outcome.cacheHit,
+      cacheKey: outcome.cacheKey,
+      downloaded: outcome.downloaded,
+      buildList: l.buildList.length,
+      downloadMs: outcome.downloadMs,
+      goflags: l.goflags,
+      diagnosis: l.diagnosis,
+    };
+    if (l.goflags) {
+      const goflags = [env.GOFLAGS, l.goflags].filter(Boolean).join(' ');
+      platform.exportVariable('GOFLAGS', goflags);
+      notes.push(`vendor/ saved the job: exported GOFLAGS=${goflags}`);
+    }
+    if (outcome.cacheKey && platform.cache) {
+      saveState = {
+        key: outcome.cacheKey,
+        hit: outcome.cacheHit,
+        step,
+        policy: config.cache.save,
+        gomodcache: goEnv.env.GOMODCACHE,
+        target: outcome.target,
+        timeoutMs: config.warm.timeoutMs,
+      };
+    }
+  } else if (config.warm.enabled) {
+    notes.push('nothing to pre-warm without go.mod or go.work');
+  }
+  if (project.requirements.some((r) => r.private)) {
+    notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
+  }
+
+  const verdict = overallVerdict(probe.verdict, warm);
   const report: RunReport = {
     schema: REPORT_SCHEMA,
     generatedAt: new Date().toISOString(),
@@ -69,37 +129,56 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     goproxy: displayChain(probe.chain, shown),
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
-    verdict: probe.verdict,
-    reason: verdictReason(config, probe.verdict, ranked),
-    notes: [
-      ...probe.notes,
-      ...(project.requirements.some((r) => r.private)
-        ? [`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`]
-        : []),
-    ],
+    verdict,
+    reason: verdictReason(config, verdict, ranked, warm),
+    notes,
+    warm,
   };
   const reportPath = await writeReport(platform.workDir, report, secrets);
-  const gate = decideGate({ failOn: config.failOn, verdict: report.verdict, healthyCount: report.healthyCount, downloadOk: undefined });
+  const gate = decideGate({
+    failOn: config.failOn,
+    verdict,
+    healthyCount: report.healthyCount,
+    downloadOk: warm ? warm.ladderStep !== 'failed' : undefined,
+  });
 
-  platform.info(proxyTable(ranked));
   for (const note of report.notes) platform.info(`note: ${note}`);
+  if (warm) {
+    platform.info(`ladder: ${warm.ladder.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${r.ms} ms)`}`).join(' -> ')}`);
+    if (warm.diagnosis) platform.error(`${warm.diagnosis.message}\n${warm.diagnosis.goMessage}`, 'Go module download failed');
+  }
   platform.info(`GOPROXY=${report.goproxy}`);
   platform.setOutput('goproxy', report.goproxy);
   platform.setOutput('best-proxy', report.bestProxy ?? '');
   platform.setOutput('healthy-count', String(report.healthyCount));
   platform.setOutput('verdict', report.verdict);
   platform.setOutput('report', reportPath);
-  return { report, reportPath, gate };
+  platform.setOutput('cache-hit', warm?.cacheHit ?? 'none');
+  platform.setOutput('ladder-step', warm?.ladderStep ?? '');
+  platform.setOutput('modules', String(warm?.downloaded.length ?? 0));
+  platform.setOutput('download-ms', String(warm?.downloadMs ?? 0));
+  return { config, report, reportPath, gate, saveState };
+}
+
+/** The ladder can only make the probe's verdict worse: any rung past the proxies means degraded. */
+export function overallVerdict(probe: Verdict, warm: WarmReport | undefined): Verdict {
+  if (!warm) return probe;
+  if (warm.ladderStep === 'failed') return 'failed';
+  if (warm.ladderStep !== 'proxy') return 'degraded';
+  return probe === 'failed' ? 'degraded' : probe;
 }
 
 function displayChain(chain: Chain, shown: (url: string) => string): string {
   return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
 }
 
-function verdictReason(config: Config, verdict: string, ranked: RunReport['proxies']): string {
+function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['proxies'], warm: WarmReport | undefined): string {
   const bad = ranked.filter((p) => p.verdict !== 'healthy');
   const list = bad.map((p) => `${p.url} ${p.verdict}${p.failure ? ` (${p.failure.message})` : ''}`).join('; ');
+  const saved = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' ? `; the ${warm.ladderStep} rung saved the job` : '';
+  if (warm?.ladderStep === 'failed') return `module download failed: ${warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;
   if (verdict === 'healthy') return `all ${ranked.length} proxies reached min-score ${config.minScore}`;
-  if (verdict === 'degraded') return `${ranked.length - bad.length} of ${ranked.length} proxies healthy; ${list}`;
-  return `no proxy reached min-score ${config.minScore}: ${list}`;
+  if (bad.length === 0) return `all proxies healthy${saved}`;
+  if (bad.length === ranked.length) return `no proxy reached min-score ${config.minScore}: ${list}${saved}`;
+  return `${ranked.length - bad.length} of ${ranked.length} proxies healthy; ${list}${saved}`;
 }

@@ -1,18 +1,20 @@
 import * as core from '@actions/core';
 import { InputError } from '../config/errors.js';
+import { saveCacheStage, type SaveState } from '../engine/post-stage.js';
 import { runGuard } from '../engine/run.js';
 import { GitHubPlatform } from '../platform/github.js';
 import { Secrets } from '../secrets/secrets.js';
 
-/** One bundle serves the main and the post step; the state flag tells them apart. */
-const IS_POST = 'isPost';
+/** One bundle serves the main and the post step; state tells them apart. */
+const State = { isPost: 'isPost', save: 'save' } as const;
 
 async function main(): Promise<void> {
   const secrets = new Secrets((v) => core.setSecret(v));
   const platform = new GitHubPlatform(secrets);
-  core.saveState(IS_POST, 'true');
+  core.saveState(State.isPost, 'true');
   try {
-    const { report, gate } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
+    const { report, gate, saveState } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
+    if (saveState) core.saveState(State.save, JSON.stringify(saveState));
     // The verdict and its reason are the last lines a reader sees.
     core.info(secrets.mask(`verdict: ${report.verdict} - ${report.reason}`));
     if (gate.pass) core.info(`gate: pass (${gate.reason})`);
@@ -23,8 +25,19 @@ async function main(): Promise<void> {
 }
 
 async function post(): Promise<void> {
-  // Caching and history are saved here by later stages.
+  const secrets = new Secrets((v) => core.setSecret(v));
+  const platform = new GitHubPlatform(secrets);
+  const raw = core.getState(State.save);
+  if (!raw || !platform.cache) return;
+  try {
+    await saveCacheStage(JSON.parse(raw) as SaveState, platform.cache, platform, process.env);
+  } catch (err) {
+    // The post step never fails a job that the main step let through.
+    platform.warning(`cache save skipped: ${(err as Error).message}`);
+  }
 }
 
-if (core.getState(IS_POST) === 'true') await post();
+if (core.getState(State.isPost) === 'true') await post();
 else await main();
+// Abandoned cache transfers (timed out) must not keep the step alive.
+process.exit(process.exitCode ?? 0);

@@ -82,7 +82,7 @@ function dominantFailure(probe: ProbeResult): Failure | undefined {
   }
   const top = [...counts.values()].sort((a, b) => b.n - a.n)[0];
   if (!top) return undefined;
-  return top.n === failures.length || failures.length === 0
+  return failures.length === probe.outcomes.length
     ? top.f
     : { ...top.f, message: `${top.f.message} (${failures.length} of ${probe.outcomes.length} requests failed)` };
 }

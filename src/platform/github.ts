@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { CiCache } from '../cache/ci-cache.js';
 import type { InputName, OutputName } from '../config/inputs.js';
+import { GitHubCache } from './github-cache.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { Platform } from './platform.js';
 
@@ -9,12 +11,14 @@ import type { Platform } from './platform.js';
 export class GitHubPlatform implements Platform {
   readonly name = 'github' as const;
   readonly workDir: string;
+  readonly cache: CiCache | undefined;
 
   constructor(
     private readonly secrets: Secrets,
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.workDir = path.join(env.RUNNER_TEMP || os.tmpdir(), 'go-proxy-guard');
+    this.cache = GitHubCache.available() ? new GitHubCache() : undefined;
   }
 
   readonly readInput = (name: InputName): string | undefined => core.getInput(name) || undefined;

@@ -1,3 +1,4 @@
+import type { CiCache } from '../cache/ci-cache.js';
 import type { OutputName, RawInputs } from '../config/inputs.js';
 
 /**
@@ -11,6 +12,8 @@ export interface Platform {
   readonly readInput: RawInputs;
   /** Where reports and scratch files go. */
   readonly workDir: string;
+  /** The platform's cache for GOMODCACHE, when it has one the engine drives. */
+  readonly cache: CiCache | undefined;
   info(message: string): void;
   warning(message: string, title?: string): void;
   error(message: string, title?: string): void;

@@ -75,8 +75,8 @@ function readBody(msg: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
       size += c.length;
       if (size >= limit) {
-        msg.destroy();
         finish();
+        msg.destroy();
       }
     });
     msg.on('end', () => finish());

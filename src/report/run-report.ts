@@ -1,5 +1,8 @@
 import type { ProxyHealth } from '../health/proxy-health.js';
+import type { CacheHit } from '../cache/ci-cache.js';
+import type { GoDiagnosis } from '../diagnosis/go-output.js';
 import type { Verdict } from '../health/rank.js';
+import type { LadderStep, RungRecord } from '../warm/ladder.js';
 
 /** The JSON report: one document per run, versioned for tools that read it. */
 export const REPORT_SCHEMA = 'go-proxy-guard/report@1';
@@ -27,4 +30,19 @@ export interface RunReport {
   /** One line a person reads first: why the verdict is what it is. */
   reason: string;
   notes: string[];
+  /** Absent when prewarm is off or there is no go.mod. */
+  warm?: WarmReport;
+}
+
+export interface WarmReport {
+  ladderStep: LadderStep;
+  ladder: RungRecord[];
+  cacheHit: CacheHit;
+  cacheKey: string | undefined;
+  /** Modules fetched over the network this run. */
+  downloaded: string[];
+  buildList: number;
+  downloadMs: number;
+  goflags: string | undefined;
+  diagnosis: GoDiagnosis | undefined;
 }

@@ -1,0 +1,85 @@
+import type { Failure } from '../../src/diagnosis/failure.js';
+import { failure } from '../../src/diagnosis/failure.js';
+import { assessProxy, percentile } from '../../src/health/proxy-health.js';
+import { probeVerdict, rankProxies } from '../../src/health/rank.js';
+import { DEFAULT_SCORE_MODEL, scoreProxy } from '../../src/health/score.js';
+import type { ProbeResult, RequestOutcome } from '../../src/probe/probe-proxy.js';
+
+const outcomes = (ok: number, failed: number, ms: number, f: Failure = failure('http-5xx', 'HTTP 503')): RequestOutcome[] => [
+  ...Array.from({ length: ok }, () => ({ kind: 'info' as const, ms, ok: true, status: 200 })),
+  ...Array.from({ length: failed }, () => ({ kind: 'info' as const, ms, ok: false, status: 503, failure: f })),
+];
+const probe = (url: string, o: RequestOutcome[], extra: Partial<ProbeResult> = {}): ProbeResult => ({
+  url,
+  tls: null,
+  outcomes: o,
+  stale: [],
+  durationMs: 10,
+  deadlineHit: false,
+  ...extra,
+});
+
+describe('health score H = 0.40*S + 0.35*R + 0.25*C', () => {
+  test('a fast, always-successful proxy with a long-lived certificate scores near 1', () => {
+    const s = scoreProxy({ successRate: 1, latencyP50Ms: 20, tlsDaysLeft: 300 });
+    expect(s.parts).toEqual({ success: 1, latency: 0.99, cert: 1 });
+    expect(s.value).toBeCloseTo(0.9965, 2);
+  });
+  test('success is 0 at 80%, 1 at 95%, linear between', () => {
+    expect(scoreProxy({ successRate: 0.8, latencyP50Ms: 0, tlsDaysLeft: null }).parts.success).toBe(0);
+    expect(scoreProxy({ successRate: 0.875, latencyP50Ms: 0, tlsDaysLeft: null }).parts.success).toBe(0.5);
+    expect(scoreProxy({ successRate: 0.96, latencyP50Ms: 0, tlsDaysLeft: null }).parts.success).toBe(1);
+  });
+  test('latency falls on a sigmoid around 500 ms and is 0 from 2000 ms', () => {
+    const r = (ms: number) => scoreProxy({ successRate: 1, latencyP50Ms: ms, tlsDaysLeft: null }).parts.latency;
+    expect(r(100)).toBeGreaterThan(r(500));
+    expect(r(500)).toBeGreaterThan(0.4);
+    expect(r(500)).toBeLessThan(0.7);
+    expect(r(1000)).toBeLessThan(0.2);
+    expect(r(2000)).toBe(0);
+  });
+  test('certificate life: <7 days 0.2, <30 days 0.6, else 1', () => {
+    const c = (d: number) => scoreProxy({ successRate: 1, latencyP50Ms: 0, tlsDaysLeft: d }).parts.cert;
+    expect([c(3), c(20), c(90)]).toEqual([0.2, 0.6, 1]);
+  });
+  test('weights are configurable', () => {
+    const model = { ...DEFAULT_SCORE_MODEL, weights: { success: 1, latency: 0, cert: 0 } };
+    expect(scoreProxy({ successRate: 1, latencyP50Ms: 1900, tlsDaysLeft: 1 }, model).value).toBe(1);
+  });
+});
+
+describe('assessing and ranking proxies', () => {
+  const model = DEFAULT_SCORE_MODEL;
+  test('nearest-rank percentiles', () => {
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
+    expect(percentile([5, 1, 3, 2, 4], 95)).toBe(5);
+    expect(percentile([], 50)).toBeNull();
+  });
+
+  test('ranking follows health; broken, stale and failing proxies rank last with their reason', () => {
+    const fast = assessProxy(probe('http://fast', outcomes(10, 0, 20)), model, 0.5);
+    const slow = assessProxy(probe('http://slow', outcomes(10, 0, 900)), model, 0.5);
+    const flaky = assessProxy(probe('http://flaky', outcomes(5, 5, 20)), model, 0.5);
+    const broken = assessProxy(probe('http://html', outcomes(0, 10, 5, failure('html', 'HTML page'))), model, 0.5);
+    const stale = assessProxy(probe('http://stale', outcomes(9, 1, 20, failure('stale', 'lacks x@v1')), { stale: ['x@v1'] }), model, 0.5);
+    const ranked = rankProxies([broken, stale, flaky, slow, fast]);
+    expect(ranked.map((p) => [p.url, p.verdict])).toEqual([
+      ['http://fast', 'healthy'],
+      ['http://slow', 'healthy'],
+      ['http://stale', 'stale'],
+      ['http://flaky', 'down'],
+      ['http://html', 'broken'],
+    ]);
+    expect(flaky.failure?.message).toBe('HTTP 503 (5 of 10 requests failed)');
+    expect(broken.score).toBe(0);
+    expect(probeVerdict(ranked)).toBe('degraded');
+    expect(probeVerdict([fast, slow])).toBe('healthy');
+    expect(probeVerdict([broken, flaky])).toBe('failed');
+  });
+
+  test('a proxy below min-score that still answers is slow, not healthy', () => {
+    const p = assessProxy(probe('http://slow', outcomes(10, 0, 1500)), model, 0.9);
+    expect(p.verdict).toBe('slow');
+    expect(p.failure?.message).toBe('slow: median 1500 ms');
+  });
+});

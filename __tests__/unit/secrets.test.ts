@@ -1,0 +1,14 @@
+import { redactUrl, Secrets } from '../../src/secrets/secrets.js';
+
+describe('secrets are masked wherever text leaves the process', () => {
+  test('URL passwords are registered, encoded forms too, and redacted in URLs', () => {
+    const registered: string[] = [];
+    const s = new Secrets((v) => registered.push(v));
+    expect(s.addUrl('https://bot:p@ss w0rd@proxy.corp.example/go')).toBe('https://bot:***@proxy.corp.example/go');
+    expect(s.mask('GOPROXY=https://bot:p%40ss%20w0rd@proxy.corp.example/go and p@ss w0rd')).toBe('GOPROXY=https://bot:***@proxy.corp.example/go and ***');
+    expect(registered).toContain('p@ss w0rd');
+  });
+  test('URLs without credentials are unchanged', () => {
+    expect(redactUrl('https://proxy.golang.org')).toBe('https://proxy.golang.org');
+  });
+});

@@ -1,0 +1,14 @@
+/** Where a CI platform keeps the module cache between runs. */
+export type CacheHit = 'exact' | 'partial' | 'none';
+
+export interface CiCache {
+  /** Restore `paths`; returns the key that matched, or undefined on a miss. Throws when the service fails. */
+  restore(paths: string[], primary: string, restoreKeys: string[]): Promise<string | undefined>;
+  /** Save `paths` under `key`; throws when the service fails or refuses. */
+  save(paths: string[], key: string): Promise<void>;
+}
+
+export function hitKind(matched: string | undefined, primary: string): CacheHit {
+  if (!matched) return 'none';
+  return matched === primary ? 'exact' : 'partial';
+}

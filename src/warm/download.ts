@@ -1,0 +1,74 @@
+import { diagnoseGo, type GoDiagnosis } from '../diagnosis/go-output.js';
+import { runCommand } from '../go/command.js';
+import { parseJsonStream, type DownloadedModule } from './go-json.js';
+import { withFilesUnchanged } from './protect.js';
+
+export interface DownloadTarget {
+  /** Where `go mod download all` runs: the module, or the workspace root. */
+  dir: string;
+  /** go.mod, go.sum, go.work, go.work.sum: restored byte for byte after every run. */
+  protectedFiles: string[];
+}
+
+export interface DownloadAttempt {
+  ok: boolean;
+  modules: DownloadedModule[];
+  diagnosis?: GoDiagnosis;
+  durationMs: number;
+}
+
+export interface GoRunner {
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * `go mod download -json all` with the given GOPROXY: the whole build list,
+ * zips included, under a hard timeout.
+ */
+export async function downloadAll(target: DownloadTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
+  const env = { ...runner.env, GOPROXY: goproxy };
+  const result = await withFilesUnchanged(target.protectedFiles, () =>
+    runCommand('go', ['mod', 'download', '-json', 'all'], {
+      cwd: target.dir,
+      env,
+      timeoutMs: runner.timeoutMs,
+      onStderrLine: runner.onProgress,
+    }),
+  );
+  let modules: DownloadedModule[] = [];
+  try {
+    modules = parseJsonStream<DownloadedModule>(result.stdout);
+  } catch {
+    /* a killed go can leave half an object; the diagnosis says why */
+  }
+  const errors = modules.filter((m) => m.Error).map((m) => `go: ${m.Path}@${m.Version}: ${m.Error}`);
+  const ok = result.code === 0 && !result.timedOut && errors.length === 0;
+  return {
+    ok,
+    modules: modules.filter((m) => !m.Error),
+    diagnosis: ok ? undefined : diagnoseGo(result.stderr, errors, { timedOut: result.timedOut, timeoutMs: runner.timeoutMs }),
+    durationMs: result.durationMs,
+  };
+}
+
+/** `go mod verify`: the extracted modules and zips still match what was downloaded. */
+export async function verifyModules(target: DownloadTarget, runner: GoRunner): Promise<{ ok: boolean; output: string }> {
+  const result = await withFilesUnchanged(target.protectedFiles, () =>
+    runCommand('go', ['mod', 'verify'], { cwd: target.dir, env: { ...runner.env, GOPROXY: 'off' }, timeoutMs: runner.timeoutMs }),
+  );
+  return { ok: result.code === 0 && !result.timedOut, output: (result.stdout + result.stderr).trim() };
+}
+
+/** vendor/ is usable when the go command builds from it with no network: consistent with go.mod. */
+export async function vendorUsable(target: DownloadTarget, runner: GoRunner): Promise<{ ok: boolean; output: string }> {
+  const result = await withFilesUnchanged(target.protectedFiles, () =>
+    runCommand('go', ['list', '-mod=vendor', '-deps', './...'], {
+      cwd: target.dir,
+      env: { ...runner.env, GOPROXY: 'off', GOFLAGS: '-mod=vendor' },
+      timeoutMs: runner.timeoutMs,
+    }),
+  );
+  return { ok: result.code === 0 && !result.timedOut, output: result.stderr.trim().split('\n').slice(-3).join('\n') };
+}
