@@ -6,7 +6,8 @@ import type { Platform } from '../platform/platform.js';
 import type { DownloadTarget } from '../warm/download.js';
 import { verifyModules } from '../warm/download.js';
 import type { LadderStep } from '../warm/ladder.js';
-import { downloadDir, goRunEnv } from './warm-stage.js';
+import { moduleDownloadDir } from '../cache/restore.js';
+import { goRunEnv } from './warm-stage.js';
 
 /** What the main step hands the post step. */
 export interface SaveState {
@@ -48,7 +49,7 @@ export async function saveCacheStage(state: SaveState, cache: CiCache, platform:
     platform.warning(`cache: saving unpruned, ${(err as Error).message}`, 'go-proxy-guard cache');
   }
   try {
-    await cache.save([downloadDir(state.gomodcache)], state.key);
+    await cache.save([moduleDownloadDir(state.gomodcache)], state.key);
     platform.info(`cache: saved ${state.key} (${decision.reason})`);
     return 'saved';
   } catch (err) {

@@ -2,6 +2,7 @@ import { buildConfig, type Config } from '../config/config.js';
 import { formatGoproxy, parseGoproxy, terminalOf, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
+import { restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject } from '../project/discover.js';
 import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
@@ -48,6 +49,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   for (const entry of netrc) secrets.add(entry.password);
   for (const url of config.proxies ?? []) secrets.addUrl(url);
 
+  // The cache download needs no proxy: let it overlap the probe.
+  const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
   const probe = await platform.group('Probing Go module proxies', () => probeStage(config, goEnv.env, project, netrc));
   for (const url of probe.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
@@ -60,7 +63,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   let warm: WarmReport | undefined;
   let saveState: SaveState | undefined;
   const notes = [...probe.notes];
-  if (config.warm.enabled && project.layout !== 'none') {
+  if (restore && project.layout !== 'none') {
     const outcome = await platform.group('Warming the module cache', () =>
       warmStage({
         config,
@@ -69,7 +72,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         healthyProxies: probe.healthy.map((p) => p.url),
         directAllowed: config.direct && terminalOf(parseGoproxy(goEnv.env.GOPROXY)) !== 'off',
         platform,
-        cache: platform.cache,
+        restore,
         env,
       }),
     );

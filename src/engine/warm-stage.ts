@@ -1,8 +1,7 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { cacheKeys } from '../cache/key.js';
-import { hitKind, type CacheHit, type CiCache } from '../cache/ci-cache.js';
+import type { CacheHit } from '../cache/ci-cache.js';
 import { listFiles } from '../cache/prune.js';
+import { moduleDownloadDir, type RestoreOutcome } from '../cache/restore.js';
 import type { Config } from '../config/config.js';
 import { escapeModulePath, escapeVersion } from '../goproxy/module-path.js';
 import type { GoEnv } from '../go/go-env.js';
@@ -35,8 +34,6 @@ export function goRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, GOFLAGS: goflags };
 }
 
-export const downloadDir = (gomodcache: string) => path.join(gomodcache, 'cache', 'download');
-
 export async function warmStage(opts: {
   config: Config;
   goEnv: GoEnv;
@@ -44,7 +41,8 @@ export async function warmStage(opts: {
   healthyProxies: string[];
   directAllowed: boolean;
   platform: Platform;
-  cache: CiCache | undefined;
+  /** Started before the probe, so the download overlaps it. */
+  restore: Promise<RestoreOutcome>;
   env: NodeJS.ProcessEnv;
 }): Promise<WarmOutcome> {
   const { config, goEnv, project, platform } = opts;
@@ -55,23 +53,12 @@ export async function warmStage(opts: {
     onProgress: (line) => platform.debug(line),
   };
   const started = performance.now();
-  let cacheHit: CacheHit = 'none';
-  let cacheKey: string | undefined;
-  if (config.cache.enabled && opts.cache) {
-    const sums = await Promise.all(
-      project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
-    );
-    const keys = cacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, sums });
-    cacheKey = keys.primary;
-    try {
-      const matched = await opts.cache.restore([downloadDir(goEnv.GOMODCACHE)], keys.primary, keys.restore);
-      cacheHit = hitKind(matched, keys.primary);
-      platform.info(matched ? `cache: restored ${cacheHit} match ${matched}` : `cache: no entry for ${keys.primary}`);
-    } catch (err) {
-      platform.warning(`cache restore failed, continuing without it: ${(err as Error).message}`, 'go-proxy-guard cache');
-    }
-  }
-  const zipsBefore = new Set((await listFiles(downloadDir(goEnv.GOMODCACHE))).filter((f) => f.endsWith('.zip')));
+  const restored = await opts.restore;
+  if (restored.problem) platform.warning(`cache restore failed, continuing without it: ${restored.problem}`, 'go-proxy-guard cache');
+  else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
+  const cacheHit: CacheHit = restored.hit;
+  const cacheKey = restored.key;
+  const zipsBefore = new Set((await listFiles(moduleDownloadDir(goEnv.GOMODCACHE))).filter((f) => f.endsWith('.zip')));
 
   const ladder = await climbLadder(
     {

@@ -1,9 +1,14 @@
 import * as cache from '@actions/cache';
 import type { CiCache } from '../cache/ci-cache.js';
 
-/** Bounds on the cache service: a slow service is a warning, never a stalled job. */
-const RESTORE_TIMEOUT_MS = 120_000;
-const SAVE_TIMEOUT_MS = 300_000;
+/**
+ * Bounds on the cache service. The library retries a failing service for
+ * about half a minute per call; a cheap lookup with a short bound tells a
+ * down service from a large download, so an outage costs seconds, not minutes.
+ */
+const LOOKUP_TIMEOUT_MS = 10_000;
+const RESTORE_TIMEOUT_MS = 600_000;
+const SAVE_TIMEOUT_MS = 600_000;
 
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -20,10 +25,14 @@ export class GitHubCache implements CiCache {
   }
 
   async restore(paths: string[], primary: string, restoreKeys: string[]): Promise<string | undefined> {
+    const found = await within(LOOKUP_TIMEOUT_MS, 'cache lookup', cache.restoreCache(paths, primary, restoreKeys, { lookupOnly: true }));
+    if (!found) return undefined;
     return within(RESTORE_TIMEOUT_MS, 'cache restore', cache.restoreCache(paths, primary, restoreKeys));
   }
 
   async save(paths: string[], key: string): Promise<void> {
+    // A service that cannot answer a lookup will not take an upload either.
+    await within(LOOKUP_TIMEOUT_MS, 'cache lookup', cache.restoreCache(paths, key, [], { lookupOnly: true }));
     // saveCache logs and swallows service errors, returning -1: turn that back into a failure.
     const id = await within(SAVE_TIMEOUT_MS, 'cache save', cache.saveCache(paths, key));
     if (id === -1) throw new Error(`the cache service did not store "${key}"`);

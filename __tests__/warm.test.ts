@@ -1,0 +1,239 @@
+/**
+ * Warming down the degradation ladder, end to end: the bundled action, the
+ * real go command, fault-injecting proxies and the real @actions/cache
+ * against a loopback cache service. Each scenario asserts what a user sees:
+ * exit status, outputs, exported variables and the ladder in the report.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { makeGoProject, makeGoWork, vendorProject } from './lab/go.js';
+import { ALPHA, BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world, type GuardCase } from './lab/guard-case.js';
+import { startCacheServer, type CacheServer } from './lab/cache-server.js';
+import type { ActionResult } from './lab/runner.js';
+
+afterEach(closeProxies);
+let cacheServer: CacheServer | undefined;
+afterEach(async () => {
+  await cacheServer?.close();
+  cacheServer = undefined;
+});
+
+const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
+const noCache = { ...fast, cache: 'false' };
+const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
+  r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
+const zipsIn = (c: GuardCase) => {
+  const dir = path.join(c.env.GOMODCACHE!, 'cache', 'download');
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of existsSync(d) ? readdirSync(d, { withFileTypes: true }) : []) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith('.zip')) out.push(path.relative(dir, path.join(d, e.name)));
+    }
+  };
+  walk(dir);
+  return out.sort();
+};
+/** A later build step: no network at all, only the warmed cache. */
+const buildOffline = (c: GuardCase, r: ActionResult) =>
+  c.go(['build', '-o', path.join(c.lab, 'app'), '.'], { GOPROXY: 'off', GOFLAGS: r.exportedEnv.GOFLAGS ?? '-modcacherw' });
+
+describe('a failing first proxy with a healthy second', () => {
+  test.each([
+    ['503', { status: 503 }],
+    ['reset', 'reset'],
+    ['hang', 'hang'],
+    ['stale', { notFound: 404 }],
+  ] as const)('first proxy %s: the healthy one warms the cache; go.mod and go.sum untouched', async (_name, fault) => {
+    const bad = await labProxy(fault);
+    const good = await labProxy();
+    const c = guardCase(`first-${_name}`);
+    const files = ['go.mod', 'go.sum'].map((f) => path.join(c.project.dir, f));
+    const before = files.map((f) => readFileSync(f));
+    const r = await c.run({ ...noCache, proxies: `${bad.url}\n${good.url}` });
+    expect(r.code).toBe(0);
+    expect(r.outputs['ladder-step']).toBe('proxy');
+    expect(r.outputs.verdict).toBe('degraded');
+    expect(r.exportedEnv.GOPROXY).toBe(`${good.url}|direct`);
+    expect(Number(r.outputs.modules)).toBe(c.project.buildList.length);
+    expect(rungs(r)).toEqual(['proxy:ok']);
+    expect(files.map((f) => readFileSync(f))).toEqual(before);
+    const build = await buildOffline(c, r);
+    expect(build.stderr).toBe('');
+    expect(build.code).toBe(0);
+  });
+});
+
+test('a transient failure after the probe is retried with backoff: ladder-step retry', async () => {
+  const p = await labProxy();
+  // Only gamma's zip fails, and only twice: the probe (which asks for another module's zip) sees a healthy proxy.
+  await p.setFault({ flaky: 2 }, { module: GAMMA.path, path: /\.zip$/ });
+  const c = guardCase('retry');
+  const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
+  expect(r.code).toBe(0);
+  expect(r.outputs['ladder-step']).toBe('retry');
+  expect(rungs(r)).toEqual(['proxy:failed', 'retry:failed', 'retry:ok']);
+  expect(r.report.warm.ladder[0].diagnosis.class).toBe('transient');
+  expect(r.outputs.verdict).toBe('degraded');
+});
+
+test('a corrupt zip from one proxy is rejected, never accepted into the cache, and the next proxy serves it', async () => {
+  const corrupt = await labProxy();
+  await corrupt.setFault('corrupt-zip', { module: GAMMA.path });
+  const good = await labProxy({ slow: 40 });
+  const c = guardCase('corrupt');
+  const r = await c.run({ ...noCache, proxies: `${corrupt.url}\n${good.url}` });
+  expect(r.code).toBe(0);
+  expect(rungs(r)).toEqual(['proxy:failed', 'proxy:ok']);
+  expect(r.report.warm.ladder[0].diagnosis.code).toBe('corrupt-zip');
+  const verify = await c.go(['mod', 'verify'], { GOPROXY: 'off' });
+  expect(verify.stdout.trim()).toBe('all modules verified');
+
+  // With only the corrupt proxy, the step fails and the cache holds no zip for gamma.
+  const alone = guardCase('corrupt-alone');
+  const failed = await alone.run({ ...noCache, proxies: corrupt.url, direct: 'false', 'vendor-fallback': 'false' });
+  expect(failed.code).toBe(1);
+  expect(failed.outputs['ladder-step']).toBe('failed');
+  expect(zipsIn(alone).filter((z) => z.includes('gamma'))).toEqual([]);
+});
+
+test('a checksum mismatch against go.sum is fatal: not retried, no fallback, the module named', async () => {
+  const p = await labProxy();
+  await p.setFault('tampered-zip', { module: GAMMA.path });
+  const c = guardCase('checksum');
+  // vendor/ would hide the mismatch: the ladder must not reach it.
+  const vendored = await vendorProject(c.project.dir, { ...c.env, GOPROXY: (await labProxy()).url });
+  expect(vendored.code).toBe(0);
+  const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
+  expect(r.code).toBe(1);
+  expect(r.outputs['ladder-step']).toBe('failed');
+  expect(rungs(r)).toEqual(['proxy:failed', 'failed:failed']);
+  expect(r.report.warm.diagnosis.code).toBe('checksum-mismatch');
+  expect(r.report.warm.diagnosis.module).toBe(`${GAMMA.path}@${GAMMA.version}`);
+  expect(r.errors.join('\n')).toMatch(/checksum mismatch/);
+  expect(p.requests.filter((q) => q.path.endsWith(`${GAMMA.version}.zip`))).toHaveLength(1);
+});
+
+test('all proxies down, no cache, consistent vendor/: GOFLAGS=-mod=vendor is exported', async () => {
+  const seed = await labProxy();
+  const c = guardCase('vendor');
+  const vendored = await vendorProject(c.project.dir, { ...c.env, GOPROXY: seed.url });
+  expect(vendored.code).toBe(0);
+  await seed.setFault({ status: 503 });
+  rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
+  const r = await c.run({ ...noCache, proxies: seed.url, direct: 'false' });
+  expect(r.code).toBe(0);
+  expect(r.outputs['ladder-step']).toBe('vendor');
+  expect(r.exportedEnv.GOFLAGS).toBe('-modcacherw -mod=vendor');
+  expect(rungs(r)).toEqual(['proxy:skipped', 'direct:skipped', 'cache:skipped', 'vendor:ok']);
+  const build = await buildOffline(c, r);
+  expect(build.code).toBe(0);
+});
+
+test('nothing left: a clean failure with the right diagnosis', async () => {
+  const down = await labProxy({ status: 503 });
+  const c = guardCase('nothing');
+  const r = await c.run({ ...noCache, proxies: down.url });
+  expect(r.code).toBe(1);
+  expect(r.outputs['ladder-step']).toBe('failed');
+  expect(r.outputs.verdict).toBe('failed');
+  // direct is allowed but cannot reach example.com from the lab.
+  expect(rungs(r)).toEqual(['proxy:skipped', 'direct:failed', 'cache:skipped', 'vendor:skipped', 'failed:failed']);
+  expect(r.errors.join('\n')).toMatch(/gate: fail \(no rung of the ladder produced a complete module cache/);
+  expect(r.stdout.trim().split('\n').slice(-1)[0]).toMatch(/^::error::gate: fail/);
+});
+
+test('a go.work with two modules warms the build list of both', async () => {
+  const p = await labProxy();
+  const c = guardCase('work', { requires: [BETA] });
+  const tools = path.join(c.project.dir, 'tools');
+  makeGoProject(tools, { module: 'lab.example/tools', requires: [GAMMA, UPPER], world });
+  makeGoWork(c.project.dir, ['.', './tools']);
+  const r = await c.run({ ...noCache, proxies: p.url });
+  expect(r.code).toBe(0);
+  expect(r.outputs['ladder-step']).toBe('proxy');
+  expect(zipsIn(c)).toEqual(
+    [BETA, ALPHA, GAMMA, UPPER].map((m) => `${m.path.replace(/[A-Z]/g, (x) => `!${x.toLowerCase()}`)}/@v/${m.version}.zip`).sort(),
+  );
+});
+
+describe('the CI cache as the safety net (real @actions/cache, loopback cache service)', () => {
+  const cached = async (c: GuardCase, inputs: Record<string, string>) => {
+    cacheServer ??= await startCacheServer({ protocol: 'v2' });
+    const env = { ...cacheServer.env };
+    const main = await c.run({ ...fast, ...inputs }, { env });
+    const post = await c.post(main, { env });
+    return { main, post };
+  };
+  const freshCache = (c: GuardCase) => rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
+
+  test('saved after a good run; with every proxy down the exact entry restores, verified, served offline', async () => {
+    const p = await labProxy();
+    const c = guardCase('cache-hit');
+    const first = await cached(c, { proxies: p.url });
+    expect(first.main.outputs['cache-hit']).toBe('none');
+    expect(first.post.stdout).toMatch(/cache: saved go-proxy-guard-linux-amd64-/);
+    expect(cacheServer!.entries()).toHaveLength(1);
+
+    await p.setFault({ status: 503 });
+    freshCache(c);
+    const second = await cached(c, { proxies: p.url });
+    expect(second.main.code).toBe(0);
+    expect(second.main.outputs['cache-hit']).toBe('exact');
+    expect(second.main.outputs['ladder-step']).toBe('cache');
+    expect(second.main.outputs.modules).toBe('0');
+    expect(second.post.stdout).toMatch(/cache: not saving \(the exact key was restored/);
+    expect((await buildOffline(c, second.main)).code).toBe(0);
+  });
+
+  test('a partial entry with every proxy down: the missing module is reported by name', async () => {
+    const p = await labProxy();
+    const c = guardCase('cache-partial', { requires: [BETA] });
+    await cached(c, { proxies: p.url });
+    // The project gains a dependency; the old entry restores by prefix, but nobody can serve gamma.
+    makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
+    await p.setFault({ status: 503 });
+    freshCache(c);
+    const r = await cached(c, { proxies: p.url, direct: 'false' });
+    expect(r.main.code).toBe(1);
+    expect(r.main.outputs['cache-hit']).toBe('partial');
+    expect(r.main.outputs['ladder-step']).toBe('failed');
+    const cacheRung = r.main.report.warm.ladder.find((x: { step: string }) => x.step === 'cache');
+    expect(cacheRung.outcome).toBe('failed');
+    expect(cacheRung.reason).toContain(`${GAMMA.path}@${GAMMA.version}`);
+    expect(r.post.stdout).toMatch(/cache: not saving \(the module cache is incomplete\)/);
+  });
+
+  test('a dependency bump restores the old entry, downloads only the changed module, saves an entry pruned to the build list', async () => {
+    const p = await labProxy();
+    const c = guardCase('bump', { requires: [BETA, UPPER] });
+    await cached(c, { proxies: p.url });
+    // Bump: Upper/Case leaves, gamma arrives.
+    makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
+    freshCache(c);
+    p.resetLog();
+    const r = await cached(c, { proxies: p.url });
+    expect(r.main.code).toBe(0);
+    expect(r.main.outputs['cache-hit']).toBe('partial');
+    expect(r.main.report.warm.downloaded).toEqual([`${GAMMA.path}@${GAMMA.version}`]);
+    expect(r.main.outputs.modules).toBe('1');
+    expect(p.requests.filter((q) => q.kind === 'zip' && q.status === 200).map((q) => q.module)).toEqual([GAMMA.path]);
+    expect(r.post.stdout).toMatch(/cache: pruned to the build list: kept \d+ files .*removed [1-9]\d* /);
+    expect(r.post.stdout).toMatch(/cache: saved/);
+    expect(zipsIn(c).some((z) => z.includes('!upper'))).toBe(false);
+    expect(zipsIn(c)).toHaveLength(3);
+    expect(cacheServer!.entries()).toHaveLength(2);
+  });
+
+  test('a cache service that is down is a warning, never a failure', async () => {
+    const p = await labProxy();
+    const c = guardCase('cache-down');
+    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer.setFault('down');
+    const { main, post } = await cached(c, { proxies: p.url });
+    expect(main.code).toBe(0);
+    expect(main.outputs['ladder-step']).toBe('proxy');
+    expect(post.code).toBe(0);
+    expect([...main.warnings, ...post.warnings].join('\n')).toMatch(/cache/);
+  });
+});
