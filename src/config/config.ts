@@ -19,6 +19,16 @@ export const FAIL_ON = ['download-failure', 'unhealthy', 'degraded', 'never'] as
 export const SAVE_CACHE = ['auto', 'always', 'never'] as const;
 export type SaveCache = (typeof SAVE_CACHE)[number];
 
+export const WEBHOOK_FORMATS = ['slack', 'discord', 'teams', 'dingtalk', 'feishu', 'wecom', 'json'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+export const ALERT_ON = ['degraded', 'failed', 'always', 'never'] as const;
+export type AlertOn = (typeof ALERT_ON)[number];
+
+export interface Webhook {
+  url: string;
+  format: WebhookFormat;
+}
+
 export type Fallback = (typeof FALLBACKS)[number];
 export type FailOn = (typeof FAIL_ON)[number];
 
@@ -40,6 +50,15 @@ export interface Config {
     vendorFallback: boolean;
   };
   cache: { enabled: boolean; keyPrefix: string; save: SaveCache };
+  alerts: {
+    webhooks: Webhook[];
+    secret: string | undefined;
+    on: AlertOn;
+    cooldownMs: number;
+  };
+  history: { size: number };
+  /** Absolute path, or undefined for no metrics export. */
+  metricsFile: string | undefined;
 }
 
 /** Read and validate every input once; the rest of the engine only sees this typed object. */
@@ -71,7 +90,34 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd()): Confi
       keyPrefix: parseKeyPrefix(get('cache-key-prefix')),
       save: parseChoice('save-cache', get('save-cache'), SAVE_CACHE),
     },
+    alerts: {
+      webhooks: parseWebhooks(read('webhook-url') ?? '', read('slack-webhook-url') ?? '', parseChoice('webhook-format', get('webhook-format'), WEBHOOK_FORMATS)),
+      secret: (read('webhook-secret') ?? '').trim() || undefined,
+      on: parseChoice('alert-on', get('alert-on'), ALERT_ON),
+      cooldownMs: parseDuration('alert-cooldown', get('alert-cooldown')),
+    },
+    history: { size: parseInteger('history-size', get('history-size'), 1, 500) },
+    metricsFile: (read('metrics-file') ?? '').trim() ? path.resolve(cwd, (read('metrics-file') as string).trim()) : undefined,
   };
+}
+
+/** Webhook URLs are secrets: an error names the input but never echoes the URL. */
+function parseWebhooks(raw: string, slackRaw: string, format: WebhookFormat): Webhook[] {
+  const check = (input: string, url: string): string => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new InputError(input, '***', 'must be http(s) URLs, one per line');
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new InputError(input, '***', 'must be http(s) URLs, one per line');
+    return url;
+  };
+  const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return [
+    ...lines(raw).map((url) => ({ url: check('webhook-url', url), format })),
+    ...lines(slackRaw).map((url) => ({ url: check('slack-webhook-url', url), format: 'slack' as const })),
+  ];
 }
 
 function parseKeyPrefix(raw: string): string {

@@ -49,6 +49,26 @@ export const INPUTS = {
     default: 'auto',
     description: 'auto: save on success, not after an exact hit, not for pull_request_target or release events; always; never.',
   },
+  'webhook-url': {
+    default: '',
+    description: 'Chat webhook URL(s) for alerts, newline-separated. Treated as secrets.',
+  },
+  'slack-webhook-url': { default: '', description: 'Shorthand for a Slack incoming webhook (webhook-format slack).' },
+  'webhook-format': {
+    default: 'slack',
+    description: 'Payload format of webhook-url: slack, discord, teams, dingtalk, feishu, wecom or json.',
+  },
+  'webhook-secret': { default: '', description: 'Signing secret for DingTalk and Feishu robots.' },
+  'alert-on': {
+    default: 'degraded',
+    description: 'When to alert: degraded (degraded or failed), failed, always, never. A recovery is sent once after an alert.',
+  },
+  'alert-cooldown': { default: '1h', description: 'The same condition is not re-sent within this time, across runs.' },
+  'history-size': { default: '50', description: 'How many runs of health history to keep (1-500).' },
+  'metrics-file': {
+    default: '',
+    description: 'Write per-run figures here: a path ending in .csv (CSV) or anything else (OpenMetrics text).',
+  },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;

@@ -1,0 +1,54 @@
+import type { Verdict } from '../health/rank.js';
+import type { ProxyVerdict } from '../health/proxy-health.js';
+import type { LadderStep } from '../warm/ladder.js';
+
+/**
+ * What survives between runs (alert deduplication and health history), kept
+ * small: it is stored in the CI cache (GitHub), the job cache (GitLab) or a
+ * file (terminal) per repository and workflow.
+ */
+export const STATE_VERSION = 1;
+
+export interface GuardState {
+  version: typeof STATE_VERSION;
+  alerts: AlertState;
+  /** Oldest first, at most `history-size` runs. */
+  history: RunRecord[];
+}
+
+export interface AlertState {
+  /** The condition last alerted on (verdict + failing proxies), while it lasts. */
+  lastCondition?: string;
+  lastSentAt?: string;
+  /** True between an alert and the recovery message that ends it. */
+  open: boolean;
+}
+
+export interface ProxyRecord {
+  /** Masked URL. */
+  url: string;
+  verdict: ProxyVerdict;
+  score: number;
+  latencyP50Ms: number | null;
+  successRate: number;
+}
+
+export interface RunRecord {
+  /** ISO time of the run. */
+  at: string;
+  runId?: string;
+  verdict: Verdict;
+  ladderStep?: LadderStep;
+  downloadMs?: number;
+  proxies: ProxyRecord[];
+}
+
+export function emptyState(): GuardState {
+  return { version: STATE_VERSION, alerts: { open: false }, history: [] };
+}
+
+/** Where state lives between runs. Loading never throws: lost state means a fresh start, with a warning. */
+export interface StateStore {
+  load(): Promise<GuardState>;
+  save(state: GuardState): Promise<void>;
+}
