@@ -3,12 +3,20 @@
  * (gitignored) rather than os.tmpdir() so a failed run can be inspected and a
  * single `rm -rf .lab` resets the lab.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** `<repo>`: this file lives in `<repo>/__tests__/lab/`. */
-export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot: string = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+/** The nearest directory holding action.yml: the lab also runs compiled from .lab/build (demo, bench). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'action.yml'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
+}
 
 /** `<repo>/.lab`, or `$GO_PROXY_GUARD_LAB_DIR` when set (e.g. to move it to tmpfs). */
 export const labRoot: string = process.env.GO_PROXY_GUARD_LAB_DIR ?? path.join(repoRoot, '.lab');
