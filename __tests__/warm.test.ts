@@ -104,6 +104,7 @@ test('a checksum mismatch against go.sum is fatal: not retried, no fallback, the
   // vendor/ would hide the mismatch: the ladder must not reach it.
   const vendored = await vendorProject(c.project.dir, { ...c.env, GOPROXY: (await labProxy()).url });
   expect(vendored.code).toBe(0);
+  rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
   const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
   expect(r.code).toBe(1);
   expect(r.outputs['ladder-step']).toBe('failed');

@@ -69,6 +69,14 @@ describe('the degradation ladder', () => {
     expect([r.step, calls, sleeps]).toEqual(['proxy', ['http://a|http://b', 'http://b'], []]);
   });
 
+  test('out of proxies while the probe still runs: wait for it and use the healthy ones it found', async () => {
+    let known = ['http://a'];
+    const probeDone = new Promise<void>((resolve) => setTimeout(() => { known = ['http://a', 'http://b']; resolve(); }, 10));
+    const { impl, calls } = io({ 'http://a': [bad('corrupt-zip')], 'http://b': [ok()] });
+    const r = await climbLadder(plan({ proxies: ['http://a'], refresh: () => known, probeDone }), impl);
+    expect([r.step, calls]).toEqual(['proxy', ['http://a', 'http://b']]);
+  });
+
   test('a checksum mismatch stops at once: never retried, no fallback', async () => {
     const { impl, calls } = io({ 'http://a|http://b': [bad('checksum-mismatch')] });
     const r = await climbLadder(plan({ hasVendor: true, cacheRestored: true }), impl);

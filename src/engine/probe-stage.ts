@@ -24,6 +24,25 @@ export interface ProbeOutcome {
   notes: string[];
 }
 
+export interface ProbeRun {
+  candidates: string[];
+  /**
+   * Resolves once warming may begin: every proxy is probed, or a healthy
+   * proxy has finished and a short grace has passed. Holds the healthy
+   * proxies known by then, best first.
+   */
+  early: Promise<string[]>;
+  /** The healthy proxies known now, best first (the full ranking once done). */
+  healthyNow(): string[];
+  /**
+   * Stop waiting for stragglers: once `latency-max` has passed (the point
+   * where the latency score is already zero) they are cut off exactly as the
+   * deadline would, so a hung proxy need not hold a finished job.
+   */
+  release(): void;
+  done: Promise<ProbeOutcome>;
+}
+
 /** Credentials as the go command finds them: $NETRC, else ~/.netrc. */
 export async function readNetrc(env: NodeJS.ProcessEnv): Promise<NetrcEntry[]> {
   const file = env.NETRC || path.join(env.HOME || os.homedir(), '.netrc');
@@ -31,8 +50,12 @@ export async function readNetrc(env: NodeJS.ProcessEnv): Promise<NetrcEntry[]> {
   return parseNetrc(text);
 }
 
-/** Probe every candidate concurrently, score, rank, and build the chain to export. */
-export async function probeStage(config: Config, goEnv: GoEnv, project: Project, netrc: NetrcEntry[]): Promise<ProbeOutcome> {
+/** How long warming waits after the first healthy proxy, so near-equal ones make the first chain too. */
+const GRACE_MIN_MS = 100;
+const GRACE_MAX_MS = 500;
+
+/** Probe every candidate concurrently; rank and build the chain to export as they finish. */
+export function startProbes(config: Config, goEnv: GoEnv, project: Project, netrc: NetrcEntry[]): ProbeRun {
   const started = performance.now();
   const notes: string[] = [];
   const candidates = config.proxies ?? defaultCandidates(goEnv.GOPROXY);
@@ -42,31 +65,61 @@ export async function probeStage(config: Config, goEnv: GoEnv, project: Project,
   else if (sample.length === 0) notes.push('the project requires no public modules: probed with a well-known module instead');
   const plan = planProbe({ modules: sample, samples: config.probe.samples, sumdb: sumdbName(goEnv.GOSUMDB) });
 
-  const probes = await Promise.all(
-    candidates.map((url) => probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc })),
+  let releaseCut: () => void = () => {};
+  const cut = new Promise<void>((resolve) => (releaseCut = resolve));
+  const finished = new Map<string, ProxyHealth>();
+  let resolveEarly: (healthy: string[]) => void = () => {};
+  const early = new Promise<string[]>((resolve) => (resolveEarly = resolve));
+  const healthyNow = () => rankProxies([...finished.values()]).filter((p) => p.verdict === 'healthy').map((p) => p.url);
+
+  const probes = candidates.map((url) =>
+    probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut }).then((result) => {
+      const health = assessProxy(result, config.score, config.minScore);
+      finished.set(url, health);
+      if (finished.size === candidates.length) resolveEarly(healthyNow());
+      else if (health.verdict === 'healthy') {
+        const grace = Math.min(GRACE_MAX_MS, Math.max(GRACE_MIN_MS, performance.now() - started));
+        setTimeout(() => resolveEarly(healthyNow()), grace).unref();
+      }
+      return health;
+    }),
   );
-  const ranked = rankProxies(probes.map((p) => assessProxy(p, config.score, config.minScore)));
-  const healthy = ranked.filter((p) => p.verdict === 'healthy');
-  const userTerminal = terminalOf(parseGoproxy(goEnv.GOPROXY));
-  // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
-  const terminal = userTerminal === 'off' ? 'off' : config.direct ? 'direct' : 'none';
-  if (userTerminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
-  let chosen = healthy.map((p) => p.url);
-  if (chosen.length === 0) {
-    // With nothing healthy, a slow proxy is still better than none.
-    chosen = ranked.filter((p) => p.verdict === 'slow').map((p) => p.url);
-    if (chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
-  }
-  const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
-  if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
+
+  const done = Promise.all(probes).then((all) => {
+    const ranked = rankProxies(all);
+    const healthy = ranked.filter((p) => p.verdict === 'healthy');
+    const userTerminal = terminalOf(parseGoproxy(goEnv.GOPROXY));
+    // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
+    const terminal = userTerminal === 'off' ? 'off' : config.direct ? 'direct' : 'none';
+    if (userTerminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
+    let chosen = healthy.map((p) => p.url);
+    if (chosen.length === 0) {
+      // With nothing healthy, a slow proxy is still better than none.
+      chosen = ranked.filter((p) => p.verdict === 'slow').map((p) => p.url);
+      if (chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
+    }
+    const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
+    if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
+    return {
+      candidates,
+      ranked,
+      chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
+      verdict: probeVerdict(ranked),
+      healthy,
+      probed: sample.map((m) => `${m.path}@${m.version}`),
+      durationMs: Math.round(performance.now() - started),
+      notes,
+    };
+  });
+
   return {
     candidates,
-    ranked,
-    chain: chain.length === 0 ? [{ kind: 'off' }] : chain,
-    verdict: probeVerdict(ranked),
-    healthy,
-    probed: sample.map((m) => `${m.path}@${m.version}`),
-    durationMs: Math.round(performance.now() - started),
-    notes,
+    early,
+    healthyNow,
+    release: () => {
+      const wait = Math.max(0, config.score.latencyMaxMs - (performance.now() - started));
+      setTimeout(releaseCut, wait).unref();
+    },
+    done,
   };
 }

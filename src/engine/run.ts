@@ -11,7 +11,7 @@ import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { decideGate, type GateDecision } from './gate.js';
 import type { SaveState } from './post-stage.js';
-import { probeStage, readNetrc } from './probe-stage.js';
+import { readNetrc, startProbes } from './probe-stage.js';
 import { warmStage } from './warm-stage.js';
 
 export interface EngineContext {
@@ -51,25 +51,25 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
 
   // The cache download needs no proxy: let it overlap the probe.
   const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
-  const probe = await platform.group('Probing Go module proxies', () => probeStage(config, goEnv.env, project, netrc));
-  for (const url of probe.candidates) secrets.addUrl(url);
+  const probes = startProbes(config, goEnv.env, project, netrc);
+  for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
-  const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
-  platform.info(proxyTable(ranked));
-
-  const goproxy = formatGoproxy(probe.chain);
-  platform.exportVariable('GOPROXY', goproxy);
+  platform.info(`probing ${probes.candidates.length} proxies (deadline ${config.probe.timeoutMs} ms each): ${probes.candidates.map(shown).join(', ')}`);
 
   let warm: WarmReport | undefined;
   let saveState: SaveState | undefined;
-  const notes = [...probe.notes];
+  const notes: string[] = [];
   if (restore && project.layout !== 'none') {
+    // Warming starts as soon as a healthy proxy is known; the rest of the probe finishes meanwhile.
+    const healthySoFar = await probes.early;
     const outcome = await platform.group('Warming the module cache', () =>
       warmStage({
         config,
         goEnv: goEnv.env,
         project,
-        healthyProxies: probe.healthy.map((p) => p.url),
+        healthyProxies: healthySoFar,
+        refreshProxies: probes.healthyNow,
+        probeDone: probes.done,
         directAllowed: config.direct && terminalOf(parseGoproxy(goEnv.env.GOPROXY)) !== 'off',
         platform,
         restore,
@@ -107,9 +107,16 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         timeoutMs: config.warm.timeoutMs,
       };
     }
+    probes.release();
   } else if (config.warm.enabled) {
     notes.push('nothing to pre-warm without go.mod or go.work');
   }
+  const probe = await platform.group('Probing Go module proxies', () => probes.done);
+  notes.unshift(...probe.notes);
+  const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
+  platform.info(proxyTable(ranked));
+  const goproxy = formatGoproxy(probe.chain);
+  platform.exportVariable('GOPROXY', goproxy);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }

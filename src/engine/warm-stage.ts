@@ -39,6 +39,8 @@ export async function warmStage(opts: {
   goEnv: GoEnv;
   project: Project;
   healthyProxies: string[];
+  refreshProxies?: () => string[];
+  probeDone?: Promise<unknown>;
   directAllowed: boolean;
   platform: Platform;
   /** Started before the probe, so the download overlaps it. */
@@ -63,6 +65,8 @@ export async function warmStage(opts: {
   const ladder = await climbLadder(
     {
       proxies: opts.healthyProxies,
+      refresh: opts.refreshProxies,
+      probeDone: opts.probeDone,
       retries: config.warm.retries,
       backoffMs: config.warm.backoffMs,
       directAllowed: opts.directAllowed,

@@ -7,8 +7,8 @@ import type { CiCache } from '../cache/ci-cache.js';
  * down service from a large download, so an outage costs seconds, not minutes.
  */
 const LOOKUP_TIMEOUT_MS = 10_000;
-const RESTORE_TIMEOUT_MS = 600_000;
-const SAVE_TIMEOUT_MS = 600_000;
+const RESTORE_TIMEOUT_MS = 300_000;
+const SAVE_TIMEOUT_MS = 300_000;
 
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -89,4 +89,4 @@ function readBody(msg: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export const deadlineFailure = (): Failure => failure('timeout', 'no answer before the probe deadline');
+export const deadlineFailure = (ms: number): Failure => failure('timeout', `no answer within ${ms} ms`);

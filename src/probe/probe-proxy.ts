@@ -35,7 +35,14 @@ const PER_PROXY_CONCURRENCY = 4;
 export async function probeProxy(
   url: string,
   plan: ProbeRequest[],
-  opts: { deadlineMs: number; netrc: NetrcEntry[] },
+  opts: {
+    deadlineMs: number;
+    netrc: NetrcEntry[];
+    /** Ends the probe before its deadline, exactly as the deadline would (see probeStage). */
+    cut?: Promise<void>;
+    /** Called with each finished request, so a caller can tell a slow proxy from a silent one. */
+    onAnswer?: () => void;
+  },
 ): Promise<ProbeResult> {
   const started = performance.now();
   const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, deadlineHit: false };
@@ -64,6 +71,7 @@ export async function probeProxy(
       const req = plan[i] as ProbeRequest;
       const fetched = await client.get(req.path, { firstBytesOnly: req.kind === 'zip' });
       if (outcomes[i]) continue;
+      opts.onAnswer?.();
       if ('failure' in fetched) {
         outcomes[i] = { kind: req.kind, module: moduleOf(req), ms: fetched.ms, ok: false, failure: fetched.failure };
         continue;
@@ -79,11 +87,15 @@ export async function probeProxy(
       resolve();
     }, Math.max(0, remaining()));
   });
-  await Promise.race([Promise.all(Array.from({ length: PER_PROXY_CONCURRENCY }, worker)), deadline]);
+  const cut = opts.cut?.then(() => {
+    result.deadlineHit = true;
+  });
+  await Promise.race([Promise.all(Array.from({ length: PER_PROXY_CONCURRENCY }, worker)), deadline, ...(cut ? [cut] : [])]);
   clearTimeout(timer);
   client.close();
+  const elapsed = Math.round(performance.now() - started);
   result.outcomes = plan.map(
-    (r, i) => outcomes[i] ?? { kind: r.kind, module: moduleOf(r), ms: opts.deadlineMs, ok: false, failure: deadlineFailure() },
+    (r, i) => outcomes[i] ?? { kind: r.kind, module: moduleOf(r), ms: elapsed, ok: false, failure: deadlineFailure(elapsed) },
   );
   // Freeze the answers: workers still waiting on a destroyed socket must not write later.
   for (let i = 0; i < outcomes.length; i++) outcomes[i] = result.outcomes[i];

@@ -30,6 +30,10 @@ export interface LadderResult {
 export interface LadderPlan {
   /** Healthy proxies, best first (their real URLs: they are handed to go). */
   proxies: string[];
+  /** The healthy proxies known now, when the probe is still finishing while warming starts. */
+  refresh?: () => string[];
+  /** Resolves when the probe has finished: more healthy proxies may be known then. */
+  probeDone?: Promise<unknown>;
   retries: number;
   backoffMs: number;
   directAllowed: boolean;
@@ -72,6 +76,13 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
   let last: GoDiagnosis | undefined;
 
   // Rungs 1-2: the ranked proxies, then retries of transient failures with the next proxy leading.
+  // A proxy that broke is dropped; one that failed transiently leads no more (but "|" may still fall back to it).
+  const dropped = new Set<string>();
+  const demoted: string[] = [];
+  const currentOrder = () => {
+    const base = (plan.refresh?.() ?? plan.proxies).filter((u) => !dropped.has(u));
+    return [...base.filter((u) => !demoted.includes(u)), ...demoted.filter((u) => base.includes(u))];
+  };
   let order = [...plan.proxies];
   let retriesLeft = plan.retries;
   let attempt = 0;
@@ -92,13 +103,20 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
     const culprit = implicated(order, last);
     if (last?.class === 'transient') {
       if (retriesLeft-- <= 0) break;
-      // Keep the culprit last in the chain: "|" still falls back to it.
-      order = [...order.filter((u) => u !== culprit), culprit];
+      const i = demoted.indexOf(culprit);
+      if (i >= 0) demoted.splice(i, 1);
+      demoted.push(culprit);
     } else if (last?.class === 'proxy-broken') {
-      order = order.filter((u) => u !== culprit);
+      dropped.add(culprit);
     } else {
       // Not found behind every proxy: only direct (or the caches) can have it.
       break;
+    }
+    order = currentOrder();
+    if (order.length === 0 && plan.probeDone) {
+      // Out of proxies while the probe still runs: the slower healthy ones are worth waiting for.
+      await plan.probeDone;
+      order = currentOrder();
     }
   }
   if (plan.proxies.length === 0) rungs.push({ step: 'proxy', detail: '', outcome: 'skipped', reason: 'no healthy proxy', ms: 0 });
