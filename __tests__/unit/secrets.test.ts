@@ -8,6 +8,13 @@ describe('secrets are masked wherever text leaves the process', () => {
     expect(s.mask('GOPROXY=https://bot:p%40ss%20w0rd@proxy.corp.example/go and p@ss w0rd')).toBe('GOPROXY=https://bot:***@proxy.corp.example/go and ***');
     expect(registered).toContain('p@ss w0rd');
   });
+  test('a value with characters that URL-encode is registered in both forms, once', () => {
+    const registered: string[] = [];
+    const s = new Secrets((v) => registered.push(v));
+    s.add('a+b/c=d@e');
+    s.add('a+b/c=d@e');
+    expect(registered).toEqual(['a+b/c=d@e', 'a%2Bb%2Fc%3Dd%40e']);
+  });
   test('URLs without credentials are unchanged', () => {
     expect(redactUrl('https://proxy.golang.org')).toBe('https://proxy.golang.org');
   });

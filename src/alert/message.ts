@@ -80,7 +80,7 @@ export function buildAlertMessage({ kind, report, context, secrets }: AlertMessa
  * password left: a proxy credential that reached a failure message by a path
  * nobody registered must still not reach a chat room.
  */
-export function maskMessage(message: AlertMessage, secrets: Secrets): AlertMessage {
+export function maskMessage(message: AlertMessage, secrets: Pick<Secrets, 'mask'>): AlertMessage {
   const m = (text: string) => redactUserinfo(secrets.mask(text));
   const opt = (text: string | undefined) => (text === undefined ? undefined : m(text));
   return {

@@ -21,7 +21,7 @@ export interface AlertLog {
 export interface SendAlertsOptions {
   /** Signing secret for DingTalk, Feishu and json webhooks. */
   secret?: string;
-  /** Every text logged or returned goes through it; the webhook URLs and secret are registered in it. */
+  /** Every text sent, logged or returned goes through its mask (the webhook URLs and secret are masked besides). */
   secrets: Secrets;
   /** Total time per webhook, every attempt and wait included. */
   timeoutMs?: number;
@@ -54,17 +54,16 @@ export interface SendResult {
  * warning, not a reason to fail the job it reports on.
  */
 export async function sendAlerts(webhooks: Webhook[], message: AlertMessage, opts: SendAlertsOptions): Promise<SendResult[]> {
-  opts.secrets.add(opts.secret);
-  for (const w of webhooks) registerWebhookUrl(w.url, opts.secrets);
-  const masked = maskMessage(message, opts.secrets);
+  const scrub = scrubber(webhooks, opts);
+  const masked = maskMessage(message, { mask: scrub });
   return Promise.all(
     webhooks.map(async (webhook) => {
       const started = performance.now();
       try {
-        return await sendOne(webhook, masked, opts, started);
+        return await sendOne(webhook, masked, opts, scrub, started);
       } catch (err) {
         // Only a programming error gets here; it still must not fail the run.
-        const error = scrub(`unexpected error: ${(err as Error)?.message ?? String(err)}`, opts.secrets);
+        const error = scrub(`unexpected error: ${(err as Error)?.message ?? String(err)}`);
         opts.log.warning(`alert: could not send to ${maskWebhookUrl(webhook.url)} (${webhook.format}): ${error}`);
         return { url: maskWebhookUrl(webhook.url), format: webhook.format, ok: false, attempts: 0, error, ms: elapsed(started) };
       }
@@ -72,7 +71,13 @@ export async function sendAlerts(webhooks: Webhook[], message: AlertMessage, opt
   );
 }
 
-async function sendOne(webhook: Webhook, message: AlertMessage, opts: SendAlertsOptions, started: number): Promise<SendResult> {
+async function sendOne(
+  webhook: Webhook,
+  message: AlertMessage,
+  opts: SendAlertsOptions,
+  scrub: (text: string) => string,
+  started: number,
+): Promise<SendResult> {
   const timeoutMs = opts.timeoutMs ?? ALERT_SEND_DEFAULTS.timeoutMs;
   const retries = opts.retries ?? ALERT_SEND_DEFAULTS.retries;
   const backoffMs = opts.backoffMs ?? ALERT_SEND_DEFAULTS.backoffMs;
@@ -106,13 +111,14 @@ async function sendOne(webhook: Webhook, message: AlertMessage, opts: SendAlerts
     if (!last.transient || attempts > retries) break;
     const wait = Math.max(backoffDelay(attempts, backoffMs, BACKOFF_CAP_MS, opts.random), last.retryAfterMs ?? 0);
     if (wait >= deadline - performance.now()) {
-      note = ` (no time left for a retry within ${timeoutMs} ms)`;
+      // A timeout already says the bound was spent; anything else should say why it was not retried.
+      if (!('timedOut' in answer)) note = ` (a retry in ${wait} ms would pass the ${timeoutMs} ms bound)`;
       break;
     }
-    opts.log.info(scrub(`alert: ${shown} (${webhook.format}): ${last.error}; retrying in ${wait} ms`, opts.secrets));
+    opts.log.info(scrub(`alert: ${shown} (${webhook.format}): ${last.error}; retrying in ${wait} ms`));
     await sleep(wait);
   }
-  const error = scrub(`${last && !last.ok ? last.error : `no attempt fitted in ${timeoutMs} ms`}${note}`, opts.secrets);
+  const error = scrub(`${last && !last.ok ? last.error : `no attempt fitted in ${timeoutMs} ms`}${note}`);
   opts.log.warning(`alert: could not send to ${shown} (${webhook.format}) after ${attempts} attempt(s): ${error}`);
   return { ...result(false, attempts, last), error };
 }
@@ -296,22 +302,40 @@ export function maskWebhookUrl(url: string): string {
 }
 
 /**
- * Register a webhook URL and the parts of it that are tokens, so that no
- * echo of them (an error message quoting the request path, a service
- * answer quoting the key) survives `mask`.
+ * A mask for everything this module logs or returns: the webhook URLs, the
+ * parts of them that are tokens, and the signing secret (each also
+ * URL-encoded), then the run's registered secrets, then any URL password.
+ * The webhook values are kept here rather than added to `secrets`, so that
+ * sending has no effect on the caller's registry.
  */
-function registerWebhookUrl(url: string, secrets: Secrets): void {
-  secrets.add(url);
-  try {
-    const u = new URL(url);
-    secrets.add(u.pathname + u.search);
-    for (const value of u.searchParams.values()) secrets.add(value);
-    // Token-looking path segments: long, with a digit (ids and tokens; not words like "webhooks").
-    for (const segment of u.pathname.split('/')) if (segment.length >= 8 && /\d/.test(segment)) secrets.add(segment);
-    if (u.password) secrets.add(u.password);
-  } catch {
-    /* not a URL: the whole string is registered */
+function scrubber(webhooks: Webhook[], opts: Pick<SendAlertsOptions, 'secret' | 'secrets'>): (text: string) => string {
+  const values = new Set<string>();
+  const add = (v: string | undefined) => {
+    // Short values would blank ordinary words; tokens and secrets are long.
+    if (!v || v.length < 6) return;
+    values.add(v);
+    values.add(encodeURIComponent(v));
+  };
+  add(opts.secret);
+  for (const { url } of webhooks) {
+    add(url);
+    try {
+      const u = new URL(url);
+      add(u.pathname + u.search);
+      for (const value of u.searchParams.values()) add(value);
+      // Token-looking path segments: long, with a digit (ids and tokens; not words like "webhooks").
+      for (const segment of u.pathname.split('/')) if (segment.length >= 8 && /\d/.test(segment)) add(segment);
+      if (u.password) add(decodeURIComponent(u.password));
+    } catch {
+      /* not a URL: the whole string is masked */
+    }
   }
+  const longestFirst = [...values].sort((a, b) => b.length - a.length);
+  return (text: string) => {
+    let out = text;
+    for (const v of longestFirst) out = out.split(v).join('***');
+    return redactUserinfo(opts.secrets.mask(out));
+  };
 }
 
 function withQuery(url: string, query: Record<string, string> | undefined): string {
@@ -322,8 +346,6 @@ function withQuery(url: string, query: Record<string, string> | undefined): stri
   u.search = u.search ? `${u.search}&${extra}` : `?${extra}`;
   return u.toString();
 }
-
-const scrub = (text: string, secrets: Secrets) => redactUserinfo(secrets.mask(text));
 
 function parseJson(text: string): unknown {
   try {

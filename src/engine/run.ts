@@ -12,6 +12,7 @@ import type { Secrets } from '../secrets/secrets.js';
 import { decideGate, type GateDecision } from './gate.js';
 import type { SaveState } from './post-stage.js';
 import { readNetrc, startProbes } from './probe-stage.js';
+import { publishStage } from './publish-stage.js';
 import { warmStage } from './warm-stage.js';
 
 export interface EngineContext {
@@ -48,10 +49,13 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const netrc = await readNetrc(env);
   for (const entry of netrc) secrets.add(entry.password);
   for (const url of config.proxies ?? []) secrets.addUrl(url);
+  for (const hook of config.alerts.webhooks) secrets.add(hook.url);
+  secrets.add(config.alerts.secret);
 
   // The cache download needs no proxy: let it overlap the probe.
   const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
   const probes = startProbes(config, goEnv.env, project, netrc);
+  const previousState = platform.state.load();
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
   platform.info(`probing ${probes.candidates.length} proxies (deadline ${config.probe.timeoutMs} ms each): ${probes.candidates.map(shown).join(', ')}`);
@@ -155,8 +159,9 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   for (const note of report.notes) platform.info(`note: ${note}`);
   if (warm) {
     platform.info(`ladder: ${warm.ladder.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${r.ms} ms)`}`).join(' -> ')}`);
-    if (warm.diagnosis) platform.error(`${warm.diagnosis.message}\n${warm.diagnosis.goMessage}`, 'Go module download failed');
   }
+  const state = await publishStage({ config, report, gate, platform, secrets, state: await previousState });
+  await platform.state.save(state);
   platform.info(`GOPROXY=${report.goproxy}`);
   platform.setOutput('goproxy', report.goproxy);
   platform.setOutput('best-proxy', report.bestProxy ?? '');

@@ -24,9 +24,15 @@ export interface GoEnvResult {
   problem?: string;
 }
 
-/** `go env -json`, or the documented defaults plus the environment when go is missing. */
+const NAMES = ['GOPROXY', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOSUMDB', 'GOMODCACHE', 'GOFLAGS', 'GOVERSION', 'GOOS', 'GOARCH', 'GOPATH'];
+
+/**
+ * `go env -json` for the variables the guard reads, or the documented
+ * defaults plus the environment when go is missing. Naming them matters:
+ * the full `go env` probes the C toolchain and costs ~0.5 s.
+ */
 export async function readGoEnv(cwd: string, env: NodeJS.ProcessEnv): Promise<GoEnvResult> {
-  const result = await runCommand('go', ['env', '-json'], { cwd, env, timeoutMs: 30_000 });
+  const result = await runCommand('go', ['env', '-json', ...NAMES], { cwd, env, timeoutMs: 30_000 });
   if (result.code === 0) {
     const parsed = JSON.parse(result.stdout) as Record<string, string>;
     return { env: pick(parsed, env) };

@@ -1,5 +1,6 @@
 import * as cache from '@actions/cache';
 import type { CiCache } from '../cache/ci-cache.js';
+import { within } from './time-bound.js';
 
 /**
  * Bounds on the cache service. The library retries a failing service for
@@ -9,14 +10,6 @@ import type { CiCache } from '../cache/ci-cache.js';
 const LOOKUP_TIMEOUT_MS = 10_000;
 const RESTORE_TIMEOUT_MS = 300_000;
 const SAVE_TIMEOUT_MS = 300_000;
-
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The Actions cache, through @actions/cache itself. */
 export class GitHubCache implements CiCache {

@@ -3,6 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CiCache } from '../cache/ci-cache.js';
 import type { InputName, OutputName } from '../config/inputs.js';
+import { githubRunContext, type RunContext } from '../report/run-context.js';
+import type { StateStore } from '../state/guard-state.js';
+import { FileStateStore } from '../state/file-state-store.js';
+import { GitHubStateStore } from '../state/github-state-store.js';
 import { GitHubCache } from './github-cache.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { Platform } from './platform.js';
@@ -12,13 +16,27 @@ export class GitHubPlatform implements Platform {
   readonly name = 'github' as const;
   readonly workDir: string;
   readonly cache: CiCache | undefined;
+  readonly state: StateStore;
 
   constructor(
     private readonly secrets: Secrets,
-    env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.workDir = path.join(env.RUNNER_TEMP || os.tmpdir(), 'go-proxy-guard');
     this.cache = GitHubCache.available() ? new GitHubCache() : undefined;
+    // Without the cache service (some self-hosted runners) state lasts for this job only.
+    this.state = this.cache
+      ? new GitHubStateStore(env, (m) => this.warning(m))
+      : new FileStateStore(path.join(this.workDir, 'state.json'));
+  }
+
+  runContext(): RunContext {
+    return githubRunContext(this.env);
+  }
+
+  async writeSummary(markdown: string): Promise<void> {
+    if (!this.env.GITHUB_STEP_SUMMARY) return;
+    await core.summary.addRaw(this.secrets.mask(markdown), true).write();
   }
 
   readonly readInput = (name: InputName): string | undefined => core.getInput(name) || undefined;

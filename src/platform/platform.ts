@@ -1,5 +1,7 @@
 import type { CiCache } from '../cache/ci-cache.js';
 import type { OutputName, RawInputs } from '../config/inputs.js';
+import type { RunContext } from '../report/run-context.js';
+import type { StateStore } from '../state/guard-state.js';
 
 /**
  * The only code that knows where inputs come from and where outputs,
@@ -14,6 +16,12 @@ export interface Platform {
   readonly workDir: string;
   /** The platform's cache for GOMODCACHE, when it has one the engine drives. */
   readonly cache: CiCache | undefined;
+  /** Where alert and history state survives between runs. */
+  readonly state: StateStore;
+  /** Repository, workflow, run link: for alerts, summaries and history. */
+  runContext(): RunContext;
+  /** Publish the Markdown summary where this platform shows one (step summary, artifact, terminal). */
+  writeSummary(markdown: string): Promise<void>;
   info(message: string): void;
   warning(message: string, title?: string): void;
   error(message: string, title?: string): void;

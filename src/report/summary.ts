@@ -71,9 +71,9 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
   if (opts.context) blocks.push([contextLine(opts.context, limits)]);
   blocks.push(proxiesSection(report, limits));
   if (report.warm) blocks.push(ladderSection(report.warm, limits), cacheSection(report.warm, limits));
-  blocks.push(['### What to do', '', ...(advice.length > 0 ? list(advice, (a) => md(a, limits.chars), 'more suggestions', limits) : ['Nothing to do.'])]);
+  blocks.push(['### What to do', '', ...(advice.length > 0 ? list(advice, (a) => md(a, limits.chars), count(advice.length, 'suggestion'), limits) : ['Nothing to do.'])]);
   if (opts.history && opts.history.size > 0) blocks.push(trendSection(report, opts.history, limits));
-  if (report.notes.length > 0) blocks.push(['### Notes', '', ...list(report.notes, (n) => md(n, limits.chars), 'notes', limits)]);
+  if (report.notes.length > 0) blocks.push(['### Notes', '', ...list(report.notes, (n) => md(n, limits.chars), count(report.notes.length, 'note'), limits)]);
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
 }
 
@@ -172,7 +172,7 @@ function cacheSection(warm: WarmReport, limits: Limits): string[] {
         : `**${warm.downloaded.length}** of **${warm.buildList}** modules in the build list downloaded over the network in ${took}` +
           (warm.buildList > warm.downloaded.length ? `; ${warm.buildList - warm.downloaded.length} were already cached` : '');
   const lines = ['### Module cache', '', `- CI cache: ${hit}`, `- Modules: ${network}`];
-  if (warm.downloaded.length > 0) lines.push('', ...list(warm.downloaded, (m) => md(m, limits.chars), 'modules downloaded', limits, true));
+  if (warm.downloaded.length > 0) lines.push('', ...list(warm.downloaded, (m) => md(m, limits.chars), `${count(warm.downloaded.length, 'module')} downloaded`, limits));
   return lines;
 }
 
@@ -197,7 +197,7 @@ function trendSection(report: RunReport, history: HistoryStats, limits: Limits):
         stats.trend,
         `${Math.round(stats.successRate * 100)}% of ${stats.runs}`,
         streak(stats),
-        stats.sinceLastFailureMs === undefined ? 'never' : `${duration(stats.sinceLastFailureMs)} ago`,
+        lastFailure(stats),
         String(stats.outages),
         stats.mttrMs === undefined ? '–' : duration(stats.mttrMs),
       ],
@@ -205,6 +205,11 @@ function trendSection(report: RunReport, history: HistoryStats, limits: Limits):
       limits,
     ),
   ];
+}
+
+function lastFailure(s: ProxyStats): string {
+  if (s.sinceLastFailureMs === undefined) return 'never';
+  return s.sinceLastFailureMs < 60_000 ? 'just now' : `${duration(s.sinceLastFailureMs)} ago`;
 }
 
 const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? '✓' : '✗'} ${s.streak.runs} run${s.streak.runs === 1 ? '' : 's'}`;
@@ -396,13 +401,14 @@ function safeLink(url: string | undefined): string | undefined {
   }
 }
 
-/** Items as a bullet list; past SHOWN_OPEN (or always, when `fold`) inside <details>, cut at limits.items. */
-function list<T>(items: T[], show: (item: T) => string, label: string, limits: Limits, fold = false): string[] {
+/** Items as a bullet list, inside <details> titled `summary` past SHOWN_OPEN, cut at limits.items. */
+function list<T>(items: T[], show: (item: T) => string, summary: string, limits: Limits): string[] {
   const shown = items.slice(0, limits.items).map((i) => `- ${show(i)}`);
   if (items.length > shown.length) shown.push(`- … and ${items.length - shown.length} more`);
-  if (items.length <= SHOWN_OPEN && !fold) return shown;
-  return details(`${items.length} ${label}`, shown);
+  return items.length <= SHOWN_OPEN ? shown : details(summary, shown);
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** A table whose first SHOWN_OPEN rows are open and the rest, up to limits.rows, folded in <details>. */
 function table<T>(header: string[], align: string[], items: T[], cells: (item: T, index: number) => string[], label: string, limits: Limits): string[] {
@@ -410,10 +416,10 @@ function table<T>(header: string[], align: string[], items: T[], cells: (item: T
   const open = items.slice(0, Math.min(SHOWN_OPEN, limits.rows));
   const folded = items.slice(open.length, limits.rows);
   const lines = [...head, ...open.map((item, i) => row(cells(item, i)))];
-  if (folded.length === 0) return lines;
-  const rest = [...head, ...folded.map((item, i) => row(cells(item, open.length + i)))];
   const hidden = items.length - open.length - folded.length;
-  if (hidden > 0) rest.push('', `… and ${hidden} more ${label}`);
+  const more = hidden > 0 ? ['', `… and ${hidden} more ${label}`] : [];
+  if (folded.length === 0) return [...lines, ...more];
+  const rest = [...head, ...folded.map((item, i) => row(cells(item, open.length + i))), ...more];
   return [...lines, '', ...details(`${items.length - open.length} more ${label}`, rest)];
 }
 

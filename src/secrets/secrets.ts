@@ -9,12 +9,13 @@ export class Secrets {
   constructor(private readonly onAdd: (value: string) => void = () => {}) {}
 
   add(value: string | undefined): void {
-    if (!value || value.length < 3 || this.values.has(value)) return;
-    this.values.add(value);
-    this.onAdd(value);
-    // URL-encoded forms leak too (a password with "@" appears as %40 in a URL).
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) this.add(encoded);
+    if (!value || value.length < 3) return;
+    // URL-encoded forms leak too (a password with "@" appears as %40 in a URL); encode once, never again.
+    for (const v of new Set([value, encodeURIComponent(value)])) {
+      if (this.values.has(v)) continue;
+      this.values.add(v);
+      this.onAdd(v);
+    }
   }
 
   /** Register the credentials of a URL and return the URL as it may be shown. */

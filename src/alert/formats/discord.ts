@@ -56,7 +56,8 @@ export function formatDiscord(message: AlertMessage, _opts: FormatOptions): Form
   if (message.runUrl && /^https?:\/\//.test(message.runUrl)) embed.url = message.runUrl;
   return {
     body: {
-      content: truncate(`${message.title}: ${message.reason}`, Math.min(L.content, 300)),
+      // The line notifications show; the embed carries the rest.
+      content: truncate(message.title, L.content),
       // Failure texts come from proxies and the go command: they must never ping @everyone.
       allowed_mentions: { parse: [] },
       embeds: [embed],

@@ -1,0 +1,52 @@
+import * as cache from '@actions/cache';
+import * as path from 'node:path';
+import { within } from '../platform/time-bound.js';
+import { readStateFile, writeStateFile } from './file-state-store.js';
+import type { GuardState, StateStore } from './guard-state.js';
+
+const STATE_TIMEOUT_MS = 15_000;
+
+/**
+ * State in the Actions cache. Entries are immutable, so every run saves a new
+ * key under a per-repository, per-workflow prefix, and the next run restores
+ * the newest entry with that prefix.
+ */
+export class GitHubStateStore implements StateStore {
+  private readonly dir: string;
+  private readonly prefix: string;
+  private readonly runPart: string;
+
+  constructor(
+    env: NodeJS.ProcessEnv,
+    private readonly warn: (message: string) => void,
+  ) {
+    // The cache version hashes this path: it must not change between runs.
+    this.dir = path.join(env.RUNNER_TEMP || '/tmp', 'go-proxy-guard-state');
+    const part = (s: string | undefined) => (s ?? 'none').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+    this.prefix = `go-proxy-guard-state-${part(env.GITHUB_REPOSITORY)}-${part(env.GITHUB_WORKFLOW)}-`;
+    this.runPart = `${part(env.GITHUB_RUN_ID)}-${part(env.GITHUB_RUN_ATTEMPT)}`;
+  }
+
+  private get file(): string {
+    return path.join(this.dir, 'state.json');
+  }
+
+  async load(): Promise<GuardState> {
+    try {
+      await within(STATE_TIMEOUT_MS, 'state restore', cache.restoreCache([this.dir], `${this.prefix}${this.runPart}`, [this.prefix]));
+    } catch (err) {
+      this.warn(`alert and history state could not be restored, starting fresh: ${(err as Error).message}`);
+    }
+    return readStateFile(this.file);
+  }
+
+  async save(state: GuardState): Promise<void> {
+    await writeStateFile(this.file, state);
+    try {
+      const id = await within(STATE_TIMEOUT_MS, 'state save', cache.saveCache([this.dir], `${this.prefix}${this.runPart}-${Date.now()}`));
+      if (id === -1) this.warn('alert and history state was not saved by the cache service');
+    } catch (err) {
+      this.warn(`alert and history state was not saved: ${(err as Error).message}`);
+    }
+  }
+}
