@@ -32,6 +32,7 @@ function health(url: string, verdict: ProxyVerdict, message?: string): ProxyHeal
     latencyMs: { p50: ok ? 120 : null, p95: ok ? 300 : null },
     successRate: ok ? 1 : 0,
     requests: 3,
+    notWaitedFor: 0,
     statuses: ok ? { '200': 3 } : { refused: 3 },
     tlsDaysLeft: 80,
     verdict,

@@ -64,6 +64,23 @@ describe('a failing first proxy with a healthy second', () => {
   });
 });
 
+test('once the cache is warm a silent proxy is not waited for, but a slow one that answers is still judged healthy', async () => {
+  const fast = await labProxy();
+  const slow = await labProxy({ slow: 300 });
+  const silent = await labProxy('hang');
+  const c = guardCase('stragglers');
+  const r = await c.run({ ...noCache, proxies: `${silent.url}\n${slow.url}\n${fast.url}`, 'probe-timeout': '10s' });
+  expect(r.code).toBe(0);
+  const byUrl = Object.fromEntries(r.report.proxies.map((p: { url: string }) => [p.url, p]));
+  expect(byUrl[fast.url].verdict).toBe('healthy');
+  expect(byUrl[slow.url].verdict).toBe('healthy');
+  expect(byUrl[slow.url].notWaitedFor).toBeGreaterThan(0);
+  expect(byUrl[silent.url].verdict).toBe('down');
+  // The silent proxy cost latency-max (2 s), not the 10 s deadline.
+  expect(r.report.probe.durationMs).toBeLessThan(4000);
+  expect(r.exportedEnv.GOPROXY).toBe(`${fast.url}|${slow.url}|direct`);
+});
+
 test('a transient failure after the probe is retried with backoff: ladder-step retry', async () => {
   const p = await labProxy();
   // Only gamma's zip fails, and only twice: the probe (which asks for another module's zip) sees a healthy proxy.
@@ -166,6 +183,8 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     const post = await c.post(main, { env });
     return { main, post };
   };
+  /** Module cache entries (the alert/history state has entries of its own). */
+  const moduleEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-linux-'));
   const freshCache = (c: GuardCase) => rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
 
   test('saved after a good run; with every proxy down the exact entry restores, verified, served offline', async () => {
@@ -174,7 +193,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     const first = await cached(c, { proxies: p.url });
     expect(first.main.outputs['cache-hit']).toBe('none');
     expect(first.post.stdout).toMatch(/cache: saved go-proxy-guard-linux-amd64-/);
-    expect(cacheServer!.entries()).toHaveLength(1);
+    expect(moduleEntries()).toHaveLength(1);
 
     await p.setFault({ status: 503 });
     freshCache(c);
@@ -223,7 +242,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(r.post.stdout).toMatch(/cache: saved/);
     expect(zipsIn(c).some((z) => z.includes('!upper'))).toBe(false);
     expect(zipsIn(c)).toHaveLength(3);
-    expect(cacheServer!.entries()).toHaveLength(2);
+    expect(moduleEntries()).toHaveLength(2);
   });
 
   test('a cache service that is down is a warning, never a failure', async () => {

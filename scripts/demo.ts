@@ -4,6 +4,7 @@
  * It runs the bundled action exactly as a GitHub runner would and shows what
  * a user sees: the ranked table, the exported GOPROXY and the warmed cache.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startCacheServer } from '../__tests__/lab/cache-server.js';
 import { closeProxies, guardCase, labProxy } from '../__tests__/lab/guard-case.js';
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
     console.log('outputs:');
     for (const [k, v] of Object.entries(main.outputs)) console.log(`  ${k.padEnd(14)} ${k === 'report' ? path.relative(process.cwd(), v) : v}`);
     console.log(`exported to later steps: GOPROXY=${main.exportedEnv.GOPROXY}`);
+    const summary = path.join(c.lab, 'step-summary.md');
+    writeFileSync(summary, main.summary);
+    console.log(`job summary (Markdown): ${path.relative(process.cwd(), summary)}`);
     process.exitCode = main.code ?? 1;
   } finally {
     await closeProxies();

@@ -16,6 +16,7 @@ const probe = (url: string, o: RequestOutcome[], extra: Partial<ProbeResult> = {
   stale: [],
   durationMs: 10,
   deadlineHit: false,
+  notWaitedFor: 0,
   ...extra,
 });
 

@@ -118,6 +118,9 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const probe = await platform.group('Probing Go module proxies', () => probes.done);
   notes.unshift(...probe.notes);
   const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
+  for (const p of ranked.filter((x) => x.notWaitedFor > 0)) {
+    notes.push(`${p.url} was still answering when the cache was warm: judged on ${p.requests} answers, ${p.notWaitedFor} requests not waited for`);
+  }
   platform.info(proxyTable(ranked));
   const goproxy = formatGoproxy(probe.chain);
   platform.exportVariable('GOPROXY', goproxy);

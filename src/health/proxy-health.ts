@@ -12,6 +12,8 @@ export interface ProxyHealth {
   latencyMs: { p50: number | null; p95: number | null };
   successRate: number;
   requests: number;
+  /** Requests not waited for once the cache was warm (the proxy was answering, just slowly). */
+  notWaitedFor: number;
   statuses: Record<string, number>;
   tlsDaysLeft: number | null;
   verdict: ProxyVerdict;
@@ -58,6 +60,7 @@ export function assessProxy(probe: ProbeResult, model: ScoreModel, minScore: num
     latencyMs: { p50, p95: percentile(latencies, 95) },
     successRate: Math.round(successRate * 1000) / 1000,
     requests: probe.outcomes.length,
+    notWaitedFor: probe.notWaitedFor,
     statuses,
     tlsDaysLeft,
     verdict,

@@ -23,6 +23,8 @@ export interface ProbeResult {
   stale: string[];
   durationMs: number;
   deadlineHit: boolean;
+  /** Requests not waited for because the caller stopped the probe early; not counted either way. */
+  notWaitedFor: number;
 }
 
 const PER_PROXY_CONCURRENCY = 4;
@@ -45,7 +47,8 @@ export async function probeProxy(
   },
 ): Promise<ProbeResult> {
   const started = performance.now();
-  const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, deadlineHit: false };
+  const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, deadlineHit: false, notWaitedFor: 0 };
+  let wasCut = false;
   const remaining = () => opts.deadlineMs - (performance.now() - started);
 
   if (new URL(url).protocol === 'https:') {
@@ -88,17 +91,24 @@ export async function probeProxy(
     }, Math.max(0, remaining()));
   });
   const cut = opts.cut?.then(() => {
-    result.deadlineHit = true;
+    wasCut = true;
   });
   await Promise.race([Promise.all(Array.from({ length: PER_PROXY_CONCURRENCY }, worker)), deadline, ...(cut ? [cut] : [])]);
   clearTimeout(timer);
   client.close();
   const elapsed = Math.round(performance.now() - started);
-  result.outcomes = plan.map(
-    (r, i) => outcomes[i] ?? { kind: r.kind, module: moduleOf(r), ms: elapsed, ok: false, failure: deadlineFailure(elapsed) },
-  );
+  const answered = outcomes.filter(Boolean).length;
+  if (wasCut && answered > 0) {
+    // Stopped early, not timed out: a proxy that is answering is judged on its answers alone.
+    result.notWaitedFor = plan.length - answered;
+    result.outcomes = outcomes.filter((o): o is RequestOutcome => o !== undefined);
+  } else {
+    result.outcomes = plan.map(
+      (r, i) => outcomes[i] ?? { kind: r.kind, module: moduleOf(r), ms: elapsed, ok: false, failure: deadlineFailure(elapsed) },
+    );
+  }
   // Freeze the answers: workers still waiting on a destroyed socket must not write later.
-  for (let i = 0; i < outcomes.length; i++) outcomes[i] = result.outcomes[i];
+  for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= { kind: 'list', ms: 0, ok: false };
   result.durationMs = performance.now() - started;
   return result;
 }

@@ -1,0 +1,30 @@
+import { buildConfig } from '../config/config.js';
+import { InputError } from '../config/errors.js';
+import { doctorFailed, renderDoctor } from '../doctor/render.js';
+import { runDoctor } from '../doctor/doctor.js';
+import { stylesFor } from '../platform/terminal.js';
+import { EXIT } from './commands.js';
+import { inputReader, type CommandLine } from './flags.js';
+import type { CliIo } from './guard-command.js';
+
+/** doctor: the same inputs and checks as every command, then findings instead of a probe run. */
+export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<number> {
+  const json = cl.options.json === true;
+  const errStyles = stylesFor(io.stderr, io.env);
+  try {
+    const read = inputReader(cl, io.env);
+    const config = buildConfig(read, io.cwd);
+    const report = await runDoctor({ config, env: io.env, workingDirectoryInput: (read('working-directory') ?? '.').trim() || '.' });
+    const exitCode = doctorFailed(report) ? EXIT.gate : EXIT.ok;
+    if (json) io.stdout.write(`${JSON.stringify({ ...report, exitCode }, null, 2)}\n`);
+    else if (cl.options.quiet !== true || exitCode !== EXIT.ok) io.stdout.write(renderDoctor(report, stylesFor(io.stdout, io.env)));
+    return exitCode;
+  } catch (err) {
+    const usage = err instanceof InputError;
+    const message = usage ? err.message : `go-proxy-guard doctor failed: ${(err as Error).stack ?? err}`;
+    io.stderr.write(`${errStyles.red(`error: ${message}`)}\n`);
+    const exitCode = usage ? EXIT.usage : EXIT.internal;
+    if (json) io.stdout.write(`${JSON.stringify({ schema: 'go-proxy-guard/doctor@1', exitCode, error: message }, null, 2)}\n`);
+    return exitCode;
+  }
+}

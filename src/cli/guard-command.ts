@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InputError } from '../config/errors.js';
+import { runGuard } from '../engine/run.js';
+import type { Verdict } from '../health/rank.js';
+import { GitLabPlatform } from '../platform/gitlab.js';
+import { LocalPlatform } from '../platform/local.js';
+import { SUMMARY_FILE, writeJunit } from '../platform/report-files.js';
+import type { Styles, TextStream } from '../platform/terminal.js';
+import { Secrets } from '../secrets/secrets.js';
+import { COMMANDS, EXIT, type CommandName } from './commands.js';
+import { inputReader, optionValue, type CommandLine } from './flags.js';
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: TextStream;
+  stderr: TextStream;
+}
+
+export const CLI_SCHEMA = 'go-proxy-guard/cli@1';
+
+/**
+ * probe, warm and gitlab: the engine behind the command's platform, then
+ * the verdict, the gate, the reports and the exported variables, in that
+ * order, and the exit status the gate decided.
+ */
+export async function runGuardCommand(cl: CommandLine, io: CliIo): Promise<number> {
+  const command = cl.command as Exclude<CommandName, 'doctor'>;
+  const spec = COMMANDS[command];
+  const option = (name: string) => optionValue(cl, spec.options.find((o) => o.name === name), io.env);
+  const json = cl.options.json === true;
+  const secrets = new Secrets();
+  const readInput = inputReader(cl, io.env);
+  const reportsDir = option('reports-dir');
+  const dotenv = option('dotenv');
+  const resolve = (p: string) => path.resolve(io.cwd, p);
+  const stateFile = option('state-file');
+  const projectDir = resolve((readInput('working-directory') ?? '').trim() || '.');
+  const platform =
+    spec.platform === 'gitlab'
+      ? new GitLabPlatform({
+          secrets,
+          readInput,
+          workDir: resolve(reportsDir ?? ''),
+          dotenvFile: resolve(dotenv ?? ''),
+          stateFile: resolve(stateFile ?? ''),
+          stdout: io.stdout,
+          env: io.env,
+          verbose: cl.options.verbose === true,
+        })
+      : new LocalPlatform({
+          secrets,
+          readInput,
+          workDir: reportsDir ? resolve(reportsDir) : path.join(os.tmpdir(), 'go-proxy-guard'),
+          writeSummaryFile: reportsDir !== undefined,
+          stateFile: stateFile ? resolve(stateFile) : localStateFile(io.env, projectDir),
+          context: { repository: projectDir, workflow: `go-proxy-guard ${command}`, runId: undefined, runUrl: undefined, event: 'cli' },
+          dotenvFile: dotenv ? resolve(dotenv) : undefined,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          env: io.env,
+          json,
+          quiet: cl.options.quiet === true,
+          verbose: cl.options.verbose === true,
+        });
+  const printJson = (doc: Record<string, unknown>) => io.stdout.write(`${secrets.mask(JSON.stringify({ schema: CLI_SCHEMA, command, ...doc }, null, 2))}\n`);
+
+  try {
+    const { report, reportPath, gate } = await runGuard({ platform, secrets, env: io.env, cwd: io.cwd });
+    const files: Record<string, string> = { json: reportPath };
+    if (spec.platform === 'gitlab' || reportsDir) {
+      files.junit = await writeJunit(platform.workDir, report, secrets);
+      files.markdown = path.join(platform.workDir, SUMMARY_FILE);
+    }
+    // The verdict and the gate are the last lines a reader sees.
+    platform.info(`verdict: ${paintVerdict(platform.styles, report.verdict)} - ${report.reason}`);
+    platform.info(`report: ${Object.values(files).join(', ')}`);
+    if (gate.pass) platform.info(`gate: ${platform.styles.green('pass')} (${gate.reason})`);
+    else platform.fail(`gate: fail (${gate.reason})`);
+    // Last: export lines on stdout are what `eval "$(go-proxy-guard probe -q)"` reads.
+    const dotenvFile = platform.finish();
+    if (dotenvFile) {
+      const names = [...Object.keys(platform.exported), ...(platform instanceof GitLabPlatform ? ['GO_PROXY_GUARD_<OUTPUT>'] : [])];
+      platform.info(`dotenv: ${dotenvFile} (${names.join(', ')})`);
+    }
+    const exitCode = gate.pass ? EXIT.ok : EXIT.gate;
+    if (json) {
+      const exported = Object.fromEntries(Object.entries(platform.exported).map(([k, v]) => [k, secrets.mask(v)]));
+      printJson({ exitCode, gate, outputs: platform.outputs, exported, reports: files, report });
+    }
+    return exitCode;
+  } catch (err) {
+    const usage = err instanceof InputError;
+    const message = usage ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`;
+    platform.fail(message);
+    const exitCode = usage ? EXIT.usage : EXIT.internal;
+    if (json) printJson({ exitCode, error: secrets.mask(usage ? message : String((err as Error).message ?? err)) });
+    return exitCode;
+  }
+}
+
+/** One state file per project directory, in the user's cache directory. */
+function localStateFile(env: NodeJS.ProcessEnv, projectDir: string): string {
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  const id = createHash('sha256').update(projectDir).digest('hex').slice(0, 16);
+  return path.join(base, 'go-proxy-guard', `state-${id}.json`);
+}
+
+function paintVerdict(styles: Styles, verdict: Verdict): string {
+  return verdict === 'healthy' ? styles.green(verdict) : verdict === 'degraded' ? styles.yellow(verdict) : styles.red(verdict);
+}

@@ -1,0 +1,124 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Config } from '../config/config.js';
+import { readNetrc } from '../engine/probe-stage.js';
+import { goRunEnv } from '../engine/warm-stage.js';
+import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
+import { readGoEnv, sumdbName } from '../go/go-env.js';
+import { probeProxy } from '../probe/probe-proxy.js';
+import { discoverProject } from '../project/discover.js';
+import { runCommand } from '../go/command.js';
+import {
+  chainCheck,
+  goCheck,
+  moduleCacheCheck,
+  privateCheck,
+  projectCheck,
+  sumdbCheck,
+  vendorCheck,
+  type DoctorCheck,
+  type ModuleCacheFacts,
+  type SumdbAnswer,
+} from './checks.js';
+
+export const DOCTOR_SCHEMA = 'go-proxy-guard/doctor@1';
+
+export interface DoctorReport {
+  schema: typeof DOCTOR_SCHEMA;
+  root: string;
+  checks: DoctorCheck[];
+}
+
+/** Counting a huge module cache must not hold the doctor up for minutes. */
+const CACHE_COUNT_LIMIT_MS = 15_000;
+
+/**
+ * Gather the facts about the local Go setup (go env, the project, what each
+ * proxy says about the checksum database, vendor/, the module cache) and
+ * judge them. Downloads nothing and changes no file.
+ */
+export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; workingDirectoryInput: string }): Promise<DoctorReport> {
+  const { config, env } = opts;
+  const goEnv = await readGoEnv(config.workingDirectory, env);
+  const project = await discoverProject(config.workingDirectory, {
+    gonoproxy: goEnv.env.GONOPROXY,
+    gowork: env.GOWORK,
+    requireGoMod: opts.workingDirectoryInput !== '.',
+    inputValue: opts.workingDirectoryInput,
+  });
+  const sumdb = sumdbName(goEnv.env.GOSUMDB);
+  const proxies = config.proxies ?? proxyUrls(parseGoproxy(goEnv.env.GOPROXY)).filter((u) => /^https?:\/\//i.test(u));
+  const runner = { env: goRunEnv(env), timeoutMs: config.warm.timeoutMs };
+  const [answers, vendor, cache] = await Promise.all([
+    sumdb ? askSumdb(proxies, sumdb, config.probe.timeoutMs, env) : Promise.resolve([]),
+    project.vendorDir && !goEnv.problem ? vendorConsistency(project.root, runner) : Promise.resolve(undefined),
+    moduleCacheFacts(goEnv.env.GOMODCACHE),
+  ]);
+  return {
+    schema: DOCTOR_SCHEMA,
+    root: project.root,
+    checks: [
+      goCheck(goEnv.env, goEnv.problem),
+      projectCheck(project),
+      chainCheck(goEnv.env.GOPROXY),
+      privateCheck(goEnv.env, project),
+      sumdbCheck(goEnv.env.GOSUMDB, sumdb, answers),
+      vendorCheck(project, vendor),
+      moduleCacheCheck(cache),
+    ],
+  };
+}
+
+/** GET <proxy>/sumdb/<name>/supported on every proxy at once, each under the probe deadline. */
+async function askSumdb(proxies: string[], name: string, deadlineMs: number, env: NodeJS.ProcessEnv): Promise<SumdbAnswer[]> {
+  const netrc = await readNetrc(env);
+  const request = { kind: 'sumdb' as const, path: `sumdb/${name}/supported`, notFoundIsAnswer: true };
+  return Promise.all(
+    proxies.map(async (url) => {
+      const r = await probeProxy(url, [request], { deadlineMs, netrc });
+      const o = r.outcomes[0];
+      return { url, status: o?.status, failure: o?.ok ? undefined : o?.failure };
+    }),
+  );
+}
+
+/**
+ * What the go command says about vendor/ when it must build from it alone
+ * (the vendor rung's own check), with its whole explanation: which module
+ * go.mod and vendor/modules.txt disagree about.
+ */
+async function vendorConsistency(dir: string, runner: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ ok: boolean; output: string }> {
+  const r = await runCommand('go', ['list', '-mod=vendor', '-deps', './...'], {
+    cwd: dir,
+    env: { ...runner.env, GOPROXY: 'off', GOFLAGS: '-mod=vendor' },
+    timeoutMs: runner.timeoutMs,
+  });
+  const output = r.timedOut ? `go list timed out after ${runner.timeoutMs} ms` : r.stderr.trim().split('\n').slice(0, 12).join('\n');
+  return { ok: r.code === 0 && !r.timedOut, output };
+}
+
+async function moduleCacheFacts(dir: string): Promise<ModuleCacheFacts> {
+  const facts: ModuleCacheFacts = { dir, exists: false, bytes: 0, zips: 0, partial: false };
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) return facts;
+  facts.exists = true;
+  const stopAt = Date.now() + CACHE_COUNT_LIMIT_MS;
+  const downloads = path.join(dir, 'cache', 'download') + path.sep;
+  const walk = async (d: string): Promise<void> => {
+    if (Date.now() > stopAt) {
+      facts.partial = true;
+      return;
+    }
+    const entries = await fs.readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        facts.bytes += (await fs.lstat(p).catch(() => undefined))?.size ?? 0;
+        if (e.name.endsWith('.zip') && p.startsWith(downloads)) facts.zips++;
+      }
+    }
+  };
+  await walk(dir);
+  return facts;
+}

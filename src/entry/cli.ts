@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { COMMANDS, EXIT } from '../cli/commands.js';
+import { runDoctorCommand } from '../cli/doctor-command.js';
+import { parseCommandLine, UsageError } from '../cli/flags.js';
+import { runGuardCommand, type CliIo } from '../cli/guard-command.js';
+import { commandHelp, mainHelp } from '../cli/help.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** `go-proxy-guard <probe|warm|doctor|gitlab> [flags]`: parse, dispatch, exit with the command's status. */
+async function main(argv: string[], io: CliIo): Promise<number> {
+  let cl;
+  try {
+    cl = parseCommandLine(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const hint = err.command ? `go-proxy-guard ${err.command} --help` : 'go-proxy-guard --help';
+    io.stderr.write(`error: ${err.message}\nRun "${hint}" for the flags.\n`);
+    return EXIT.usage;
+  }
+  if (cl.version) {
+    io.stdout.write(`go-proxy-guard ${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  if (cl.help || !cl.command) {
+    io.stdout.write(cl.command ? commandHelp(cl.command) : mainHelp());
+    return cl.command || cl.help ? EXIT.ok : EXIT.usage;
+  }
+  return COMMANDS[cl.command].name === 'doctor' ? runDoctorCommand(cl, io) : runGuardCommand(cl, io);
+}
+
+const code = await main(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }).catch(
+  (err: unknown) => {
+    process.stderr.write(`go-proxy-guard failed: ${(err as Error).stack ?? err}\n`);
+    return EXIT.internal;
+  },
+);
+// Flush what is still buffered for a pipe, then exit: an abandoned probe socket must not keep the process alive.
+await new Promise((resolve) => process.stdout.write('', resolve));
+await new Promise((resolve) => process.stderr.write('', resolve));
+process.exit(code);

@@ -1,0 +1,159 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CiCache } from '../cache/ci-cache.js';
+import { OUTPUTS, type OutputName, type RawInputs } from '../config/inputs.js';
+import type { RunContext } from '../report/run-context.js';
+import type { Secrets } from '../secrets/secrets.js';
+import { FileStateStore } from '../state/file-state-store.js';
+import type { StateStore } from '../state/guard-state.js';
+import { withoutCredentials, writeDotenv } from './dotenv.js';
+import { SUMMARY_FILE } from './report-files.js';
+import type { Platform } from './platform.js';
+import { alwaysStyles, type Styles, type TextStream } from './terminal.js';
+
+export interface GitLabPlatformOptions {
+  secrets: Secrets;
+  readInput: RawInputs;
+  /** The reports directory the template exposes as artifacts. */
+  workDir: string;
+  /** The artifacts:reports:dotenv file. */
+  dotenvFile: string;
+  /** Alert and history state: a path the template keeps in GitLab's cache. */
+  stateFile: string;
+  stdout: TextStream;
+  env: NodeJS.ProcessEnv;
+  /** Print the go command's progress lines (also on with CI_DEBUG_TRACE). */
+  verbose?: boolean;
+}
+
+/** `go-proxy-guard_<n>_<slug>`: GitLab allows letters, digits, `_`, `.` and `-` in section names. */
+export const sectionName = (n: number, heading: string): string =>
+  `go-proxy-guard_${n}_${heading.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}`;
+
+/** Prefix of the outputs in the dotenv report: GO_PROXY_GUARD_VERDICT, GO_PROXY_GUARD_HEALTHY_COUNT... */
+export const outputVariable = (name: OutputName): string => `GO_PROXY_GUARD_${name.toUpperCase().replace(/-/g, '_')}`;
+
+/** Where this job runs, from GitLab's predefined variables. */
+export function gitlabRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunContext {
+  return {
+    platform: 'gitlab',
+    repository: env.CI_PROJECT_PATH,
+    workflow: env.CI_JOB_NAME,
+    runId: env.CI_PIPELINE_ID,
+    runUrl: env.CI_JOB_URL ?? env.CI_PIPELINE_URL,
+    event: env.CI_PIPELINE_SOURCE,
+    at,
+  };
+}
+
+/**
+ * A GitLab CI job. Logs go to the job log (stdout), groups become
+ * collapsible sections, exported variables and outputs go to the dotenv
+ * report that later jobs receive through `needs:`, the summary is an
+ * artifact, and state lives in a file GitLab's cache keeps. The module cache is
+ * GitLab's own `cache:` keyword's business (the template keys it on go.sum),
+ * so there is no CI cache for the engine to drive.
+ */
+export class GitLabPlatform implements Platform {
+  readonly name = 'gitlab' as const;
+  readonly cache: CiCache | undefined = undefined;
+  readonly readInput: RawInputs;
+  readonly workDir: string;
+  readonly state: StateStore;
+  readonly outputs: Partial<Record<OutputName, string>> = {};
+  /** What the dotenv report holds for each exported variable (credentials removed). */
+  readonly exported: Record<string, string> = {};
+  readonly styles: Styles;
+  private sections = 0;
+  private readonly verbose: boolean;
+
+  constructor(private readonly opts: GitLabPlatformOptions) {
+    this.readInput = opts.readInput;
+    this.workDir = opts.workDir;
+    this.state = new FileStateStore(opts.stateFile);
+    // The job log is no terminal, but GitLab renders ANSI colours.
+    this.styles = alwaysStyles(opts.env);
+    this.verbose = opts.verbose === true || opts.env.CI_DEBUG_TRACE === 'true';
+    // Later jobs must find a dotenv report even when the run stops early.
+    this.writeDotenv();
+  }
+
+  runContext(): RunContext {
+    return gitlabRunContext(this.opts.env);
+  }
+  /** The summary is kept as report.md in the reports directory, an artifact of the job. */
+  async writeSummary(markdown: string): Promise<void> {
+    await fs.mkdir(this.workDir, { recursive: true });
+    await fs.writeFile(path.join(this.workDir, SUMMARY_FILE), this.mask(markdown));
+  }
+  info(message: string): void {
+    this.line(this.mask(message));
+  }
+  warning(message: string, title?: string): void {
+    this.line(this.styles.yellow(`WARNING: ${title ? `${title}: ` : ''}${this.mask(message)}`));
+  }
+  error(message: string, title?: string): void {
+    this.line(this.styles.red(`ERROR: ${title ? `${title}: ` : ''}${this.mask(message)}`));
+  }
+  debug(message: string): void {
+    if (this.verbose) this.line(this.styles.dim(this.mask(message)));
+  }
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const section = sectionName(++this.sections, name);
+    const now = () => Math.floor(Date.now() / 1000);
+    this.opts.stdout.write(`\x1b[0Ksection_start:${now()}:${section}\r\x1b[0K${this.styles.bold(this.styles.cyan(name))}\n`);
+    try {
+      return await fn();
+    } finally {
+      this.opts.stdout.write(`\x1b[0Ksection_end:${now()}:${section}\r\x1b[0K\n`);
+    }
+  }
+  setOutput(name: OutputName, value: string): void {
+    if (!(name in OUTPUTS)) return;
+    this.outputs[name] = this.mask(value);
+    this.writeDotenv();
+  }
+  /**
+   * A dotenv report is a downloadable artifact, so it must not carry
+   * credentials: GOPROXY loses the user:password of its URLs (later jobs
+   * authenticate with netrc, as the go command does), and any other value
+   * holding a secret is left out.
+   */
+  exportVariable(name: string, value: string): void {
+    const stripped = name === 'GOPROXY' ? withoutCredentials(value) : { value, hosts: [] };
+    if (stripped.hosts.length > 0) {
+      this.warning(
+        `GOPROXY in ${this.opts.dotenvFile} has no credentials: dotenv reports are downloadable artifacts. Give later jobs a netrc for ${stripped.hosts.join(', ')} (a File variable named NETRC), as the go command reads it.`,
+      );
+    }
+    if (this.mask(stripped.value) !== stripped.value) {
+      this.warning(`${name} holds a secret: left out of ${this.opts.dotenvFile}`);
+      return;
+    }
+    this.exported[name] = stripped.value;
+    this.writeDotenv();
+  }
+  /** GitLab masks only variables defined as masked in its settings; every line here is masked before it is written. */
+  registerSecret(): void {}
+  fail(message: string): void {
+    this.error(message);
+  }
+
+  /** The dotenv report is rewritten on every change; this names it for the log. */
+  finish(): string {
+    return this.opts.dotenvFile;
+  }
+
+  private writeDotenv(): void {
+    const outputs = Object.fromEntries(Object.entries(this.outputs).map(([k, v]) => [outputVariable(k as OutputName), v]));
+    writeDotenv(this.opts.dotenvFile, { ...this.exported, ...outputs });
+  }
+
+  private mask(text: string): string {
+    return this.opts.secrets.mask(text);
+  }
+
+  private line(text: string): void {
+    this.opts.stdout.write(`${text}\n`);
+  }
+}
