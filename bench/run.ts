@@ -85,16 +85,15 @@ async function retryLoop(name: string, firstFault: Fault | undefined, reps: numb
     const p = project(name);
     const goproxy = [bad?.url, good.url, 'direct'].filter(Boolean).join(',');
     const started = performance.now();
-    let ok = false;
-    let tries = 0;
+    let succeededOn = 0;
     try {
-      for (tries = 1; tries <= 3 && !ok; tries++) {
+      for (let attempt = 1; attempt <= 3 && succeededOn === 0; attempt++) {
         const r = await runGo(['mod', 'download', 'all'], { cwd: p.dir, env: { ...p.env, GOPROXY: goproxy }, timeoutMs: LOOP_TRY_TIMEOUT_MS });
-        ok = r.code === 0;
-        if (!ok && tries < 3) await new Promise((res) => setTimeout(res, 1000));
+        if (r.code === 0) succeededOn = attempt;
+        else if (attempt < 3) await new Promise((res) => setTimeout(res, 1000));
       }
       ms.push(performance.now() - started);
-      note = ok ? `succeeded on try ${tries - 1}` : `failed after 3 tries (${LOOP_TRY_TIMEOUT_MS / 1000}s timeout per try)`;
+      note = succeededOn ? `succeeded on try ${succeededOn}` : `failed after 3 tries (${LOOP_TRY_TIMEOUT_MS / 1000}s timeout per try)`;
     } finally {
       await good.close();
       await bad?.close();
