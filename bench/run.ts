@@ -7,7 +7,7 @@
  * bare loopback. Each case runs the bundled action as a runner would, from an
  * empty module cache, REPS times; the table shows medians.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startCacheServer } from '../__tests__/lab/cache-server.js';
 import { hermeticGoEnv, makeGoProject, runGo } from '../__tests__/lab/go.js';
@@ -129,6 +129,26 @@ async function partialRestore(): Promise<Row> {
   }
 }
 
+/** Probe only (no warming): 4 candidates, all healthy or one hanging, under the default 3 s deadline. */
+async function probeOnly(name: string, hang: boolean): Promise<Row> {
+  const ms: number[] = [];
+  let note = '';
+  for (let i = 0; i < REPS; i++) {
+    const proxies = [await proxy(hang ? 'hang' : 'ok'), await proxy('ok'), await proxy('ok'), await proxy('ok')];
+    const p = project(name);
+    try {
+      const r = await runAction({ cwd: p.dir, inputs: { proxies: proxies.map((x) => x.url).join('\n'), prewarm: 'false', cache: 'false' }, env: p.env });
+      const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as { probe: { durationMs: number; timeoutMs: number } };
+      ms.push(report.probe.durationMs);
+      note = `probe time (report.probe.durationMs), deadline ${report.probe.timeoutMs} ms, ${r.outputs['healthy-count']} healthy`;
+    } finally {
+      await Promise.all(proxies.map((x) => x.close()));
+      rmSync(p.lab, { recursive: true, force: true });
+    }
+  }
+  return { name, ms, note };
+}
+
 async function main(): Promise<void> {
   console.log(`go-proxy-guard bench: ${MODULES} modules, proxies answer after ${LATENCY_MS} ms, median of ${REPS} runs from an empty module cache`);
   const healthy = await guardCase('guard: healthy proxy only', undefined);
@@ -144,13 +164,15 @@ async function main(): Promise<void> {
   const loop503 = await retryLoop('retry loop: first proxy 503', { status: 503 }, 1);
   const loopHang = await retryLoop('retry loop: first proxy hangs', 'hang', 1);
   rows.push(loopHealthy, loop503, loopHang, await partialRestore());
+  rows.push(await probeOnly('probe: 4 candidates, all healthy', false), await probeOnly('probe: 4 candidates, one hangs', true));
 
   const base = median(healthy.ms);
   console.log('');
   console.log(`${'case'.padEnd(36)} ${'median'.padStart(8)} ${'x healthy'.padStart(10)}  note`);
   for (const r of rows) {
     const m = median(r.ms);
-    console.log(`${r.name.padEnd(36)} ${`${(m / 1000).toFixed(2)}s`.padStart(8)} ${(m / base).toFixed(2).padStart(10)}  ${r.note}`);
+    const ratio = r.name.startsWith('probe:') ? '-' : (m / base).toFixed(2);
+    console.log(`${r.name.padEnd(36)} ${`${(m / 1000).toFixed(2)}s`.padStart(8)} ${ratio.padStart(10)}  ${r.note}`);
   }
   const hang = median(rows[3]!.ms);
   const worstFirst = Math.max(...rows.slice(1, 4).map((r) => median(r.ms)));
