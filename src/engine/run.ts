@@ -13,7 +13,7 @@ import { decideGate, type GateDecision } from './gate.js';
 import type { SaveState } from './post-stage.js';
 import { readNetrc, startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
-import { warmStage } from './warm-stage.js';
+import { goRunEnv, warmStage } from './warm-stage.js';
 
 export interface EngineContext {
   platform: Platform;
@@ -96,7 +96,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       diagnosis: l.diagnosis,
     };
     if (l.goflags) {
-      const goflags = [env.GOFLAGS, l.goflags].filter(Boolean).join(' ');
+      // Any -mod the user set would contradict the vendor rung that saved the job.
+      const goflags = [goRunEnv(env).GOFLAGS, l.goflags].filter(Boolean).join(' ');
       platform.exportVariable('GOFLAGS', goflags);
       notes.push(`vendor/ saved the job: exported GOFLAGS=${goflags}`);
     }
