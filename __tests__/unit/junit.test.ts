@@ -11,6 +11,7 @@ function proxy(url: string, over: Partial<ProxyHealth> = {}): ProxyHealth {
     latencyMs: { p50: 40, p95: 90 },
     successRate: 1,
     requests: 10,
+    notWaitedFor: 0,
     statuses: { '200': 10 },
     tlsDaysLeft: 80,
     verdict: 'healthy',

@@ -1,7 +1,7 @@
 import { buildConfig } from '../config/config.js';
 import { InputError } from '../config/errors.js';
 import { doctorFailed, renderDoctor } from '../doctor/render.js';
-import { runDoctor } from '../doctor/doctor.js';
+import { DOCTOR_SCHEMA, runDoctor } from '../doctor/doctor.js';
 import { stylesFor } from '../platform/terminal.js';
 import { EXIT } from './commands.js';
 import { inputReader, type CommandLine } from './flags.js';
@@ -24,7 +24,7 @@ export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<numb
     const message = usage ? err.message : `go-proxy-guard doctor failed: ${(err as Error).stack ?? err}`;
     io.stderr.write(`${errStyles.red(`error: ${message}`)}\n`);
     const exitCode = usage ? EXIT.usage : EXIT.internal;
-    if (json) io.stdout.write(`${JSON.stringify({ schema: 'go-proxy-guard/doctor@1', exitCode, error: message }, null, 2)}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ schema: DOCTOR_SCHEMA, exitCode, error: message }, null, 2)}\n`);
     return exitCode;
   }
 }

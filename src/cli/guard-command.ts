@@ -28,49 +28,15 @@ export const CLI_SCHEMA = 'go-proxy-guard/cli@1';
  */
 export async function runGuardCommand(cl: CommandLine, io: CliIo): Promise<number> {
   const command = cl.command as Exclude<CommandName, 'doctor'>;
-  const spec = COMMANDS[command];
-  const option = (name: string) => optionValue(cl, spec.options.find((o) => o.name === name), io.env);
   const json = cl.options.json === true;
   const secrets = new Secrets();
-  const readInput = inputReader(cl, io.env);
-  const reportsDir = option('reports-dir');
-  const dotenv = option('dotenv');
-  const resolve = (p: string) => path.resolve(io.cwd, p);
-  const stateFile = option('state-file');
-  const projectDir = resolve((readInput('working-directory') ?? '').trim() || '.');
-  const platform =
-    spec.platform === 'gitlab'
-      ? new GitLabPlatform({
-          secrets,
-          readInput,
-          workDir: resolve(reportsDir ?? ''),
-          dotenvFile: resolve(dotenv ?? ''),
-          stateFile: resolve(stateFile ?? ''),
-          stdout: io.stdout,
-          env: io.env,
-          verbose: cl.options.verbose === true,
-        })
-      : new LocalPlatform({
-          secrets,
-          readInput,
-          workDir: reportsDir ? resolve(reportsDir) : path.join(os.tmpdir(), 'go-proxy-guard'),
-          writeSummaryFile: reportsDir !== undefined,
-          stateFile: stateFile ? resolve(stateFile) : localStateFile(io.env, projectDir),
-          context: { repository: projectDir, workflow: `go-proxy-guard ${command}`, runId: undefined, runUrl: undefined, event: 'cli' },
-          dotenvFile: dotenv ? resolve(dotenv) : undefined,
-          stdout: io.stdout,
-          stderr: io.stderr,
-          env: io.env,
-          json,
-          quiet: cl.options.quiet === true,
-          verbose: cl.options.verbose === true,
-        });
+  const platform = platformFor(command, cl, io, secrets);
   const printJson = (doc: Record<string, unknown>) => io.stdout.write(`${secrets.mask(JSON.stringify({ schema: CLI_SCHEMA, command, ...doc }, null, 2))}\n`);
 
   try {
     const { report, reportPath, gate } = await runGuard({ platform, secrets, env: io.env, cwd: io.cwd });
     const files: Record<string, string> = { json: reportPath };
-    if (spec.platform === 'gitlab' || reportsDir) {
+    if (platform.writesReportFiles) {
       files.junit = await writeJunit(platform.workDir, report, secrets);
       files.markdown = path.join(platform.workDir, SUMMARY_FILE);
     }
@@ -99,6 +65,37 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo): Promise<numbe
     if (json) printJson({ exitCode, error: secrets.mask(usage ? message : String((err as Error).message ?? err)) });
     return exitCode;
   }
+}
+
+/** The command's platform, with the files it writes resolved from the flags (or their GPG_ variables and defaults). */
+function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, io: CliIo, secrets: Secrets): LocalPlatform | GitLabPlatform {
+  const spec = COMMANDS[command];
+  const option = (name: string) => optionValue(cl, spec.options.find((o) => o.name === name), io.env);
+  const resolve = (p: string) => path.resolve(io.cwd, p);
+  const readInput = inputReader(cl, io.env);
+  const [reportsDir, dotenv, stateFile] = [option('reports-dir'), option('dotenv'), option('state-file')];
+  const verbose = cl.options.verbose === true;
+  if (spec.platform === 'gitlab') {
+    // The gitlab command's options all have defaults.
+    const file = (p: string | undefined) => resolve(p ?? '');
+    return new GitLabPlatform({ secrets, readInput, workDir: file(reportsDir), dotenvFile: file(dotenv), stateFile: file(stateFile), stdout: io.stdout, env: io.env, verbose });
+  }
+  const projectDir = resolve((readInput('working-directory') ?? '').trim() || '.');
+  return new LocalPlatform({
+    secrets,
+    readInput,
+    workDir: reportsDir ? resolve(reportsDir) : path.join(os.tmpdir(), 'go-proxy-guard'),
+    writesReportFiles: reportsDir !== undefined,
+    stateFile: stateFile ? resolve(stateFile) : localStateFile(io.env, projectDir),
+    context: { repository: projectDir, workflow: `go-proxy-guard ${command}`, runId: undefined, runUrl: undefined, event: 'cli' },
+    dotenvFile: dotenv ? resolve(dotenv) : undefined,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    json: cl.options.json === true,
+    quiet: cl.options.quiet === true,
+    verbose,
+  });
 }
 
 /** One state file per project directory, in the user's cache directory. */

@@ -4,13 +4,13 @@ import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
 import { restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';
-import { discoverProject } from '../project/discover.js';
+import { discoverProject, requireDirectory } from '../project/discover.js';
 import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
 import { proxyTable } from '../report/table.js';
 import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { decideGate, type GateDecision } from './gate.js';
-import type { SaveState } from './post-stage.js';
+import { readyForSave, type SaveState } from './post-stage.js';
 import { readNetrc, startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
@@ -36,10 +36,11 @@ export interface RunOutcome {
 export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const { platform, secrets, env } = ctx;
   const config = buildConfig(platform.readInput, ctx.cwd);
-  const goEnv = await readGoEnv(config.workingDirectory, env);
-  if (goEnv.problem) platform.warning(`go env failed (${goEnv.problem}); using GOPROXY and friends from the environment`);
   // Pointing working-directory somewhere is a promise of a Go project there; the default is not.
   const wd = (platform.readInput('working-directory') ?? '.').trim() || '.';
+  await requireDirectory(config.workingDirectory, wd);
+  const goEnv = await readGoEnv(config.workingDirectory, env);
+  if (goEnv.problem) platform.warning(`go env failed (${goEnv.problem}); using GOPROXY and friends from the environment`);
   const project = await discoverProject(config.workingDirectory, {
     gonoproxy: goEnv.env.GONOPROXY,
     gowork: env.GOWORK,
@@ -101,16 +102,19 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       platform.exportVariable('GOFLAGS', goflags);
       notes.push(`vendor/ saved the job: exported GOFLAGS=${goflags}`);
     }
-    if (outcome.cacheKey && platform.cache) {
-      saveState = {
-        key: outcome.cacheKey,
-        hit: outcome.cacheHit,
-        step,
-        policy: config.cache.save,
-        gomodcache: goEnv.env.GOMODCACHE,
-        target: outcome.target,
-        timeoutMs: config.warm.timeoutMs,
-      };
+    const toSave: SaveState = {
+      key: outcome.cacheKey ?? '',
+      hit: outcome.cacheHit,
+      step,
+      policy: config.cache.save,
+      gomodcache: goEnv.env.GOMODCACHE,
+      target: outcome.target,
+      timeoutMs: config.warm.timeoutMs,
+    };
+    if (outcome.cacheKey && platform.cache) saveState = toSave;
+    else if (platform.savesModuleCacheItself && config.cache.enabled && step !== 'failed' && step !== 'vendor' && config.cache.save !== 'never') {
+      // No post step here: prune now, so what the platform saves is exactly the build list.
+      await readyForSave(toSave, platform, env);
     }
     probes.release();
   } else if (config.warm.enabled) {

@@ -57,6 +57,7 @@ export function gitlabRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunCo
 export class GitLabPlatform implements Platform {
   readonly name = 'gitlab' as const;
   readonly cache: CiCache | undefined = undefined;
+  readonly savesModuleCacheItself = true;
   readonly readInput: RawInputs;
   readonly workDir: string;
   readonly state: StateStore;
@@ -64,6 +65,8 @@ export class GitLabPlatform implements Platform {
   /** What the dotenv report holds for each exported variable (credentials removed). */
   readonly exported: Record<string, string> = {};
   readonly styles: Styles;
+  /** The reports directory is an artifact: JUnit and the summary belong there. */
+  readonly writesReportFiles = true;
   private sections = 0;
   private readonly verbose: boolean;
 

@@ -15,8 +15,8 @@ export interface LocalPlatformOptions {
   secrets: Secrets;
   readInput: RawInputs;
   workDir: string;
-  /** Write the Markdown summary into workDir (asked for with --reports-dir); else the terminal output is the summary. */
-  writeSummaryFile?: boolean;
+  /** workDir was asked for (--reports-dir): the summary and JUnit go there too; else the terminal output is the summary. */
+  writesReportFiles?: boolean;
   /** Alert and history state between runs on this machine. */
   stateFile: string;
   /** Where and what this run is, for alerts and history. */
@@ -47,6 +47,7 @@ export class LocalPlatform implements Platform {
   readonly readInput: RawInputs;
   readonly workDir: string;
   readonly state: StateStore;
+  readonly writesReportFiles: boolean;
   /** Masked, as any output. */
   readonly outputs: Partial<Record<OutputName, string>> = {};
   /** Real values: the shell that evals them needs the real GOPROXY. */
@@ -61,6 +62,7 @@ export class LocalPlatform implements Platform {
     this.readInput = opts.readInput;
     this.workDir = opts.workDir;
     this.state = new FileStateStore(opts.stateFile);
+    this.writesReportFiles = opts.writesReportFiles === true;
     this.log = opts.quiet ? undefined : opts.json ? opts.stderr : opts.stdout;
     this.logStyles = this.log ? stylesFor(this.log, opts.env) : stylesFor(opts.stderr, opts.env);
     this.errStyles = stylesFor(opts.stderr, opts.env);
@@ -76,7 +78,7 @@ export class LocalPlatform implements Platform {
     return { platform: 'local', ...this.opts.context, at: new Date() };
   }
   async writeSummary(markdown: string): Promise<void> {
-    if (!this.opts.writeSummaryFile) return;
+    if (!this.writesReportFiles) return;
     await fs.mkdir(this.workDir, { recursive: true });
     await fs.writeFile(path.join(this.workDir, SUMMARY_FILE), this.mask(markdown));
   }

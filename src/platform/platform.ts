@@ -16,6 +16,11 @@ export interface Platform {
   readonly workDir: string;
   /** The platform's cache for GOMODCACHE, when it has one the engine drives. */
   readonly cache: CiCache | undefined;
+  /**
+   * The platform saves GOMODCACHE itself once the job ends (GitLab's cache:),
+   * so the engine prunes it to the build list before then.
+   */
+  readonly savesModuleCacheItself?: boolean;
   /** Where alert and history state survives between runs. */
   readonly state: StateStore;
   /** Repository, workflow, run link: for alerts, summaries and history. */

@@ -33,6 +33,11 @@ const exists = (p: string) =>
     () => false,
   );
 
+export async function requireDirectory(dir: string, inputValue: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new InputError('working-directory', inputValue, 'must be an existing directory');
+}
+
 /**
  * Read the project offline: go.work (unless GOWORK=off) or go.mod, the
  * requirements the go command will fetch, and which of them are private.
@@ -41,10 +46,7 @@ export async function discoverProject(
   root: string,
   opts: { gonoproxy: string; gowork?: string; requireGoMod: boolean; inputValue: string },
 ): Promise<Project> {
-  const stat = await fs.stat(root).catch(() => undefined);
-  if (!stat?.isDirectory()) {
-    throw new InputError('working-directory', opts.inputValue, 'must be an existing directory');
-  }
+  await requireDirectory(root, opts.inputValue);
   const goWork = path.join(root, 'go.work');
   const useWork = opts.gowork !== 'off' && (await exists(goWork));
   const project: Project = {

@@ -1,0 +1,383 @@
+/**
+ * The GitLab front door: the template checked against the INPUTS table,
+ * validated against GitLab's own CI schema and run for real with
+ * gitlab-ci-local (shell executor) in a throwaway repository laid out like
+ * the component project, against loopback proxies; and the `gitlab`
+ * subcommand's hand-off (dotenv, log sections, reports) up close.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { parseAllDocuments } from 'yaml';
+import { COMMANDS } from '../src/cli/commands.js';
+import { INPUT_CHOICES, inputEnvName, inputKind } from '../src/cli/flags.js';
+import { SAVE_CACHE } from '../src/config/config.js';
+import { INPUTS, OUTPUTS, type InputName } from '../src/config/inputs.js';
+import { runCommand, runGo } from './lab/go.js';
+import { closeProxies, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
+import { repoRoot } from './lab/paths.js';
+
+afterEach(closeProxies);
+
+const ESC = '\x1b';
+
+const TEMPLATE = path.join(repoRoot, 'gitlab', 'templates', 'go-proxy-guard.yml');
+const CONSUMER = path.join(repoRoot, 'gitlab', 'test', '.gitlab-ci.yml');
+const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
+const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
+
+/** Inputs only the GitLab job has: where it runs and how it gets Node.js and the engine. */
+const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror', 'engine', 'engine-sha256'];
+/** Inputs whose meaning GitLab's own cache: keyword shapes, so their description says how. */
+const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache'];
+
+interface SpecInput {
+  type?: string;
+  default?: unknown;
+  description?: string;
+  options?: unknown[];
+  regex?: string;
+}
+
+function readTemplate() {
+  const text = readFileSync(TEMPLATE, 'utf8');
+  const docs = parseAllDocuments(text);
+  expect(docs.map((d) => d.errors)).toEqual([[], []]);
+  const spec = (docs[0]!.toJSON() as { spec: { inputs: Record<string, SpecInput> } }).spec.inputs;
+  const jobs = docs[1]!.toJSON() as Record<string, { variables: Record<string, string>; artifacts: { paths: string[]; reports: Record<string, string> }; cache: { policy?: string }[] }>;
+  return { text, spec, jobs, job: Object.values(jobs)[0]! };
+}
+
+describe('the template mirrors the INPUTS table', () => {
+  test('every input is a spec input with the same default, type, choices and description', () => {
+    const { spec } = readTemplate();
+    for (const [name, want] of Object.entries(INPUTS) as [InputName, (typeof INPUTS)[InputName]][]) {
+      const got = spec[name];
+      expect([name, got === undefined]).toEqual([name, false]);
+      expect([name, String(got!.default)]).toEqual([name, want.default]);
+      const kind = inputKind(name);
+      expect([name, got!.type]).toEqual([name, kind === 'boolean' ? 'boolean' : kind === 'number' ? 'number' : 'string']);
+      expect([name, got!.options]).toEqual([name, INPUT_CHOICES[name] ? [...INPUT_CHOICES[name]!] : undefined]);
+      if (kind === 'duration') expect(new RegExp(got!.regex!).test(want.default)).toBe(true);
+      if (!GITLAB_MEANING.includes(name)) expect([name, got!.description]).toEqual([name, want.description]);
+      else expect(got!.description).toMatch(/GitLab/);
+    }
+  });
+
+  test('and nothing else but the GitLab-only inputs; every one is used, and reaches the CLI as GPG_<NAME>', () => {
+    const { text, spec, job } = readTemplate();
+    expect(Object.keys(spec).sort()).toEqual([...Object.keys(INPUTS), ...GITLAB_ONLY].sort());
+    const used = new Set([...text.matchAll(/\$\[\[ inputs\.([a-z0-9-]+) \]\]/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual(Object.keys(spec).sort());
+    for (const name of Object.keys(INPUTS) as InputName[]) expect([name, job.variables[inputEnvName(name)]]).toEqual([name, `$[[ inputs.${name} ]]`]);
+    for (const choice of SAVE_CACHE) {
+      expect(job.variables[`GPG_CACHE_POLICY_${choice}`]).toMatch(/^(pull|pull-push)$/);
+      expect(job.variables[`GPG_LATEST_POLICY_${choice}`]).toMatch(/^(pull|push)$/);
+    }
+  });
+
+  test('the files the job hands over are where the gitlab subcommand writes them', () => {
+    const { job } = readTemplate();
+    const option = (name: string) => COMMANDS.gitlab.options.find((o) => o.name === name)!;
+    for (const name of ['dotenv', 'reports-dir', 'state-file']) expect(job.variables[option(name).env!]).toBe(option(name).default);
+    expect(job.artifacts.reports.dotenv).toBe(option('dotenv').default);
+    expect(job.artifacts.reports.junit).toBe(`${option('reports-dir').default}/junit.xml`);
+    expect(job.artifacts.paths).toEqual([`${option('reports-dir').default}/`]);
+    expect(job.cache.map((c) => c.policy)).toEqual([undefined, '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]', '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]']);
+  });
+
+  test('gitlab/README.md documents every input', () => {
+    const readme = readFileSync(path.join(repoRoot, 'gitlab', 'README.md'), 'utf8');
+    const { spec } = readTemplate();
+    for (const name of Object.keys(spec)) expect([name, readme.includes(`| \`${name}\` |`)]).toEqual([name, true]);
+    for (const name of Object.keys(OUTPUTS)) expect(readme).toContain(`GO_PROXY_GUARD_${name.toUpperCase().replace(/-/g, '_')}`);
+  });
+});
+
+/** A throwaway repository laid out like the component project (templates/, dist/cli/) holding a Go module. */
+function componentRepo(dir: string): void {
+  mkdirSync(path.join(dir, 'templates'), { recursive: true });
+  cpSync(TEMPLATE, path.join(dir, 'templates', 'go-proxy-guard.yml'));
+  mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+  for (const f of ['index.js', 'package.json']) cpSync(path.join(path.dirname(CLI), f), path.join(dir, 'dist', 'cli', f));
+  cpSync(CONSUMER, path.join(dir, '.gitlab-ci.yml'));
+  writeFileSync(path.join(dir, '.gitignore'), 'app\n');
+}
+
+async function git(dir: string, args: string[]) {
+  const r = await runCommand('git', args, {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'lab', GIT_AUTHOR_EMAIL: 'lab@example.invalid', GIT_COMMITTER_NAME: 'lab', GIT_COMMITTER_EMAIL: 'lab@example.invalid' },
+    timeoutMs: 20_000,
+  });
+  if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** dist/cli/index.js over loopback HTTP, as a release download would serve it. */
+async function serveEngine(): Promise<{ url: string; sha256: string; hits: string[]; close: () => Promise<void> }> {
+  const body = readFileSync(CLI);
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(req.url ?? '');
+    if (req.url !== '/lab/go-proxy-guard/-/raw/v1/dist/cli/index.js') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/javascript' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/lab/go-proxy-guard/-/raw/v1/dist/cli/index.js`,
+    sha256: createHash('sha256').update(body).digest('hex'),
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The lines a job printed, without gitlab-ci-local's job-name prefix. */
+const jobLog = (out: string, job: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith(`${job} `))
+    .map((l) => l.slice(job.length).replace(/^\s+/, ''));
+
+describe('a pipeline that includes the template, run by gitlab-ci-local', () => {
+  test('both include styles run green against the lab proxies; later jobs get GOPROXY through dotenv', async () => {
+    const ok = await labProxy();
+    const dead = await labProxy({ status: 503 });
+    const engine = await serveEngine();
+    const c = guardCase('gitlab-pipeline');
+    const repo = c.project.dir;
+    componentRepo(repo);
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['remote', 'add', 'origin', 'https://gitlab.example.invalid/lab/go-proxy-guard.git']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+    const variables = { LAB_PROXY_URL: ok.url, LAB_DEAD_PROXY_URL: dead.url, LAB_ENGINE_URL: engine.url, LAB_ENGINE_SHA256: engine.sha256 };
+    const pipeline = () =>
+      runCommand(
+        process.execPath,
+        [
+          GITLAB_CI_LOCAL,
+          '--force-shell-executor',
+          '--shell-isolation',
+          '--no-artifacts-to-source',
+          '--no-color',
+          '--home',
+          path.join(c.lab, 'gitlab-ci-local-home'),
+          ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+        ],
+        { cwd: repo, env: c.env, timeoutMs: 90_000 },
+      );
+    try {
+      const r = await pipeline();
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(/json schema validated/);
+      for (const job of ['go-proxy-guard', 'guard-from-component', 'build', 'from-component']) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+      expect(r.code).toBe(0);
+
+      // include: local: the engine from the checkout, Node.js from the image, the dead proxy left out.
+      const guard = jobLog(out, 'go-proxy-guard');
+      expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^> go-proxy-guard: using Node\.js v\d+/), `> GOPROXY=${ok.url}|direct`]));
+      // gitlab-ci-local reads the section markers as GitLab does (and prints them its own way).
+      expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^go-proxy-guard_\d+_probing_go_module_proxies_started$/)]));
+      expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^> gate: .*pass.* \(1 proxy\(ies\) reached min-score\)$/)]));
+      // No post step on GitLab: the module cache is pruned to the build list before GitLab's cache: saves it.
+      expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^> cache: pruned to the build list: kept \d+ files/)]));
+      // The later job got GOPROXY, the outputs, and built with it.
+      const build = jobLog(out, 'build');
+      expect(build).toEqual(expect.arrayContaining([`> GOPROXY=${ok.url}|direct`, '> verdict=degraded healthy=1', '> ok']));
+
+      // include: component: the engine downloaded from its release URL and checked against its hash.
+      expect(jobLog(out, 'guard-from-component')).toEqual(expect.arrayContaining([`> go-proxy-guard: downloading the engine from ${engine.url}`]));
+      expect(engine.hits).toEqual([new URL(engine.url).pathname]);
+      expect(jobLog(out, 'from-component')).toEqual(expect.arrayContaining([`> GOPROXY=${ok.url}|direct`]));
+
+      // Artifacts: the dotenv report, JUnit, Markdown and JSON reports.
+      const artifacts = path.join(repo, '.gitlab-ci-local', 'artifacts', 'go-proxy-guard');
+      const dotenv = readFileSync(path.join(artifacts, '.gitlab-ci-reports', 'dotenv', 'go-proxy-guard.env'), 'utf8');
+      expect(dotenv).toMatch(new RegExp(`^GOPROXY=${ok.url.replace(/[.]/g, '\\.')}\\|direct$`, 'm'));
+      expect(dotenv).toMatch(/^GO_PROXY_GUARD_LADDER_STEP=proxy$/m);
+      const junit = readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'junit.xml'), 'utf8');
+      expect(XMLValidator.validate(junit)).toBe(true);
+      expect(junit).toContain(`<testcase name="${dead.url}" classname="go-proxy-guard.proxies"`);
+      expect(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.md'), 'utf8')).toMatch(/go-proxy-guard: degraded/);
+      expect(JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8')).warm.ladderStep).toBe('proxy');
+
+      // GitLab's cache: the module downloads under the go.sum key and the stable fallback key, and the state.
+      const caches = readdirSync(path.join(repo, '.gitlab-ci-local', 'cache'));
+      expect(caches).toEqual(expect.arrayContaining(['go-proxy-guard-gomod-latest', 'go-proxy-guard-state-go-proxy-guard', expect.stringMatching(/go-proxy-guard-gomod-[0-9a-f]{8,}$/)]));
+      const zips = path.join(repo, '.gitlab-ci-local', 'cache', 'go-proxy-guard-gomod-latest', '.go', 'pkg', 'mod', 'cache', 'download', 'example.com', 'beta', '@v', 'v0.2.0.zip');
+      expect(existsSync(zips)).toBe(true);
+
+      // The next pipeline, every proxy down: fail-on unhealthy stops it before the build job runs.
+      // GitLab's cache brought the modules back and the state remembers the first run.
+      await ok.setFault({ status: 503 });
+      const down = await pipeline();
+      const downOut = down.stdout + down.stderr;
+      expect(down.code).not.toBe(0);
+      expect(downOut).toMatch(/FAIL +go-proxy-guard\b/);
+      expect(downOut).not.toMatch(/PASS +build\b/);
+      const guardDown = jobLog(downOut, 'go-proxy-guard');
+      expect(guardDown).toEqual(expect.arrayContaining([expect.stringMatching(/^imported cache 'go-proxy-guard-state-go-proxy-guard'/), expect.stringMatching(/^imported cache '1_go-proxy-guard-gomod-/)]));
+      expect(guardDown).toEqual(expect.arrayContaining([expect.stringMatching(/^> .*ERROR: gate: fail \(no proxy reached min-score \(fail-on: unhealthy\)\)/)]));
+      const state = JSON.parse(readFileSync(path.join(repo, '.gitlab-ci-local', 'cache', 'go-proxy-guard-state-go-proxy-guard', '.go-proxy-guard', 'state', 'state.json'), 'utf8'));
+      expect(state.history.map((h: { verdict: string }) => h.verdict)).toEqual(['degraded', 'degraded']);
+      // The modules came from GitLab's cache; the engine, which does not drive that cache, sees a direct that fetched nothing.
+      const second = JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8'));
+      expect([second.healthyCount, second.warm.ladderStep, second.warm.downloaded]).toEqual([0, 'direct', []]);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+
+  test('typed inputs are enforced when the pipeline is created', async () => {
+    const c = guardCase('gitlab-typed');
+    const repo = c.project.dir;
+    componentRepo(repo);
+    writeFileSync(
+      path.join(repo, '.gitlab-ci.yml'),
+      'include:\n  - local: templates/go-proxy-guard.yml\n    inputs:\n      fail-on: sometimes\nbuild:\n  stage: build\n  script: [go build]\nstages: [build]\n',
+    );
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+    const r = await runCommand(process.execPath, [GITLAB_CI_LOCAL, '--preview', '--no-color', '--home', path.join(c.lab, 'home-glci')], { cwd: repo, env: c.env, timeoutMs: 30_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/fail-on.*sometimes|sometimes.*fail-on/s);
+  }, 60_000);
+});
+
+describe('Node.js for the engine', () => {
+  /** The job's Node.js step, run by dash with a PATH that has everything it uses but node. */
+  async function nodeStep(lab: string, mirror: string) {
+    const { job } = readTemplate();
+    const step = (job as unknown as { script: string[] }).script.find((s) => s.includes('gpg_node_ok()'))!;
+    const bin = path.join(lab, 'bin-without-node');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['awk', 'grep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'curl', 'cat']) {
+      const found = (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
+      symlinkSync(found, path.join(bin, tool));
+    }
+    const work = path.join(lab, 'job');
+    mkdirSync(work, { recursive: true });
+    return runCommand('/bin/sh', ['-e', '-c', `${step}\necho "now $(node --version)"`], {
+      cwd: work,
+      env: { PATH: bin, GPG_NODE_VERSION: '20', GPG_NODE_MIRROR: mirror, ...NO_EGRESS },
+      timeoutMs: 30_000,
+    });
+  }
+
+  /** A nodejs.org/dist-like mirror whose linux-x64 "build" is a wrapper around the node running the tests. */
+  async function nodeMirror(lab: string, opts: { tamper?: boolean } = {}) {
+    const name = 'node-v20.99.0-linux-x64';
+    const root = path.join(lab, 'mirror-src', name, 'bin');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(path.join(root, 'node'), `#!/bin/sh\nexec "${process.execPath}" "$@"\n`, { mode: 0o755 });
+    const tarball = path.join(lab, `${name}.tar.gz`);
+    await runCommand('tar', ['-czf', tarball, '-C', path.join(lab, 'mirror-src'), name]);
+    const body = readFileSync(tarball);
+    const sha = createHash('sha256').update(opts.tamper ? Buffer.from('something else') : body).digest('hex');
+    const sums = [`${'0'.repeat(64)}  node-v20.99.0-darwin-x64.tar.gz`, `${sha}  ${name}.tar.gz`, `${'1'.repeat(64)}  ${name}.tar.xz`].join('\n') + '\n';
+    const hits: string[] = [];
+    const server = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      if (req.url === '/dist/latest-v20.x/SHASUMS256.txt') return void res.end(sums);
+      if (req.url === `/dist/latest-v20.x/${name}.tar.gz`) return void res.end(body);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dist`;
+    return { url, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  test('an image without Node.js gets the mirror\'s build, checked against SHASUMS256.txt', async () => {
+    if (process.arch !== 'x64') return; // the lab mirror serves linux-x64 only
+    const c = guardCase('gitlab-node');
+    const mirror = await nodeMirror(c.lab);
+    try {
+      const r = await nodeStep(c.lab, mirror.url);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`go-proxy-guard: the image has no Node.js 20+; installing Node.js 20 from ${mirror.url} for this job\nnow ${process.version}\n`);
+      expect(mirror.hits).toEqual(['/dist/latest-v20.x/SHASUMS256.txt', '/dist/latest-v20.x/node-v20.99.0-linux-x64.tar.gz']);
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  test('a download that does not match its checksum stops the job', async () => {
+    if (process.arch !== 'x64') return;
+    const c = guardCase('gitlab-node-bad');
+    const mirror = await nodeMirror(c.lab, { tamper: true });
+    try {
+      const r = await nodeStep(c.lab, mirror.url);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toBe('go-proxy-guard: node-v20.99.0-linux-x64.tar.gz does not match its line in SHASUMS256.txt\n');
+      expect(r.stdout).not.toContain('now v');
+      expect(existsSync(path.join(c.lab, 'job', '.go-proxy-guard', 'node', 'bin'))).toBe(false);
+    } finally {
+      await mirror.close();
+    }
+  });
+});
+
+describe('the engine the job runs', () => {
+  const engineStep = () => (readTemplate().job as unknown as { script: string[] }).script.find((s) => s.includes('GPG_ENGINE_SHA256'))!;
+  const run = (cwd: string, env: Record<string, string>) =>
+    runCommand('/bin/sh', ['-e', '-c', engineStep()], { cwd, env: { PATH: process.env.PATH, ...NO_EGRESS, ...env }, timeoutMs: 30_000 });
+
+  test('is refused when it does not match engine-sha256, and named when it is missing', async () => {
+    const c = guardCase('gitlab-engine');
+    writeFileSync(path.join(c.lab, 'engine.js'), 'console.log("ran")\n');
+    const mismatch = await run(c.lab, { GPG_ENGINE: 'engine.js', GPG_ENGINE_SHA256: '0'.repeat(64) });
+    expect([mismatch.code, mismatch.stdout, mismatch.stderr]).toEqual([3, '', 'go-proxy-guard: engine.js does not match engine-sha256\n']);
+    const sha = createHash('sha256').update(readFileSync(path.join(c.lab, 'engine.js'))).digest('hex');
+    const match = await run(c.lab, { GPG_ENGINE: 'engine.js', GPG_ENGINE_SHA256: sha });
+    expect([match.code, match.stdout]).toEqual([0, 'ran\n']);
+    const missing = await run(c.lab, { GPG_ENGINE: 'dist/cli/index.js', GPG_ENGINE_SHA256: '' });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^go-proxy-guard: no engine at dist\/cli\/index\.js\. Set the engine input/);
+  });
+});
+
+describe('the gitlab subcommand up close', () => {
+  test('dotenv without credentials (later jobs use netrc), log sections, JUnit and Markdown reports', async () => {
+    const secret = 'hunter2-gitlab';
+    const p = await labProxy('ok', { tls: 'valid', auth: { user: 'bot', pass: secret } });
+    const c = guardCase('gitlab-cli');
+    const env = { ...c.env, GPG_PROXIES: p.authUrl, GPG_PREWARM: 'false', GPG_PROBE_SAMPLES: '1', CI_PROJECT_PATH: 'lab/project', CI_JOB_URL: 'https://gitlab.example.invalid/lab/project/-/jobs/1' };
+    const r = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env, timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain(secret);
+    expect(r.stdout).toContain('\x1b[0Ksection_start:');
+    expect(r.stdout).toMatch(new RegExp(`${ESC}\\[0Ksection_end:\\d+:go-proxy-guard_1_probing_go_module_proxies\r${ESC}\\[0K`));
+    expect(r.stdout).toContain(`WARNING: GOPROXY in ${path.join(c.project.dir, 'go-proxy-guard.env')} has no credentials`);
+
+    const dotenv = readFileSync(path.join(c.project.dir, 'go-proxy-guard.env'), 'utf8');
+    expect(dotenv).not.toContain(secret);
+    expect(dotenv).toMatch(new RegExp(`^GOPROXY=${p.url.replace(/[.]/g, '\\.')}\\|direct$`, 'm'));
+    expect(dotenv).toMatch(/^GO_PROXY_GUARD_VERDICT=healthy$/m);
+    const reports = path.join(c.project.dir, 'go-proxy-guard-report');
+    expect(readdirSync(reports).sort()).toEqual(['junit.xml', 'report.json', 'report.md']);
+    expect(readFileSync(path.join(reports, 'report.md'), 'utf8')).toContain('https://gitlab.example.invalid/lab/project/-/jobs/1');
+    for (const f of readdirSync(reports)) expect(readFileSync(path.join(reports, f), 'utf8')).not.toContain(secret);
+
+    // A later job with the dotenv GOPROXY and a netrc for the proxy downloads fine.
+    const goproxy = /^GOPROXY=(.*)$/m.exec(dotenv)![1]!;
+    const netrc = path.join(c.lab, 'netrc');
+    writeFileSync(netrc, `machine 127.0.0.1 login bot password ${secret}\n`);
+    const dl = await runGo(['mod', 'download', 'all'], { cwd: c.project.dir, env: { ...c.env, GOPROXY: goproxy, NETRC: netrc }, timeoutMs: 60_000 });
+    expect(dl.stderr).toBe('');
+    expect(dl.code).toBe(0);
+  });
+
+  test('a bad input fails the job with the action\'s message and exit status 2', async () => {
+    const c = guardCase('gitlab-bad');
+    const r = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env: { ...c.env, GPG_MIN_SCORE: '1.7' }, timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('ERROR: input "min-score" must be a number from 0 to 1, got "1.7"');
+  });
+});
