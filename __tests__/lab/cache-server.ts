@@ -35,7 +35,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenLoopback, trackSockets } from './loopback.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makeLabDir } from './paths.js';
 
@@ -717,15 +718,8 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       }
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  trackSockets(server, sockets);
+  const port = await listenLoopback(server);
   origin = `http://127.0.0.1:${port}`;
 
   const env: Record<string, string> = {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { trackSockets } from './loopback.js';
 import { defaultWorld, latestVersion, tamperedZip, unescapePath, type ModuleVersion } from './modules.js';
 import { ensureLabPki, type KeyPair, type LabPki } from './pki.js';
 
@@ -400,10 +401,7 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
   const server: http.Server = pair
     ? https.createServer({ cert: readFileSync(pair.cert), key: readFileSync(pair.key) }, handler)
     : http.createServer(handler);
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  trackSockets(server, sockets);
   // Node closes idle keep-alive sockets after 5 s; a keep-alive client that
   // reuses one just then gets a spurious ECONNRESET. Real proxies sit behind
   // load balancers with ~60 s idle timeouts, so a healthy lab proxy must not

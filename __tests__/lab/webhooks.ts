@@ -10,7 +10,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenLoopback, trackSockets } from './loopback.js';
 import type { WebhookFormat } from '../../src/config/config.js';
 
 export type ReceiverMode =
@@ -405,15 +406,8 @@ export async function startWebhookReceiver(service: WebhookFormat, opts: Webhook
       res.end(reply.body);
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  trackSockets(server, sockets);
+  const port = await listenLoopback(server);
   const origin = `http://127.0.0.1:${port}`;
   return {
     service,

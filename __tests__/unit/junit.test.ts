@@ -1,25 +1,11 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ProxyHealth } from '../../src/health/proxy-health.js';
 import { junitXml, xmlAttr, xmlText } from '../../src/report/junit.js';
+import { healthyProxy } from './fixtures/report.js';
 import { REPORT_SCHEMA, type RunReport } from '../../src/report/run-report.js';
 
-function proxy(url: string, over: Partial<ProxyHealth> = {}): ProxyHealth {
-  return {
-    url,
-    score: 0.93,
-    parts: { success: 1, latency: 0.8, cert: 1 },
-    latencyMs: { p50: 40, p95: 90 },
-    successRate: 1,
-    requests: 10,
-    notWaitedFor: 0,
-    statuses: { '200': 10 },
-    tlsDaysLeft: 80,
-    verdict: 'healthy',
-    stale: [],
-    probeMs: 1250,
-    ...over,
-  };
-}
+/** The fixtures' healthy proxy, probed in 1.25 s (the case time JUnit shows). */
+const proxy = (url: string, over: Partial<ProxyHealth> = {}): ProxyHealth => healthyProxy(url, { probeMs: 1250, ...over });
 
 function report(over: Partial<RunReport> = {}): RunReport {
   return {
