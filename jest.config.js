@@ -8,6 +8,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
   },
+  reporters: ['default', '<rootDir>/__tests__/lab/closing-line-reporter.cjs'],
   globalSetup: '<rootDir>/__tests__/lab/global-setup.ts',
   testTimeout: 60000,
   maxWorkers: 2,
