@@ -224,9 +224,9 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(guardDown).toEqual(expect.arrayContaining([expect.stringMatching(/^> .*ERROR: gate: fail \(no proxy reached min-score \(fail-on: unhealthy\)\)/)]));
       const state = JSON.parse(readFileSync(path.join(repo, '.gitlab-ci-local', 'cache', 'go-proxy-guard-state-go-proxy-guard', '.go-proxy-guard', 'state', 'state.json'), 'utf8'));
       expect(state.history.map((h: { verdict: string }) => h.verdict)).toEqual(['degraded', 'degraded']);
-      // The modules came from GitLab's cache; the engine, which does not drive that cache, sees a direct that fetched nothing.
+      // The modules came from GitLab's cache: the engine finds them on disk and credits the cache rung.
       const second = JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8'));
-      expect([second.healthyCount, second.warm.ladderStep, second.warm.downloaded]).toEqual([0, 'direct', []]);
+      expect([second.healthyCount, second.warm.ladderStep, second.warm.downloaded, second.warm.cacheHit]).toEqual([0, 'cache', [], 'exact']);
     } finally {
       await engine.close();
     }

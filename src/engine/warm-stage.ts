@@ -58,9 +58,11 @@ export async function warmStage(opts: {
   const restored = await opts.restore;
   if (restored.problem) platform.warning(`cache restore failed, continuing without it: ${restored.problem}`, 'go-proxy-guard cache');
   else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
-  const cacheHit: CacheHit = restored.hit;
+  let cacheHit: CacheHit = restored.hit;
   const cacheKey = restored.key;
   const zipsBefore = new Set((await listFiles(moduleDownloadDir(goEnv.GOMODCACHE))).filter((f) => f.endsWith('.zip')));
+  // A platform that restores GOMODCACHE itself (GitLab's cache:) leaves its result on disk.
+  const restoredByPlatform = cacheHit === 'none' && !!platform.savesModuleCacheItself && config.cache.enabled && zipsBefore.size > 0;
 
   const ladder = await climbLadder(
     {
@@ -70,7 +72,7 @@ export async function warmStage(opts: {
       retries: config.warm.retries,
       backoffMs: config.warm.backoffMs,
       directAllowed: opts.directAllowed,
-      cacheRestored: cacheHit !== 'none',
+      cacheRestored: cacheHit !== 'none' || restoredByPlatform,
       vendorFallback: config.warm.vendorFallback,
       hasVendor: project.vendorDir !== undefined,
     },
@@ -91,5 +93,10 @@ export async function warmStage(opts: {
     const rel = path.join(escapeModulePath(id.slice(0, at)), '@v', `${escapeVersion(id.slice(at + 1))}.zip`);
     return !zipsBefore.has(rel);
   });
+  if (restoredByPlatform) {
+    const complete = ladder.step === 'failed' ? false : downloaded.length === 0;
+    cacheHit = complete ? 'exact' : 'partial';
+    platform.info(`cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`);
+  }
   return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target };
 }
