@@ -152,6 +152,26 @@ describe('private modules and credentials', () => {
     // The exported GOPROXY keeps the credentials: the go command needs them.
     expect(r.exportedEnv.GOPROXY).toContain(`bot:${secret}@`);
   });
+
+  test('certificates are judged by the roots the go command trusts (SSL_CERT_FILE), not only Node\'s', async () => {
+    const p = await labProxy('ok', { tls: 'valid' });
+    const c = guardCase('go-trust');
+    const r = await c.run({ ...probeOnly, proxies: p.url }, { env: { NODE_EXTRA_CA_CERTS: undefined } });
+    expect(r.report.proxies[0].verdict).toBe('healthy');
+    expect(r.report.proxies[0].tlsDaysLeft).toBeGreaterThan(300);
+  });
+
+  test('credentials in the environment\'s GOPROXY never reach the report, even when proxies is set', async () => {
+    const token = 'tok3n-Secret-value';
+    const p = await labProxy();
+    const c = guardCase('env-creds', { goEnv: { GOPROXY: `https://a.invalid|https://${token}@b.invalid,https://bot:${token}@c.invalid,direct` } });
+    const r = await c.run({ ...probeOnly, proxies: p.url });
+    expect(r.code).toBe(0);
+    const report = readFileSync(r.outputs.report!, 'utf8');
+    expect(report).not.toContain(token);
+    expect(r.report.go.goproxy).toBe('https://a.invalid|https://***@b.invalid,https://bot:***@c.invalid,direct');
+    expect(r.summary).not.toContain(token);
+  });
 });
 
 describe('project layouts and bad input', () => {

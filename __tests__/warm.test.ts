@@ -81,6 +81,18 @@ test('once the cache is warm a silent proxy is not waited for, but a slow one th
   expect(r.exportedEnv.GOPROXY).toBe(`${fast.url}|${slow.url}|direct`);
 });
 
+test('a proxy that lacks a version the probe did not sample is a miss, not a fatal error: direct is still tried', async () => {
+  const p = await labProxy();
+  await p.setFault({ notFound: 404 }, { module: GAMMA.path });
+  const c = guardCase('miss-unsampled');
+  // Only one module is sampled (Upper/Case), so the probe finds the proxy healthy.
+  const r = await c.run({ ...noCache, proxies: p.url, 'probe-modules': '1' });
+  expect(r.report.proxies[0].verdict).toBe('healthy');
+  expect(r.code).toBe(1);
+  expect(rungs(r)).toEqual(['proxy:failed', 'direct:failed', 'cache:skipped', 'vendor:skipped', 'failed:failed']);
+  expect(r.report.warm.ladder[0].diagnosis).toMatchObject({ code: 'not-found', class: 'proxy-miss', module: `${GAMMA.path}@${GAMMA.version}` });
+});
+
 test('a transient failure after the probe is retried with backoff: ladder-step retry', async () => {
   const p = await labProxy();
   // Only gamma's zip fails, and only twice: the probe (which asks for another module's zip) sees a healthy proxy.
@@ -201,6 +213,9 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(second.main.code).toBe(0);
     expect(second.main.outputs['cache-hit']).toBe('exact');
     expect(second.main.outputs['ladder-step']).toBe('cache');
+    // Served offline and checked with go mod verify, before any direct fetch.
+    expect(rungs(second.main)).toEqual(['proxy:skipped', 'cache:ok']);
+    expect(second.main.report.warm.ladder[1].reason).toBe('complete and verified');
     expect(second.main.outputs.modules).toBe('0');
     expect(second.post.stdout).toMatch(/cache: not saving \(the exact key was restored/);
     expect((await buildOffline(c, second.main)).code).toBe(0);

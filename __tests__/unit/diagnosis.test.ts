@@ -8,7 +8,9 @@ const d = (stderr: string) => diagnoseGo(stderr, [], { timedOut: false, timeoutM
 describe('go command failures are classified from its own words', () => {
   test.each([
     ['verifying example.com/alpha@v1.1.0: checksum mismatch\n\tdownloaded: h1:x\n\tgo.sum:     h1:y\n\nSECURITY ERROR', 'checksum-mismatch', 'fatal', 'example.com/alpha@v1.1.0'],
-    ['go: example.com/alpha@v9.9.9: reading http://127.0.0.1:1/example.com/alpha/@v/v9.9.9.info: 404 Not Found\n\tserver response: not found: unknown revision v9.9.9', 'unknown-revision', 'fatal', 'example.com/alpha@v9.9.9'],
+    // A proxy's 404 says "unknown revision" even when it only lags behind: a miss, so direct is still tried.
+    ['go: example.com/alpha@v9.9.9: reading http://127.0.0.1:1/example.com/alpha/@v/v9.9.9.info: 404 Not Found\n\tserver response: not found: unknown revision v9.9.9', 'not-found', 'proxy-miss', 'example.com/alpha@v9.9.9'],
+    ['go: example.com/alpha@v9.9.9: invalid version: unknown revision v9.9.9', 'unknown-revision', 'fatal', 'example.com/alpha@v9.9.9'],
     ['go: example.com/beta@v0.2.0: reading http://127.0.0.1:1/example.com/beta/@v/v0.2.0.zip: 503 Service Unavailable', 'http-5xx', 'transient', 'example.com/beta@v0.2.0'],
     ['go: example.com/beta@v0.2.0: Get "https://proxy.golang.org/x": stream error: stream ID 5; INTERNAL_ERROR', 'reset', 'transient', 'example.com/beta@v0.2.0'],
     ['go: zip: not a valid zip file', 'corrupt-zip', 'proxy-broken', undefined],

@@ -15,7 +15,7 @@ const probe = (url: string, o: RequestOutcome[], extra: Partial<ProbeResult> = {
   outcomes: o,
   stale: [],
   durationMs: 10,
-  deadlineHit: false,
+
   notWaitedFor: 0,
   ...extra,
 });

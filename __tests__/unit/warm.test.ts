@@ -77,6 +77,19 @@ describe('the degradation ladder', () => {
     expect([r.step, calls]).toEqual(['proxy', ['http://a', 'http://b']]);
   });
 
+  test('a proxy that made go stall until download-timeout is dropped, not retried', async () => {
+    const killed: DownloadAttempt = { ...bad('timeout'), diagnosis: { ...(bad('timeout').diagnosis as GoDiagnosis), killed: true } };
+    const { impl, calls } = io({ 'http://a|http://b': [killed], 'http://b': [ok()] });
+    const r = await climbLadder(plan(), impl);
+    expect([r.step, calls]).toEqual(['retry', ['http://a|http://b', 'http://b']]);
+  });
+
+  test('the culprit is found even when go prints its URL with user:xxxxx', async () => {
+    const { impl, calls } = io({ 'https://u:pw@a|http://b': [bad('corrupt-zip', 'https://u:xxxxx@a/x/@v/v1.zip')], 'http://b': [ok()] });
+    const r = await climbLadder(plan({ proxies: ['https://u:pw@a', 'http://b'] }), impl);
+    expect([r.step, calls]).toEqual(['proxy', ['https://u:pw@a|http://b', 'http://b']]);
+  });
+
   test('a checksum mismatch stops at once: never retried, no fallback', async () => {
     const { impl, calls } = io({ 'http://a|http://b': [bad('checksum-mismatch')] });
     const r = await climbLadder(plan({ hasVendor: true, cacheRestored: true }), impl);

@@ -4,8 +4,8 @@ export type CacheHit = 'exact' | 'partial' | 'none';
 export interface CiCache {
   /** Restore `paths`; returns the key that matched, or undefined on a miss. Throws when the service fails. */
   restore(paths: string[], primary: string, restoreKeys: string[]): Promise<string | undefined>;
-  /** Save `paths` under `key`; throws when the service fails or refuses. */
-  save(paths: string[], key: string): Promise<void>;
+  /** Save `paths` under `key` ('exists' when another job already did); throws when the service fails or refuses. */
+  save(paths: string[], key: string): Promise<'saved' | 'exists'>;
 }
 
 export function hitKind(matched: string | undefined, primary: string): CacheHit {

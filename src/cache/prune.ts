@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCommand } from '../go/command.js';
 import type { DownloadTarget } from '../warm/download.js';
+import { NO_MODULE } from '../goproxy/private.js';
 import { withFilesUnchanged } from '../warm/protect.js';
 
 export interface PruneResult {
@@ -38,6 +39,8 @@ export async function pruneToBuildList(
           GOPROXY: `${pathToFileURL(download).href},off`,
           GOSUMDB: 'off',
           GOFLAGS: '-modcacherw',
+          // With GONOPROXY set the go command fetches those modules with direct whatever GOPROXY says.
+          GONOPROXY: NO_MODULE,
         },
         timeoutMs,
       }),

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { withImpliedScheme } from '../goproxy/chain.js';
+import { redactUrl } from '../secrets/secrets.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
 import { InputError } from './errors.js';
 import { type InputName, type RawInputs, withDefaults } from './inputs.js';
@@ -167,7 +168,13 @@ export function normaliseProxyUrl(entry: string): string {
     throw new InputError('proxies', entry, 'must list http:// or https:// URLs (or bare host names)');
   }
   if (!parsed.hostname || parsed.search || parsed.hash) {
-    throw new InputError('proxies', entry, 'must list proxy base URLs without query or fragment');
+    throw new InputError('proxies', redactUrl(entry), 'must list proxy base URLs without query or fragment');
+  }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    throw new InputError('proxies', redactUrl(entry), 'must percent-encode special characters in user info (a literal % is %25)');
   }
   return url;
 }

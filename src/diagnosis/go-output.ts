@@ -8,6 +8,8 @@ export interface GoDiagnosis extends Failure {
   url?: string;
   /** The go command's own line, kept verbatim (masked later) for the user. */
   goMessage: string;
+  /** go was killed at download-timeout: it stalled, it did not fail. */
+  killed?: boolean;
 }
 
 interface Rule {
@@ -19,6 +21,8 @@ interface Rule {
 /** Ordered by how much they matter: the first rule that matches a line classifies it. */
 const RULES: Rule[] = [
   { test: /SECURITY ERROR|checksum mismatch/i, code: 'checksum-mismatch', message: 'checksum mismatch against go.sum' },
+  // A proxy's 404/410 is a miss even when its body says "unknown revision": a lagging mirror, not a missing version.
+  { test: /reading https?:\/\/\S+: (404|410)\b/i, code: 'not-found', message: 'not found on the proxies' },
   { test: /unknown revision|no matching versions|invalid version|invalid pseudo-version|malformed module path|invalid module path/i, code: 'unknown-revision', message: 'the required version does not exist' },
   { test: /errors parsing go\.mod|parsing go\.mod|go\.mod:\d+:|unexpected module path|module declares its path as/i, code: 'bad-go-mod', message: 'malformed go.mod' },
   { test: /x509: certificate has expired/i, code: 'tls-expired', message: 'certificate has expired' },
@@ -42,7 +46,7 @@ const SEVERITY: Record<FailureClass, number> = { fatal: 3, 'proxy-broken': 2, 'p
  */
 export function diagnoseGo(stderr: string, jsonErrors: string[], opts: { timedOut: boolean; timeoutMs: number }): GoDiagnosis {
   if (opts.timedOut) {
-    return { ...failure('timeout', `go gave no result within ${opts.timeoutMs} ms (killed)`), goMessage: lastLines(stderr) };
+    return { ...failure('timeout', `go gave no result within ${opts.timeoutMs} ms (killed)`), goMessage: lastLines(stderr), killed: true };
   }
   const lines = [...jsonErrors, ...errorBlocks(stderr)];
   let best: GoDiagnosis | undefined;

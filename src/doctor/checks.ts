@@ -1,5 +1,5 @@
 import type { Failure } from '../diagnosis/failure.js';
-import { formatGoproxy, parseGoproxy, type Chain } from '../goproxy/chain.js';
+import { formatChainShown, formatGoproxy, parseGoproxy, type Chain } from '../goproxy/chain.js';
 import { matchesPrefixPatterns } from '../goproxy/private.js';
 import type { GoEnv } from '../go/go-env.js';
 import type { Project } from '../project/discover.js';
@@ -97,7 +97,7 @@ function explainChain(chain: Chain): string[] {
   });
 }
 
-const redactChain = (chain: Chain) => formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: redactUrl(e.url) } : e)));
+const redactChain = (chain: Chain) => formatChainShown(chain, redactUrl);
 
 /** GOPRIVATE / GONOPROXY / GONOSUMDB against the modules this project requires. */
 export function privateCheck(goEnv: GoEnv, project: Project): DoctorCheck {

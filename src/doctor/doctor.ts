@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { readNetrc } from '../engine/probe-stage.js';
+import { readNetrc } from '../goproxy/netrc.js';
 import { goRunEnv } from '../engine/warm-stage.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
@@ -42,7 +42,7 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
   const goEnv = await readGoEnv(config.workingDirectory, env);
   const project = await discoverProject(config.workingDirectory, {
     gonoproxy: goEnv.env.GONOPROXY,
-    gowork: env.GOWORK,
+    gowork: goEnv.env.GOWORK,
     requireGoMod: opts.workingDirectoryInput !== '.',
     inputValue: opts.workingDirectoryInput,
   });

@@ -22,14 +22,14 @@ export interface SaveState {
 
 /**
  * Make the module cache fit to be saved: verified with `go mod verify`, then
- * pruned to the build list. Returns false when it must not be saved.
+ * pruned to the build list. Says why not when it must not be saved.
  */
-export async function readyForSave(state: SaveState, platform: Platform, env: NodeJS.ProcessEnv): Promise<boolean> {
+export async function readyForSave(state: SaveState, platform: Platform, env: NodeJS.ProcessEnv): Promise<'ready' | 'unverified' | 'unpruned'> {
   const runner = { env: goRunEnv(env), timeoutMs: state.timeoutMs };
   const verify = await verifyModules(state.target, runner);
   if (!verify.ok) {
     platform.warning(`cache: not saving, go mod verify failed: ${verify.output}`, 'go-proxy-guard cache');
-    return false;
+    return 'unverified';
   }
   try {
     const pruned = await pruneToBuildList(state.target, state.gomodcache, runner.env, state.timeoutMs);
@@ -39,11 +39,11 @@ export async function readyForSave(state: SaveState, platform: Platform, env: No
   } catch (err) {
     if (state.policy !== 'always') {
       platform.warning(`cache: not saving, ${(err as Error).message}`, 'go-proxy-guard cache');
-      return false;
+      return 'unpruned';
     }
     platform.warning(`cache: saving unpruned, ${(err as Error).message}`, 'go-proxy-guard cache');
   }
-  return true;
+  return 'ready';
 }
 
 /**
@@ -56,10 +56,10 @@ export async function saveCacheStage(state: SaveState, cache: CiCache, platform:
     platform.info(`cache: not saving (${decision.reason})`);
     return 'skipped';
   }
-  if (!(await readyForSave(state, platform, env))) return 'skipped';
+  if ((await readyForSave(state, platform, env)) !== 'ready') return 'skipped';
   try {
-    await cache.save([moduleDownloadDir(state.gomodcache)], state.key);
-    platform.info(`cache: saved ${state.key} (${decision.reason})`);
+    const saved = await cache.save([moduleDownloadDir(state.gomodcache)], state.key);
+    platform.info(saved === 'exists' ? `cache: ${state.key} was already saved by another job` : `cache: saved ${state.key} (${decision.reason})`);
     return 'saved';
   } catch (err) {
     platform.warning(`cache: save failed, the build is unaffected: ${(err as Error).message}`, 'go-proxy-guard cache');

@@ -1,15 +1,13 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Config } from '../config/config.js';
 import { buildChain, parseGoproxy, terminalOf, type Chain } from '../goproxy/chain.js';
-import { parseNetrc, type NetrcEntry } from '../goproxy/netrc.js';
+import type { NetrcEntry } from '../goproxy/netrc.js';
 import type { GoEnv } from '../go/go-env.js';
 import { sumdbName } from '../go/go-env.js';
 import { assessProxy, type ProxyHealth } from '../health/proxy-health.js';
 import { probeVerdict, rankProxies, type Verdict } from '../health/rank.js';
 import { planProbe, sampleModules } from '../probe/plan.js';
-import { probeProxy } from '../probe/probe-proxy.js';
+import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
+import { failure } from '../diagnosis/failure.js';
 import type { Project } from '../project/discover.js';
 import { defaultCandidates } from './candidates.js';
 
@@ -43,13 +41,6 @@ export interface ProbeRun {
   done: Promise<ProbeOutcome>;
 }
 
-/** Credentials as the go command finds them: $NETRC, else ~/.netrc. */
-export async function readNetrc(env: NodeJS.ProcessEnv): Promise<NetrcEntry[]> {
-  const file = env.NETRC || path.join(env.HOME || os.homedir(), '.netrc');
-  const text = await fs.readFile(file, 'utf8').catch(() => '');
-  return parseNetrc(text);
-}
-
 /** How long warming waits after the first healthy proxy, so near-equal ones make the first chain too. */
 const GRACE_MIN_MS = 100;
 const GRACE_MAX_MS = 500;
@@ -73,7 +64,17 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const healthyNow = () => rankProxies([...finished.values()]).filter((p) => p.verdict === 'healthy').map((p) => p.url);
 
   const probes = candidates.map((url) =>
-    probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut }).then((result) => {
+    probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut })
+      // A probe that throws is a proxy that could not be asked: down, with the reason, never a crashed run.
+      .catch((err: unknown): ProbeResult => ({
+        url,
+        tls: null,
+        outcomes: plan.map((r) => ({ kind: r.kind, ms: 0, ok: false, failure: failure('other', `probe failed: ${(err as Error).message}`) })),
+        stale: [],
+        durationMs: 0,
+        notWaitedFor: 0,
+      }))
+      .then((result) => {
       const health = assessProxy(result, config.score, config.minScore);
       finished.set(url, health);
       if (finished.size === candidates.length) resolveEarly(healthyNow());

@@ -1,8 +1,9 @@
+import * as fs from 'node:fs/promises';
 import { buildConfig, type Config } from '../config/config.js';
-import { formatGoproxy, parseGoproxy, terminalOf, type Chain } from '../goproxy/chain.js';
+import { formatChainShown, formatGoproxy, parseGoproxy, terminalOf } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
-import { restoreModuleCache } from '../cache/restore.js';
+import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
@@ -11,7 +12,8 @@ import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { decideGate, type GateDecision } from './gate.js';
 import { readyForSave, type SaveState } from './post-stage.js';
-import { readNetrc, startProbes } from './probe-stage.js';
+import { readNetrc } from '../goproxy/netrc.js';
+import { startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
 
@@ -43,7 +45,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   if (goEnv.problem) platform.warning(`go env failed (${goEnv.problem}); using GOPROXY and friends from the environment`);
   const project = await discoverProject(config.workingDirectory, {
     gonoproxy: goEnv.env.GONOPROXY,
-    gowork: env.GOWORK,
+    gowork: goEnv.env.GOWORK,
     requireGoMod: wd !== '.',
     inputValue: wd,
   });
@@ -82,9 +84,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       }),
     );
     const l = outcome.ladder;
-    let step = l.step;
-    // direct that fetched nothing means the restored cache held everything: the cache saved the job.
-    if (step === 'direct' && outcome.downloaded.length === 0 && outcome.cacheHit !== 'none') step = 'cache';
+    const step = l.step;
     warm = {
       ladderStep: step,
       ladder: l.rungs,
@@ -113,8 +113,11 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     };
     if (outcome.cacheKey && platform.cache) saveState = toSave;
     else if (platform.savesModuleCacheItself && config.cache.enabled && step !== 'failed' && step !== 'vendor' && config.cache.save !== 'never') {
-      // No post step here: prune now, so what the platform saves is exactly the build list.
-      await readyForSave(toSave, platform, env);
+      // No post step here: prune now, so what the platform saves is exactly the build list;
+      // a cache that fails go mod verify is removed rather than saved.
+      if ((await readyForSave(toSave, platform, env)) === 'unverified') {
+        await fs.rm(moduleDownloadDir(goEnv.env.GOMODCACHE), { recursive: true, force: true });
+      }
     }
     probes.release();
   } else if (config.warm.enabled) {
@@ -145,10 +148,10 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       probed: probe.probed,
       private: project.requirements.filter((r) => r.private).map((r) => r.path),
     },
-    go: { version: goEnv.env.GOVERSION, goproxy: shown(goEnv.env.GOPROXY), gosumdb: goEnv.env.GOSUMDB },
+    go: { version: goEnv.env.GOVERSION, goproxy: formatChainShown(parseGoproxy(goEnv.env.GOPROXY), shown), gosumdb: goEnv.env.GOSUMDB },
     probe: { timeoutMs: config.probe.timeoutMs, samples: config.probe.samples, durationMs: probe.durationMs },
     proxies: ranked,
-    goproxy: displayChain(probe.chain, shown),
+    goproxy: formatChainShown(probe.chain, shown),
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
     verdict,
@@ -189,10 +192,6 @@ export function overallVerdict(probe: Verdict, warm: WarmReport | undefined): Ve
   if (warm.ladderStep === 'failed') return 'failed';
   if (warm.ladderStep !== 'proxy') return 'degraded';
   return probe === 'failed' ? 'degraded' : probe;
-}
-
-function displayChain(chain: Chain, shown: (url: string) => string): string {
-  return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
 }
 
 function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['proxies'], warm: WarmReport | undefined): string {

@@ -9,6 +9,7 @@ import type { Platform } from '../platform/platform.js';
 import type { Project } from '../project/discover.js';
 import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoRunner } from '../warm/download.js';
 import { climbLadder, type LadderResult } from '../warm/ladder.js';
+import { NO_MODULE } from '../goproxy/private.js';
 
 export interface WarmOutcome {
   cacheHit: CacheHit;
@@ -73,13 +74,14 @@ export async function warmStage(opts: {
       backoffMs: config.warm.backoffMs,
       directAllowed: opts.directAllowed,
       cacheRestored: cacheHit !== 'none' || restoredByPlatform,
+      cacheBeforeDirect: cacheHit === 'exact' || restoredByPlatform,
       vendorFallback: config.warm.vendorFallback,
       hasVendor: project.vendorDir !== undefined,
     },
     {
       download: (goproxy) => downloadAll(target, goproxy, runner),
       offline: async () => {
-        const a = await downloadAll(target, 'off', runner);
+        const a = await downloadAll(target, 'off', { ...runner, env: { ...runner.env, GONOPROXY: NO_MODULE } });
         const v = a.ok ? await verifyModules(target, runner) : { ok: false, output: '' };
         return { ...a, verified: v.ok, verifyOutput: v.output };
       },
@@ -94,7 +96,7 @@ export async function warmStage(opts: {
     return !zipsBefore.has(rel);
   });
   if (restoredByPlatform) {
-    const complete = ladder.step === 'failed' ? false : downloaded.length === 0;
+    const complete = ladder.step !== 'failed' && ladder.step !== 'vendor' && downloaded.length === 0;
     cacheHit = complete ? 'exact' : 'partial';
     platform.info(`cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`);
   }

@@ -14,6 +14,8 @@ export interface GoEnv {
   GOVERSION: string;
   GOOS: string;
   GOARCH: string;
+  /** The go.work in use ("" for none, "off"), or undefined when go could not say. */
+  GOWORK: string | undefined;
 }
 
 const GO_DEFAULTS = { GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'sum.golang.org' };
@@ -24,7 +26,7 @@ export interface GoEnvResult {
   problem?: string;
 }
 
-const NAMES = ['GOPROXY', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOSUMDB', 'GOMODCACHE', 'GOFLAGS', 'GOVERSION', 'GOOS', 'GOARCH', 'GOPATH'];
+const NAMES = ['GOWORK', 'GOPROXY', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOSUMDB', 'GOMODCACHE', 'GOFLAGS', 'GOVERSION', 'GOOS', 'GOARCH', 'GOPATH'];
 
 /**
  * `go env -json` for the variables the guard reads, or the documented
@@ -56,6 +58,7 @@ function pick(values: Record<string, string>, env: NodeJS.ProcessEnv): GoEnv {
     GOVERSION: v('GOVERSION', 'unknown'),
     GOOS: v('GOOS', process.platform === 'win32' ? 'windows' : process.platform),
     GOARCH: v('GOARCH', process.arch === 'x64' ? 'amd64' : process.arch),
+    GOWORK: values.GOWORK ?? env.GOWORK,
   };
 }
 

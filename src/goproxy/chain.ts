@@ -72,3 +72,8 @@ export function terminalOf(chain: Chain): 'direct' | 'off' | 'none' {
   const last = chain[chain.length - 1];
   return last && last.kind !== 'proxy' ? last.kind : 'none';
 }
+
+/** The chain as it may be shown: every proxy URL passed through `shown` (which masks credentials). */
+export function formatChainShown(chain: Chain, shown: (url: string) => string): string {
+  return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
+}

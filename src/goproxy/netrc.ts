@@ -1,3 +1,7 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 /** ~/.netrc as the go command reads it (cmd/go/internal/auth/netrc.go): machine, login, password. */
 export interface NetrcEntry {
   machine: string;
@@ -38,4 +42,11 @@ export function parseNetrc(text: string): NetrcEntry[] {
 /** The last matching machine wins, as in the go command. */
 export function netrcFor(entries: NetrcEntry[], host: string): NetrcEntry | undefined {
   return entries.filter((e) => e.machine === host).pop();
+}
+
+/** Credentials as the go command finds them: $NETRC, else ~/.netrc. */
+export async function readNetrc(env: NodeJS.ProcessEnv): Promise<NetrcEntry[]> {
+  const file = env.NETRC || path.join(env.HOME || os.homedir(), '.netrc');
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return parseNetrc(text);
 }

@@ -35,3 +35,9 @@ function globMatch(pattern: string, name: string): boolean {
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/**
+ * A GONOPROXY pattern no module path matches: offline runs must not let the
+ * go command fetch private modules with direct behind our back.
+ */
+export const NO_MODULE = 'go-proxy-guard.invalid/no-module';

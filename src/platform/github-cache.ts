@@ -23,11 +23,14 @@ export class GitHubCache implements CiCache {
     return within(RESTORE_TIMEOUT_MS, 'cache restore', cache.restoreCache(paths, primary, restoreKeys));
   }
 
-  async save(paths: string[], key: string): Promise<void> {
-    // A service that cannot answer a lookup will not take an upload either.
-    await within(LOOKUP_TIMEOUT_MS, 'cache lookup', cache.restoreCache(paths, key, [], { lookupOnly: true }));
+  async save(paths: string[], key: string): Promise<'saved' | 'exists'> {
+    // A service that cannot answer a lookup will not take an upload either; and a
+    // parallel job (a matrix) may have saved the same key already.
+    const found = await within(LOOKUP_TIMEOUT_MS, 'cache lookup', cache.restoreCache(paths, key, [], { lookupOnly: true }));
+    if (found === key) return 'exists';
     // saveCache logs and swallows service errors, returning -1: turn that back into a failure.
     const id = await within(SAVE_TIMEOUT_MS, 'cache save', cache.saveCache(paths, key));
     if (id === -1) throw new Error(`the cache service did not store "${key}"`);
+    return 'saved';
   }
 }

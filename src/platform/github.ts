@@ -62,9 +62,6 @@ export class GitHubPlatform implements Platform {
   exportVariable(name: string, value: string): void {
     core.exportVariable(name, value);
   }
-  registerSecret(value: string): void {
-    core.setSecret(value);
-  }
   fail(message: string): void {
     core.setFailed(this.secrets.mask(message));
   }

@@ -137,7 +137,6 @@ export class GitLabPlatform implements Platform {
     this.writeDotenv();
   }
   /** GitLab masks only variables defined as masked in its settings; every line here is masked before it is written. */
-  registerSecret(): void {}
   fail(message: string): void {
     this.error(message);
   }

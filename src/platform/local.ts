@@ -113,7 +113,6 @@ export class LocalPlatform implements Platform {
     this.exported[name] = value;
   }
   /** A terminal has no log masking of its own: every line is masked before it is written. */
-  registerSecret(): void {}
   fail(message: string): void {
     this.error(message);
   }

@@ -34,7 +34,5 @@ export interface Platform {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
   setOutput(name: OutputName, value: string): void;
   exportVariable(name: string, value: string): void;
-  /** Tell the platform's own log masking about a secret. */
-  registerSecret(value: string): void;
   fail(message: string): void;
 }

@@ -2,6 +2,9 @@ import { HttpClient } from '@actions/http-client';
 import type { IncomingMessage } from 'node:http';
 import { classifyNetworkError, failure, type Failure } from '../diagnosis/failure.js';
 import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
+import { withoutUserinfo } from '../goproxy/proxy-url.js';
+import { getProxyUrl } from '@actions/http-client/lib/proxy';
+import { trustedRoots } from './trust.js';
 import type { Answer } from './answer.js';
 
 const USER_AGENT = 'go-proxy-guard (probe)';
@@ -26,9 +29,7 @@ export class ProxyClient {
     if (user !== undefined) {
       this.headers.authorization = `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}`;
     }
-    u.username = '';
-    u.password = '';
-    this.base = u.toString().replace(/\/+$/, '');
+    this.base = withoutUserinfo(proxyUrl).replace(/\/+$/, '');
     this.client = new HttpClient(USER_AGENT, [], {
       keepAlive: true,
       allowRetries: false,
@@ -36,6 +37,12 @@ export class ProxyClient {
       maxRedirects: 5,
       socketTimeout: Math.max(1, deadlineMs),
     });
+    // Judge certificates by the roots the go command trusts too (see trust.ts); the
+    // toolkit offers no option for it, but reads its agent's options as ours.
+    if (this.base.startsWith('https:') && !getProxyUrl(new URL(this.base))) {
+      const agent = this.client.getAgent(this.base) as { options?: Record<string, unknown> };
+      agent.options = { ...agent.options, ca: trustedRoots() };
+    }
   }
 
   /** GET `path`; for a zip, ask for the first kilobyte only and read no more than the magic bytes need. */

@@ -1,3 +1,4 @@
+import { getProxyUrl } from '@actions/http-client/lib/proxy';
 import type { Failure } from '../diagnosis/failure.js';
 import type { NetrcEntry } from '../goproxy/netrc.js';
 import { judgeAnswer } from './answer.js';
@@ -22,7 +23,6 @@ export interface ProbeResult {
   /** module@version (or module path) the proxy lacks although the project needs it. */
   stale: string[];
   durationMs: number;
-  deadlineHit: boolean;
   /** Requests not waited for because the caller stopped the probe early; not counted either way. */
   notWaitedFor: number;
 }
@@ -42,16 +42,15 @@ export async function probeProxy(
     netrc: NetrcEntry[];
     /** Ends the probe before its deadline, exactly as the deadline would (see probeStage). */
     cut?: Promise<void>;
-    /** Called with each finished request, so a caller can tell a slow proxy from a silent one. */
-    onAnswer?: () => void;
   },
 ): Promise<ProbeResult> {
   const started = performance.now();
-  const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, deadlineHit: false, notWaitedFor: 0 };
+  const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, notWaitedFor: 0 };
   let wasCut = false;
   const remaining = () => opts.deadlineMs - (performance.now() - started);
 
-  if (new URL(url).protocol === 'https:') {
+  // Through an HTTP(S)_PROXY only the requests themselves can reach the proxy: no direct TLS look.
+  if (new URL(url).protocol === 'https:' && !getProxyUrl(new URL(url))) {
     const cert = await readCertificate(url, opts.deadlineMs);
     if (!('daysLeft' in cert) || cert.failure) {
       // A proxy whose certificate the go command rejects answers nothing: every request fails alike.
@@ -74,7 +73,6 @@ export async function probeProxy(
       const req = plan[i] as ProbeRequest;
       const fetched = await client.get(req.path, { firstBytesOnly: req.kind === 'zip' });
       if (outcomes[i]) continue;
-      opts.onAnswer?.();
       if ('failure' in fetched) {
         outcomes[i] = { kind: req.kind, module: moduleOf(req), ms: fetched.ms, ok: false, failure: fetched.failure };
         continue;
@@ -85,10 +83,7 @@ export async function probeProxy(
     }
   };
   const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      result.deadlineHit = true;
-      resolve();
-    }, Math.max(0, remaining()));
+    timer = setTimeout(resolve, Math.max(0, remaining()));
   });
   const cut = opts.cut?.then(() => {
     wasCut = true;

@@ -44,11 +44,18 @@ export async function requireDirectory(dir: string, inputValue: string): Promise
  */
 export async function discoverProject(
   root: string,
-  opts: { gonoproxy: string; gowork?: string; requireGoMod: boolean; inputValue: string },
+  opts: {
+    gonoproxy: string;
+    /** `go env GOWORK`: a path, "" (none), "off", or undefined when go could not be asked. */
+    gowork: string | undefined;
+    requireGoMod: boolean;
+    inputValue: string;
+  },
 ): Promise<Project> {
   await requireDirectory(root, opts.inputValue);
-  const goWork = path.join(root, 'go.work');
-  const useWork = opts.gowork !== 'off' && (await exists(goWork));
+  // The go command's answer wins: it finds a go.work in a parent directory, or GOWORK names one.
+  const goWork = opts.gowork && opts.gowork !== 'off' ? path.resolve(root, opts.gowork) : path.join(root, 'go.work');
+  const useWork = opts.gowork === undefined ? await exists(goWork) : opts.gowork !== 'off' && opts.gowork !== '' && (await exists(goWork));
   const project: Project = {
     root,
     layout: 'none',
@@ -64,8 +71,8 @@ export async function discoverProject(
     project.layout = 'workspace';
     project.goWork = goWork;
     replaces = work.replaces;
-    for (const use of work.uses) project.modules.push(await readModule(path.resolve(root, use)));
-    const workSum = path.join(root, 'go.work.sum');
+    for (const use of work.uses) project.modules.push(await readModule(path.resolve(path.dirname(goWork), use)));
+    const workSum = `${goWork}.sum`;
     if (await exists(workSum)) project.sumFiles.push(workSum);
   } else if (await exists(path.join(root, 'go.mod'))) {
     project.layout = 'module';

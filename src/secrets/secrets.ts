@@ -22,8 +22,12 @@ export class Secrets {
   addUrl(url: string): string {
     try {
       const u = new URL(url);
-      if (u.password) this.add(decodeURIComponent(u.password));
-      if (u.password) this.add(u.password);
+      // A lone user name is a token (https://TOKEN@host): as secret as a password.
+      const secret = u.password || u.username;
+      if (secret) {
+        this.add(safeDecode(secret));
+        this.add(secret);
+      }
     } catch {
       /* not a URL: nothing to register */
     }
@@ -42,14 +46,21 @@ export class Secrets {
   }
 }
 
-/** https://user:pass@host/path -> https://user:***@host/path; other text unchanged. */
+/**
+ * https://user:pass@host/path -> https://user:***@host/path, https://TOKEN@host
+ * -> https://***@host; the rest of the text stays exactly as written.
+ */
 export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : '***'}@`;
+  });
+}
+
+function safeDecode(s: string): string {
   try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = '***';
-    return u.toString().replace('%2A%2A%2A', '***');
+    return decodeURIComponent(s);
   } catch {
-    return url;
+    return s;
   }
 }

@@ -1,4 +1,5 @@
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
+import { isUnderProxy } from '../goproxy/proxy-url.js';
 import { backoffDelay, BACKOFF_CAP_MS } from './backoff.js';
 import type { DownloadAttempt } from './download.js';
 
@@ -39,6 +40,11 @@ export interface LadderPlan {
   directAllowed: boolean;
   /** Whether a cache entry was restored (exact or partial) before the ladder. */
   cacheRestored: boolean;
+  /**
+   * Try the restored cache before direct: it is complete (an exact key) or
+   * may be (restored by the platform), and direct means slow VCS fetches.
+   */
+  cacheBeforeDirect?: boolean;
   vendorFallback: boolean;
   hasVendor: boolean;
 }
@@ -101,7 +107,11 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
     last = a.diagnosis;
     if (last?.class === 'fatal') return fail(last);
     const culprit = implicated(order, last);
-    if (last?.class === 'transient') {
+    if (last?.killed) {
+      // It gave nothing within download-timeout: retrying it would cost that again.
+      dropped.add(culprit);
+      if (retriesLeft-- <= 0) break;
+    } else if (last?.class === 'transient') {
       if (retriesLeft-- <= 0) break;
       const i = demoted.indexOf(culprit);
       if (i >= 0) demoted.splice(i, 1);
@@ -122,16 +132,24 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
   if (plan.proxies.length === 0) rungs.push({ step: 'proxy', detail: '', outcome: 'skipped', reason: 'no healthy proxy', ms: 0 });
 
   // Rung 3: direct, where the user allows it.
-  if (plan.directAllowed) {
+  const direct = async (): Promise<LadderResult | undefined> => {
+    if (!plan.directAllowed) {
+      rungs.push({ step: 'direct', detail: 'direct', outcome: 'skipped', reason: 'direct is not allowed', ms: 0 });
+      return undefined;
+    }
     const a = await io.download('direct');
     rungs.push(record('direct', 'direct', a));
     if (a.ok) return done('direct', a);
     if (a.diagnosis?.class === 'fatal') return fail(a.diagnosis);
     last = a.diagnosis ?? last;
-  } else rungs.push({ step: 'direct', detail: 'direct', outcome: 'skipped', reason: 'direct is not allowed', ms: 0 });
-
+    return undefined;
+  };
   // Rung 4: whatever the CI cache restored, served offline and verified.
-  if (plan.cacheRestored) {
+  const cache = async (): Promise<LadderResult | undefined> => {
+    if (!plan.cacheRestored) {
+      rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason: 'nothing restored from the CI cache', ms: 0 });
+      return undefined;
+    }
     const a = await io.offline();
     const ok = a.ok && a.verified;
     const reason = !a.ok ? (a.diagnosis?.message ?? 'incomplete') : ok ? 'complete and verified' : `go mod verify failed: ${a.verifyOutput}`;
@@ -139,7 +157,12 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
     if (ok) return done('cache', a);
     if (a.diagnosis?.class === 'fatal') return fail(a.diagnosis);
     last = a.diagnosis ?? last;
-  } else rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason: 'nothing restored from the CI cache', ms: 0 });
+    return undefined;
+  };
+  for (const rung of plan.cacheBeforeDirect ? [cache, direct] : [direct, cache]) {
+    const result = await rung();
+    if (result) return result;
+  }
 
   // Rung 5: vendor/, when present and consistent with go.mod.
   if (plan.vendorFallback && plan.hasVendor) {
@@ -166,17 +189,7 @@ function record(step: LadderStep, goproxy: string, a: DownloadAttempt): RungReco
 
 /** The proxy the go command named in its error, else the one it asked first. */
 function implicated(order: string[], d: GoDiagnosis | undefined): string {
-  const named = d?.url ? order.find((u) => d.url?.startsWith(stripCreds(u).replace(/\/+$/, ''))) : undefined;
+  const url = d?.url;
+  const named = url ? order.find((u) => isUnderProxy(url, u)) : undefined;
   return named ?? (order[0] as string);
-}
-
-function stripCreds(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

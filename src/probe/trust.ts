@@ -1,0 +1,37 @@
+import * as fs from 'node:fs';
+import * as tls from 'node:tls';
+
+/** Where Go's crypto/x509 looks for the system bundle on Linux, in its order. */
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/tls/cacert.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
+
+let cached: { key: string; roots: string[] } | undefined;
+
+/**
+ * The roots to judge a proxy's certificate by: what the go command trusts
+ * (SSL_CERT_FILE, else the system bundle, where a company CA is installed)
+ * plus what Node trusts (its bundle and NODE_EXTRA_CA_CERTS). Node's bundle
+ * alone would call a corporate proxy that go uses happily "untrusted".
+ */
+export function trustedRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+  const key = `${env.SSL_CERT_FILE ?? ''}|${env.NODE_EXTRA_CA_CERTS ?? ''}`;
+  if (cached?.key === key) return cached.roots;
+  const files = env.SSL_CERT_FILE ? [env.SSL_CERT_FILE] : SYSTEM_BUNDLES.filter((f) => fs.existsSync(f)).slice(0, 1);
+  if (env.NODE_EXTRA_CA_CERTS) files.push(env.NODE_EXTRA_CA_CERTS);
+  const roots = [...tls.rootCertificates];
+  for (const file of files) {
+    try {
+      roots.push(...(fs.readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
+    } catch {
+      /* unreadable bundle: the others still count */
+    }
+  }
+  cached = { key, roots };
+  return roots;
+}
