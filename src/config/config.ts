@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { withImpliedScheme } from '../goproxy/chain.js';
+import { sameProxy } from '../goproxy/proxy-url.js';
 import { redactUrl } from '../secrets/secrets.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
 import { InputError } from './errors.js';
@@ -140,15 +141,10 @@ export function positiveDuration(input: InputName | string, raw: string): number
 export function parseProxies(raw: string): string[] {
   const entries = parseList(raw.replace(/\|/g, ','));
   if (entries.length === 0) throw new InputError('proxies', raw, 'must list at least one proxy URL');
-  const seen = new Set<string>();
   const out: string[] = [];
   for (const entry of entries) {
     const url = normaliseProxyUrl(entry);
-    const key = url.replace(/\/+$/, '');
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(url);
-    }
+    if (!out.some((u) => sameProxy(u, url))) out.push(url);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
 import { probeProxy } from '../probe/probe-proxy.js';
 import { discoverProject } from '../project/discover.js';
-import { runCommand } from '../go/command.js';
+import { vendorUsable } from '../warm/download.js';
 import {
   chainCheck,
   goCheck,
@@ -51,7 +51,7 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
   const runner = { env: goRunEnv(env), timeoutMs: config.warm.timeoutMs };
   const [answers, vendor, cache] = await Promise.all([
     sumdb ? askSumdb(proxies, sumdb, config.probe.timeoutMs, env) : Promise.resolve([]),
-    project.vendorDir && !goEnv.problem ? vendorConsistency(project.root, runner) : Promise.resolve(undefined),
+    project.vendorDir && !goEnv.problem ? vendorUsable({ dir: project.root, protectedFiles: [] }, runner, 12) : Promise.resolve(undefined),
     moduleCacheFacts(goEnv.env.GOMODCACHE),
   ]);
   return {
@@ -80,21 +80,6 @@ async function askSumdb(proxies: string[], name: string, deadlineMs: number, env
       return { url, status: o?.status, failure: o?.ok ? undefined : o?.failure };
     }),
   );
-}
-
-/**
- * What the go command says about vendor/ when it must build from it alone
- * (the vendor rung's own check), with its whole explanation: which module
- * go.mod and vendor/modules.txt disagree about.
- */
-async function vendorConsistency(dir: string, runner: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ ok: boolean; output: string }> {
-  const r = await runCommand('go', ['list', '-mod=vendor', '-deps', './...'], {
-    cwd: dir,
-    env: { ...runner.env, GOPROXY: 'off', GOFLAGS: '-mod=vendor' },
-    timeoutMs: runner.timeoutMs,
-  });
-  const output = r.timedOut ? `go list timed out after ${runner.timeoutMs} ms` : r.stderr.trim().split('\n').slice(0, 12).join('\n');
-  return { ok: r.code === 0 && !r.timedOut, output };
 }
 
 async function moduleCacheFacts(dir: string): Promise<ModuleCacheFacts> {

@@ -1,4 +1,5 @@
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
+import { sameProxy } from '../goproxy/proxy-url.js';
 
 /** The public proxies probed when the user names none. */
 export const PUBLIC_PROXIES = [
@@ -8,12 +9,10 @@ export const PUBLIC_PROXIES = [
   'https://mirrors.aliyun.com/goproxy/',
 ] as const;
 
-const key = (url: string) => url.replace(/\/+$/, '').toLowerCase();
-
 /** The entries of the current GOPROXY (http(s) only), then the public ones, deduplicated. */
 export function defaultCandidates(goproxy: string): string[] {
   const own = proxyUrls(parseGoproxy(goproxy)).filter((u) => /^https?:\/\//i.test(u));
   const out: string[] = [];
-  for (const url of [...own, ...PUBLIC_PROXIES]) if (!out.some((u) => key(u) === key(url))) out.push(url);
+  for (const url of [...own, ...PUBLIC_PROXIES]) if (!out.some((u) => sameProxy(u, url))) out.push(url);
   return out;
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatGoproxy, parseGoproxy } from '../goproxy/chain.js';
+import { withoutUserinfo } from '../goproxy/proxy-url.js';
 
 /**
  * Exported variables as files and shell lines. A dotenv file is `NAME=value`
@@ -39,16 +40,10 @@ export function withoutCredentials(goproxy: string): { value: string; hosts: str
   const hosts: string[] = [];
   const chain = parseGoproxy(goproxy).map((e) => {
     if (e.kind !== 'proxy') return e;
-    try {
-      const u = new URL(e.url);
-      if (!u.username && !u.password) return e;
-      hosts.push(u.hostname);
-      u.username = '';
-      u.password = '';
-      return { ...e, url: u.toString().replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
-    } catch {
-      return e;
-    }
+    const bare = withoutUserinfo(e.url);
+    if (bare === e.url) return e;
+    hosts.push(new URL(bare).hostname);
+    return { ...e, url: bare.replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
   });
   return { value: hosts.length ? formatGoproxy(chain) : goproxy, hosts };
 }

@@ -4,7 +4,7 @@ import { within } from '../platform/time-bound.js';
 import { readStateFile, writeStateFile } from './file-state-store.js';
 import type { GuardState, StateStore } from './guard-state.js';
 
-const STATE_TIMEOUT_MS = 15_000;
+const STATE_TIMEOUT_MS = 10_000;
 
 /**
  * State in the Actions cache. Entries are immutable, so every run saves a new
@@ -15,6 +15,8 @@ export class GitHubStateStore implements StateStore {
   private readonly dir: string;
   private readonly prefix: string;
   private readonly runPart: string;
+  /** Set when the restore found the service dead: saving would only wait for it again. */
+  private unreachable = false;
 
   constructor(
     env: NodeJS.ProcessEnv,
@@ -35,6 +37,7 @@ export class GitHubStateStore implements StateStore {
     try {
       await within(STATE_TIMEOUT_MS, 'state restore', cache.restoreCache([this.dir], `${this.prefix}${this.runPart}`, [this.prefix]));
     } catch (err) {
+      this.unreachable = true;
       this.warn(`alert and history state could not be restored, starting fresh: ${(err as Error).message}`);
     }
     return readStateFile(this.file);
@@ -42,6 +45,7 @@ export class GitHubStateStore implements StateStore {
 
   async save(state: GuardState): Promise<void> {
     await writeStateFile(this.file, state);
+    if (this.unreachable) return;
     try {
       const id = await within(STATE_TIMEOUT_MS, 'state save', cache.saveCache([this.dir], `${this.prefix}${this.runPart}-${Date.now()}`));
       if (id === -1) this.warn('alert and history state was not saved by the cache service');

@@ -61,8 +61,11 @@ export async function verifyModules(target: DownloadTarget, runner: GoRunner): P
   return { ok: result.code === 0 && !result.timedOut, output: (result.stdout + result.stderr).trim() };
 }
 
-/** vendor/ is usable when the go command builds from it with no network: consistent with go.mod. */
-export async function vendorUsable(target: DownloadTarget, runner: GoRunner): Promise<{ ok: boolean; output: string }> {
+/**
+ * vendor/ is usable when the go command builds from it with no network:
+ * consistent with go.mod. `output` is the start of go's explanation.
+ */
+export async function vendorUsable(target: DownloadTarget, runner: GoRunner, maxLines = 3): Promise<{ ok: boolean; output: string }> {
   const result = await withFilesUnchanged(target.protectedFiles, () =>
     runCommand('go', ['list', '-mod=vendor', '-deps', './...'], {
       cwd: target.dir,
@@ -70,5 +73,6 @@ export async function vendorUsable(target: DownloadTarget, runner: GoRunner): Pr
       timeoutMs: runner.timeoutMs,
     }),
   );
-  return { ok: result.code === 0 && !result.timedOut, output: result.stderr.trim().split('\n').slice(-3).join('\n') };
+  const output = result.timedOut ? `go list timed out after ${runner.timeoutMs} ms` : result.stderr.trim().split('\n').slice(0, maxLines).join('\n');
+  return { ok: result.code === 0 && !result.timedOut, output };
 }
