@@ -24,6 +24,8 @@ export interface ProbeOutcome {
 
 export interface ProbeRun {
   candidates: string[];
+  /** How the exported chain ends: direct, off (the user forbade the network), or nothing. */
+  terminal: 'direct' | 'off' | 'none';
   /**
    * Resolves once warming may begin: every proxy is probed, or a healthy
    * proxy has finished and a short grace has passed. Holds the healthy
@@ -60,6 +62,8 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   else if (sample.length === 0) notes.push('the project requires no public modules: probed with a well-known module instead');
   const plan = planProbe({ modules: sample, samples: config.probe.samples, sumdb: sumdbName(goEnv.GOSUMDB) });
 
+  // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
+  const terminal = terminalOf(parseGoproxy(goEnv.GOPROXY)) === 'off' ? 'off' : config.direct ? 'direct' : 'none';
   let releaseCut: () => void = () => {};
   const cut = new Promise<void>((resolve) => (releaseCut = resolve));
   const finished = new Map<string, ProxyHealth>();
@@ -93,10 +97,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const done = Promise.all(probes).then((all) => {
     const ranked = rankProxies(all);
     const healthy = ranked.filter((p) => p.verdict === 'healthy');
-    const userTerminal = terminalOf(parseGoproxy(goEnv.GOPROXY));
-    // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
-    const terminal = userTerminal === 'off' ? 'off' : config.direct ? 'direct' : 'none';
-    if (userTerminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
+    if (terminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
     let chosen = healthy.map((p) => p.url);
     if (chosen.length === 0) {
       // With nothing healthy, a slow proxy is still better than none.
@@ -119,6 +120,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
 
   return {
     candidates,
+    terminal,
     early,
     healthyNow,
     release: () => {

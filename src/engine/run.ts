@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { buildConfig, type Config } from '../config/config.js';
-import { formatChainShown, formatGoproxy, parseGoproxy, terminalOf } from '../goproxy/chain.js';
+import { formatChainShown, formatGoproxy, parseGoproxy } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
 import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
@@ -77,7 +77,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         healthyProxies: healthySoFar,
         refreshProxies: probes.healthyNow,
         probeDone: probes.done,
-        directAllowed: config.direct && terminalOf(parseGoproxy(goEnv.env.GOPROXY)) !== 'off',
+        directAllowed: probes.terminal === 'direct',
         platform,
         restore,
         env,
