@@ -54,54 +54,51 @@ interface Row {
   note: string;
 }
 
-async function guardCase(name: string, firstFault: Fault | undefined): Promise<Row> {
+/** Run `body` REPS times, each in a fresh world: a healthy proxy, optionally a failing first one, a project. */
+async function repeat(
+  name: string,
+  reps: number,
+  firstFaults: Fault[],
+  body: (w: { proxies: GoProxy[]; p: ReturnType<typeof project> }) => Promise<{ ms: number; note: string }>,
+): Promise<Row> {
   const ms: number[] = [];
   let note = '';
-  for (let i = 0; i < REPS; i++) {
-    const good = await proxy('ok');
-    const bad = firstFault ? await proxy(firstFault) : undefined;
+  for (let i = 0; i < reps; i++) {
+    const proxies = [...(await Promise.all(firstFaults.map(proxy))), await proxy('ok')];
     const p = project(name);
     try {
-      const r = await runAction({ cwd: p.dir, inputs: { proxies: [bad?.url, good.url].filter(Boolean).join('\n'), cache: 'false' }, env: p.env });
-      if (r.code !== 0 || r.outputs['ladder-step'] !== 'proxy') throw new Error(`${name}: step failed: ${r.stdout.slice(-2000)}`);
-      ms.push(r.durationMs);
-      note = `ladder ${r.outputs['ladder-step']}, ${r.outputs.modules} modules, verdict ${r.outputs.verdict}`;
+      const r = await body({ proxies, p });
+      ms.push(r.ms);
+      note = r.note;
     } finally {
-      await good.close();
-      await bad?.close();
+      await Promise.all(proxies.map((x) => x.close()));
       rmSync(p.lab, { recursive: true, force: true });
     }
   }
   return { name, ms, note };
 }
 
+const guardCase = (name: string, firstFault: Fault | undefined): Promise<Row> =>
+  repeat(name, REPS, firstFault ? [firstFault] : [], async ({ proxies, p }) => {
+    const r = await runAction({ cwd: p.dir, inputs: { proxies: proxies.map((x) => x.url).join('\n'), cache: 'false' }, env: p.env });
+    if (r.code !== 0 || r.outputs['ladder-step'] !== 'proxy') throw new Error(`${name}: step failed: ${r.stdout.slice(-2000)}`);
+    return { ms: r.durationMs, note: `ladder ${r.outputs['ladder-step']}, ${r.outputs.modules} modules, verdict ${r.outputs.verdict}` };
+  });
+
 /** What teams do today: the default-style chain ("," falls through only on 404/410) and a 3-try loop. */
-async function retryLoop(name: string, firstFault: Fault | undefined, reps: number): Promise<Row> {
-  const ms: number[] = [];
-  let note = '';
-  for (let i = 0; i < reps; i++) {
-    const good = await proxy('ok');
-    const bad = firstFault ? await proxy(firstFault) : undefined;
-    const p = project(name);
-    const goproxy = [bad?.url, good.url, 'direct'].filter(Boolean).join(',');
+const retryLoop = (name: string, firstFault: Fault | undefined, reps: number): Promise<Row> =>
+  repeat(name, reps, firstFault ? [firstFault] : [], async ({ proxies, p }) => {
+    const goproxy = [...proxies.map((x) => x.url), 'direct'].join(',');
     const started = performance.now();
     let succeededOn = 0;
-    try {
-      for (let attempt = 1; attempt <= 3 && succeededOn === 0; attempt++) {
-        const r = await runGo(['mod', 'download', 'all'], { cwd: p.dir, env: { ...p.env, GOPROXY: goproxy }, timeoutMs: LOOP_TRY_TIMEOUT_MS });
-        if (r.code === 0) succeededOn = attempt;
-        else if (attempt < 3) await new Promise((res) => setTimeout(res, 1000));
-      }
-      ms.push(performance.now() - started);
-      note = succeededOn ? `succeeded on try ${succeededOn}` : `failed after 3 tries (${LOOP_TRY_TIMEOUT_MS / 1000}s timeout per try)`;
-    } finally {
-      await good.close();
-      await bad?.close();
-      rmSync(p.lab, { recursive: true, force: true });
+    for (let attempt = 1; attempt <= 3 && succeededOn === 0; attempt++) {
+      const r = await runGo(['mod', 'download', 'all'], { cwd: p.dir, env: { ...p.env, GOPROXY: goproxy }, timeoutMs: LOOP_TRY_TIMEOUT_MS });
+      if (r.code === 0) succeededOn = attempt;
+      else if (attempt < 3) await new Promise((res) => setTimeout(res, 1000));
     }
-  }
-  return { name, ms, note };
-}
+    const note = succeededOn ? `succeeded on try ${succeededOn}` : `failed after 3 tries (${LOOP_TRY_TIMEOUT_MS / 1000}s timeout per try)`;
+    return { ms: performance.now() - started, note };
+  });
 
 /** A dependency bump against a saved cache entry: only the changed module should download. */
 async function partialRestore(): Promise<Row> {
@@ -130,24 +127,12 @@ async function partialRestore(): Promise<Row> {
 }
 
 /** Probe only (no warming): 4 candidates, all healthy or one hanging, under the default 3 s deadline. */
-async function probeOnly(name: string, hang: boolean): Promise<Row> {
-  const ms: number[] = [];
-  let note = '';
-  for (let i = 0; i < REPS; i++) {
-    const proxies = [await proxy(hang ? 'hang' : 'ok'), await proxy('ok'), await proxy('ok'), await proxy('ok')];
-    const p = project(name);
-    try {
-      const r = await runAction({ cwd: p.dir, inputs: { proxies: proxies.map((x) => x.url).join('\n'), prewarm: 'false', cache: 'false' }, env: p.env });
-      const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as { probe: { durationMs: number; timeoutMs: number } };
-      ms.push(report.probe.durationMs);
-      note = `probe time (report.probe.durationMs), deadline ${report.probe.timeoutMs} ms, ${r.outputs['healthy-count']} healthy`;
-    } finally {
-      await Promise.all(proxies.map((x) => x.close()));
-      rmSync(p.lab, { recursive: true, force: true });
-    }
-  }
-  return { name, ms, note };
-}
+const probeOnly = (name: string, hang: boolean): Promise<Row> =>
+  repeat(name, REPS, [hang ? 'hang' : 'ok', 'ok', 'ok'], async ({ proxies, p }) => {
+    const r = await runAction({ cwd: p.dir, inputs: { proxies: proxies.map((x) => x.url).join('\n'), prewarm: 'false', cache: 'false' }, env: p.env });
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as { probe: { durationMs: number; timeoutMs: number } };
+    return { ms: report.probe.durationMs, note: `probe time (report.probe.durationMs), deadline ${report.probe.timeoutMs} ms, ${r.outputs['healthy-count']} healthy` };
+  });
 
 async function main(): Promise<void> {
   console.log(`go-proxy-guard bench: ${MODULES} modules, proxies answer after ${LATENCY_MS} ms, median of ${REPS} runs from an empty module cache`);

@@ -6,7 +6,7 @@ import { goRunEnv } from '../engine/warm-stage.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
 import { probeProxy } from '../probe/probe-proxy.js';
-import { discoverProject } from '../project/discover.js';
+import { discoverProject, requireDirectory } from '../project/discover.js';
 import { vendorUsable } from '../warm/download.js';
 import {
   chainCheck,
@@ -39,6 +39,7 @@ const CACHE_COUNT_LIMIT_MS = 15_000;
  */
 export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; workingDirectoryInput: string }): Promise<DoctorReport> {
   const { config, env } = opts;
+  await requireDirectory(config.workingDirectory, opts.workingDirectoryInput);
   const goEnv = await readGoEnv(config.workingDirectory, env);
   const project = await discoverProject(config.workingDirectory, {
     gonoproxy: goEnv.env.GONOPROXY,

@@ -39,7 +39,8 @@ export async function requireDirectory(dir: string, inputValue: string): Promise
 }
 
 /**
- * Read the project offline: go.work (unless GOWORK=off) or go.mod, the
+ * Read the project offline (the caller has checked, with requireDirectory,
+ * that `root` exists before anything else ran there): go.work (unless GOWORK=off) or go.mod, the
  * requirements the go command will fetch, and which of them are private.
  */
 export async function discoverProject(
@@ -52,7 +53,6 @@ export async function discoverProject(
     inputValue: string;
   },
 ): Promise<Project> {
-  await requireDirectory(root, opts.inputValue);
   // The go command's answer wins: it finds a go.work in a parent directory, or GOWORK names one.
   const goWork = opts.gowork && opts.gowork !== 'off' ? path.resolve(root, opts.gowork) : path.join(root, 'go.work');
   const useWork = opts.gowork === undefined ? await exists(goWork) : opts.gowork !== 'off' && opts.gowork !== '' && (await exists(goWork));
