@@ -3,15 +3,15 @@
  * scenario built from the lab behaves like the real world it imitates.
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hermeticGoEnv, makeGoProject, makeGoWork, parseJsonStream, removeDirForce, runCommand, runGo, vendorProject, type GoModDownload, type GoProject } from './lab/go.js';
-import { labRequest, startGoProxy, type GoProxy, type GoProxyOptions } from './lab/goproxy-server.js';
-import { defaultWorld, escapePath, findModule, goSumLines, hash1, moduleVersion, unescapePath, type ModuleVersion } from './lab/modules.js';
+import { faultName, labRequest, startGoProxy, type GoProxy, type GoProxyOptions } from './lab/goproxy-server.js';
+import { buildZip, defaultWorld, escapePath, findModule, goSumLines, hash1, largeModuleOnDisk, moduleVersion, unescapePath, type ModuleVersion } from './lab/modules.js';
 import { makeLabDir, repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
-import { parseFileCommands, parseWorkflowCommands, runAction, runPost } from './lab/runner.js';
+import { endAllJobs, endJob, parseFileCommands, parseWorkflowCommands, runAction, runPost } from './lab/runner.js';
 
 const pki = ensureLabPki();
 const world = defaultWorld();
@@ -106,6 +106,21 @@ describe('modules', () => {
     expect(goSumLines([m])).toEqual([`example.com/delta v0.0.1-rc.1 ${m.h1}`, `example.com/delta v0.0.1-rc.1/go.mod ${m.goModH1}`]);
     expect(m.zip.subarray(0, 4).toString('hex')).toBe('504b0304');
   });
+
+  test('largeModuleOnDisk writes exactly what buildZip and hash1 make in memory', async () => {
+    const big = await largeModuleOnDisk({ path: 'example.com/Large', version: 'v1.0.0', sizeBytes: 3 * 1024 * 1024 + 123, dir: makeLabDir('large-small') });
+    const file = readFileSync(big.zipFile);
+    expect(file.length).toBe(3 * 1024 * 1024 + 123);
+    expect(big.zipFile).toMatch(/example\.com\/!large\/@v\/v1\.0\.0\.zip$/);
+    const prefix = 'example.com/Large@v1.0.0/';
+    const blobAt = 30 + file.readUInt16LE(26);
+    const blob = file.subarray(blobAt, blobAt + file.readUInt32LE(18));
+    const entries = [{ name: `${prefix}blob.bin`, data: blob }, { name: `${prefix}go.mod`, data: big.mod }];
+    expect(file.equals(buildZip(entries))).toBe(true);
+    expect(big.h1).toBe(hash1(entries));
+    expect(big.goModH1).toBe(moduleVersion({ path: 'example.com/Large', version: 'v1.0.0', files: {} }).goModH1);
+    expect(big.zip.length).toBe(0);
+  });
 });
 
 describe('goproxy server (protocol)', () => {
@@ -178,6 +193,32 @@ describe('goproxy server (protocol)', () => {
     await p.clearFaults();
     expect((await labRequest(`${p.url}/example.com/beta/@v/v0.2.0.zip`)).status).toBe(200);
     expect(p.requests.at(-1)).toMatchObject({ status: 200, fault: 'ok', kind: 'zip', module: 'example.com/beta', version: 'v0.2.0' });
+  });
+
+  test('failEvery fails every n-th matching request, counted per rule', async () => {
+    const p = await proxy();
+    const status = async (u: string): Promise<number> => (await labRequest(`${p.url}${u}`)).status;
+    await p.setFault({ failEvery: 2 });
+    const everyOther: number[] = [];
+    for (let i = 0; i < 6; i++) everyOther.push(await status('/example.com/beta/@v/list'));
+    expect(everyOther).toEqual([200, 503, 200, 503, 200, 503]);
+    expect(p.requests.at(-1)?.fault).toBe('{"status":503}');
+    expect(faultName({ failEvery: 2 })).toBe('{"failEvery":2}');
+
+    await p.setFault('ok');
+    await p.setFault({ failEvery: 5, status: 500 }, { module: 'example.com/alpha' });
+    await p.setFault({ failEvery: 3, fault: { status: 429, retryAfter: 2 } }, { module: 'example.com/gamma/v2' });
+    const alpha: number[] = [];
+    const gamma: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      alpha.push(await status('/example.com/alpha/@v/list'));
+      if (i < 6) gamma.push(await status('/example.com/gamma/v2/@v/list')); // interleaved: its own counter
+      expect(await status('/example.com/beta/@v/list')).toBe(200); // unscoped: untouched
+    }
+    expect(alpha).toEqual([200, 200, 200, 200, 500, 200, 200, 200, 200, 500]);
+    expect(gamma).toEqual([200, 200, 429, 200, 200, 429]);
+    expect(p.hits('/example.com/gamma/').filter((r) => r.status === 429).map((r) => r.fault)).toEqual(Array(2).fill('{"status":429,"retryAfter":2}'));
+    await expect(p.setFault({ failEvery: 0 })).rejects.toThrow(/positive integer/);
   });
 
   test('refused stops listening on the same port; ok listens again', async () => {
@@ -358,6 +399,33 @@ describe('the real go command against the lab proxy', () => {
     expect(existsSync(path.join(lab, 'bin', 'a')) && existsSync(path.join(lab, 'bin', 'b'))).toBe(true);
   });
 
+  test('a large file-backed module is streamed from disk and accepted by go', async () => {
+    const lab = makeLabDir('large');
+    const size = 20 * 1024 * 1024;
+    const big = await largeModuleOnDisk({ path: 'example.com/large', version: 'v1.0.0', sizeBytes: size, dir: path.join(lab, 'zips') });
+    const p = await proxy({ modules: [...world, big] });
+    const zipUrl = `${p.url}/example.com/large/@v/v1.0.0.zip`;
+    const head = await labRequest(zipUrl, { method: 'HEAD' });
+    expect([head.status, head.headers['content-length']]).toEqual([200, String(size)]);
+    const tail = await labRequest(zipUrl, { headers: { Range: 'bytes=-22' } });
+    expect([tail.status, tail.headers['content-range'], tail.body.readUInt32LE(0)]).toEqual([206, `bytes ${size - 22}-${size - 1}/${size}`, 0x06054b50]);
+    await p.setFault('reset', { module: 'example.com/large' });
+    await expect(labRequest(zipUrl)).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|ERR_STREAM_PREMATURE_CLOSE/) });
+    expect(p.requests.at(-1)).toMatchObject({ status: 200, aborted: true, fault: 'reset' });
+    await p.clearFaults();
+
+    const project = makeGoProject(path.join(lab, 'project'), { requires: [big], world: [big], mainImports: false });
+    const env = hermeticGoEnv(lab, { GOPROXY: p.url });
+    const r = await runGo(['mod', 'download', '-json', 'example.com/large@v1.0.0'], { cwd: project.dir, env, timeoutMs: 60_000 });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const [d] = parseJsonStream<GoModDownload>(r.stdout);
+    expect([d?.Error, d?.Sum, d?.GoModSum]).toEqual([undefined, big.h1, big.goModH1]);
+    expect(statSync(path.join(d?.Dir ?? '', 'blob.bin')).size).toBeGreaterThan(size - 1024);
+    expect(readFileSync(path.join(project.dir, 'go.sum'), 'utf8')).toBe(project.goSum);
+    expect(p.hits('/example.com/large/@v/v1.0.0.zip').at(-1)).toMatchObject({ status: 200, fault: 'ok' });
+    removeDirForce(lab);
+  });
+
   test('a vendored project builds with no module cache and no proxy', async () => {
     const p = await proxy();
     const lab = makeLabDir('vendor');
@@ -466,6 +534,41 @@ runs:
     expect(failed.errors).toContain('asked to fail');
     const hung = await runAction({ entry, actionYml, inputs: { hang: 'true' }, timeoutMs: 500 });
     expect([hung.timedOut, hung.code, hung.signal]).toEqual([true, null, 'SIGKILL']);
+  });
+
+  test('endJob kills what a job left running (detached too); a post step shares the tracking id', async () => {
+    const dir = makeLabDir('daemon');
+    const spawner = path.join(dir, 'spawner.mjs');
+    writeFileSync(
+      spawner,
+      `import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+child.unref();
+appendFileSync(process.env.GITHUB_OUTPUT, 'pid=' + child.pid + '\\n');
+`,
+    );
+    // Gone = no /proc entry or a zombie (PID 1 in a container may never reap orphans).
+    const running = (pid: number): boolean => {
+      try {
+        return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    const main = await runAction({ entry: spawner, actionYml: false });
+    const post = await runPost(main);
+    const other = await runAction({ entry: spawner, actionYml: false });
+    expect(main.env.RUNNER_TRACKING_ID).toMatch(/^github_[0-9a-f-]{36}$/);
+    expect(post.env.RUNNER_TRACKING_ID).toBe(main.env.RUNNER_TRACKING_ID);
+    expect(other.env.RUNNER_TRACKING_ID).not.toBe(main.env.RUNNER_TRACKING_ID);
+    const [mainPid, postPid, otherPid] = [main, post, other].map((r) => Number(r.outputs.pid));
+    expect([mainPid, postPid, otherPid].map((pid) => running(pid ?? 0))).toEqual([true, true, true]);
+
+    expect(await endJob(main)).toBe(2);
+    expect([mainPid, postPid, otherPid].map((pid) => running(pid ?? 0))).toEqual([false, false, true]);
+    expect(await endAllJobs()).toBe(1);
+    expect(running(otherPid ?? 0)).toBe(false);
   });
 
   test('file-command and workflow-command parsers', () => {

@@ -5,10 +5,11 @@
  *
  * Only loopback is ever bound or contacted.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { pipeline } from 'node:stream';
 import { trackSockets } from './loopback.js';
 import { defaultWorld, latestVersion, tamperedZip, unescapePath, type ModuleVersion } from './modules.js';
 import { ensureLabPki, type KeyPair, type LabPki } from './pki.js';
@@ -35,7 +36,13 @@ export type Fault =
   /** Not found; matching versions also vanish from `@v/list` and `@latest` (a stale proxy). */
   | { notFound: 404 | 410 }
   /** The first n matching requests get 503, then `then` (default ok) applies. */
-  | { flaky: number; then?: Fault };
+  | { flaky: number; then?: Fault }
+  /**
+   * Every n-th matching request (the n-th, 2n-th, ...) gets `fault` (default
+   * `{ status: status ?? 503 }`); the others are served normally. Counted per
+   * rule, like flaky: `failEvery: 2` fails every other request.
+   */
+  | { failEvery: number; status?: number; fault?: Fault };
 
 /** Limits a fault to some requests; all given fields must match. */
 export interface FaultScope {
@@ -125,7 +132,7 @@ export interface GoProxy {
 interface Rule {
   fault: Fault;
   scope?: FaultScope;
-  /** Flaky counter, per rule. */
+  /** Matching requests answered so far (flaky/failEvery counter), per rule. */
   used: number;
 }
 
@@ -191,6 +198,29 @@ function route(rel: string): Route {
   return { kind: ext, rel, module, version, ext };
 }
 
+/**
+ * Resolve flaky/failEvery for the n-th (1-based) request matching a rule.
+ * Nested counting faults count on: `then` sees the requests after the flaky
+ * ones, a failEvery's `fault` sees only the failing ones.
+ */
+function countedFault(f: Fault, n: number): Fault {
+  if (typeof f !== 'object') return f;
+  if ('flaky' in f) return n <= f.flaky ? { status: 503, body: 'lab proxy: flaky, try again\n' } : countedFault(f.then ?? 'ok', n - f.flaky);
+  if ('failEvery' in f) return n % f.failEvery === 0 ? countedFault(f.fault ?? { status: f.status ?? 503 }, n / f.failEvery) : 'ok';
+  return f;
+}
+
+/** Reject faults act() cannot apply per request. */
+function checkFault(f: Fault, nested: boolean): void {
+  if (f === 'refused' && nested) throw new Error("lab proxy: 'refused' cannot be nested: it closes the listener");
+  if (typeof f !== 'object') return;
+  if ('failEvery' in f) {
+    if (!Number.isInteger(f.failEvery) || f.failEvery < 1) throw new Error(`lab proxy: failEvery must be a positive integer, got ${f.failEvery}`);
+    if (f.fault !== undefined) checkFault(f.fault, true);
+  }
+  if ('flaky' in f && f.then !== undefined) checkFault(f.then, true);
+}
+
 function scopeMatches(scope: FaultScope | undefined, r: Route): boolean {
   if (!scope) return true;
   if (scope.module !== undefined && scope.module !== r.module) return false;
@@ -205,6 +235,8 @@ interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** Stream this file instead of `body` (modules with a `zipFile`): memory stays flat however large. */
+  file?: { path: string; size: number };
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): Reply {
@@ -259,20 +291,11 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     act(fault, r, req, res, entry);
   };
 
-  /** The effective fault for a request; flaky rules count only when `consume`. */
+  /** The effective fault for a request; counting rules advance only when `consume`. */
   function resolveFault(r: Route, consume: boolean): Fault {
     const rule = [...rules].reverse().find((x) => scopeMatches(x.scope, r)) ?? globalRule;
-    let f = rule.fault;
-    if (typeof f === 'object' && 'flaky' in f) {
-      if (rule.used < f.flaky) {
-        if (consume) rule.used++;
-        return { status: 503, body: 'lab proxy: flaky, try again\n' };
-      }
-      f = f.then ?? 'ok';
-      // nested flaky in `then` is treated as exhausted: keep the model simple
-      if (typeof f === 'object' && 'flaky' in f) f = f.then ?? 'ok';
-    }
-    return f;
+    const n = consume ? ++rule.used : rule.used + 1; // 1-based index of this request within the rule
+    return countedFault(rule.fault, n);
   }
 
   function act(fault: Fault, r: Route, req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyRequest): void {
@@ -286,7 +309,7 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
       return;
     }
     if (fault === 'html') return send(req, res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(CAPTIVE_PORTAL) });
-    if (typeof fault === 'object' && 'status' in fault) {
+    if (typeof fault === 'object' && 'status' in fault && !('failEvery' in fault)) {
       const headers: Record<string, string> = {};
       if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
       return send(req, res, text(fault.status, fault.body ?? `lab proxy: injected ${fault.status}\n`, headers));
@@ -298,13 +321,40 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     if (fault === 'reset') {
       entry.aborted = true;
       entry.status = reply.status;
-      res.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
-      const part = req.method === 'HEAD' ? Buffer.alloc(0) : reply.body.subarray(0, Math.floor(reply.body.length / 2));
+      const len = reply.file ? reply.file.size : reply.body.length;
+      res.writeHead(reply.status, { ...reply.headers, 'content-length': String(len) });
+      if (reply.file && req.method !== 'HEAD' && len >= 2) return streamHalfThenReset(req, res, reply.file.path, Math.floor(len / 2));
+      const part = req.method === 'HEAD' || reply.file ? Buffer.alloc(0) : reply.body.subarray(0, Math.floor(len / 2));
       res.write(part, () => req.socket.destroy());
       if (!part.length) res.flushHeaders();
       return;
     }
     send(req, res, reply);
+  }
+
+  /** The file's first `bytes`, then destroy the socket once they are flushed. */
+  function streamHalfThenReset(req: http.IncomingMessage, res: http.ServerResponse, file: string, bytes: number): void {
+    const rs = createReadStream(file, { start: 0, end: bytes - 1 });
+    let unflushed = 0;
+    let ended = false;
+    const cut = (): void => {
+      if (ended && unflushed === 0) req.socket.destroy();
+    };
+    rs.on('data', (c) => {
+      unflushed++;
+      const more = res.write(c, () => {
+        unflushed--;
+        cut();
+      });
+      if (!more) rs.pause();
+    });
+    res.on('drain', () => rs.resume());
+    res.on('close', () => rs.destroy());
+    rs.on('end', () => {
+      ended = true;
+      cut();
+    });
+    rs.on('error', () => req.socket.destroy());
   }
 
   function authorised(req: http.IncomingMessage): boolean {
@@ -353,9 +403,12 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
         if (r.kind === 'mod') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: m.mod };
         let body = m.zip;
         if (fault === 'corrupt-zip') body = NOT_A_ZIP;
-        if (fault === 'tampered-zip') {
+        else if (fault === 'tampered-zip') {
           body = tampered.get(m) ?? tamperedZip(m);
           tampered.set(m, body);
+        } else if (m.zipFile) {
+          // stat per request: a benchmark may regenerate the file between runs
+          return { status: 200, headers: { 'content-type': 'application/zip' }, body: Buffer.alloc(0), file: { path: m.zipFile, size: statSync(m.zipFile).size } };
         }
         return { status: 200, headers: { 'content-type': 'application/zip' }, body };
       }
@@ -365,19 +418,18 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
   }
 
   function send(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply): void {
-    let { status, body } = reply;
+    let { status } = reply;
     const headers: Record<string, string> = { ...reply.headers };
+    const len = reply.file ? reply.file.size : reply.body.length;
+    let start = 0;
+    let end = len - 1; // inclusive
     if (status === 200) {
       headers['accept-ranges'] = 'bytes';
       const range = req.headers.range;
       const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
       if (m && (m[1] || m[2])) {
-        const len = body.length;
-        let start: number;
-        let end: number;
         if (!m[1]) {
           start = Math.max(0, len - Number(m[2])); // suffix range: last n bytes
-          end = len - 1;
         } else {
           start = Number(m[1]);
           end = m[2] ? Math.min(Number(m[2]), len - 1) : len - 1;
@@ -385,17 +437,20 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
         if (start >= len || start > end) {
           status = 416;
           headers['content-range'] = `bytes */${len}`;
-          body = Buffer.alloc(0);
+          start = 0;
+          end = -1;
         } else {
           status = 206;
           headers['content-range'] = `bytes ${start}-${end}/${len}`;
-          body = body.subarray(start, end + 1);
         }
       }
     }
-    headers['content-length'] = String(body.length);
+    headers['content-length'] = String(end - start + 1);
     res.writeHead(status, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD' || end < start) return void res.end();
+    if (!reply.file) return void res.end(reply.body.subarray(start, end + 1));
+    // pipeline destroys the file stream too when the client goes away
+    pipeline(createReadStream(reply.file.path, { start, end }), res, () => undefined);
   }
 
   const server: http.Server = pair
@@ -461,6 +516,7 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     requests,
     modules: opts.modules ?? defaultWorld(),
     async setFault(fault: Fault, scope?: FaultScope) {
+      checkFault(fault, false);
       if (scope) {
         if (fault === 'refused') throw new Error("lab proxy: 'refused' cannot be scoped: it closes the listener");
         rules.push({ fault, scope, used: 0 });

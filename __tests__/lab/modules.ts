@@ -4,7 +4,11 @@
  * and everything go.sum records (h1: hashes) is derived here, byte for byte
  * the way the go command computes it, so the real `go` accepts the result.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
 
 export interface ModuleRef {
   path: string;
@@ -26,8 +30,10 @@ export interface ModuleVersion extends ModuleRef {
   info: string;
   /** `.mod` body: the go.mod file. */
   mod: Buffer;
-  /** `.zip` body: every file under `<path>@<version>/`. */
+  /** `.zip` body: every file under `<path>@<version>/` (empty when `zipFile` is set). */
   zip: Buffer;
+  /** The zip lives in this file instead (too large for memory); the lab proxy streams it. */
+  zipFile?: string;
   /** go.sum hash of the zip: `h1:...`. */
   h1: string;
   /** go.sum hash of go.mod: `h1:...`. */
@@ -77,9 +83,14 @@ export function unescapePath(p: string): string | undefined {
 
 /** Go's dirhash.Hash1 over (name, content) pairs, names as given. */
 export function hash1(files: ReadonlyArray<{ name: string; data: Buffer | string }>): string {
+  return hash1OfDigests(files.map((f) => ({ name: f.name, sha256: createHash('sha256').update(f.data).digest('hex') })));
+}
+
+/** hash1 from each file's hex SHA-256, for contents hashed while streaming. */
+export function hash1OfDigests(files: ReadonlyArray<{ name: string; sha256: string }>): string {
   const lines = [...files]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((f) => `${createHash('sha256').update(f.data).digest('hex')}  ${f.name}\n`)
+    .map((f) => `${f.sha256}  ${f.name}\n`)
     .join('');
   return `h1:${createHash('sha256').update(lines).digest('base64')}`;
 }
@@ -122,9 +133,14 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-/** Own CRC-32 (zlib.crc32 only exists from Node 20.15). */
-export function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
+/**
+ * CRC-32, continuing from `prev` (the CRC of the bytes before `buf`). Native
+ * zlib.crc32 when present (Node >= 20.15), else our own table.
+ */
+export function crc32(buf: Buffer, prev = 0): number {
+  const native = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
+  if (typeof native === 'function') return native(buf, prev) >>> 0;
+  let c = (prev ^ 0xffffffff) >>> 0;
   for (const b of buf) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
@@ -140,49 +156,58 @@ export function buildZip(entries: ReadonlyArray<{ name: string; data: Buffer | s
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
     const data = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data, 'utf8');
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // stored
-    local.writeUInt16LE(0, 10); // time 00:00
-    local.writeUInt16LE((0 << 9) | (1 << 5) | 1, 12); // date 1980-01-01
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by: unix, 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE((0 << 9) | (1 << 5) | 1, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt16LE(0, 30); // extra
-    central.writeUInt16LE(0, 32); // comment
-    central.writeUInt16LE(0, 34); // disk
-    central.writeUInt16LE(0, 36); // internal attrs
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
-    central.writeUInt32LE(offset, 42);
+    const { local, central } = zipHeaders(name, crc32(data), data.length, offset);
     locals.push(local, name, data);
     centrals.push(central, name);
     offset += local.length + name.length + data.length;
   }
-  const cd = Buffer.concat(centrals);
+  return Buffer.concat([...locals, ...centrals, zipEnd(entries.length, centrals.reduce((n, b) => n + b.length, 0), offset)]);
+}
+
+/** Local and central headers of one stored entry (the name follows each). */
+function zipHeaders(name: Buffer, crc: number, size: number, offset: number): { local: Buffer; central: Buffer } {
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4); // version needed
+  local.writeUInt16LE(0x0800, 6); // UTF-8 names
+  local.writeUInt16LE(0, 8); // stored
+  local.writeUInt16LE(0, 10); // time 00:00
+  local.writeUInt16LE((0 << 9) | (1 << 5) | 1, 12); // date 1980-01-01
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(size, 18);
+  local.writeUInt32LE(size, 22);
+  local.writeUInt16LE(name.length, 26);
+  local.writeUInt16LE(0, 28);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE((3 << 8) | 20, 4); // made by: unix, 2.0
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(0x0800, 8);
+  central.writeUInt16LE(0, 10);
+  central.writeUInt16LE(0, 12);
+  central.writeUInt16LE((0 << 9) | (1 << 5) | 1, 14);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(size, 20);
+  central.writeUInt32LE(size, 24);
+  central.writeUInt16LE(name.length, 28);
+  central.writeUInt16LE(0, 30); // extra
+  central.writeUInt16LE(0, 32); // comment
+  central.writeUInt16LE(0, 34); // disk
+  central.writeUInt16LE(0, 36); // internal attrs
+  central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
+  central.writeUInt32LE(offset, 42);
+  return { local, central };
+}
+
+/** End-of-central-directory record. */
+function zipEnd(count: number, cdSize: number, cdOffset: number): Buffer {
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(cdSize, 12);
+  end.writeUInt32LE(cdOffset, 16);
+  return end;
 }
 
 // ---------------------------------------------------------------- semver
@@ -316,6 +341,100 @@ export function tamperedZip(m: ModuleVersion): Buffer {
     name: prefix + n,
     data: (m.files[n] ?? '') + (n === victim ? '\n// tampered by the lab proxy\n' : ''),
   })));
+}
+
+export interface LargeModuleSpec {
+  path: string;
+  version: string;
+  /** Exact size of the zip file; the payload file gets whatever the headers and go.mod leave. */
+  sizeBytes: number;
+  /** The zip goes to `<dir>/<escaped path>/@v/<escaped version>.zip`. */
+  dir: string;
+}
+
+/** go refuses module zips (and their unpacked content) over 500 MiB (modzip.MaxZipFile). */
+const MAX_MODULE_ZIP = 500 << 20;
+const CHUNK = 1 << 20;
+
+/**
+ * A module too large for memory (e.g. 200 MB, to measure whether a proxy
+ * streams), written to disk 1 MiB at a time: `blob.bin`, pseudo-random bytes
+ * (AES-CTR keystream keyed by path@version: deterministic, incompressible),
+ * then `go.mod`, both stored, exactly as buildZip lays them out. CRC-32 and
+ * the h1: hash are computed while writing. `zip` is empty and `files` holds
+ * only go.mod (so packageName is '' and nothing can import it); the lab proxy
+ * serves `zipFile` instead.
+ */
+export async function largeModuleOnDisk(spec: LargeModuleSpec): Promise<ModuleVersion & { zipFile: string }> {
+  if (!parseSemver(spec.version)) throw new Error(`lab: not a semantic version: ${spec.version}`);
+  const goMod = goModFor(spec.path, []);
+  const mod = Buffer.from(goMod, 'utf8');
+  const prefix = `${spec.path}@${spec.version}/`;
+  const blobName = Buffer.from(`${prefix}blob.bin`, 'utf8'); // sorts before go.mod, as buildZip would order them
+  const modName = Buffer.from(`${prefix}go.mod`, 'utf8');
+  const overhead = 2 * (30 + 46) + 2 * (blobName.length + modName.length) + mod.length + 22;
+  const blobSize = spec.sizeBytes - overhead;
+  if (blobSize < 0 || spec.sizeBytes > MAX_MODULE_ZIP) {
+    throw new Error(`lab: sizeBytes must be between ${overhead} and ${MAX_MODULE_ZIP} (go's limit), got ${spec.sizeBytes}`);
+  }
+  const zipFile = path.join(spec.dir, escapePath(spec.path), '@v', `${escapeVersion(spec.version)}.zip`);
+  mkdirSync(path.dirname(zipFile), { recursive: true });
+  // Written aside and renamed, so an interrupted run never leaves a plausible half zip.
+  const tmp = `${zipFile}.${process.pid}.tmp`;
+  const fh = await open(tmp, 'w');
+  let blobCrc = 0;
+  const blobSha = createHash('sha256');
+  try {
+    const key = createHash('sha256').update(`go-proxy-guard lab large module ${spec.path}@${spec.version}`).digest().subarray(0, 16);
+    const keystream = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+    const zeros = Buffer.alloc(CHUNK);
+    const blobHeaders = zipHeaders(blobName, 0, blobSize, 0); // CRC patched in below
+    await fh.write(Buffer.concat([blobHeaders.local, blobName]));
+    for (let left = blobSize; left > 0; left -= CHUNK) {
+      const chunk = keystream.update(left >= CHUNK ? zeros : zeros.subarray(0, left));
+      blobCrc = crc32(chunk, blobCrc);
+      blobSha.update(chunk);
+      await fh.write(chunk);
+    }
+    const crcField = Buffer.alloc(4);
+    crcField.writeUInt32LE(blobCrc);
+    await fh.write(crcField, 0, 4, 14);
+    const modOffset = 30 + blobName.length + blobSize;
+    const modHeaders = zipHeaders(modName, crc32(mod), mod.length, modOffset);
+    const cdOffset = modOffset + 30 + modName.length + mod.length;
+    const blobCentral = zipHeaders(blobName, blobCrc, blobSize, 0).central;
+    const cdSize = 2 * 46 + blobName.length + modName.length;
+    await fh.write(Buffer.concat([modHeaders.local, modName, mod, blobCentral, blobName, modHeaders.central, modName, zipEnd(2, cdSize, cdOffset)]));
+    const { size } = await fh.stat();
+    if (size !== spec.sizeBytes) throw new Error(`lab: wrote ${size} bytes, expected ${spec.sizeBytes}`);
+    await fh.close();
+    await rename(tmp, zipFile);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  const time = defaultTime(spec.version);
+  return {
+    path: spec.path,
+    version: spec.version,
+    time,
+    requires: [],
+    packageName: '',
+    imports: [],
+    files: { 'go.mod': goMod },
+    info: JSON.stringify({ Version: spec.version, Time: time }),
+    mod,
+    zip: Buffer.alloc(0),
+    zipFile,
+    h1: hash1OfDigests([
+      { name: blobName.toString('utf8'), sha256: blobSha.digest('hex') },
+      { name: modName.toString('utf8'), sha256: createHash('sha256').update(mod).digest('hex') },
+    ]),
+    goModH1: hash1([{ name: 'go.mod', data: mod }]),
+    escapedPath: escapePath(spec.path),
+    escapedVersion: escapeVersion(spec.version),
+  };
 }
 
 /**

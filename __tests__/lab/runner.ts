@@ -5,10 +5,12 @@
  * commands, and the main -> post hand-over of state.
  *
  * The child is spawned asynchronously (tests run proxies in this process) in
- * its own process group, and killed on timeout.
+ * its own process group, and killed on timeout. Like the runner, each job
+ * gets a RUNNER_TRACKING_ID, and endJob() kills whatever still carries it
+ * (daemons the action left behind, even detached ones).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runCommand } from './go.js';
@@ -73,7 +75,7 @@ export interface ActionResult {
   labNotes: string[];
   /** Inputs given that action.yml does not declare (the runner warns "Unexpected input(s)"). */
   unexpectedInputs: string[];
-  /** The environment the child got (for debugging and for runPost). */
+  /** The environment the child got (for debugging and for runPost); RUNNER_TRACKING_ID names the job. */
   env: Record<string, string>;
   runnerTemp: string;
   workspace: string;
@@ -219,6 +221,8 @@ export async function runAction(opts: RunActionOptions = {}): Promise<ActionResu
     ? { ...process.env }
     : { PATH: process.env.PATH, LANG: 'C.UTF-8', TMPDIR: process.env.TMPDIR, HOME: home };
   const runner: Record<string, string> = {
+    // One per job: a post step (stateFrom) belongs to its main step's job.
+    RUNNER_TRACKING_ID: opts.stateFrom?.env.RUNNER_TRACKING_ID ?? `github_${randomUUID()}`,
     CI: 'true',
     GITHUB_ACTIONS: 'true',
     RUNNER_OS: 'Linux',
@@ -275,6 +279,7 @@ export async function runAction(opts: RunActionOptions = {}): Promise<ActionResu
   const merged: Record<string, string | undefined> = { ...base, ...runner, ...inputEnv, ...stateEnv, ...opts.env };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+  if (env.RUNNER_TRACKING_ID) liveJobs.add(env.RUNNER_TRACKING_ID);
 
   const r = await runCommand(opts.node ?? process.execPath, [entry], { cwd: workspace, env, timeoutMs: opts.timeoutMs ?? 120_000 });
 
@@ -332,4 +337,75 @@ export function runPost(main: ActionResult, opts: RunActionOptions = {}): Promis
     stateFrom: main,
     env: { ...main.options.env, ...main.exportedEnv, PATH: pathVar, ...opts.env },
   });
+}
+
+// ---------------------------------------------------------------- job end
+
+/** Tracking ids runAction handed out in this process and no endJob has ended yet. */
+const liveJobs = new Set<string>();
+
+/** Pids (not this process) whose environment holds `RUNNER_TRACKING_ID=<id>`; zombies have none left. */
+function trackedPids(id: string): number[] {
+  const wanted = `RUNNER_TRACKING_ID=${id}`;
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return pids; // no procfs: nothing we could find, as on a non-Linux runner
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/environ`, 'latin1').split('\0').includes(wanted)) pids.push(Number(e));
+    } catch {
+      /* exited meanwhile, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** SIGTERM every process of the job, SIGKILL what is left after 2 s; resolves to how many were signalled. */
+async function killTracked(id: string): Promise<number> {
+  const killed = new Set(trackedPids(id));
+  signal([...killed], 'SIGTERM');
+  const deadline = Date.now() + 2000;
+  let left = trackedPids(id);
+  while (left.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = trackedPids(id);
+  }
+  signal(left, 'SIGKILL');
+  for (const pid of left) killed.add(pid);
+  return killed.size;
+}
+
+/**
+ * End the job `result` ran in, as the runner does after the last step:
+ * kill every process whose /proc/<pid>/environ carries its
+ * RUNNER_TRACKING_ID (the test process excluded). Returns how many.
+ */
+export async function endJob(result: ActionResult): Promise<number> {
+  const id = result.env.RUNNER_TRACKING_ID;
+  if (!id) return 0;
+  liveJobs.delete(id);
+  return killTracked(id);
+}
+
+/** endJob for every job runAction started in this process (see job-cleanup.ts). */
+export async function endAllJobs(): Promise<number> {
+  const ids = [...liveJobs];
+  liveJobs.clear();
+  const counts = await Promise.all(ids.map(killTracked));
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -1,0 +1,46 @@
+import { failure, type Failure } from '../diagnosis/failure.js';
+
+/**
+ * What a well-formed GOPROXY answer looks like, for the probe and the local
+ * proxy alike: a 200 that is not what was asked for (a captive portal's HTML,
+ * an .info for another version, a zip that is not a zip) is a broken proxy.
+ */
+
+export function looksLikeHtml(contentType: string, head: Buffer): boolean {
+  return /text\/html/i.test(contentType) || /^\s*<(!doctype|html|head|body)/i.test(head.subarray(0, 256).toString('utf8'));
+}
+
+/** `@v/list`: one version per line (optionally followed by a timestamp). */
+export function listShape(text: string): Failure | undefined {
+  const versions = listVersions(text);
+  if (versions.some((v) => !/^v\d/.test(v))) return failure('malformed', 'version list holds lines that are not versions');
+  return undefined;
+}
+
+export function listVersions(text: string): string[] {
+  return text.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean) as string[];
+}
+
+/** `.info` and `@latest`: JSON with a Version; an `.info` asked by canonical version must name that version. */
+export function infoShape(text: string, what: string, wanted?: string): Failure | undefined {
+  let info: { Version?: unknown };
+  try {
+    info = JSON.parse(text);
+  } catch {
+    return failure('malformed', `${what} answer is not JSON`);
+  }
+  if (typeof info?.Version !== 'string') return failure('malformed', `${what} answer has no Version`);
+  if (wanted !== undefined && info.Version !== wanted) return failure('version-mismatch', `asked for ${wanted}, got ${info.Version}`);
+  return undefined;
+}
+
+/** `.mod`: a go.mod file, which always has a module line (proxies synthesise one for pre-module code). */
+export function modShape(text: string, id: string): Failure | undefined {
+  if (!/(^|\n)\s*module\s/.test(text)) return failure('malformed', `go.mod for ${id} has no module line`);
+  return undefined;
+}
+
+/** A zip starts with a local file header (or, empty, with the end record). */
+export function hasZipMagic(head: Buffer): boolean {
+  return head.length >= 4 && (head.readUInt32LE(0) === 0x04034b50 || head.readUInt32LE(0) === 0x06054b50);
+}

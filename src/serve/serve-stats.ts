@@ -1,0 +1,33 @@
+import type { UpstreamStats } from './upstream.js';
+
+/** What the local proxy did over its life: the figures the post step reports. */
+export interface ServeStats {
+  url: string;
+  pid: number;
+  startedAt: string;
+  /** Set once the proxy has stopped. */
+  stoppedAt?: string;
+  stopReason?: string;
+  requests: number;
+  /** Answered with an upstream's 200. */
+  served: number;
+  /** Answered from GOMODCACHE when every upstream failed. */
+  fromCache: number;
+  /** 404/410 passed on: the version does not exist anywhere asked. */
+  notFound: number;
+  /** Every upstream failed and the cache had nothing: the go command fell through to the chain. */
+  failed: number;
+  /** Not a GOPROXY request. */
+  refused: number;
+  /** Requests that needed more than one attempt (retry, hedge or next upstream) and still got an answer. */
+  rescued: number;
+  bytesServed: number;
+  upstreams: UpstreamStats[];
+  /** The last few requests that failed, for the report. */
+  recentFailures: string[];
+}
+
+export const RECENT_FAILURES = 10;
+
+/** Upstream failures the go command never saw. */
+export const absorbedTotal = (s: ServeStats): number => s.upstreams.reduce((n, u) => n + u.absorbed, 0);
