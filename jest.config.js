@@ -10,6 +10,8 @@ export default {
   },
   reporters: ['default', '<rootDir>/__tests__/lab/closing-line-reporter.cjs'],
   globalSetup: '<rootDir>/__tests__/lab/global-setup.ts',
+  // Like the runner at the end of a job: whatever a test's action left running (the local proxy) is stopped.
+  setupFilesAfterEnv: ['<rootDir>/__tests__/lab/job-cleanup.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -288,3 +288,66 @@ describe('doctor: the local Go setup, explained', () => {
     expect(existsSync(CLI)).toBe(true);
   });
 });
+
+describe('serve: a local proxy for every go command of a shell or CI job', () => {
+  test('eval the exports, go downloads through it while the first proxy fails, --stop prints what it absorbed', async () => {
+    const a = await labProxy();
+    const b = await labProxy();
+    const c = guardCase('cli-serve');
+    const tmp = path.join(c.lab, 'tmp');
+    const reports = path.join(c.lab, 'reports');
+    // One shell, as a job script: start it, wait while the first proxy turns flaky, build, stop it.
+    const sync = path.join(c.lab, 'sync');
+    const script = [
+      `eval "$("${process.execPath}" "${CLI}" serve -q --proxies ${a.url} --proxies ${b.url} --probe-samples 1)"`,
+      'echo "GOPROXY=$GOPROXY"',
+      `touch "${sync}.started"`,
+      `while [ ! -f "${sync}.go" ]; do sleep 0.05; done`,
+      'go mod download all',
+      `"${process.execPath}" "${CLI}" serve --stop --reports-dir "${reports}"`,
+    ].join(' && ');
+    const running = runCommand('sh', ['-c', script], { cwd: c.project.dir, env: { ...c.env, TMPDIR: tmp }, timeoutMs: 60_000 });
+    while (!existsSync(`${sync}.started`)) await new Promise((r) => setTimeout(r, 50));
+    await a.setFault({ failEvery: 2 });
+    writeFileSync(`${sync}.go`, '');
+    const shell = await running;
+    expect(shell.stderr).toBe('');
+    expect(shell.code).toBe(0);
+    expect(shell.stdout).toMatch(new RegExp(`^GOPROXY=http://127\\.0\\.0\\.1:\\d+\\|${a.url.replace(/[.:/]/g, '\\$&')}\\|${b.url.replace(/[.:/]/g, '\\$&')}\\|direct$`, 'm'));
+    expect(shell.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command, \d+ served by upstreams, 0 failed; [1-9]\d* upstream failures absorbed/);
+    expect(shell.stdout).toMatch(/upstream\s+requests\s+served\s+retries\s+hedges sent\/won\s+failures \(absorbed\)/);
+    const stats = JSON.parse(readFileSync(path.join(reports, 'serve.json'), 'utf8'));
+    expect(stats.failed).toBe(0);
+    expect(stats.stoppedAt).toBeDefined();
+    expect(readFileSync(path.join(reports, 'serve.md'), 'utf8')).toContain('### go-proxy-guard: local proxy');
+  });
+
+  test('the shell that started it exits: the local proxy stops by itself', async () => {
+    const a = await labProxy();
+    const c = guardCase('cli-serve-orphan');
+    const dir = path.join(c.lab, 'serve-dir');
+    // "; true" keeps sh from exec-ing node, so the shell really is the parent that goes away.
+    const start = await runCommand('sh', ['-c', `"${process.execPath}" "${CLI}" serve -q --proxies ${a.url} --probe-samples 1 --serve-dir "${dir}"; true`], {
+      cwd: c.project.dir,
+      env: { ...c.env, TMPDIR: path.join(c.lab, 'tmp') },
+      timeoutMs: 60_000,
+    });
+    expect(start.code).toBe(0);
+    const handle = JSON.parse(readFileSync(path.join(dir, 'handle.json'), 'utf8'));
+    // The shell has exited: the proxy must notice within a tick or two.
+    const deadline = Date.now() + 5000;
+    let stats: { stopReason?: string } = {};
+    while (Date.now() < deadline && !stats.stopReason) {
+      await new Promise((r) => setTimeout(r, 200));
+      stats = existsSync(handle.statsFile) ? JSON.parse(readFileSync(handle.statsFile, 'utf8')) : {};
+    }
+    expect(stats.stopReason).toMatch(/job's process \d+ is gone/);
+  });
+
+  test('--stop with nothing started names the directory and exits 1', async () => {
+    const c = guardCase('cli-serve-none');
+    const r = await cli(c, ['serve', '--stop', '--serve-dir', path.join(c.lab, 'nothing')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no local proxy recorded in .*nothing/);
+  });
+});

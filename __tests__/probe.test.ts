@@ -44,7 +44,9 @@ describe('probing ranks proxies by measured health and exports the chain', () =>
     expect(r.report.proxies[2].url).toBe(stale.url);
     expect(r.report.proxies.find((p: { url: string }) => p.url === stale.url).stale).toContain('example.com/beta@v0.2.0');
     expect(r.outputs.goproxy).toBe(`${fast.url}|${slow.url}|direct`);
-    expect(r.exportedEnv.GOPROXY).toBe(`${fast.url}|${slow.url}|direct`);
+    // Later steps go through the local proxy first, then straight down the same chain.
+    expect(r.outputs['local-proxy']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${fast.url}|${slow.url}|direct`);
     expect(r.outputs['best-proxy']).toBe(fast.url);
     expect(r.outputs['healthy-count']).toBe('2');
     expect(r.outputs.verdict).toBe('degraded');

@@ -54,7 +54,7 @@ describe('a failing first proxy with a healthy second', () => {
     expect(r.code).toBe(0);
     expect(r.outputs['ladder-step']).toBe('proxy');
     expect(r.outputs.verdict).toBe('degraded');
-    expect(r.exportedEnv.GOPROXY).toBe(`${good.url}|direct`);
+    expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${good.url}|direct`);
     expect(Number(r.outputs.modules)).toBe(c.project.buildList.length);
     expect(rungs(r)).toEqual(['proxy:ok']);
     // The failing proxy cost at most its probe deadline (1.5 s here), hang included.
@@ -80,7 +80,7 @@ test('once the cache is warm a silent proxy is not waited for, but a slow one th
   expect(byUrl[silent.url].verdict).toBe('down');
   // The silent proxy cost latency-max (2 s), not the 10 s deadline.
   expect(r.report.probe.durationMs).toBeLessThan(4000);
-  expect(r.exportedEnv.GOPROXY).toBe(`${fast.url}|${slow.url}|direct`);
+  expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${fast.url}|${slow.url}|direct`);
 });
 
 test('a proxy that lacks a version the probe did not sample is a miss, not a fatal error: direct is still tried', async () => {

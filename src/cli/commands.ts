@@ -5,7 +5,7 @@ import type { InputName } from '../config/inputs.js';
  * not listed here: every command takes every input as a flag (see flags.ts),
  * generated from the INPUTS table.
  */
-export type CommandName = 'probe' | 'warm' | 'doctor' | 'gitlab';
+export type CommandName = 'probe' | 'warm' | 'serve' | 'doctor' | 'gitlab';
 
 export interface OptionSpec {
   name: string;
@@ -90,7 +90,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       "The chain is printed as export lines on stdout: eval \"$(go-proxy-guard probe -q)\" sets GOPROXY in the current shell.",
     ],
     platform: 'local',
-    fixed: { prewarm: 'false' },
+    fixed: { prewarm: 'false', serve: 'false' },
     options: localOutputs,
   },
   warm: {
@@ -101,8 +101,31 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'The local module cache is used as it is; nothing is restored or saved.',
     ],
     platform: 'local',
-    fixed: {},
+    fixed: { serve: 'false' },
     options: localOutputs,
+  },
+  serve: {
+    name: 'serve',
+    summary: 'probe, then run a local GOPROXY on 127.0.0.1 in front of the ranked chain for every later go command',
+    about: [
+      'Starts the local proxy in the background and prints GOPROXY=http://127.0.0.1:<port>|<chain> as export lines (or --dotenv):',
+      'eval "$(go-proxy-guard serve -q)". Every go command then gets deadlines, retries, hedging and checked answers.',
+      'It stops when the shell that started it exits, after serve-idle-timeout without requests, or with serve --stop,',
+      'which prints what it absorbed. --foreground keeps it in this terminal until Ctrl-C instead.',
+    ],
+    platform: 'local',
+    fixed: { prewarm: 'false', cache: 'false', serve: 'true' },
+    options: [
+      ...localOutputs,
+      {
+        name: 'serve-dir',
+        value: 'dir',
+        env: 'GPG_SERVE_DIR',
+        description: 'Where the local proxy keeps its handle, log and figures (default: one directory per CI job, or per shell, in the temp directory).',
+      },
+      { name: 'stop', description: 'Stop the local proxy this shell (or CI job) started, and print its figures.' },
+      { name: 'foreground', description: 'Stay in the foreground until interrupted, then stop the proxy and print its figures.' },
+    ],
   },
   doctor: {
     name: 'doctor',

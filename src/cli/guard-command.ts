@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../config/errors.js';
-import { runGuard } from '../engine/run.js';
+import { runGuard, type RunOutcome } from '../engine/run.js';
 import type { Verdict } from '../health/rank.js';
 import { GitLabPlatform } from '../platform/gitlab.js';
-import { LocalPlatform } from '../platform/local.js';
+import { LocalPlatform, type LocalPlatformOptions } from '../platform/local.js';
 import { SUMMARY_FILE, writeJunit } from '../platform/report-files.js';
 import type { Styles, TextStream } from '../platform/terminal.js';
 import { Secrets } from '../secrets/secrets.js';
@@ -21,20 +21,29 @@ export interface CliIo {
 
 export const CLI_SCHEMA = 'go-proxy-guard/cli@1';
 
+export interface GuardHooks {
+  /** Platform settings of a command beyond the common ones (serve). */
+  local?: Partial<LocalPlatformOptions>;
+  /** Runs once the engine is done, before the verdict lines. */
+  afterRun?: (outcome: RunOutcome, platform: LocalPlatform | GitLabPlatform) => Promise<void>;
+}
+
 /**
  * probe, warm and gitlab: the engine behind the command's platform, then
  * the verdict, the gate, the reports and the exported variables, in that
  * order, and the exit status the gate decided.
  */
-export async function runGuardCommand(cl: CommandLine, io: CliIo): Promise<number> {
+export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHooks = {}): Promise<number> {
   const command = cl.command as Exclude<CommandName, 'doctor'>;
   const json = cl.options.json === true;
   const secrets = new Secrets();
-  const platform = platformFor(command, cl, io, secrets);
+  const platform = platformFor(command, cl, io, secrets, hooks.local);
   const printJson = (doc: Record<string, unknown>) => io.stdout.write(`${secrets.mask(JSON.stringify({ schema: CLI_SCHEMA, command, ...doc }, null, 2))}\n`);
 
   try {
-    const { report, reportPath, gate } = await runGuard({ platform, secrets, env: io.env, cwd: io.cwd });
+    const outcome = await runGuard({ platform, secrets, env: io.env, cwd: io.cwd });
+    const { report, reportPath, gate } = outcome;
+    await hooks.afterRun?.(outcome, platform);
     const files: Record<string, string> = { json: reportPath };
     if (platform.writesReportFiles) {
       files.junit = await writeJunit(platform.workDir, report, secrets);
@@ -68,7 +77,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo): Promise<numbe
 }
 
 /** The command's platform, with the files it writes resolved from the flags (or their GPG_ variables and defaults). */
-function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, io: CliIo, secrets: Secrets): LocalPlatform | GitLabPlatform {
+function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, io: CliIo, secrets: Secrets, local: Partial<LocalPlatformOptions> = {}): LocalPlatform | GitLabPlatform {
   const spec = COMMANDS[command];
   const option = (name: string) => optionValue(cl, spec.options.find((o) => o.name === name), io.env);
   const resolve = (p: string) => path.resolve(io.cwd, p);
@@ -95,6 +104,7 @@ function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, i
     json: cl.options.json === true,
     quiet: cl.options.quiet === true,
     verbose,
+    ...local,
   });
 }
 

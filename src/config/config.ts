@@ -59,6 +59,7 @@ export interface Config {
     cooldownMs: number;
   };
   history: { size: number };
+  serve: { enabled: boolean; idleTimeoutMs: number };
   /** Absolute path, or undefined for no metrics export. */
   metricsFile: string | undefined;
 }
@@ -99,6 +100,7 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd()): Confi
       cooldownMs: parseDuration('alert-cooldown', get('alert-cooldown')),
     },
     history: { size: parseInteger('history-size', get('history-size'), 1, 500) },
+    serve: { enabled: parseBoolean('serve', get('serve')), idleTimeoutMs: positiveDuration('serve-idle-timeout', get('serve-idle-timeout')) },
     metricsFile: (read('metrics-file') ?? '').trim() ? path.resolve(cwd, (read('metrics-file') as string).trim()) : undefined,
   };
 }

@@ -65,6 +65,15 @@ export const INPUTS = {
   },
   'alert-cooldown': { default: '1h', description: 'The same condition is not re-sent within this time, across runs.' },
   'history-size': { default: '50', description: 'How many runs of health history to keep (1-500).' },
+  serve: {
+    default: 'true',
+    description:
+      'Run a local GOPROXY on 127.0.0.1 for the rest of the job, in front of the ranked chain: every later go command gets deadlines, retries, hedging and answers checked before use. GOPROXY becomes http://127.0.0.1:<port>|<chain>, so go falls through to the chain if it ever stops.',
+  },
+  'serve-idle-timeout': {
+    default: '1h',
+    description: 'Stop the local proxy after this long without a request; it also stops when the job ends.',
+  },
   'metrics-file': {
     default: '',
     description: 'Write per-run figures here: a path ending in .csv (CSV) or anything else (OpenMetrics text).',
@@ -74,7 +83,8 @@ export const INPUTS = {
 export type InputName = keyof typeof INPUTS;
 
 export const OUTPUTS = {
-  goproxy: 'The exported GOPROXY chain (credentials masked).',
+  goproxy: 'The ranked GOPROXY chain (credentials masked), without the local proxy: usable on other machines.',
+  'local-proxy': 'URL of the local proxy (serve), empty when it is not running.',
   'best-proxy': 'The best-ranked proxy (credentials masked), empty when none is healthy.',
   'healthy-count': 'How many candidates reached min-score.',
   verdict: 'healthy, degraded or failed.',

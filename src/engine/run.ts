@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { buildConfig, type Config } from '../config/config.js';
-import { formatChainShown, formatGoproxy, parseGoproxy } from '../goproxy/chain.js';
+import { formatChainShown, formatGoproxy, parseGoproxy, proxyUrls, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
 import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
@@ -16,6 +16,8 @@ import { readNetrc } from '../goproxy/netrc.js';
 import { startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
+import { startServeStage } from './serve-stage.js';
+import type { DaemonHandle } from '../serve/daemon.js';
 
 export interface EngineContext {
   platform: Platform;
@@ -32,6 +34,8 @@ export interface RunOutcome {
   gate: GateDecision;
   /** Set when the post step should consider saving the module cache. */
   saveState: SaveState | undefined;
+  /** The local proxy, for the post step to stop. */
+  serve: DaemonHandle | undefined;
 }
 
 /** The whole pipeline: config, discover, probe, rank, export, warm, report, verdict. */
@@ -131,7 +135,23 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   }
   platform.info(proxyTable(ranked));
   const goproxy = formatGoproxy(probe.chain);
-  platform.exportVariable('GOPROXY', goproxy);
+  const serve =
+    config.serve.enabled && platform.serveEntry
+      ? await startServeStage({
+          config,
+          entry: platform.serveEntry,
+          chain: probe.chain,
+          ranked: probe.ranked,
+          netrc,
+          gomodcache: goEnv.env.GOMODCACHE,
+          platform,
+          env,
+          watchPid: platform.jobPid,
+        })
+      : undefined;
+  if (serve?.note) notes.push(serve.note);
+  // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain.
+  platform.exportVariable('GOPROXY', serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
@@ -158,6 +178,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     reason: verdictReason(config, verdict, ranked, warm),
     notes,
     warm,
+    ...(serve?.handle ? { serve: { url: serve.handle.url, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
   };
   const reportPath = await writeReport(platform.workDir, report, secrets);
   const gate = decideGate({
@@ -175,6 +196,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   await platform.state.save(state);
   platform.info(`GOPROXY=${report.goproxy}`);
   platform.setOutput('goproxy', report.goproxy);
+  platform.setOutput('local-proxy', serve?.handle?.url ?? '');
   platform.setOutput('best-proxy', report.bestProxy ?? '');
   platform.setOutput('healthy-count', String(report.healthyCount));
   platform.setOutput('verdict', report.verdict);
@@ -183,7 +205,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.setOutput('ladder-step', warm?.ladderStep ?? '');
   platform.setOutput('modules', String(warm?.downloaded.length ?? 0));
   platform.setOutput('download-ms', String(warm?.downloadMs ?? 0));
-  return { config, report, reportPath, gate, saveState };
+  return { config, report, reportPath, gate, saveState, serve: serve?.handle };
 }
 
 /** The ladder can only make the probe's verdict worse: any rung past the proxies means degraded. */
@@ -204,3 +226,5 @@ function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['prox
   if (bad.length === ranked.length) return `no proxy reached min-score ${config.minScore}: ${list}${saved}`;
   return `${ranked.length - bad.length} of ${ranked.length} proxies healthy; ${list}${saved}`;
 }
+
+const proxyUrlsShown = (chain: Chain, shown: (url: string) => string): string[] => proxyUrls(chain).map(shown);

@@ -1,20 +1,24 @@
 import * as core from '@actions/core';
 import { InputError } from '../config/errors.js';
 import { saveCacheStage, type SaveState } from '../engine/post-stage.js';
+import { finishServeStage } from '../engine/serve-stage.js';
+import { isDaemonProcess, runDaemon, type DaemonHandle } from '../serve/daemon.js';
 import { runGuard } from '../engine/run.js';
 import { GitHubPlatform } from '../platform/github.js';
 import { Secrets } from '../secrets/secrets.js';
 
 /** One bundle serves the main and the post step; state tells them apart. */
-const State = { isPost: 'isPost', save: 'save' } as const;
+const State = { isPost: 'isPost', save: 'save', serve: 'serve', report: 'report' } as const;
 
 async function main(): Promise<void> {
   const secrets = new Secrets((v) => core.setSecret(v));
   const platform = new GitHubPlatform(secrets);
   core.saveState(State.isPost, 'true');
   try {
-    const { report, gate, saveState } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
+    const { report, reportPath, gate, saveState, serve } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
     if (saveState) core.saveState(State.save, JSON.stringify(saveState));
+    if (serve) core.saveState(State.serve, JSON.stringify(serve));
+    core.saveState(State.report, reportPath);
     // The verdict and its reason are the last lines a reader sees.
     core.info(secrets.mask(`verdict: ${report.verdict} - ${report.reason}`));
     if (gate.pass) core.info(`gate: pass (${gate.reason})`);
@@ -27,17 +31,25 @@ async function main(): Promise<void> {
 async function post(): Promise<void> {
   const secrets = new Secrets((v) => core.setSecret(v));
   const platform = new GitHubPlatform(secrets);
+  // The post step never fails a job that the main step let through.
+  const serve = core.getState(State.serve);
+  if (serve) {
+    await finishServeStage(JSON.parse(serve) as DaemonHandle, core.getState(State.report) || undefined, platform, secrets).catch((err: unknown) =>
+      platform.warning(`serve: ${(err as Error).message}`),
+    );
+  }
   const raw = core.getState(State.save);
   if (!raw || !platform.cache) return;
   try {
     await saveCacheStage(JSON.parse(raw) as SaveState, platform.cache, platform, process.env);
   } catch (err) {
-    // The post step never fails a job that the main step let through.
     platform.warning(`cache save skipped: ${(err as Error).message}`);
   }
 }
 
-if (core.getState(State.isPost) === 'true') await post();
+// The same bundle is the main step, the post step, and the local proxy that lives between them.
+if (isDaemonProcess()) await runDaemon();
+else if (core.getState(State.isPost) === 'true') await post();
 else await main();
 // Abandoned cache transfers (timed out) must not keep the step alive.
 process.exit(process.exitCode ?? 0);

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-import { COMMANDS, EXIT } from '../cli/commands.js';
+import { EXIT } from '../cli/commands.js';
 import { runDoctorCommand } from '../cli/doctor-command.js';
 import { parseCommandLine, UsageError } from '../cli/flags.js';
 import { runGuardCommand, type CliIo } from '../cli/guard-command.js';
 import { commandHelp, mainHelp } from '../cli/help.js';
+import { runServeCommand } from '../cli/serve-command.js';
+import { isDaemonProcess, runDaemon } from '../serve/daemon.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** `go-proxy-guard <probe|warm|doctor|gitlab> [flags]`: parse, dispatch, exit with the command's status. */
@@ -25,8 +27,13 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(cl.command ? commandHelp(cl.command) : mainHelp());
     return cl.command || cl.help ? EXIT.ok : EXIT.usage;
   }
-  return COMMANDS[cl.command].name === 'doctor' ? runDoctorCommand(cl, io) : runGuardCommand(cl, io);
+  if (cl.command === 'doctor') return runDoctorCommand(cl, io);
+  if (cl.command === 'serve') return runServeCommand(cl, io);
+  return runGuardCommand(cl, io);
 }
+
+// `serve` starts this very bundle again as the local proxy.
+if (isDaemonProcess()) await runDaemon();
 
 const code = await main(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }).catch(
   (err: unknown) => {

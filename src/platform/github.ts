@@ -17,6 +17,10 @@ export class GitHubPlatform implements Platform {
   readonly workDir: string;
   readonly cache: CiCache | undefined;
   readonly state: StateStore;
+  /** This very bundle: it becomes the local proxy when started with DAEMON_ENV. */
+  readonly serveEntry = process.argv[1];
+  /** The runner's worker process, which starts every step of the job and outlives them. */
+  readonly jobPid = process.ppid > 1 ? process.ppid : undefined;
 
   constructor(
     private readonly secrets: Secrets,

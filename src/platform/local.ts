@@ -32,6 +32,9 @@ export interface LocalPlatformOptions {
   verbose?: boolean;
   /** Write exported variables here instead of printing export lines. */
   dotenvFile?: string;
+  /** serve: the script that becomes the local proxy, and the process whose end stops it. */
+  serveEntry?: string;
+  jobPid?: number;
 }
 
 /**
@@ -48,6 +51,8 @@ export class LocalPlatform implements Platform {
   readonly workDir: string;
   readonly state: StateStore;
   readonly writesReportFiles: boolean;
+  readonly serveEntry: string | undefined;
+  readonly jobPid: number | undefined;
   /** Masked, as any output. */
   readonly outputs: Partial<Record<OutputName, string>> = {};
   /** Real values: the shell that evals them needs the real GOPROXY. */
@@ -63,6 +68,8 @@ export class LocalPlatform implements Platform {
     this.workDir = opts.workDir;
     this.state = new FileStateStore(opts.stateFile);
     this.writesReportFiles = opts.writesReportFiles === true;
+    this.serveEntry = opts.serveEntry;
+    this.jobPid = opts.jobPid;
     this.log = opts.quiet ? undefined : opts.json ? opts.stderr : opts.stdout;
     this.logStyles = this.log ? stylesFor(this.log, opts.env) : stylesFor(opts.stderr, opts.env);
     this.errStyles = stylesFor(opts.stderr, opts.env);

@@ -21,6 +21,14 @@ export interface Platform {
    * so the engine prunes it to the build list before then.
    */
   readonly savesModuleCacheItself?: boolean;
+  /**
+   * The script that becomes the local proxy (serve) when later steps of this
+   * job run on this machine; undefined where they do not (a GitLab job hands
+   * its chain to other jobs, which start their own).
+   */
+  readonly serveEntry?: string;
+  /** The process that lives as long as the job: the local proxy stops when it is gone. */
+  readonly jobPid?: number;
   /** Where alert and history state survives between runs. */
   readonly state: StateStore;
   /** Repository, workflow, run link: for alerts, summaries and history. */

@@ -3,6 +3,7 @@ import type { CacheHit } from '../cache/ci-cache.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
 import type { Verdict } from '../health/rank.js';
 import type { LadderStep, RungRecord } from '../warm/ladder.js';
+import type { ServeReport } from './serve-report.js';
 
 /** The JSON report: one document per run, versioned for tools that read it. */
 export const REPORT_SCHEMA = 'go-proxy-guard/report@1';
@@ -32,6 +33,8 @@ export interface RunReport {
   notes: string[];
   /** Absent when prewarm is off or there is no go.mod. */
   warm?: WarmReport;
+  /** The local proxy (serve); its figures are added when it stops. */
+  serve?: ServeReport;
 }
 
 export interface WarmReport {

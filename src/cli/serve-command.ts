@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { serveMarkdown, serveTable } from '../report/serve-report.js';
+import { stopDaemon, type DaemonHandle } from '../serve/daemon.js';
+import { COMMANDS, EXIT } from './commands.js';
+import { optionValue, type CommandLine } from './flags.js';
+import { runGuardCommand, type CliIo } from './guard-command.js';
+
+const HANDLE_FILE = 'handle.json';
+
+/**
+ * One directory per CI job (so after_script, a new shell, finds it) or per
+ * shell (so `serve --stop` later in the same shell does).
+ */
+export function serveDir(cl: CommandLine, io: CliIo): string {
+  const given = optionValue(cl, COMMANDS.serve.options.find((o) => o.name === 'serve-dir'), io.env);
+  if (given) return path.resolve(io.cwd, given);
+  const job = io.env.CI_JOB_ID ?? (io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_RUN_ID}-${io.env.GITHUB_JOB ?? ''}` : undefined);
+  return path.join(os.tmpdir(), `go-proxy-guard-serve-${job ?? `shell-${process.ppid}`}`);
+}
+
+/** `serve`: probe, start the local proxy in the background, print the exports; `--stop` ends it; `--foreground` waits. */
+export async function runServeCommand(cl: CommandLine, io: CliIo): Promise<number> {
+  const dir = serveDir(cl, io);
+  const handleFile = path.join(dir, HANDLE_FILE);
+  if (cl.options.stop === true) return stop(handleFile, cl, io);
+  const foreground = cl.options.foreground === true;
+  let handle: DaemonHandle | undefined;
+  const reportsDir = cl.options['reports-dir'];
+  const code = await runGuardCommand(cl, io, {
+    local: {
+      serveEntry: process.argv[1],
+      // In the background it lives as long as the shell that started it; in the foreground, as long as this process.
+      jobPid: foreground ? process.pid : process.ppid,
+      ...(typeof reportsDir === 'string' ? {} : { workDir: dir }),
+    },
+    afterRun: async (outcome) => {
+      handle = outcome.serve;
+      if (handle) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(handleFile, JSON.stringify(handle, null, 2), { mode: 0o600 });
+      }
+    },
+  });
+  if (!handle || !foreground || code !== EXIT.ok) return code;
+  io.stderr.write(`go-proxy-guard: serving on ${handle.url}; Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  return stop(handleFile, cl, io);
+}
+
+async function stop(handleFile: string, cl: CommandLine, io: CliIo): Promise<number> {
+  let handle: DaemonHandle;
+  try {
+    handle = JSON.parse(fs.readFileSync(handleFile, 'utf8')) as DaemonHandle;
+  } catch {
+    io.stderr.write(`error: no local proxy recorded in ${path.dirname(handleFile)} (started by "go-proxy-guard serve" in this shell or CI job?)\n`);
+    return EXIT.gate;
+  }
+  const stats = await stopDaemon(handle);
+  fs.rmSync(handleFile, { force: true });
+  if (!stats) {
+    io.stderr.write(`warning: the local proxy left no figures (log: ${handle.logFile})\n`);
+    return EXIT.ok;
+  }
+  const reportsDir = cl.options['reports-dir'];
+  if (typeof reportsDir === 'string') {
+    const dir = path.resolve(io.cwd, reportsDir);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'serve.json'), `${JSON.stringify(stats, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, 'serve.md'), serveMarkdown(stats));
+  }
+  io.stdout.write(cl.options.json === true ? `${JSON.stringify(stats, null, 2)}\n` : `${serveTable(stats)}\n`);
+  return EXIT.ok;
+}
