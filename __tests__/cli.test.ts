@@ -139,7 +139,7 @@ describe('bad command lines exit 2 with the message the action would give', () =
     expect(none.stdout).toMatch(/^Usage: go-proxy-guard <command> \[flags\]$/m);
     const unknown = await cli(c, ['frob']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: unknown command "frob" \(commands: probe, warm, doctor, gitlab\)$/m);
+    expect(unknown.stderr).toMatch(/^error: unknown command "frob" \(commands: probe, warm, serve, doctor, gitlab\)$/m);
   });
 });
 

@@ -8,7 +8,7 @@ import { runServeCommand } from '../cli/serve-command.js';
 import { isDaemonProcess, runDaemon } from '../serve/daemon.js';
 import pkg from '../../package.json' with { type: 'json' };
 
-/** `go-proxy-guard <probe|warm|doctor|gitlab> [flags]`: parse, dispatch, exit with the command's status. */
+/** `go-proxy-guard <probe|warm|serve|doctor|gitlab> [flags]`: parse, dispatch, exit with the command's status. */
 async function main(argv: string[], io: CliIo): Promise<number> {
   let cl;
   try {

@@ -147,7 +147,9 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
 async function reply(res: http.ServerResponse, status: number, contentType: string, body: HeldBody, onSent?: (n: number) => void): Promise<void> {
   try {
     res.writeHead(status, { 'content-type': contentType, 'content-length': String(body.size) });
-    await pipeline(body.stream(), res);
+    // A small answer goes out with its headers in one write; a large one streams from disk.
+    if (body.memory) await new Promise<void>((resolve) => res.end(body.memory, resolve));
+    else await pipeline(body.stream(), res);
     onSent?.(body.size);
   } catch {
     // The go command hung up (it was killed, or took the answer from elsewhere): nothing to do.
