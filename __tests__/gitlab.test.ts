@@ -2,8 +2,9 @@
  * The GitLab front door: the template checked against the INPUTS table,
  * validated against GitLab's own CI schema and run for real with
  * gitlab-ci-local (shell executor) in a throwaway repository laid out like
- * the component project, against loopback proxies; and the `gitlab`
- * subcommand's hand-off (dotenv, log sections, reports) up close.
+ * the component project, against loopback proxies; the hidden job that puts
+ * a local proxy in front of later Go jobs; and the `gitlab` subcommand's
+ * hand-off (dotenv, log sections, reports) up close.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -26,13 +27,27 @@ const ESC = '\x1b';
 
 const TEMPLATE = path.join(repoRoot, 'gitlab', 'templates', 'go-proxy-guard.yml');
 const CONSUMER = path.join(repoRoot, 'gitlab', 'test', '.gitlab-ci.yml');
+const SERVE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'serve.gitlab-ci.yml');
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
 /** Inputs only the GitLab job has: where it runs and how it gets Node.js and the engine. */
 const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror', 'engine', 'engine-sha256'];
-/** Inputs whose meaning GitLab's own cache: keyword shapes, so their description says how. */
-const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache'];
+/**
+ * Inputs whose meaning GitLab shapes, so their description says how: the cache ones (GitLab's own cache:
+ * keyword) and the serve ones (the hidden job .<job-name>-serve, since the guard job's processes end with it).
+ */
+const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'serve', 'serve-idle-timeout'];
+/** The report directory of the hidden job's after_script (serve --stop --reports-dir). */
+const SERVE_REPORTS_DIR = 'go-proxy-guard-serve-report';
+
+interface ScriptJob {
+  variables: Record<string, string>;
+  before_script: string[];
+  script: string[];
+  after_script: string[];
+  artifacts: { when?: string; paths: string[] };
+}
 
 interface SpecInput {
   type?: string;
@@ -48,8 +63,20 @@ function readTemplate() {
   expect(docs.map((d) => d.errors)).toEqual([[], []]);
   const spec = (docs[0]!.toJSON() as { spec: { inputs: Record<string, SpecInput> } }).spec.inputs;
   const jobs = docs[1]!.toJSON() as Record<string, { variables: Record<string, string>; artifacts: { paths: string[]; reports: Record<string, string> }; cache: { policy?: string }[] }>;
-  return { text, spec, jobs, job: Object.values(jobs)[0]! };
+  return {
+    text,
+    spec,
+    jobs,
+    job: Object.values(jobs)[0]!,
+    /** The guard job's script, its steps as GitLab runs them. */
+    script: (Object.values(jobs)[0]! as unknown as ScriptJob).script,
+    /** The hidden job later Go jobs extend. */
+    serveJob: (jobs as unknown as Record<string, ScriptJob>)['.$[[ inputs.job-name ]]-serve']!,
+  };
 }
+
+/** The guard job's shell functions that get Node.js and the engine (one block, shared with the serve job). */
+const setupStep = (script: string[]) => script.find((s) => s.includes('gpg_get_engine()'))!;
 
 describe('the template mirrors the INPUTS table', () => {
   test('every input is a spec input with the same default, type, choices and description', () => {
@@ -98,12 +125,12 @@ describe('the template mirrors the INPUTS table', () => {
 });
 
 /** A throwaway repository laid out like the component project (templates/, dist/cli/) holding a Go module. */
-function componentRepo(dir: string): void {
+function componentRepo(dir: string, pipeline = CONSUMER): void {
   mkdirSync(path.join(dir, 'templates'), { recursive: true });
   cpSync(TEMPLATE, path.join(dir, 'templates', 'go-proxy-guard.yml'));
   mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
   for (const f of ['index.js', 'package.json']) cpSync(path.join(path.dirname(CLI), f), path.join(dir, 'dist', 'cli', f));
-  cpSync(CONSUMER, path.join(dir, '.gitlab-ci.yml'));
+  cpSync(pipeline, path.join(dir, '.gitlab-ci.yml'));
   writeFileSync(path.join(dir, '.gitignore'), 'app\n');
 }
 
@@ -133,6 +160,16 @@ async function serveEngine(): Promise<{ url: string; sha256: string; hits: strin
     hits,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Whether a process runs (a zombie nobody reaped counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** The lines a job printed, without gitlab-ci-local's job-name prefix. */
@@ -232,6 +269,66 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     }
   }, 120_000);
 
+  test('a later job that extends .go-proxy-guard-serve downloads through its own local proxy; after_script reports what it did', async () => {
+    const ok = await labProxy();
+    const c = guardCase('gitlab-serve');
+    const repo = c.project.dir;
+    componentRepo(repo, SERVE_CONSUMER);
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+    // The local proxy keeps its handle in the temp directory (one per CI job): here, one of the lab's.
+    const tmp = path.join(c.lab, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const r = await runCommand(
+      process.execPath,
+      [
+        GITLAB_CI_LOCAL,
+        '--force-shell-executor',
+        '--shell-isolation',
+        '--no-artifacts-to-source',
+        '--no-color',
+        '--home',
+        path.join(c.lab, 'gitlab-ci-local-home'),
+        '--variable',
+        `LAB_PROXY_URL=${ok.url}`,
+      ],
+      { cwd: repo, env: { ...c.env, TMPDIR: tmp }, timeoutMs: 90_000 },
+    );
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(/json schema validated/);
+    for (const job of ['go-proxy-guard', 'build-behind-local-proxy']) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+    expect(r.code).toBe(0);
+
+    const build = jobLog(out, 'build-behind-local-proxy');
+    // The ranked chain came through dotenv (the job's own before_script line, then the hidden job's by !reference) ...
+    expect(build).toContain(`> GOPROXY from the guard job=${ok.url}|direct`);
+    // ... and the script's go commands used the local proxy in front of it.
+    const goproxy = build.find((l) => l.startsWith('> GOPROXY='))!;
+    expect(goproxy).toMatch(/^> GOPROXY=http:\/\/127\.0\.0\.1:\d+\|/);
+    const local = /^> GOPROXY=(http:\/\/127\.0\.0\.1:\d+)\|/.exec(goproxy)![1]!;
+    expect(goproxy).toBe(`> GOPROXY=${local}|${ok.url}|direct`);
+    expect(build).toContain(`> go-proxy-guard: GOPROXY starts with the local proxy ${local}, in front of the ranked chain`);
+    expect(build).toContain('> ok');
+    expect(ok.hits('.zip').length).toBeGreaterThan(0);
+
+    // after_script, a new shell: the figures, after the script's lines.
+    const after = build.indexOf('Running after script...');
+    expect(after).toBeGreaterThan(build.indexOf('> ok'));
+    const figures = build.slice(after).find((l) => /local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/.test(l));
+    expect(figures).toMatch(new RegExp(`^> local proxy ${local.replace(/[.]/g, '\\.')}: \\d+ requests from the go command, \\d+ served by upstreams(, [^,;]+)*, 0 failed(;|$)`));
+
+    // The report, kept as an artifact: every request served, none failed; the proxy is gone.
+    const reports = path.join(repo, '.gitlab-ci-local', 'artifacts', 'build-behind-local-proxy', SERVE_REPORTS_DIR);
+    expect(readdirSync(reports).sort()).toEqual(['serve.json', 'serve.md']);
+    const stats = JSON.parse(readFileSync(path.join(reports, 'serve.json'), 'utf8'));
+    expect([stats.url, stats.failed, stats.upstreams.map((u: { url: string }) => u.url)]).toEqual([local, 0, [ok.url]]);
+    expect(stats.served).toBeGreaterThan(0);
+    expect(stats.stoppedAt).toBeDefined();
+    expect(alive(stats.pid)).toBe(false);
+    expect(readFileSync(path.join(reports, 'serve.md'), 'utf8')).toContain('### go-proxy-guard: local proxy');
+  }, 120_000);
+
   test('typed inputs are enforced when the pipeline is created', async () => {
     const c = guardCase('gitlab-typed');
     const repo = c.project.dir;
@@ -250,10 +347,10 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
 });
 
 describe('Node.js for the engine', () => {
-  /** The job's Node.js step, run by dash with a PATH that has everything it uses but node. */
+  /** The job's Node.js steps (the functions, then the call), run by dash with a PATH that has everything it uses but node. */
   async function nodeStep(lab: string, mirror: string) {
-    const { job } = readTemplate();
-    const step = (job as unknown as { script: string[] }).script.find((s) => s.includes('gpg_node_ok()'))!;
+    const { script } = readTemplate();
+    const step = [setupStep(script), script.find((s) => s.startsWith('gpg_get_node'))!].join('\n');
     const bin = path.join(lab, 'bin-without-node');
     mkdirSync(bin, { recursive: true });
     for (const tool of ['awk', 'grep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'curl', 'cat']) {
@@ -324,7 +421,11 @@ describe('Node.js for the engine', () => {
 });
 
 describe('the engine the job runs', () => {
-  const engineStep = () => (readTemplate().job as unknown as { script: string[] }).script.find((s) => s.includes('GPG_ENGINE_SHA256'))!;
+  /** The functions, the engine step and the step that runs it, as the job has them. */
+  const engineStep = () => {
+    const { script } = readTemplate();
+    return [setupStep(script), ...script.filter((s) => s.startsWith('gpg_get_engine') || s.startsWith('node "$gpg_engine"'))].join('\n').replace(/ gitlab$/, '');
+  };
   const run = (cwd: string, env: Record<string, string>) =>
     runCommand('/bin/sh', ['-e', '-c', engineStep()], { cwd, env: { PATH: process.env.PATH, ...NO_EGRESS, ...env }, timeoutMs: 30_000 });
 
@@ -340,6 +441,78 @@ describe('the engine the job runs', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^go-proxy-guard: no engine at dist\/cli\/index\.js\. Set the engine input/);
   });
+});
+
+describe('the hidden job .go-proxy-guard-serve', () => {
+  test('gets Node.js and the engine with the guard job\'s own code, from the same inputs, and keeps its report', () => {
+    const { text, script, job, serveJob } = readTemplate();
+    // One copy of the shell code: a YAML anchor, in both of the serve job's shells.
+    expect(text.match(/gpg_get_node\(\) \{/g)).toHaveLength(1);
+    expect(serveJob.before_script[0]).toBe(setupStep(script));
+    expect(serveJob.after_script[0]).toBe(setupStep(script));
+    // Its variables are the guard job's, for what serve reads: Node.js, the engine, the candidates and how they are ranked.
+    for (const [name, value] of Object.entries(serveJob.variables)) expect([name, value]).toEqual([name, job.variables[name]]);
+    const used = Object.keys(serveJob.variables).sort();
+    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-sha256', 'serve', 'serve-idle-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
+    expect(used).toEqual(serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`).sort());
+    for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS)) expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
+    // The guard job gates and alerts; the serve job only serves.
+    expect(serveJob.before_script[1]).toContain('serve -q --fail-on never --alert-on never');
+    expect(serveJob.after_script[1]).toContain(`serve --stop --reports-dir ${SERVE_REPORTS_DIR}`);
+    expect(serveJob.artifacts).toEqual({ when: 'always', paths: [`${SERVE_REPORTS_DIR}/`] });
+    // Other containers: it neither needs nor caches anything itself (the job that extends it says what it needs).
+    expect(Object.keys(serveJob).sort()).toEqual(['after_script', 'artifacts', 'before_script', 'variables']);
+  });
+
+  /** The hidden job's before_script (then after_script) in one POSIX sh, as a runner without bash runs them. */
+  async function serveShells(lab: string, env: Record<string, string>) {
+    const { serveJob } = readTemplate();
+    const sh = (steps: string[], tail: string) => runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd: lab, env, timeoutMs: 60_000 });
+    const before = await sh(serveJob.before_script, 'echo "GOPROXY=$GOPROXY"');
+    const after = await sh(serveJob.after_script, 'echo "after_script done"');
+    return { before, after };
+  }
+
+  test('a local proxy that cannot start leaves GOPROXY as it was, and the job going', async () => {
+    const down = await labProxy({ status: 503 });
+    const c = guardCase('gitlab-serve-fallback');
+    const chain = 'https://goproxy.example.invalid|direct';
+    const env = {
+      ...c.env,
+      GOPROXY: chain,
+      CI_JOB_ID: `lab-${process.pid}-${Date.now()}`,
+      GPG_ENGINE: CLI,
+      GPG_ENGINE_SHA256: '',
+      GPG_PROXIES: down.url,
+      GPG_PROBE_TIMEOUT: '2s',
+      GPG_PROBE_SAMPLES: '1',
+      GPG_SERVE: 'true',
+    };
+    const cwd = c.project.dir;
+
+    // Every candidate down: nothing to stand in front of.
+    const noProxy = await serveShells(cwd, env);
+    expect([noProxy.before.code, noProxy.before.stdout.split('\n').at(-2)]).toEqual([0, `GOPROXY=${chain}`]);
+    expect(noProxy.before.stderr).toMatch(/go-proxy-guard: WARNING: the local proxy did not start \(see above\); GOPROXY stays as it was\n$/);
+    // after_script: nothing to stop, not a failure.
+    expect([noProxy.after.code, noProxy.after.stdout]).toEqual([0, 'after_script done\n']);
+    expect(noProxy.after.stderr).toMatch(/no local proxy recorded/);
+
+    // No engine.
+    const noEngine = await serveShells(cwd, { ...env, GPG_ENGINE: 'nowhere/index.js' });
+    expect([noEngine.before.code, noEngine.before.stdout.split('\n').at(-2)]).toEqual([0, `GOPROXY=${chain}`]);
+    expect(noEngine.before.stderr).toBe(
+      'go-proxy-guard: no engine at nowhere/index.js. Set the engine input to the path of dist/cli/index.js in this checkout, or to the URL of a released one.\n' +
+        'go-proxy-guard: WARNING: no local proxy without Node.js and the engine; GOPROXY stays as it was\n',
+    );
+    expect(noEngine.after.code).toBe(0);
+
+    // serve: false.
+    const off = await serveShells(cwd, { ...env, GPG_SERVE: 'false' });
+    expect([off.before.code, off.before.stdout, off.before.stderr]).toEqual([0, `go-proxy-guard: serve is false; GOPROXY stays as it was\nGOPROXY=${chain}\n`, '']);
+    expect([off.after.code, off.after.stdout, off.after.stderr]).toEqual([0, 'after_script done\n', '']);
+    expect(down.hits().length).toBeGreaterThan(0);
+  }, 90_000);
 });
 
 describe('the gitlab subcommand up close', () => {
