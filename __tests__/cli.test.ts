@@ -292,7 +292,8 @@ describe('doctor: the local Go setup, explained', () => {
 describe('serve: a local proxy for every go command of a shell or CI job', () => {
   test('eval the exports, go downloads through it while the first proxy fails, --stop prints what it absorbed', async () => {
     const a = await labProxy();
-    const b = await labProxy();
+    // Slower at probe time, so the ranking (and the first upstream) is a, then b.
+    const b = await labProxy({ slow: 300 });
     const c = guardCase('cli-serve');
     const tmp = path.join(c.lab, 'tmp');
     const reports = path.join(c.lab, 'reports');
@@ -309,6 +310,7 @@ describe('serve: a local proxy for every go command of a shell or CI job', () =>
     const running = runCommand('sh', ['-c', script], { cwd: c.project.dir, env: { ...c.env, TMPDIR: tmp }, timeoutMs: 60_000 });
     while (!existsSync(`${sync}.started`)) await new Promise((r) => setTimeout(r, 50));
     await a.setFault({ failEvery: 2 });
+    await b.setFault('ok');
     writeFileSync(`${sync}.go`, '');
     const shell = await running;
     expect(shell.stderr).toBe('');
