@@ -31,6 +31,24 @@ const SERVE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'serve.gitlab-ci.ym
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
+/** Run the pipeline in `repo` with gitlab-ci-local as this machine allows: shell executor, cache through shell isolation. */
+function runPipeline(repo: string, lab: string, variables: Record<string, string>, env: Record<string, string>) {
+  return runCommand(
+    process.execPath,
+    [
+      GITLAB_CI_LOCAL,
+      '--force-shell-executor',
+      '--shell-isolation',
+      '--no-artifacts-to-source',
+      '--no-color',
+      '--home',
+      path.join(lab, 'gitlab-ci-local-home'),
+      ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+    ],
+    { cwd: repo, env, timeoutMs: 90_000 },
+  );
+}
+
 /** Inputs only the GitLab job has: where it runs and how it gets Node.js and the engine. */
 const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror', 'engine', 'engine-sha256'];
 /**
@@ -192,21 +210,7 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     await git(repo, ['add', '-A']);
     await git(repo, ['commit', '-q', '-m', 'lab']);
     const variables = { LAB_PROXY_URL: ok.url, LAB_DEAD_PROXY_URL: dead.url, LAB_ENGINE_URL: engine.url, LAB_ENGINE_SHA256: engine.sha256 };
-    const pipeline = () =>
-      runCommand(
-        process.execPath,
-        [
-          GITLAB_CI_LOCAL,
-          '--force-shell-executor',
-          '--shell-isolation',
-          '--no-artifacts-to-source',
-          '--no-color',
-          '--home',
-          path.join(c.lab, 'gitlab-ci-local-home'),
-          ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
-        ],
-        { cwd: repo, env: c.env, timeoutMs: 90_000 },
-      );
+    const pipeline = () => runPipeline(repo, c.lab, variables, c.env);
     try {
       const r = await pipeline();
       const out = r.stdout + r.stderr;
@@ -280,21 +284,7 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     // The local proxy keeps its handle in the temp directory (one per CI job): here, one of the lab's.
     const tmp = path.join(c.lab, 'tmp');
     mkdirSync(tmp, { recursive: true });
-    const r = await runCommand(
-      process.execPath,
-      [
-        GITLAB_CI_LOCAL,
-        '--force-shell-executor',
-        '--shell-isolation',
-        '--no-artifacts-to-source',
-        '--no-color',
-        '--home',
-        path.join(c.lab, 'gitlab-ci-local-home'),
-        '--variable',
-        `LAB_PROXY_URL=${ok.url}`,
-      ],
-      { cwd: repo, env: { ...c.env, TMPDIR: tmp }, timeoutMs: 90_000 },
-    );
+    const r = await runPipeline(repo, c.lab, { LAB_PROXY_URL: ok.url }, { ...c.env, TMPDIR: tmp });
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/json schema validated/);
     for (const job of ['go-proxy-guard', 'build-behind-local-proxy']) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));

@@ -75,8 +75,10 @@ async function download(name: string, firstFault: Fault, viaLocal: boolean, modu
     const ms = performance.now() - started;
     const peakRssKiB = handle ? vmHwm(handle.pid) : undefined;
     const stats = handle ? await stopDaemon(handle) : undefined;
+    handle = undefined;
     return { ok: r.code === 0, ms, stats, peakRssKiB };
   } finally {
+    // Only when the download itself threw: the proxy must not outlive its world.
     if (handle) await stopDaemon(handle);
     await a.close();
     await b.close();

@@ -38,11 +38,14 @@ export class Attempt {
     readonly upstream: Upstream,
     readonly req: ServeRequest,
     readonly hedge: boolean,
-    readonly retry: boolean,
     limits: AttemptLimits,
   ) {
-    this.answered = new Promise((resolve) => (this.markAnswered = resolve));
-    void this.answered.then(() => (this.answeredNow = true));
+    this.answered = new Promise((resolve) => {
+      this.markAnswered = () => {
+        this.answeredNow = true;
+        resolve();
+      };
+    });
     this.result = this.run(limits).finally(() => this.markAnswered());
   }
 

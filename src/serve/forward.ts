@@ -128,7 +128,7 @@ function runRound(req: ServeRequest, order: Upstream[], policy: ForwardPolicy, h
       upstream.stats.requests++;
       if (retry) upstream.stats.retries++;
       if (hedge) upstream.stats.hedgesSent++;
-      const attempt = new Attempt(upstream, req, hedge, retry, policy);
+      const attempt = new Attempt(upstream, req, hedge, policy);
       inFlight.add(attempt);
       if (next < order.length) {
         const timer = setTimeout(() => {

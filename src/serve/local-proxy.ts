@@ -5,7 +5,7 @@ import type { NetrcEntry } from '../goproxy/netrc.js';
 import { memoryBody, type HeldBody } from './body.js';
 import { forward, type ForwardPolicy } from './forward.js';
 import { fromModuleCache } from './module-cache.js';
-import { parseServePath, type ServeRequest } from './request-path.js';
+import { parseServePath } from './request-path.js';
 import { RECENT_FAILURES, type ServeStats } from './serve-stats.js';
 import { Upstream, type UpstreamSpec } from './upstream.js';
 
@@ -95,7 +95,7 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
     stats.failed++;
     remember(`${r.label}: every upstream failed: ${result.failures.join('; ')}`);
     // Not a 404: the go command must not conclude the version is missing; "|" sends it down the chain.
-    return reply(res, 502, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: every upstream failed for ${describe(r)}: ${result.failures.join('; ')}\n`)));
+    return reply(res, 502, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: every upstream failed for ${r.label}: ${result.failures.join('; ')}\n`)));
   };
 
   const server = http.createServer((req, res) => {
@@ -158,4 +158,3 @@ async function reply(res: http.ServerResponse, status: number, contentType: stri
   }
 }
 
-const describe = (r: ServeRequest) => r.label;
