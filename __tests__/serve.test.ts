@@ -31,7 +31,7 @@ interface ServeCase {
 }
 
 /** A project needing BETA, UPPER and GAMMA (and what they require), served through a local proxy in front of `upstreams`. */
-async function serveCase(name: string, upstreams: GoProxy[], opts: { retries?: number; memoryLimit?: number; moduleCache?: string } = {}): Promise<ServeCase> {
+async function serveCase(name: string, upstreams: GoProxy[], opts: { retries?: number; memoryLimit?: number; moduleCache?: string; goEnv?: Record<string, string> } = {}): Promise<ServeCase> {
   const lab = makeLabDir(name);
   const project = makeGoProject(path.join(lab, 'project'), { requires: [BETA, UPPER, GAMMA], world });
   const policy = { ...servePolicy(opts.retries ?? 2, path.join(lab, 'spill')), ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}) };
@@ -44,7 +44,7 @@ async function serveCase(name: string, upstreams: GoProxy[], opts: { retries?: n
     port: 0,
   });
   locals.push(local);
-  const env = hermeticGoEnv(lab, { ...NO_EGRESS, GOPROXY: [local.url, ...upstreams.map((u) => u.url)].join('|') });
+  const env = hermeticGoEnv(lab, { ...NO_EGRESS, GOPROXY: [local.url, ...upstreams.map((u) => u.url)].join('|'), ...opts.goEnv });
   return { local, env, dir: project.dir, go: (args, timeoutMs = 30_000) => runGo(args, { cwd: project.dir, env, timeoutMs }) };
 }
 
@@ -161,7 +161,9 @@ describe('the go command through the local proxy', () => {
 
   test('a lone upstream failing every other request: retried with backoff, go succeeds', async () => {
     const a = await labProxy({ failEvery: 2 });
-    const c = await serveCase('serve-every-other', [a]);
+    // One download at a time: with parallel ones, the lab's single every-other counter can hand every
+    // failure to the same request, and no number of retries wins against a strict alternation.
+    const c = await serveCase('serve-every-other', [a], { goEnv: { GOMAXPROCS: '1' } });
     const r = await downloadAll(c);
     expect(r.code).toBe(0);
     expect(downloaded(r.stdout).every((m) => !m.Error)).toBe(true);
