@@ -3,7 +3,7 @@
  * (.github/workflows/release.yml calls scripts/release/*) run against throwaway git repositories,
  * and the npm package packed, installed into a temporary prefix and run from that PATH.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runCommand } from './lab/go.js';
@@ -87,13 +87,46 @@ describe('release notes come from the CHANGELOG section of the version', () => {
     const other = await script('check-release.sh', ['v999.0.0']);
     expect([other.code, other.stderr]).toEqual([
       1,
-      `check-release: package.json has version "${version}" but the tag is v999.0.0; run 'npm version --no-git-tag-version 999.0.0', commit, and tag that commit\n`,
+      `check-release: package.json has version "${version}" but the tag is v999.0.0; run 'bash scripts/release/set-version.sh 999.0.0', commit, and tag that commit\n`,
     ]);
     const own = await script('check-release.sh', [`v${version}`]);
     const hasNotes = readFileSync(path.join(repoRoot, 'CHANGELOG.md'), 'utf8').includes(`## [${version}]`);
     expect(own.code).toBe(hasNotes ? 0 : 1);
     if (!hasNotes) expect(own.stderr).toContain(`has no "## [${version}]" section`);
   });
+});
+
+describe('one version for the npm package and the GitLab component', () => {
+  test('the component runs the engine of its own version: GPG_ENGINE_VERSION is package.json\'s version', () => {
+    const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
+    const template = readFileSync(path.join(repoRoot, 'templates', 'go-proxy-guard.yml'), 'utf8');
+    const stamped = [...template.matchAll(/^ +GPG_ENGINE_VERSION: "([^"]*)"$/gm)].map((m) => m[1]);
+    expect(stamped).toEqual([version, version]); // the guard job and the hidden serve job
+  });
+
+  test('set-version.sh sets it in package.json, its lockfile and the template; check-release.sh then accepts the tag', async () => {
+    const dir = makeLabDir('set-version');
+    for (const p of ['package.json', 'package-lock.json', 'CHANGELOG.md', 'templates', path.join('scripts', 'release')]) {
+      cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true });
+    }
+    const changelog = readFileSync(path.join(dir, 'CHANGELOG.md'), 'utf8').replace('## [Unreleased]', '## [Unreleased]\n\n## [7.8.9] - 2026-12-01');
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), changelog);
+    const env = { PATH: process.env.PATH, HOME: dir, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
+    const before = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], { cwd: dir, env, timeoutMs: 30_000 });
+    expect(before.code).toBe(1);
+    const set = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'set-version.sh'), '7.8.9'], { cwd: dir, env, timeoutMs: 60_000 });
+    expect([set.code, set.stdout]).toEqual([0, 'version 7.8.9 in package.json, package-lock.json and templates/go-proxy-guard.yml\n']);
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version).toBe('7.8.9');
+    expect(JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).version).toBe('7.8.9');
+    expect(readFileSync(path.join(dir, 'templates', 'go-proxy-guard.yml'), 'utf8').match(/GPG_ENGINE_VERSION: "7\.8\.9"/g)).toHaveLength(2);
+    // The template alone out of step is caught too.
+    const after = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], { cwd: dir, env, timeoutMs: 30_000 });
+    expect([after.code, after.stdout, after.stderr]).toEqual([0, '7.8.9\n', '']);
+    const tpl = path.join(dir, 'templates', 'go-proxy-guard.yml');
+    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('GPG_ENGINE_VERSION: "7.8.9"', 'GPG_ENGINE_VERSION: "7.8.8"'));
+    const stale = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], { cwd: dir, env, timeoutMs: 30_000 });
+    expect([stale.code, stale.stderr]).toEqual([1, `check-release: templates/go-proxy-guard.yml has GPG_ENGINE_VERSION: "7.8.8" but the tag is v7.8.9; run 'bash scripts/release/set-version.sh 7.8.9', commit, and tag that commit\n`]);
+  }, 90_000);
 });
 
 describe('the major tag follows the release, as actions/* do', () => {
