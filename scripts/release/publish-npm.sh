@@ -12,5 +12,9 @@ registry=$(npm config get registry)
 userconfig=$(mktemp)
 trap 'rm -f "$userconfig"' EXIT
 printf '//%s:_authToken=${NODE_AUTH_TOKEN}\n' "${registry#*://}" > "$userconfig"
-# --provenance links the package to this workflow run (needs id-token: write).
+# --provenance links the package to this workflow run (needs id-token: write), and npm checks that
+# package.json names this repository: set it here, since the owner is only known where it runs.
+if [ -n "${GITHUB_REPOSITORY:-}" ]; then
+  npm pkg set repository.type=git "repository.url=git+${GITHUB_SERVER_URL:-https://github.com}/$GITHUB_REPOSITORY.git"
+fi
 NPM_CONFIG_USERCONFIG="$userconfig" npm publish --access public --provenance
