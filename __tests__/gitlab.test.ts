@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
@@ -20,12 +21,13 @@ import { INPUTS, OUTPUTS, type InputName } from '../src/config/inputs.js';
 import { runCommand, runGo } from './lab/go.js';
 import { closeProxies, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
 import { repoRoot } from './lab/paths.js';
+import { ensureLabPki } from './lab/pki.js';
 
 afterEach(closeProxies);
 
 const ESC = '\x1b';
 
-const TEMPLATE = path.join(repoRoot, 'gitlab', 'templates', 'go-proxy-guard.yml');
+const TEMPLATE = path.join(repoRoot, 'templates', 'go-proxy-guard.yml');
 const CONSUMER = path.join(repoRoot, 'gitlab', 'test', '.gitlab-ci.yml');
 const SERVE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'serve.gitlab-ci.yml');
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
@@ -50,7 +52,7 @@ function runPipeline(repo: string, lab: string, variables: Record<string, string
 }
 
 /** Inputs only the GitLab job has: where it runs and how it gets Node.js and the engine. */
-const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror', 'engine', 'engine-sha256'];
+const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror', 'engine', 'engine-project', 'engine-sha256'];
 /**
  * Inputs whose meaning GitLab shapes, so their description says how: the cache ones (GitLab's own cache:
  * keyword) and the serve ones (the hidden job .<job-name>-serve, since the guard job's processes end with it).
@@ -161,22 +163,34 @@ async function git(dir: string, args: string[]) {
   if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
 }
 
-/** dist/cli/index.js over loopback HTTP, as a release download would serve it. */
+/** An HTTPS server on loopback with the lab's certificate (127.0.0.1 and localhost; the jobs trust the lab CA). */
+async function httpsServer(handler: http.RequestListener): Promise<{ port: number; close: () => Promise<void> }> {
+  const pki = ensureLabPki();
+  const server = https.createServer({ cert: readFileSync(pki.server.cert), key: readFileSync(pki.server.key) }, handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** curl (the jobs' downloader) trusts the lab CA only. */
+const CURL_TRUST = () => ({ CURL_CA_BUNDLE: ensureLabPki().caCert });
+
+/** dist/cli/index.js over loopback HTTPS, as a release download would serve it. */
 async function serveEngine(): Promise<{ url: string; sha256: string; hits: string[]; close: () => Promise<void> }> {
   const body = readFileSync(CLI);
   const hits: string[] = [];
-  const server = http.createServer((req, res) => {
+  const server = await httpsServer((req, res) => {
     hits.push(req.url ?? '');
     if (req.url !== '/lab/go-proxy-guard/-/raw/v1/dist/cli/index.js') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/javascript' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/lab/go-proxy-guard/-/raw/v1/dist/cli/index.js`,
+    url: `https://127.0.0.1:${server.port}/lab/go-proxy-guard/-/raw/v1/dist/cli/index.js`,
     sha256: createHash('sha256').update(body).digest('hex'),
     hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }
 
@@ -210,7 +224,7 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     await git(repo, ['add', '-A']);
     await git(repo, ['commit', '-q', '-m', 'lab']);
     const variables = { LAB_PROXY_URL: ok.url, LAB_DEAD_PROXY_URL: dead.url, LAB_ENGINE_URL: engine.url, LAB_ENGINE_SHA256: engine.sha256 };
-    const pipeline = () => runPipeline(repo, c.lab, variables, c.env);
+    const pipeline = () => runPipeline(repo, c.lab, variables, { ...c.env, ...CURL_TRUST() });
     try {
       const r = await pipeline();
       const out = r.stdout + r.stderr;
@@ -340,7 +354,7 @@ describe('Node.js for the engine', () => {
   /** The job's Node.js steps (the functions, then the call), run by dash with a PATH that has everything it uses but node. */
   async function nodeStep(lab: string, mirror: string) {
     const { script } = readTemplate();
-    const step = [setupStep(script), script.find((s) => s.startsWith('gpg_get_node'))!].join('\n');
+    const step = [setupStep(script), 'gpg_get_node'].join('\n');
     const bin = path.join(lab, 'bin-without-node');
     mkdirSync(bin, { recursive: true });
     for (const tool of ['awk', 'grep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'curl', 'cat']) {
@@ -351,7 +365,7 @@ describe('Node.js for the engine', () => {
     mkdirSync(work, { recursive: true });
     return runCommand('/bin/sh', ['-e', '-c', `${step}\necho "now $(node --version)"`], {
       cwd: work,
-      env: { PATH: bin, GPG_NODE_VERSION: '20', GPG_NODE_MIRROR: mirror, ...NO_EGRESS },
+      env: { PATH: bin, GPG_NODE_VERSION: '20', GPG_NODE_MIRROR: mirror, ...NO_EGRESS, ...CURL_TRUST() },
       timeoutMs: 30_000,
     });
   }
@@ -368,15 +382,13 @@ describe('Node.js for the engine', () => {
     const sha = createHash('sha256').update(opts.tamper ? Buffer.from('something else') : body).digest('hex');
     const sums = [`${'0'.repeat(64)}  node-v20.99.0-darwin-x64.tar.gz`, `${sha}  ${name}.tar.gz`, `${'1'.repeat(64)}  ${name}.tar.xz`].join('\n') + '\n';
     const hits: string[] = [];
-    const server = http.createServer((req, res) => {
+    const server = await httpsServer((req, res) => {
       hits.push(req.url ?? '');
       if (req.url === '/dist/latest-v20.x/SHASUMS256.txt') return void res.end(sums);
       if (req.url === `/dist/latest-v20.x/${name}.tar.gz`) return void res.end(body);
       res.writeHead(404).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dist`;
-    return { url, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return { url: `https://127.0.0.1:${server.port}/dist`, hits, close: server.close };
   }
 
   test('an image without Node.js gets the mirror\'s build, checked against SHASUMS256.txt', async () => {
@@ -414,7 +426,7 @@ describe('the engine the job runs', () => {
   /** The functions, the engine step and the step that runs it, as the job has them. */
   const engineStep = () => {
     const { script } = readTemplate();
-    return [setupStep(script), ...script.filter((s) => s.startsWith('gpg_get_engine') || s.startsWith('node "$gpg_engine"'))].join('\n').replace(/ gitlab$/, '');
+    return [setupStep(script), ...script.filter((s) => s.startsWith('gpg_get_engine') || s.startsWith('gpg_engine '))].join('\n').replace(/ gitlab$/, '');
   };
   const run = (cwd: string, env: Record<string, string>) =>
     runCommand('/bin/sh', ['-e', '-c', engineStep()], { cwd, env: { PATH: process.env.PATH, ...NO_EGRESS, ...env }, timeoutMs: 30_000 });
@@ -426,7 +438,7 @@ describe('the engine the job runs', () => {
     expect([mismatch.code, mismatch.stdout, mismatch.stderr]).toEqual([3, '', 'go-proxy-guard: engine.js does not match engine-sha256\n']);
     const sha = createHash('sha256').update(readFileSync(path.join(c.lab, 'engine.js'))).digest('hex');
     const match = await run(c.lab, { GPG_ENGINE: 'engine.js', GPG_ENGINE_SHA256: sha });
-    expect([match.code, match.stdout]).toEqual([0, 'ran\n']);
+    expect([match.code, match.stdout]).toEqual([0, `go-proxy-guard: using Node.js ${process.version} from the image\nran\n`]);
     const missing = await run(c.lab, { GPG_ENGINE: 'dist/cli/index.js', GPG_ENGINE_SHA256: '' });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^go-proxy-guard: no engine at dist\/cli\/index\.js\. Set the engine input/);
@@ -443,7 +455,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     // Its variables are the guard job's, for what serve reads: Node.js, the engine, the candidates and how they are ranked.
     for (const [name, value] of Object.entries(serveJob.variables)) expect([name, value]).toEqual([name, job.variables[name]]);
     const used = Object.keys(serveJob.variables).sort();
-    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-sha256', 'serve', 'serve-idle-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
+    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-project', 'engine-version', 'engine-sha256', 'serve', 'serve-idle-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
     expect(used).toEqual(serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`).sort());
     for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS)) expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
     // The guard job gates and alerts; the serve job only serves.
@@ -492,8 +504,8 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     const noEngine = await serveShells(cwd, { ...env, GPG_ENGINE: 'nowhere/index.js' });
     expect([noEngine.before.code, noEngine.before.stdout.split('\n').at(-2)]).toEqual([0, `GOPROXY=${chain}`]);
     expect(noEngine.before.stderr).toBe(
-      'go-proxy-guard: no engine at nowhere/index.js. Set the engine input to the path of dist/cli/index.js in this checkout, or to the URL of a released one.\n' +
-        'go-proxy-guard: WARNING: no local proxy without Node.js and the engine; GOPROXY stays as it was\n',
+      'go-proxy-guard: no engine at nowhere/index.js. Set the engine input to release, to the path of dist/cli/index.js in this checkout, or to the URL of a released one.\n' +
+        'go-proxy-guard: WARNING: no local proxy without the engine; GOPROXY stays as it was\n',
     );
     expect(noEngine.after.code).toBe(0);
 
@@ -543,4 +555,214 @@ describe('the gitlab subcommand up close', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('ERROR: input "min-score" must be a number from 0 to 1, got "1.7"');
   });
+});
+
+describe('engine: release, the default: the engine of the template\'s version from this GitLab, nothing else', () => {
+  const PROJECT = 'lab/go-proxy-guard';
+  const TOKEN = 'lab-job-token-d41d8cd98f00b204';
+  let bundles: string;
+  let version: string;
+  let arch: string;
+
+  beforeAll(async () => {
+    // What the release pipeline publishes: scripts/gitlab/bundle.sh with the Node.js running these tests.
+    const { job } = readTemplate();
+    version = job.variables.GPG_ENGINE_VERSION!;
+    arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+    const lab = guardCase('gitlab-bundle').lab;
+    const nodeDir = path.join(lab, 'node-dist');
+    mkdirSync(path.join(nodeDir, 'bin'), { recursive: true });
+    symlinkSync(process.execPath, path.join(nodeDir, 'bin', 'node'));
+    writeFileSync(path.join(nodeDir, 'LICENSE'), 'Node.js license\n');
+    bundles = path.join(lab, 'bundles');
+    const r = await runCommand('bash', [path.join(repoRoot, 'scripts', 'gitlab', 'bundle.sh'), version, arch, nodeDir, bundles], { env: { PATH: process.env.PATH }, timeoutMs: 90_000 });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+  }, 120_000);
+
+  /**
+   * This GitLab's API over HTTPS, whose package downloads redirect to object storage on another host
+   * (localhost instead of 127.0.0.1), as GitLab does with object storage; both record what they were sent.
+   */
+  async function gitlabWithObjectStorage(opts: { sums?: (text: string) => string } = {}) {
+    const seen: { host: string; url: string; token: string | undefined }[] = [];
+    const storage = await httpsServer((req, res) => {
+      seen.push({ host: 'storage', url: req.url ?? '', token: req.headers['job-token'] as string | undefined });
+      const file = path.join(bundles, path.basename(new URL(req.url ?? '/', 'https://x').pathname));
+      if (!existsSync(file)) return void res.writeHead(404).end();
+      const body = readFileSync(file);
+      res.end(file.endsWith('SHA256SUMS') && opts.sums ? opts.sums(body.toString()) : body);
+    });
+    const prefix = `/api/v4/projects/${encodeURIComponent(PROJECT)}/packages/generic/go-proxy-guard/${version}/`;
+    const api = await httpsServer((req, res) => {
+      seen.push({ host: 'api', url: req.url ?? '', token: req.headers['job-token'] as string | undefined });
+      if (req.headers['job-token'] !== TOKEN || !req.url?.startsWith(prefix)) return void res.writeHead(404).end();
+      res.writeHead(302, { location: `https://localhost:${storage.port}/objects/${req.url.slice(prefix.length)}?X-Amz-Signature=lab` }).end();
+    });
+    return {
+      apiUrl: `https://127.0.0.1:${api.port}/api/v4`,
+      seen,
+      close: async () => {
+        await api.close();
+        await storage.close();
+      },
+    };
+  }
+
+  /** A PATH with the tools a Go image has (a shell's tools, curl, go) and no node. */
+  async function pathWithoutNode(lab: string): Promise<string> {
+    const bin = path.join(lab, 'bin-go-image');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['sh', 'awk', 'sed', 'grep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'rm', 'dirname', 'cat', 'curl', 'go', 'git']) {
+      const found = (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
+      if (found) symlinkSync(found, path.join(bin, tool));
+    }
+    const node = await runCommand('/bin/sh', ['-c', 'command -v node'], { env: { PATH: bin } });
+    expect(node.code).not.toBe(0);
+    return bin;
+  }
+
+  /** The guard job's script, every step as GitLab runs them, in one POSIX sh. */
+  async function guardScript(cwd: string, env: Record<string, string>) {
+    const { script } = readTemplate();
+    return runCommand('/bin/sh', ['-e', '-c', script.join('\n')], { cwd, env, timeoutMs: 90_000 });
+  }
+
+  test('where node is not on PATH and only loopback is reachable, the guard job runs green; the job token stays with the API host', async () => {
+    const ok = await labProxy();
+    const gitlab = await gitlabWithObjectStorage();
+    const c = guardCase('gitlab-release-engine');
+    try {
+      const bin = await pathWithoutNode(c.lab);
+      const env = {
+        ...c.env,
+        ...NO_EGRESS,
+        ...CURL_TRUST(),
+        PATH: bin,
+        CI_API_V4_URL: gitlab.apiUrl,
+        CI_JOB_TOKEN: TOKEN,
+        GPG_ENGINE: 'release',
+        GPG_ENGINE_PROJECT: PROJECT,
+        GPG_ENGINE_VERSION: version,
+        GPG_ENGINE_SHA256: '',
+        GPG_PROXIES: ok.url,
+        GPG_PROBE_SAMPLES: '1',
+      };
+      const r = await guardScript(c.project.dir, env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const base = `${gitlab.apiUrl}/projects/lab%2Fgo-proxy-guard/packages/generic/go-proxy-guard/${version}`;
+      expect(r.stdout).toContain(`go-proxy-guard: downloading the engine ${version} from ${base}\n`);
+      expect(r.stdout).toContain(`GOPROXY=${ok.url}|direct`);
+      expect(r.stdout).not.toContain(TOKEN);
+      const dotenv = readFileSync(path.join(c.project.dir, 'go-proxy-guard.env'), 'utf8');
+      expect(dotenv).toMatch(new RegExp(`^GOPROXY=${ok.url.replace(/[.]/g, '\\.')}\\|direct$`, 'm'));
+      // The token went to the API host only; object storage got the signed URL without it.
+      const tarball = `go-proxy-guard-${version}-linux-${arch}.tar.gz`;
+      expect(gitlab.seen.map((s) => [s.host, path.basename(s.url.split('?')[0]!), s.token ?? null])).toEqual([
+        ['api', 'SHA256SUMS', TOKEN],
+        ['storage', 'SHA256SUMS', null],
+        ['api', tarball, TOKEN],
+        ['storage', tarball, null],
+      ]);
+
+      // The hidden serve job of a later job (same checkout): the checked engine on disk is used, nothing downloaded again.
+      const { serveJob } = readTemplate();
+      const before = gitlab.seen.length;
+      const jobEnv = { ...env, GPG_SERVE: 'true', CI_JOB_ID: `lab-${process.pid}-${Date.now()}`, TMPDIR: c.lab };
+      const serve = await runCommand('/bin/sh', ['-e', '-c', [...serveJob.before_script, 'echo "GOPROXY=$GOPROXY"'].join('\n')], { cwd: c.project.dir, env: jobEnv, timeoutMs: 60_000 });
+      expect(serve.code).toBe(0);
+      expect(serve.stdout).toMatch(/^GOPROXY=http:\/\/127\.0\.0\.1:\d+.*\|/m);
+      const stop = await runCommand('/bin/sh', ['-e', '-c', serveJob.after_script.join('\n')], { cwd: c.project.dir, env: jobEnv, timeoutMs: 60_000 });
+      expect(stop.code).toBe(0);
+      const stats = JSON.parse(readFileSync(path.join(c.project.dir, SERVE_REPORTS_DIR, 'serve.json'), 'utf8'));
+      expect(alive(stats.pid)).toBe(false);
+      expect(gitlab.seen.length).toBe(before);
+    } finally {
+      await gitlab.close();
+    }
+  }, 120_000);
+
+  test('a tarball that does not match the release\'s SHA256SUMS is refused and never run', async () => {
+    const gitlab = await gitlabWithObjectStorage({ sums: (text) => text.replace(/^[0-9a-f]{64}/gm, '0'.repeat(64)) });
+    const c = guardCase('gitlab-release-tampered');
+    try {
+      const env = { ...c.env, ...NO_EGRESS, ...CURL_TRUST(), PATH: process.env.PATH!, CI_API_V4_URL: gitlab.apiUrl, CI_JOB_TOKEN: TOKEN, GPG_ENGINE: 'release', GPG_ENGINE_PROJECT: PROJECT, GPG_ENGINE_VERSION: version, GPG_ENGINE_SHA256: '' };
+      const r = await guardScript(c.project.dir, env);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toBe(`go-proxy-guard: go-proxy-guard-${version}-linux-${arch}.tar.gz does not match its line in the release's SHA256SUMS\n`);
+      expect(existsSync(path.join(c.project.dir, 'go-proxy-guard.env'))).toBe(false);
+      expect(existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', `go-proxy-guard-${version}-linux-${arch}`, '.verified'))).toBe(false);
+    } finally {
+      await gitlab.close();
+    }
+  }, 60_000);
+
+  test('http:// is refused: for the API, for an engine URL; a URL engine with no checksum anywhere is refused', async () => {
+    const engine = await serveEngine();
+    const c = guardCase('gitlab-engine-url');
+    try {
+      const env = { ...c.env, ...NO_EGRESS, ...CURL_TRUST(), PATH: process.env.PATH!, CI_JOB_TOKEN: TOKEN, GPG_ENGINE_PROJECT: PROJECT, GPG_ENGINE_VERSION: version, GPG_ENGINE_SHA256: '' };
+      const plainApi = await guardScript(c.project.dir, { ...env, GPG_ENGINE: 'release', CI_API_V4_URL: 'http://127.0.0.1:9/api/v4' });
+      expect([plainApi.code, plainApi.stderr]).toEqual([3, 'go-proxy-guard: engine: release needs this GitLab over https (CI_API_V4_URL is "http://127.0.0.1:9/api/v4"); set the engine input to a dist/cli/index.js\n']);
+      const plainUrl = engine.url.replace('https:', 'http:');
+      const plain = await guardScript(c.project.dir, { ...env, GPG_ENGINE: plainUrl });
+      expect([plain.code, plain.stderr]).toEqual([3, `go-proxy-guard: refusing the engine ${plainUrl}: only https:// URLs (or release, or a path in the checkout)\n`]);
+      // No engine-sha256 and no SHA256SUMS next to the URL (404): refused, and the download removed.
+      const unchecked = await guardScript(c.project.dir, { ...env, GPG_ENGINE: engine.url });
+      expect(unchecked.code).toBe(3);
+      expect(unchecked.stderr).toMatch(new RegExp(`go-proxy-guard: ${engine.url.replace(/[.]/g, '\\.')} has no SHA256SUMS next to it: set engine-sha256\\n$`));
+      expect(existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', 'url', 'go-proxy-guard.mjs'))).toBe(false);
+      expect(engine.hits).toEqual([new URL(engine.url).pathname, new URL(engine.url).pathname.replace(/index\.js$/, 'SHA256SUMS')]);
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
+});
+
+describe('the component project\'s own pipeline (.gitlab-ci.yml at the root), run by gitlab-ci-local', () => {
+  /** A throwaway copy of this repository as mirrored to GitLab: what the root pipeline uses. */
+  async function mirror(lab: string, changelog?: string) {
+    const dir = path.join(lab, 'mirror');
+    for (const p of ['.gitlab-ci.yml', 'templates', 'scripts', 'package.json', 'CHANGELOG.md', path.join('gitlab', 'test', 'selftest')]) {
+      cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true });
+    }
+    mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+    for (const f of ['index.js', 'package.json']) cpSync(path.join(path.dirname(CLI), f), path.join(dir, 'dist', 'cli', f));
+    if (changelog !== undefined) writeFileSync(path.join(dir, 'CHANGELOG.md'), changelog);
+    await git(dir, ['init', '-q', '-b', 'main']);
+    await git(dir, ['remote', 'add', 'origin', 'https://gitlab.example.invalid/lab/go-proxy-guard.git']);
+    await git(dir, ['add', '-A']);
+    await git(dir, ['commit', '-q', '-m', 'lab']);
+    return dir;
+  }
+  const glci = (dir: string, lab: string, args: string[], env: Record<string, string>) =>
+    runCommand(process.execPath, [GITLAB_CI_LOCAL, '--no-color', '--home', path.join(lab, 'glci-home'), ...args], { cwd: dir, env, timeoutMs: 90_000 });
+  const jobNames = (out: string) => out.split('\n').slice(out.split('\n').findIndex((l) => l.startsWith('name ')) + 1).map((l) => l.split(/\s{2,}/)[0]!).filter(Boolean);
+
+  test('a branch runs the component on itself; a vX.Y.Z tag runs version, bundles, publish and release:', async () => {
+    const c = guardCase('gitlab-root-pipeline');
+    const dir = await mirror(c.lab);
+    const branch = await glci(dir, c.lab, ['--list'], c.env);
+    expect(branch.stdout + branch.stderr).toMatch(/json schema validated/);
+    expect(jobNames(branch.stdout)).toEqual(['go-proxy-guard-selftest']);
+    const tag = await glci(dir, c.lab, ['--list', '--variable', 'CI_COMMIT_TAG=v1.2.3'], c.env);
+    expect(jobNames(tag.stdout)).toEqual(['go-proxy-guard-selftest', 'version', 'bundle: [x64]', 'bundle: [arm64]', 'publish', 'release']);
+  }, 120_000);
+
+  test('the version job refuses a tag without CHANGELOG notes, and hands the version and the notes to release:', async () => {
+    const c = guardCase('gitlab-root-version');
+    const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
+    const noNotes = await mirror(c.lab, '# Changelog\n\n## [Unreleased]\n- next\n');
+    const refused = await glci(noNotes, c.lab, ['--force-shell-executor', '--variable', `CI_COMMIT_TAG=v${version}`, 'version'], c.env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain(`changelog-notes: CHANGELOG.md has no "## [${version}]" section with notes`);
+
+    const c2 = guardCase('gitlab-root-version-ok');
+    const withNotes = await mirror(c2.lab, `# Changelog\n\n## [${version}] - 2026-11-30\n\n### Added\n- the lab release\n`);
+    const ok = await glci(withNotes, c2.lab, ['--force-shell-executor', '--no-artifacts-to-source', '--variable', `CI_COMMIT_TAG=v${version}`, 'version'], c2.env);
+    expect(ok.stdout + ok.stderr).toMatch(/PASS +version\b/);
+    const artifacts = path.join(withNotes, '.gitlab-ci-local', 'artifacts', 'version');
+    expect(readFileSync(path.join(artifacts, 'release-notes.md'), 'utf8')).toBe('### Added\n- the lab release\n');
+    expect(readFileSync(path.join(artifacts, '.gitlab-ci-reports', 'dotenv', 'version.env'), 'utf8')).toBe(`VERSION=${version}\n`);
+  }, 180_000);
 });

@@ -32,7 +32,7 @@ describe('inputs are validated once, with errors that name the input, the value 
     const c = buildConfig(inputs({}), '/work/project');
     expect(c).toMatchObject({
       proxies: undefined,
-      workingDirectory: '/work/project',
+      workingDirectory: path.resolve('/work/project'), // D:\work\project on Windows
       probe: { timeoutMs: 3000, samples: 3, modules: 3 },
       minScore: 0.5,
       fallback: 'any-error',

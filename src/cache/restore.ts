@@ -14,7 +14,8 @@ export interface RestoreOutcome {
   problem?: string;
 }
 
-export const moduleDownloadDir = (gomodcache: string) => path.join(gomodcache, 'cache', 'download');
+/** GOMODCACHE/cache/download, in the runner's own path syntax (`p` is path.win32 or path.posix in tests). */
+export const moduleDownloadDir = (gomodcache: string, p: path.PlatformPath = path) => p.join(gomodcache, 'cache', 'download');
 
 /** Restore GOMODCACHE/cache/download: the exact key first, then the newest entry with the prefix. */
 export async function restoreModuleCache(opts: {

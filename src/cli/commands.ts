@@ -140,7 +140,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   gitlab: {
     name: 'gitlab',
-    summary: 'the whole run as a GitLab CI job (used by gitlab/templates/go-proxy-guard.yml)',
+    summary: 'the whole run as a GitLab CI job (used by templates/go-proxy-guard.yml)',
     about: [
       'Inputs come from flags or GPG_<NAME> variables (the template sets the variables from its spec:inputs).',
       'Writes the dotenv report for later jobs, JUnit, Markdown and JSON reports, and prints collapsible log sections.',

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { withImpliedScheme } from '../goproxy/chain.js';
+import { presetOf } from '../goproxy/presets.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { redactUrl } from '../secrets/secrets.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
@@ -35,7 +36,7 @@ export type Fallback = (typeof FALLBACKS)[number];
 export type FailOn = (typeof FAIL_ON)[number];
 
 export interface Config {
-  /** Explicit candidates, or undefined to derive them from `go env GOPROXY` plus the public ones. */
+  /** Explicit candidates, or undefined to derive them from `go env GOPROXY` plus proxy.golang.org. */
   proxies: string[] | undefined;
   workingDirectory: string;
   probe: { timeoutMs: number; samples: number; modules: number };
@@ -139,14 +140,15 @@ export function positiveDuration(input: InputName | string, raw: string): number
   return ms;
 }
 
-/** Candidate proxy URLs: http(s) URLs or bare hosts; "direct"/"off" belong to other inputs. */
+/** Candidate proxy URLs: http(s) URLs, bare hosts or presets (preset:china); "direct"/"off" belong to other inputs. */
 export function parseProxies(raw: string): string[] {
   const entries = parseList(raw.replace(/\|/g, ','));
   if (entries.length === 0) throw new InputError('proxies', raw, 'must list at least one proxy URL');
   const out: string[] = [];
   for (const entry of entries) {
-    const url = normaliseProxyUrl(entry);
-    if (!out.some((u) => sameProxy(u, url))) out.push(url);
+    const preset = presetOf(entry);
+    if (preset instanceof Error) throw new InputError('proxies', entry, preset.message);
+    for (const url of preset ?? [normaliseProxyUrl(entry)]) if (!out.some((u) => sameProxy(u, url))) out.push(url);
   }
   return out;
 }

@@ -13,7 +13,7 @@ export const INPUTS = {
   proxies: {
     default: '',
     description:
-      'Candidate proxies, newline- or comma-separated URLs (a bare host gets https://). Empty: the entries of `go env GOPROXY` followed by proxy.golang.org, goproxy.cn, goproxy.io and mirrors.aliyun.com/goproxy.',
+      'Candidate proxies, newline- or comma-separated URLs (a bare host gets https://) or presets: preset:china (goproxy.cn, goproxy.io, mirrors.aliyun.com/goproxy), preset:golang, preset:public (all four). Empty: the entries of `go env GOPROXY` plus proxy.golang.org, no other mirror.',
   },
   'working-directory': { default: '.', description: 'Where go.mod or go.work is.' },
   'probe-timeout': { default: '3s', description: "Deadline for one proxy's whole probe (2500ms, 3s, 1m)." },

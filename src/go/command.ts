@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { killTree } from './process-tree.js';
 
 export interface CommandResult {
   code: number | null;
@@ -16,7 +17,7 @@ export interface CommandOptions {
 }
 
 /**
- * Run a command and kill its whole process group when time is up.
+ * Run a command and kill its whole process tree when time is up (process group, or taskkill /T on Windows).
  * The go command has no timeout of its own and hangs forever on a proxy that
  * stops answering (FIELD-NOTES), and @actions/exec cannot kill a child, so
  * every go invocation goes through here.
@@ -27,7 +28,9 @@ export function runCommand(file: string, args: string[], opts: CommandOptions): 
     const child = spawn(file, args, {
       cwd: opts.cwd,
       env: opts.env,
+      // Its own process group on POSIX, so a timeout kills the tree; no console window on Windows.
       detached: process.platform !== 'win32',
+      windowsHide: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -45,12 +48,8 @@ export function runCommand(file: string, args: string[], opts: CommandOptions): 
     });
     const kill = () => {
       timedOut = true;
-      try {
-        if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      if (child.pid) killTree(child.pid);
+      else child.kill('SIGKILL');
     };
     const timer = setTimeout(kill, opts.timeoutMs);
     const finish = (code: number | null) => {

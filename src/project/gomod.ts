@@ -126,9 +126,12 @@ export function parseGoWork(text: string): GoWork {
   return work;
 }
 
-/** A local-directory replacement target, as the go command recognises one. */
+/**
+ * A local-directory replacement target, as the go command recognises one (modfile.IsDirectoryPath): go.mod
+ * files move between systems, so Unix and Windows forms count everywhere (./x, .\\x, /x, \\x, C:x).
+ */
 export function isLocalPath(p: string): boolean {
-  return p.startsWith('./') || p.startsWith('../') || p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p === '.' || p === '..';
+  return p === '.' || p === '..' || /^\.{1,2}[\\/]/.test(p) || /^[\\/]/.test(p) || /^[A-Za-z]:/.test(p);
 }
 
 /**

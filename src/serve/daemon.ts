@@ -50,6 +50,7 @@ export async function launchDaemon(entry: string, config: DaemonConfig, env: Nod
   // A small young generation: the proxy streams, it needs no 16 MB nursery (peak memory, npm run bench:serve).
   const child = spawn(process.execPath, ['--max-semi-space-size=2', entry], {
     detached: true,
+    windowsHide: true, // no console window for the daemon on Windows
     stdio: ['ignore', log, log, 'ipc'],
     env: { ...env, [DAEMON_ENV]: 'serve' },
   });

@@ -1,0 +1,3 @@
+module example.com/go-proxy-guard-selftest
+
+go 1.19
