@@ -32,7 +32,8 @@ async function receiver(...args: Parameters<typeof startWebhookReceiver>): Promi
   return r;
 }
 
-const quick = { 'probe-timeout': '1500ms', 'retry-backoff': '100ms', prewarm: 'false', serve: 'false' };
+// 3 s: twice what a loopback probe needs on a busy 2-core machine.
+const quick = { 'probe-timeout': '3s', 'retry-backoff': '100ms', prewarm: 'false', serve: 'false' };
 const hostOf = (url: string) => new URL(url).host;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
 
@@ -248,7 +249,7 @@ describe('scheduled health check (.github/workflows/proxy-health.yml)', () => {
     const steady = await labProxy();
     const wobbly = await labProxy();
     const c = guardCase('scheduled');
-    const inputs = { ...stepInputs({ 'secrets.GO_PROXY_GUARD_WEBHOOK': slack.url, 'vars.GO_PROXY_GUARD_SILENCE': '' }), proxies: `${steady.url}\n${wobbly.url}`, 'probe-timeout': '1500ms' };
+    const inputs = { ...stepInputs({ 'secrets.GO_PROXY_GUARD_WEBHOOK': slack.url, 'vars.GO_PROXY_GUARD_SILENCE': '' }), proxies: `${steady.url}\n${wobbly.url}`, 'probe-timeout': '3s' };
     const run = async () => {
       const r = await c.run(inputs, { env: { ...cacheServer!.env, GITHUB_EVENT_NAME: 'schedule' } });
       expect(r.code).toBe(0);
