@@ -108,6 +108,10 @@ describe('silence windows', () => {
     expect(silenced.report.notes.join('\n')).toContain(`silenced by ${window}`);
     const status = JSON.parse(readFileSync(silenced.outputs.status!, 'utf8'));
     expect(status.silenced).toBe(`silenced by ${window}`);
+    // The history keeps it too (the state file the job saved to the cache).
+    const saved = JSON.parse(readFileSync(path.join(cacheServer.env.RUNNER_TEMP!, 'go-proxy-guard-state', 'state.json'), 'utf8'));
+    expect(saved.history[saved.history.length - 1].silenced).toBe(`silenced by ${window}`);
+    expect(saved.alerts.silenced).toMatchObject({ by: `silenced by ${window}` });
 
     // Another proxy failing during the same window is not covered: it alerts.
     const other = await labProxy({ status: 500 });
