@@ -1,5 +1,5 @@
 import * as cache from '@actions/cache';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { within } from '../platform/time-bound.js';
@@ -41,7 +41,7 @@ export class GitHubAlertClaim implements AlertClaim {
       if (await this.exists(key)) return { outcome: 'lost', key };
       await fs.mkdir(this.dir, { recursive: true });
       const file = path.join(this.dir, 'claim.json');
-      const tmp = `${file}.${process.pid}.tmp`;
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       await fs.writeFile(tmp, JSON.stringify({ subject: createHash('sha256').update(subject).digest('hex'), at: new Date().toISOString() }));
       await fs.rename(tmp, file);
       // saveCache swallows every error and returns -1, so a refused reservation and a dead service look alike here.
