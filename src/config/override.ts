@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { redactUrl } from '../secrets/secrets.js';
 import { InputError } from './errors.js';
 import { parseProxies } from './config.js';
 
@@ -29,12 +31,15 @@ export function parseOverride(input: string | undefined, env: NodeJS.ProcessEnv)
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     // parseProxies names "proxies"; the value to fix is the override's. Credentials stay out of the message.
-    throw new InputError(name, err.value, 'must be proxy URLs (comma- or newline-separated), "direct" or "off"');
+    throw new InputError(name, redactUrl(err.value), 'must be proxy URLs (comma- or newline-separated), "direct" or "off"');
   }
 }
 
 /** The loud line: log, summary and alerts all say the same. */
 export function overrideNotice(o: Override, since: string, shown: (url: string) => string = (u) => u): string {
   const what = o.mode === 'proxies' ? `proxies ${o.proxies.map(shown).join(', ')}` : o.mode === 'direct' ? 'direct (no proxy)' : 'off (CI cache and vendor/ only)';
-  return `OVERRIDE: ${what}; override in force since ${since}, set by ${o.source}. Remove the variable to return to the configured proxies.`;
+  return `OVERRIDE: ${what}; override in force since ${since}, set by ${o.source}. Remove it to return to the configured proxies.`;
 }
+
+/** What the state keeps to tell one override value from another: a hash, since a value may hold proxy credentials. */
+export const overrideFingerprint = (o: Override): string => createHash('sha256').update(o.value).digest('hex').slice(0, 16);

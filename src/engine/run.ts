@@ -10,7 +10,7 @@ import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-re
 import { proxyTable } from '../report/table.js';
 import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
-import { overrideNotice, type Override } from '../config/override.js';
+import { overrideFingerprint, overrideNotice, type Override } from '../config/override.js';
 import type { GuardState } from '../state/guard-state.js';
 import { decideGate, type GateDecision } from './gate.js';
 import { readyForSave, type SaveState } from './post-stage.js';
@@ -201,7 +201,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   }
   const published = await publishStage({ config, report, gate, platform, secrets, state: await previousState, override: override?.notice });
   const state = published.state;
-  if (config.override && override) state.override = { value: config.override.value, since: override.since };
+  if (config.override && override) state.override = { value: overrideFingerprint(config.override), since: override.since };
   else delete state.override;
   await platform.state.save(state);
   // Publishing may have added notes (a silenced alert): the report file says what the summary says.
@@ -252,7 +252,7 @@ async function overrideInForce(
   platform: Platform,
 ): Promise<{ since: string; notice: string }> {
   const prior = (await previousState).override;
-  const since = prior && prior.value === o.value ? prior.since : new Date().toISOString();
+  const since = prior && prior.value === overrideFingerprint(o) ? prior.since : new Date().toISOString();
   const notice = overrideNotice(o, since, shown);
   platform.warning(notice, 'go-proxy-guard override');
   return { since, notice };

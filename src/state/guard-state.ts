@@ -14,7 +14,7 @@ export interface GuardState {
   alerts: AlertState;
   /** Oldest first, at most `history-size` runs. */
   history: RunRecord[];
-  /** The emergency override last seen, and since when (the variable itself carries no date). */
+  /** The emergency override last seen (a fingerprint of its value), and since when: the variable itself carries no date. */
   override?: { value: string; since: string };
 }
 
