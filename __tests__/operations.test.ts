@@ -184,6 +184,7 @@ describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
     expect(configured.requests).toHaveLength(0);
     expect(r.exportedEnv.GOPROXY).toBe('direct');
     expect(r.outputs.verdict).toBe('degraded');
+    expect(r.report.reason).toBe('override direct: no proxy probed');
     expect(r.stdout).toMatch(/^gate: pass \(override direct: no proxy was probed\)/m);
     expect(r.warnings.join('\n')).toMatch(/OVERRIDE: direct \(no proxy\); override in force since \S+, set by variable GO_PROXY_GUARD_OVERRIDE/);
 
@@ -201,6 +202,7 @@ describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
     expect(r.code).toBe(0);
     expect(r.exportedEnv.GOPROXY).toBe('off');
     expect(r.outputs['ladder-step']).toBe('vendor');
+    expect(r.report.reason).toBe('override off: no proxy probed; the vendor rung saved the job');
     expect(r.exportedEnv.GOFLAGS).toMatch(/(^| )-mod=vendor$/);
     expect(configured.requests.length).toBe(before);
     expect(r.warnings.join('\n')).toMatch(/OVERRIDE: off \(CI cache and vendor\/ only\)/);

@@ -234,6 +234,7 @@ function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['prox
   const list = bad.map((p) => `${p.url} ${p.verdict}${p.failure ? ` (${p.failure.message})` : ''}`).join('; ');
   const saved = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' ? `; the ${warm.ladderStep} rung saved the job` : '';
   if (warm?.ladderStep === 'failed') return `module download failed: ${warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;
+  if (ranked.length === 0 && config.override) return `override ${config.override.mode}: no proxy probed${saved}`;
   if (verdict === 'healthy') return `all ${ranked.length} proxies reached min-score ${config.minScore}`;
   if (bad.length === 0) return `all proxies healthy${saved}`;
   if (bad.length === ranked.length) return `no proxy reached min-score ${config.minScore}: ${list}${saved}`;
