@@ -536,7 +536,7 @@ describe('the gitlab subcommand up close', () => {
     expect(dotenv).toMatch(new RegExp(`^GOPROXY=${p.url.replace(/[.]/g, '\\.')}\\|direct$`, 'm'));
     expect(dotenv).toMatch(/^GO_PROXY_GUARD_VERDICT=healthy$/m);
     const reports = path.join(c.project.dir, 'go-proxy-guard-report');
-    expect(readdirSync(reports).sort()).toEqual(['junit.xml', 'report.json', 'report.md']);
+    expect(readdirSync(reports).sort()).toEqual(['junit.xml', 'report.json', 'report.md', 'status.json']);
     expect(readFileSync(path.join(reports, 'report.md'), 'utf8')).toContain('https://gitlab.example.invalid/lab/project/-/jobs/1');
     for (const f of readdirSync(reports)) expect(readFileSync(path.join(reports, f), 'utf8')).not.toContain(secret);
 

@@ -44,17 +44,19 @@ export interface AlertMessageInput {
   report: RunReport;
   context: RunContext;
   secrets: Secrets;
+  /** The loud override line, when an emergency override is in force: no alert may leave it out. */
+  override?: string;
 }
 
-export function buildAlertMessage({ kind, report, context, secrets }: AlertMessageInput): AlertMessage {
+export function buildAlertMessage({ kind, report, context, secrets, override }: AlertMessageInput): AlertMessage {
   const failingProxies = report.proxies
     .filter((p) => p.verdict !== 'healthy')
     .map((p) => ({ url: p.url, verdict: p.verdict, reason: p.failure?.message ?? p.verdict }));
   const where = context.repository ?? context.workflow;
   const title =
-    kind === 'recovery'
+    (kind === 'recovery'
       ? `go-proxy-guard: GOPROXY healthy again${where ? ` in ${where}` : ''}`
-      : `go-proxy-guard: GOPROXY ${report.verdict}${where ? ` in ${where}` : ''}`;
+      : `go-proxy-guard: GOPROXY ${report.verdict}${where ? ` in ${where}` : ''}`) + (override ? ' (OVERRIDE in force)' : '');
   return maskMessage(
     {
       title,
@@ -68,7 +70,8 @@ export function buildAlertMessage({ kind, report, context, secrets }: AlertMessa
       proxyCount: report.proxies.length,
       goproxy: report.goproxy,
       ladderStep: report.warm?.ladderStep,
-      reason: report.reason,
+      // Every format renders the reason, so the override line travels in it.
+      reason: override ? `${override} ${report.reason}` : report.reason,
       at: context.at.toISOString(),
     },
     secrets,

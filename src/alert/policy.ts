@@ -83,7 +83,8 @@ export function decideAlert(input: AlertPolicyInput): AlertDecision {
     return { action: 'none', reason, nextState: state };
   }
 
-  if (on !== 'always' && state.lastCondition === condition && state.lastSentAt) {
+  // A condition held back by a silence window is sent once the window is over, cooldown or not.
+  if (on !== 'always' && !state.silenced && state.lastCondition === condition && state.lastSentAt) {
     const elapsed = now.getTime() - Date.parse(state.lastSentAt);
     // A lastSentAt in the future (clock skew, hand-edited state) must not mute alerts forever.
     if (elapsed >= 0 && elapsed < cooldownMs) {
@@ -98,6 +99,8 @@ export function decideAlert(input: AlertPolicyInput): AlertDecision {
   const why =
     on === 'always'
       ? 'alert-on is always'
+      : state.silenced
+        ? `still ${verdict} after the silence window (${state.silenced.by})`
       : state.lastCondition === condition
         ? `condition persists after the ${cooldownMs} ms cooldown`
         : state.lastCondition
@@ -109,6 +112,47 @@ export function decideAlert(input: AlertPolicyInput): AlertDecision {
     // Under `always` a healthy run is a status report, not an incident to recover from.
     nextState: { lastCondition: condition, lastSentAt: sentAt, open: verdict !== 'healthy' },
   };
+}
+
+/** The failing proxies named in a condition (see `conditionOf`). */
+export function failingOf(condition: string | undefined): string[] {
+  const part = (condition ?? '').split(';').find((p) => p.startsWith('failing='));
+  return part ? part.slice('failing='.length).split(',').filter(Boolean) : [];
+}
+
+/**
+ * Hold a decision back when a silence window covers it. An alert is not sent
+ * and is remembered, so that it goes out once the window is over if the
+ * condition still holds; a recovery during the window closes the incident
+ * without a message; a silenced condition that heals is forgotten.
+ * `silencedBy` answers which windows cover the given failing proxies now.
+ */
+export function applySilence(
+  decision: AlertDecision,
+  input: Pick<AlertPolicyInput, 'report' | 'state' | 'now'>,
+  silencedBy: (failing: string[]) => string | undefined,
+): AlertDecision & { silenced?: string } {
+  const { report, state, now } = input;
+  if (decision.action === 'alert') {
+    const condition = conditionOf(report);
+    const by = silencedBy(failingOf(condition));
+    if (!by) return decision;
+    const since = state.silenced?.since ?? now.toISOString();
+    return { action: 'none', reason: `${by}; verdict and gate unchanged`, silenced: by, nextState: { ...state, silenced: { condition, by, since } } };
+  }
+  if (decision.action === 'recovery') {
+    const by = silencedBy(failingOf(state.lastCondition));
+    if (!by) return decision;
+    // Nothing was sent: the last send time stays what it was.
+    const nextState = { open: false, ...(state.lastSentAt ? { lastSentAt: state.lastSentAt } : {}) };
+    return { action: 'none', reason: `recovery ${by}: the incident is closed without a message`, silenced: by, nextState };
+  }
+  if (state.silenced && report.verdict === 'healthy') {
+    const rest = { ...decision.nextState };
+    delete rest.silenced;
+    return { ...decision, reason: `recovered while ${state.silenced.by}: no message`, nextState: rest };
+  }
+  return decision;
 }
 
 /**

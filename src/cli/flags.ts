@@ -14,7 +14,7 @@ export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
 export const inputEnvName = (name: InputName): string => `GPG_${name.toUpperCase().replace(/-/g, '_')}`;
 
 /** Inputs that hold lists: repeating the flag adds entries. Any other flag may appear once. */
-export const LIST_INPUTS: readonly InputName[] = ['proxies', 'webhook-url', 'slack-webhook-url'];
+export const LIST_INPUTS: readonly InputName[] = ['proxies', 'webhook-url', 'slack-webhook-url', 'alert-silence'];
 
 /** The accepted values of the inputs that are choices (from the constants buildConfig checks against). */
 export const INPUT_CHOICES: Partial<Record<InputName, readonly string[]>> = {

@@ -4,7 +4,9 @@ import { presetOf } from '../goproxy/presets.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { redactUrl } from '../secrets/secrets.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
+import { parseSilenceWindows, type SilenceWindow } from '../alert/silence.js';
 import { InputError } from './errors.js';
+import { parseOverride, type Override } from './override.js';
 import { type InputName, type RawInputs, withDefaults } from './inputs.js';
 import {
   parseBoolean,
@@ -58,19 +60,25 @@ export interface Config {
     secret: string | undefined;
     on: AlertOn;
     cooldownMs: number;
+    /** Planned maintenance: alerts these windows cover are held back. */
+    silence: SilenceWindow[];
   };
   history: { size: number };
   serve: { enabled: boolean; idleTimeoutMs: number };
   /** Absolute path, or undefined for no metrics export. */
   metricsFile: string | undefined;
+  /** The emergency switch (input `override` or GO_PROXY_GUARD_OVERRIDE), when set. */
+  override: Override | undefined;
 }
 
 /** Read and validate every input once; the rest of the engine only sees this typed object. */
-export function buildConfig(read: RawInputs, cwd: string = process.cwd()): Config {
+export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = {}): Config {
   const get = withDefaults(read);
   const rawProxies = read('proxies') ?? '';
+  const override = parseOverride(read('override'), env);
   return {
-    proxies: rawProxies.trim() === '' ? undefined : parseProxies(rawProxies),
+    // An override of candidates replaces the configured ones; direct and off probe none.
+    proxies: override ? (override.mode === 'proxies' ? override.proxies : []) : rawProxies.trim() === '' ? undefined : parseProxies(rawProxies),
     workingDirectory: path.resolve(cwd, get('working-directory')),
     probe: {
       timeoutMs: positiveDuration('probe-timeout', get('probe-timeout')),
@@ -99,10 +107,12 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd()): Confi
       secret: (read('webhook-secret') ?? '').trim() || undefined,
       on: parseChoice('alert-on', get('alert-on'), ALERT_ON),
       cooldownMs: parseDuration('alert-cooldown', get('alert-cooldown')),
+      silence: parseSilenceWindows(read('alert-silence') ?? ''),
     },
     history: { size: parseInteger('history-size', get('history-size'), 1, 500) },
     serve: { enabled: parseBoolean('serve', get('serve')), idleTimeoutMs: positiveDuration('serve-idle-timeout', get('serve-idle-timeout')) },
     metricsFile: (read('metrics-file') ?? '').trim() ? path.resolve(cwd, (read('metrics-file') as string).trim()) : undefined,
+    override,
   };
 }
 

@@ -64,6 +64,11 @@ export const INPUTS = {
     description: 'When to alert: degraded (degraded or failed), failed, always, never. A recovery is sent once after an alert.',
   },
   'alert-cooldown': { default: '1h', description: 'The same condition is not re-sent within this time, across runs.' },
+  'alert-silence': {
+    default: '',
+    description:
+      'Silence windows, one per line: absolute (2026-12-01T02:00Z/2026-12-01T04:00Z) or weekly in UTC (Sat 02:00-04:00 UTC; an end before the start crosses midnight), optionally scoped with proxy=<host>. Alerts they cover are not sent (verdict and gate unchanged); a condition still failing when the window ends is sent once.',
+  },
   'history-size': { default: '50', description: 'How many runs of health history to keep (1-500).' },
   serve: {
     default: 'true',
@@ -73,6 +78,11 @@ export const INPUTS = {
   'serve-idle-timeout': {
     default: '1h',
     description: 'Stop the local proxy after this long without a request; it also stops when the job ends.',
+  },
+  override: {
+    default: '',
+    description:
+      'Emergency switch: proxy URLs to use instead of the configured ones, direct, or off (CI cache and vendor/ only). Empty: the GO_PROXY_GUARD_OVERRIDE environment variable (on GitHub pass vars.GO_PROXY_GUARD_OVERRIDE here or through env). Shown loudly in the log, summary and alerts.',
   },
   'metrics-file': {
     default: '',
@@ -93,6 +103,7 @@ export const OUTPUTS = {
   'ladder-step': 'The rung that produced the module cache: proxy, retry, direct, cache, vendor or failed.',
   modules: 'How many modules were downloaded over the network.',
   'download-ms': 'Milliseconds spent warming the module cache.',
+  status: 'Path of the JSON status document (verdict, trend, time since the last failure and MTTR per proxy).',
 } as const satisfies Record<string, string>;
 
 export type OutputName = keyof typeof OUTPUTS;

@@ -7,6 +7,8 @@ export interface GateInput {
   healthyCount: number;
   /** Whether the module cache ended complete; undefined when warming did not run. */
   downloadOk: boolean | undefined;
+  /** An override of direct or off: no proxy was meant to be probed, so none reaching min-score says nothing. */
+  override?: 'direct' | 'off';
 }
 
 export interface GateDecision {
@@ -20,6 +22,7 @@ export function decideGate(g: GateInput): GateDecision {
     case 'never':
       return { pass: true, reason: 'fail-on is never' };
     case 'unhealthy':
+      if (g.override) return { pass: true, reason: `override ${g.override}: no proxy was probed` };
       return g.healthyCount > 0
         ? { pass: true, reason: `${g.healthyCount} proxy(ies) reached min-score` }
         : { pass: false, reason: 'no proxy reached min-score (fail-on: unhealthy)' };

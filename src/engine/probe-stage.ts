@@ -63,7 +63,9 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const plan = planProbe({ modules: sample, samples: config.probe.samples, sumdb: sumdbName(goEnv.GOSUMDB) });
 
   // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
-  const terminal = terminalOf(parseGoproxy(goEnv.GOPROXY)) === 'off' ? 'off' : config.direct ? 'direct' : 'none';
+  // An override of direct or off probes nothing and ends the chain with what it says.
+  const forced = config.override && config.override.mode !== 'proxies' ? config.override.mode : undefined;
+  const terminal = forced ?? (terminalOf(parseGoproxy(goEnv.GOPROXY)) === 'off' ? 'off' : config.direct ? 'direct' : 'none');
   let releaseCut: () => void = () => {};
   const cut = new Promise<void>((resolve) => (releaseCut = resolve));
   const finished = new Map<string, ProxyHealth>();
@@ -94,6 +96,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
     }),
   );
 
+  if (candidates.length === 0) resolveEarly([]);
   const done = Promise.all(probes).then((all) => {
     const ranked = rankProxies(all);
     const healthy = ranked.filter((p) => p.verdict === 'healthy');
@@ -106,11 +109,13 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
     }
     const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
     if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
+    if (forced) notes.push(`override: no proxy probed, GOPROXY=${forced}`);
     return {
       candidates,
       ranked,
       chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
-      verdict: probeVerdict(ranked),
+      // Nothing probed on purpose is not an outage: the override itself makes the run degraded.
+      verdict: forced ? 'degraded' : probeVerdict(ranked),
       healthy,
       probed: sample.map((m) => `${m.path}@${m.version}`),
       durationMs: Math.round(performance.now() - started),

@@ -1,11 +1,16 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { buildAlertMessage } from '../alert/message.js';
-import { decideAlert, settleAlertState } from '../alert/policy.js';
+import { applySilence, conditionOf, decideAlert, settleAlertState, type AlertDecision } from '../alert/policy.js';
 import { sendAlerts } from '../alert/send.js';
+import { describeSilence, silencingWindows } from '../alert/silence.js';
 import type { Config } from '../config/config.js';
 import { appendMetrics } from '../history/metrics-file.js';
 import { proxyStats, recordRun } from '../history/history.js';
+import { buildStatus, STATUS_FILE } from '../history/status.js';
 import type { Platform } from '../platform/platform.js';
 import { annotationsFor } from '../report/annotations.js';
+import type { RunContext } from '../report/run-context.js';
 import type { RunReport } from '../report/run-report.js';
 import { renderSummary } from '../report/summary.js';
 import type { Secrets } from '../secrets/secrets.js';
@@ -13,8 +18,9 @@ import type { GuardState } from '../state/guard-state.js';
 import type { GateDecision } from './gate.js';
 
 /**
- * Tell people: history, summary, annotations, metrics, alerts. Nothing here
- * may fail the job: a lost summary, metrics file or alert is a warning.
+ * Tell people: history, summary, annotations, metrics, alerts, the status
+ * document. Nothing here may fail the job: a lost summary, metrics file or
+ * alert is a warning.
  */
 export async function publishStage(opts: {
   config: Config;
@@ -23,26 +29,49 @@ export async function publishStage(opts: {
   platform: Platform;
   secrets: Secrets;
   state: GuardState;
-}): Promise<GuardState> {
+  /** The loud override line, when an override is in force. */
+  override?: string;
+}): Promise<{ state: GuardState; statusPath: string | undefined }> {
   const { config, report, gate, platform, secrets } = opts;
   const ctx = platform.runContext();
   const state = recordRun(opts.state, report, ctx, config.history.size);
+  const thisRun = state.history[state.history.length - 1];
+  if (thisRun && opts.override) thisRun.override = opts.override;
+  let silenced: string | undefined;
   if (config.alerts.webhooks.length > 0) {
-    const decision = decideAlert({ on: config.alerts.on, report, state: state.alerts, now: ctx.at, cooldownMs: config.alerts.cooldownMs });
-    if (decision.action === 'none') platform.info(`alert: not sent (${decision.reason})`);
-    else {
-      const message = buildAlertMessage({ kind: decision.action, report, context: ctx, secrets });
-      const log = { info: (m: string) => platform.info(m), warning: (m: string) => platform.warning(m, 'go-proxy-guard alert') };
-      const results = await sendAlerts(config.alerts.webhooks, message, { secret: config.alerts.secret, secrets, log });
-      const sent = results.filter((r) => r.ok).length;
-      platform.info(`alert: ${decision.action} sent to ${sent} of ${results.length} webhooks (${decision.reason})`);
-      state.alerts = settleAlertState(state.alerts, decision, results);
+    const input = { on: config.alerts.on, report, state: state.alerts, now: ctx.at, cooldownMs: config.alerts.cooldownMs };
+    const decision = applySilence(decideAlert(input), input, (failing) => {
+      const by = silencingWindows(config.alerts.silence, ctx.at, failing);
+      return by.length > 0 ? describeSilence(by) : undefined;
+    });
+    if (decision.silenced) {
+      silenced = decision.silenced;
+      if (thisRun) thisRun.silenced = silenced;
+      report.notes.push(`alert ${silenced} (the verdict and the gate are unchanged)`);
+    }
+    if (decision.action === 'none') {
+      platform.info(`alert: not sent (${decision.reason})`);
+      state.alerts = decision.nextState;
+    } else {
+      state.alerts = await deliver(decision, { config, report, platform, secrets, ctx, override: opts.override, prior: state.alerts });
     }
   }
+  const history = proxyStats(state.history, ctx.at);
   try {
-    await platform.writeSummary(renderSummary(report, { history: proxyStats(state.history, ctx.at), context: ctx, gate }));
+    const summary = renderSummary(report, { history, context: ctx, gate });
+    // An override must never be forgotten: it heads the summary.
+    await platform.writeSummary(opts.override ? `> [!WARNING]\n> **${opts.override}**\n\n${summary}` : summary);
   } catch (err) {
     platform.warning(`the job summary could not be written: ${(err as Error).message}`);
+  }
+  let statusPath: string | undefined;
+  try {
+    const status = buildStatus(report, history, ctx, { historyRuns: state.history.length, override: opts.override, silenced });
+    await fs.mkdir(platform.workDir, { recursive: true });
+    statusPath = path.join(platform.workDir, STATUS_FILE);
+    await fs.writeFile(statusPath, `${secrets.mask(JSON.stringify(status, null, 2))}\n`);
+  } catch (err) {
+    platform.warning(`the status document could not be written: ${(err as Error).message}`);
   }
   for (const a of annotationsFor(report)) {
     if (a.level === 'error') platform.error(a.message, a.title);
@@ -56,5 +85,32 @@ export async function publishStage(opts: {
       platform.warning(`metrics could not be written to ${config.metricsFile}: ${(err as Error).message}`);
     }
   }
-  return state;
+  return { state, statusPath };
+}
+
+/**
+ * Send an alert or recovery, once per run: where the platform can hold an
+ * election (a matrix on GitHub), only the job that wins it sends; the others
+ * keep the state as if they had sent, so the cooldown holds whichever job's
+ * state the next run restores.
+ */
+async function deliver(
+  decision: AlertDecision,
+  o: { config: Config; report: RunReport; platform: Platform; secrets: Secrets; ctx: RunContext; override?: string; prior: GuardState['alerts'] },
+): Promise<GuardState['alerts']> {
+  const { config, report, platform, secrets, ctx } = o;
+  if (platform.alertClaim) {
+    const claim = await platform.alertClaim.claim(`${decision.action}:${conditionOf(report)}`);
+    if (claim.outcome === 'lost') {
+      platform.info(`alert: ${decision.action} left to another job of this run, which claimed ${claim.key} first (${decision.reason})`);
+      return decision.nextState;
+    }
+    if (claim.outcome === 'unknown') platform.info(`alert: could not hold the one-sender election (${claim.why}); sending from this job`);
+  }
+  const message = buildAlertMessage({ kind: decision.action === 'recovery' ? 'recovery' : 'alert', report, context: ctx, secrets, override: o.override });
+  const log = { info: (m: string) => platform.info(m), warning: (m: string) => platform.warning(m, 'go-proxy-guard alert') };
+  const results = await sendAlerts(config.alerts.webhooks, message, { secret: config.alerts.secret, secrets, log });
+  const sent = results.filter((r) => r.ok).length;
+  platform.info(`alert: ${decision.action} sent to ${sent} of ${results.length} webhooks (${decision.reason})`);
+  return settleAlertState(o.prior, decision, results);
 }

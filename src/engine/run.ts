@@ -10,6 +10,8 @@ import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-re
 import { proxyTable } from '../report/table.js';
 import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
+import { overrideFingerprint, overrideNotice, type Override } from '../config/override.js';
+import type { GuardState } from '../state/guard-state.js';
 import { decideGate, type GateDecision } from './gate.js';
 import { readyForSave, type SaveState } from './post-stage.js';
 import { readNetrc } from '../goproxy/netrc.js';
@@ -41,7 +43,7 @@ export interface RunOutcome {
 /** The whole pipeline: config, discover, probe, rank, export, warm, report, verdict. */
 export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const { platform, secrets, env } = ctx;
-  const config = buildConfig(platform.readInput, ctx.cwd);
+  const config = buildConfig(platform.readInput, ctx.cwd, env);
   // Pointing working-directory somewhere is a promise of a Go project there; the default is not.
   const wd = (platform.readInput('working-directory') ?? '.').trim() || '.';
   await requireDirectory(config.workingDirectory, wd);
@@ -65,6 +67,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const previousState = platform.state.load();
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
+  const override = config.override ? await overrideInForce(config.override, previousState, shown, platform) : undefined;
   platform.info(`probing ${probes.candidates.length} proxies (deadline ${config.probe.timeoutMs} ms each): ${probes.candidates.map(shown).join(', ')}`);
 
   let warm: WarmReport | undefined;
@@ -136,7 +139,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.info(proxyTable(ranked));
   const goproxy = formatGoproxy(probe.chain);
   const serve =
-    config.serve.enabled && platform.serveEntry
+    // direct and off leave no proxy for the local proxy to stand in front of.
+    config.serve.enabled && platform.serveEntry && !(config.override && config.override.mode !== 'proxies')
       ? await startServeStage({
           config,
           entry: platform.serveEntry,
@@ -179,21 +183,29 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     notes,
     warm,
     ...(serve?.handle ? { serve: { url: serve.handle.url, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
+    ...(override ? { override: override.notice } : {}),
   };
+  if (override) report.notes.unshift(override.notice);
   const reportPath = await writeReport(platform.workDir, report, secrets);
   const gate = decideGate({
     failOn: config.failOn,
     verdict,
     healthyCount: report.healthyCount,
     downloadOk: warm ? warm.ladderStep !== 'failed' : undefined,
+    ...(config.override && config.override.mode !== 'proxies' ? { override: config.override.mode } : {}),
   });
 
   for (const note of report.notes) platform.info(`note: ${note}`);
   if (warm) {
     platform.info(`ladder: ${warm.ladder.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${r.ms} ms)`}`).join(' -> ')}`);
   }
-  const state = await publishStage({ config, report, gate, platform, secrets, state: await previousState });
+  const published = await publishStage({ config, report, gate, platform, secrets, state: await previousState, override: override?.notice });
+  const state = published.state;
+  if (config.override && override) state.override = { value: overrideFingerprint(config.override), since: override.since };
+  else delete state.override;
   await platform.state.save(state);
+  // Publishing may have added notes (a silenced alert): the report file says what the summary says.
+  await writeReport(platform.workDir, report, secrets);
   platform.info(`GOPROXY=${report.goproxy}`);
   platform.setOutput('goproxy', report.goproxy);
   platform.setOutput('local-proxy', serve?.handle?.url ?? '');
@@ -205,6 +217,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.setOutput('ladder-step', warm?.ladderStep ?? '');
   platform.setOutput('modules', String(warm?.downloaded.length ?? 0));
   platform.setOutput('download-ms', String(warm?.downloadMs ?? 0));
+  platform.setOutput('status', published.statusPath ?? '');
   return { config, report, reportPath, gate, saveState, serve: serve?.handle };
 }
 
@@ -221,10 +234,29 @@ function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['prox
   const list = bad.map((p) => `${p.url} ${p.verdict}${p.failure ? ` (${p.failure.message})` : ''}`).join('; ');
   const saved = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' ? `; the ${warm.ladderStep} rung saved the job` : '';
   if (warm?.ladderStep === 'failed') return `module download failed: ${warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;
+  if (ranked.length === 0 && config.override) return `override ${config.override.mode}: no proxy probed${saved}`;
   if (verdict === 'healthy') return `all ${ranked.length} proxies reached min-score ${config.minScore}`;
   if (bad.length === 0) return `all proxies healthy${saved}`;
   if (bad.length === ranked.length) return `no proxy reached min-score ${config.minScore}: ${list}${saved}`;
   return `${ranked.length - bad.length} of ${ranked.length} proxies healthy; ${list}${saved}`;
+}
+
+/**
+ * Since when the override has been in force: the variable carries no date,
+ * so the first run that saw this value (kept in the state) says when.
+ * Logged as a warning (an annotation on GitHub) at once.
+ */
+async function overrideInForce(
+  o: Override,
+  previousState: Promise<GuardState>,
+  shown: (url: string) => string,
+  platform: Platform,
+): Promise<{ since: string; notice: string }> {
+  const prior = (await previousState).override;
+  const since = prior && prior.value === overrideFingerprint(o) ? prior.since : new Date().toISOString();
+  const notice = overrideNotice(o, since, shown);
+  platform.warning(notice, 'go-proxy-guard override');
+  return { since, notice };
 }
 
 const proxyUrlsShown = (chain: Chain, shown: (url: string) => string): string[] => proxyUrls(chain).map(shown);

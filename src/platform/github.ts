@@ -7,6 +7,8 @@ import { githubRunContext, type RunContext } from '../report/run-context.js';
 import type { StateStore } from '../state/guard-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { GitHubStateStore } from '../state/github-state-store.js';
+import type { AlertClaim } from '../state/alert-claim.js';
+import { GitHubAlertClaim } from '../state/github-alert-claim.js';
 import { GitHubCache } from './github-cache.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { Platform } from './platform.js';
@@ -17,6 +19,7 @@ export class GitHubPlatform implements Platform {
   readonly workDir: string;
   readonly cache: CiCache | undefined;
   readonly state: StateStore;
+  readonly alertClaim: AlertClaim | undefined;
   /** This very bundle: it becomes the local proxy when started with DAEMON_ENV. */
   readonly serveEntry = process.argv[1];
   /** The runner's worker process, which starts every step of the job and outlives them. */
@@ -32,6 +35,7 @@ export class GitHubPlatform implements Platform {
     this.state = this.cache
       ? new GitHubStateStore(env, (m) => this.warning(m))
       : new FileStateStore(path.join(this.workDir, 'state.json'));
+    this.alertClaim = this.cache ? new GitHubAlertClaim(env) : undefined;
   }
 
   runContext(): RunContext {

@@ -1,6 +1,7 @@
 import type { CiCache } from '../cache/ci-cache.js';
 import type { OutputName, RawInputs } from '../config/inputs.js';
 import type { RunContext } from '../report/run-context.js';
+import type { AlertClaim } from '../state/alert-claim.js';
 import type { StateStore } from '../state/guard-state.js';
 
 /**
@@ -31,6 +32,8 @@ export interface Platform {
   readonly jobPid?: number;
   /** Where alert and history state survives between runs. */
   readonly state: StateStore;
+  /** Elects one sender per alert among the jobs of a run, where the platform can (GitHub's cache). */
+  readonly alertClaim?: AlertClaim;
   /** Repository, workflow, run link: for alerts, summaries and history. */
   runContext(): RunContext;
   /** Publish the Markdown summary where this platform shows one (step summary, artifact, terminal). */

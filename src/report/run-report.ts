@@ -35,6 +35,8 @@ export interface RunReport {
   warm?: WarmReport;
   /** The local proxy (serve); its figures are added when it stops. */
   serve?: ServeReport;
+  /** The emergency override in force ("override in force since ..., set by ..."). */
+  override?: string;
 }
 
 export interface WarmReport {

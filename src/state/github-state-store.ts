@@ -7,9 +7,13 @@ import type { GuardState, StateStore } from './guard-state.js';
 const STATE_TIMEOUT_MS = 10_000;
 
 /**
- * State in the Actions cache. Entries are immutable, so every run saves a new
- * key under a per-repository, per-workflow prefix, and the next run restores
- * the newest entry with that prefix.
+ * State in the Actions cache. Entries are immutable, so each run saves one
+ * key, `<prefix><run>-<attempt>`, and the next run restores the newest entry
+ * with the prefix. In a matrix the first job to save it wins and the others
+ * leave it be (their alert state agrees: the jobs elect one sender and all
+ * record its send), so the state grows by one small entry per run, never one
+ * per job. Only the newest entry is ever read; older ones go unused and
+ * GitHub evicts entries unused for 7 days, which bounds what is kept.
  */
 export class GitHubStateStore implements StateStore {
   private readonly dir: string;
@@ -47,10 +51,28 @@ export class GitHubStateStore implements StateStore {
     await writeStateFile(this.file, state);
     if (this.unreachable) return;
     try {
-      const id = await within(STATE_TIMEOUT_MS, 'state save', cache.saveCache([this.dir], `${this.prefix}${this.runPart}-${Date.now()}`));
-      if (id === -1) this.warn('alert and history state was not saved by the cache service');
+      const key = `${this.prefix}${this.runPart}`;
+      if (await this.saved(key)) return;
+      const id = await within(STATE_TIMEOUT_MS, 'state save', cache.saveCache([this.dir], key));
+      // -1 is also what a job that lost the race to another job of the run gets.
+      if (id === -1 && !(await this.savedSoon(key))) this.warn('alert and history state was not saved by the cache service');
     } catch (err) {
       this.warn(`alert and history state was not saved: ${(err as Error).message}`);
     }
+  }
+
+  /** A job that reserved the key first needs a moment to upload it. */
+  private async savedSoon(key: string): Promise<boolean> {
+    for (let i = 0; i < 5; i++) {
+      if (await this.saved(key)) return true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return false;
+  }
+
+  /** Another job of this run (a matrix leg) saved the run's state already. */
+  private async saved(key: string): Promise<boolean> {
+    const found = await within(STATE_TIMEOUT_MS, 'state lookup', cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
+    return found === key;
   }
 }

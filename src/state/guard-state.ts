@@ -14,6 +14,8 @@ export interface GuardState {
   alerts: AlertState;
   /** Oldest first, at most `history-size` runs. */
   history: RunRecord[];
+  /** The emergency override last seen (a fingerprint of its value), and since when: the variable itself carries no date. */
+  override?: { value: string; since: string };
 }
 
 export interface AlertState {
@@ -22,6 +24,11 @@ export interface AlertState {
   lastSentAt?: string;
   /** True between an alert and the recovery message that ends it. */
   open: boolean;
+  /**
+   * An alert held back by a silence window: once the window is over, a
+   * condition still failing is sent at once (the cooldown does not apply).
+   */
+  silenced?: { condition: string; by: string; since: string };
 }
 
 export interface ProxyRecord {
@@ -41,6 +48,10 @@ export interface RunRecord {
   ladderStep?: LadderStep;
   downloadMs?: number;
   proxies: ProxyRecord[];
+  /** "silenced by <window>" when this run's alert was held back. */
+  silenced?: string;
+  /** The emergency override in force during this run. */
+  override?: string;
 }
 
 export function emptyState(): GuardState {
