@@ -59,7 +59,8 @@ export function diagnoseGo(stderr: string, jsonErrors: string[], opts: { timedOu
     const module = moduleNamed(line);
     best = { ...f, message: module ? `${module}: ${rule.message}` : rule.message, module, url: urlNamed(line), goMessage: line };
   }
-  return best ?? { ...failure('other', lastError(stderr) || 'go mod download failed'), goMessage: lastError(stderr) };
+  const last = lines.at(-1) ?? '';
+  return best ?? { ...failure('other', last || 'go mod download failed'), goMessage: last };
 }
 
 /** The go command indents the rest of an error with a tab: keep each error in one piece. */

@@ -58,7 +58,7 @@ interface Userinfo {
 
 /** `user:password` before the last `@` of the authority; the scheme may be missing. */
 function userinfoOf(url: string): Userinfo | undefined {
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#\s]*)@/i.exec(url.trim());
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)@/i.exec(url.trim());
   if (!m?.[1]) return undefined;
   const colon = m[1].indexOf(':');
   return colon < 0 ? { user: m[1], password: '' } : { user: m[1].slice(0, colon), password: m[1].slice(colon + 1) };
