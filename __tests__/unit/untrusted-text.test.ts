@@ -124,7 +124,7 @@ describe('chat: mentions and links from upstream text are inert in every format'
     const message = buildAlertMessage({
       kind: 'alert',
       report: report(),
-      context: { platform: 'github', repository: 'acme/app', runUrl: 'https://github.example/acme/app/actions/runs/1', at: new Date('2025-03-01T10:00:00Z') },
+      context: { platform: 'github', repository: 'acme/app', workflow: 'ci', runId: '1', event: 'push', runUrl: 'https://github.example/acme/app/actions/runs/1', at: new Date('2025-03-01T10:00:00Z') },
       secrets: new Secrets(),
     });
     const { body } = formatAlert(format, message, { now: new Date() });
