@@ -165,7 +165,11 @@ export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
       continue;
     }
     const m = /^::([A-Za-z0-9_-]+)(?:\s+([^:]*))?::(.*)$/.exec(line);
-    if (!m?.[1]) continue;
+    if (!m?.[1]) {
+      const legacy = parseLegacyCommand(raw);
+      if (legacy) out.push(legacy);
+      continue;
+    }
     const properties: Record<string, string> = {};
     for (const kv of (m[2] ?? '').split(',')) {
       const eq = kv.indexOf('=');
@@ -179,6 +183,21 @@ export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
     out.push(cmd);
   }
   return out;
+}
+
+/**
+ * The runner still honours the legacy form `##[command prop=a;prop=b]data`,
+ * and finds it anywhere in a line, not only at its start (ActionCommand.TryParse).
+ */
+function parseLegacyCommand(line: string): WorkflowCommand | undefined {
+  const m = /##\[([A-Za-z0-9_-]+)(?: ([^\]]*))?\](.*)$/.exec(line);
+  if (!m?.[1]) return undefined;
+  const properties: Record<string, string> = {};
+  for (const kv of (m[2] ?? '').split(';')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) properties[kv.slice(0, eq)] = unescapeData(kv.slice(eq + 1));
+  }
+  return { command: m[1], properties, message: unescapeData(m[3] ?? '') };
 }
 
 function expand(value: string, ctx: Record<string, string>, notes: string[]): string {

@@ -432,3 +432,73 @@ export async function startWebhookReceiver(service: WebhookFormat, opts: Webhook
 export function labWebhookSecret(): string {
   return `SEC${randomBytes(24).toString('hex')}`;
 }
+
+// ---------------------------------------------------------------- what a message makes active
+
+export interface ActiveMarkup {
+  /** Mentions the service would turn into notifications (`@all`, `<!channel>`, `<at id=all></at>`...). */
+  mentions: string[];
+  /** Link targets a reader could click: masked links (`[label](url)`, `<url|label>`) and bare URLs. */
+  links: string[];
+}
+
+function textsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) textsOf(v, out);
+  else if (isObject(value)) for (const v of Object.values(value)) textsOf(v, out);
+  return out;
+}
+
+const matches = (text: string, re: RegExp, group = 0): string[] => [...text.matchAll(re)].map((m) => m[group] ?? '');
+
+/** A markdown masked link `[label](url)`, its brackets not escaped with a backslash. */
+const MASKED_LINK = /(?<!\\)\[[^\]]*?(?<!\\)\]\((https?:\/\/[^)\s]+)\)/g;
+/** A URL the renderer links by itself. */
+const BARE_URL = /(?<![\w\\/])(https?:\/\/[^\s)<>|]+)/g;
+
+/**
+ * Read an accepted payload the way the service's renderer reads it, and list
+ * the mentions and links it would make active. Each service has its own
+ * syntax (Slack's `<!channel>`, Feishu's `<at id=all></at>`, WeCom's
+ * `<@userid>`, the `@all` of DingTalk and WeCom, Discord's `@everyone` unless
+ * allowed_mentions turns parsing off); a mention or link broken by a
+ * zero-width space or a backslash is text, not markup.
+ */
+export function activeMarkup(service: WebhookFormat, body: unknown): ActiveMarkup {
+  const texts = textsOf(body);
+  const mentions: string[] = [];
+  const links: string[] = [];
+  for (const t of texts) {
+    switch (service) {
+      case 'slack':
+        mentions.push(...matches(t, /<!(?:channel|here|everyone|subteam\^[^>]+)>|<@[UW][A-Z0-9]+>/g));
+        links.push(...matches(t, /<(https?:\/\/[^|>]+)(?:\|[^>]*)?>/g, 1));
+        break;
+      case 'discord': {
+        const parse = isObject(body) && isObject(body.allowed_mentions) ? body.allowed_mentions.parse : undefined;
+        if (!(Array.isArray(parse) && parse.length === 0)) mentions.push(...matches(t, /(?<!\\)@(?:everyone|here)|<@[!&]?\d+>/g));
+        links.push(...matches(t, MASKED_LINK, 1));
+        break;
+      }
+      case 'dingtalk':
+        mentions.push(...matches(t, /@(?:all|everyone|here|\d{5,})\b/gi));
+        links.push(...matches(t, MASKED_LINK, 1));
+        break;
+      case 'wecom':
+        mentions.push(...matches(t, /<@[^>]+>|@all\b/gi));
+        links.push(...matches(t, MASKED_LINK, 1));
+        break;
+      case 'feishu':
+        mentions.push(...matches(t, /<at\b[^>]*>/gi));
+        links.push(...matches(t, MASKED_LINK, 1));
+        break;
+      case 'teams':
+        links.push(...matches(t, MASKED_LINK, 1));
+        break;
+      case 'json':
+        break; // data for a program, rendered by nobody
+    }
+    if (service !== 'json') links.push(...matches(t.replace(MASKED_LINK, ''), BARE_URL, 1));
+  }
+  return { mentions, links };
+}

@@ -2,6 +2,7 @@ import { HttpClient } from '@actions/http-client';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Webhook, WebhookFormat } from '../config/config.js';
 import { classifyNetworkError } from '../diagnosis/failure.js';
+import { oneLine } from '../diagnosis/untrusted-text.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { backoffDelay, BACKOFF_CAP_MS } from '../warm/backoff.js';
 import { formatAlert } from './formats/index.js';
@@ -171,7 +172,7 @@ export function judgeWebhookAnswer(format: WebhookFormat, answer: WebhookAnswer,
     if (format === 'dingtalk' || format === 'wecom' || format === 'feishu') {
       const codeOf = format === 'feishu' ? feishuCode : errcodeOf;
       if (!json || typeof json !== 'object') {
-        return { ok: false, transient: false, status, error: `${service} answered HTTP ${status} without its JSON result: ${oneLine(body)}` };
+        return { ok: false, transient: false, status, error: `${service} answered HTTP ${status} without its JSON result: ${oneLine(body, 300)}` };
       }
       const code = codeOf(json as Record<string, unknown>);
       if (code !== 0) {
@@ -187,7 +188,7 @@ export function judgeWebhookAnswer(format: WebhookFormat, answer: WebhookAnswer,
     return { ok: true, status };
   }
   const transient = status === 408 || status === 429 || status >= 500;
-  const snippet = said ? `${said.text}${said.code !== undefined ? ` (code ${said.code})` : ''}` : oneLine(body);
+  const snippet = said ? `${said.text}${said.code !== undefined ? ` (code ${said.code})` : ''}` : oneLine(body, 300);
   return {
     ok: false,
     transient,
@@ -218,7 +219,7 @@ function jsonErrorOf(json: object): { text: string; code?: string } | undefined 
   );
   if (text === undefined) return undefined;
   const code = [j.errcode, j.code, j.StatusCode, nested?.code].find((v) => typeof v === 'number' || typeof v === 'string');
-  return { text: oneLine(text), ...(code !== undefined ? { code: String(code) } : {}) };
+  return { text: oneLine(text, 300), ...(code !== undefined ? { code: String(code) } : {}) };
 }
 
 function retryAfterMs(headers: IncomingHttpHeaders, json: unknown): number | undefined {
@@ -354,11 +355,6 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
-
-const oneLine = (text: string) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
-};
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
 

@@ -1,4 +1,6 @@
 import { buildConfig } from '../config/config.js';
+import { registerSecretInputs } from '../config/secret-inputs.js';
+import { Secrets } from '../secrets/secrets.js';
 import { InputError } from '../config/errors.js';
 import { doctorFailed, renderDoctor } from '../doctor/render.js';
 import { DOCTOR_SCHEMA, runDoctor } from '../doctor/doctor.js';
@@ -11,8 +13,10 @@ import type { CliIo } from './guard-command.js';
 export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<number> {
   const json = cl.options.json === true;
   const errStyles = stylesFor(io.stderr, io.env);
+  const secrets = new Secrets();
   try {
     const read = inputReader(cl, io.env);
+    registerSecretInputs(read, secrets);
     const config = buildConfig(read, io.cwd);
     const report = await runDoctor({ config, env: io.env, workingDirectoryInput: (read('working-directory') ?? '.').trim() || '.' });
     const exitCode = doctorFailed(report) ? EXIT.gate : EXIT.ok;
@@ -21,7 +25,7 @@ export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<numb
     return exitCode;
   } catch (err) {
     const usage = err instanceof InputError;
-    const message = usage ? err.message : `go-proxy-guard doctor failed: ${(err as Error).stack ?? err}`;
+    const message = secrets.mask(usage ? err.message : `go-proxy-guard doctor failed: ${(err as Error).stack ?? err}`);
     io.stderr.write(`${errStyles.red(`error: ${message}`)}\n`);
     const exitCode = usage ? EXIT.usage : EXIT.internal;
     if (json) io.stdout.write(`${JSON.stringify({ schema: DOCTOR_SCHEMA, exitCode, error: message }, null, 2)}\n`);

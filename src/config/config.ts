@@ -172,10 +172,10 @@ export function normaliseProxyUrl(entry: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InputError('proxies', entry, 'must list http(s) URLs or bare host names like goproxy.io');
+    throw new InputError('proxies', redactUrl(entry), 'must list http(s) URLs or bare host names like goproxy.io');
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new InputError('proxies', entry, 'must list http:// or https:// URLs (or bare host names)');
+    throw new InputError('proxies', redactUrl(entry), 'must list http:// or https:// URLs (or bare host names)');
   }
   if (!parsed.hostname || parsed.search || parsed.hash) {
     throw new InputError('proxies', redactUrl(entry), 'must list proxy base URLs without query or fragment');

@@ -4,6 +4,14 @@ import { InputError } from './errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/**
+ * The longest wait a Node timer can hold (2^31-1 ms, about 24.8 days): a
+ * longer one fires at once, so `probe-timeout: 999h` would time every proxy
+ * out immediately. Every duration input is held to it.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+const MAX_DURATION_SHOWN = '596h (24.8 days)';
+
 /** Go-style durations: "2500ms", "3s", "1m", "1m30s". A bare number is refused: units matter. */
 export function parseDuration(input: string, raw: string): number {
   const value = raw.trim();
@@ -21,6 +29,9 @@ export function parseDuration(input: string, raw: string): number {
   }
   if (matched === 0 || pos !== value.length) {
     throw new InputError(input, raw, 'must be a duration like 3s, 2500ms or 1m');
+  }
+  if (Math.round(total) > MAX_DURATION_MS) {
+    throw new InputError(input, raw, `must be a duration of at most ${MAX_DURATION_SHOWN}, the longest a timer can wait`);
   }
   return Math.round(total);
 }

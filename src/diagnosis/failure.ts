@@ -1,3 +1,5 @@
+import { oneLine } from './untrusted-text.js';
+
 /**
  * What went wrong, and therefore what to do about it (DESIGN.md, failure classes):
  * - transient: retry, then move on;
@@ -39,8 +41,9 @@ export interface Failure {
   message: string;
 }
 
+/** A failure's message often quotes the network (a version, an error body): it is always one clean line. */
 export function failure(code: FailureCode, message: string): Failure {
-  return { code, class: FAILURE_CODES[code], message };
+  return { code, class: FAILURE_CODES[code], message: oneLine(message) };
 }
 
 /** Map a Node network/TLS error to a failure. */

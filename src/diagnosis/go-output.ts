@@ -1,4 +1,5 @@
 import { failure, type Failure, type FailureClass } from './failure.js';
+import { oneLine } from './untrusted-text.js';
 
 /** What one failed go invocation says, read from its own words. */
 export interface GoDiagnosis extends Failure {
@@ -6,7 +7,7 @@ export interface GoDiagnosis extends Failure {
   module?: string;
   /** The proxy URL the failing request went to, when the go command printed it. */
   url?: string;
-  /** The go command's own line, kept verbatim (masked later) for the user. */
+  /** The go command's own line (it may quote an upstream's body): one clean line, masked later. */
   goMessage: string;
   /** go was killed at download-timeout: it stalled, it did not fail. */
   killed?: boolean;
@@ -46,9 +47,9 @@ const SEVERITY: Record<FailureClass, number> = { fatal: 3, 'proxy-broken': 2, 'p
  */
 export function diagnoseGo(stderr: string, jsonErrors: string[], opts: { timedOut: boolean; timeoutMs: number }): GoDiagnosis {
   if (opts.timedOut) {
-    return { ...failure('timeout', `go gave no result within ${opts.timeoutMs} ms (killed)`), goMessage: lastLines(stderr), killed: true };
+    return { ...failure('timeout', `go gave no result within ${opts.timeoutMs} ms (killed)`), goMessage: lastError(stderr), killed: true };
   }
-  const lines = [...jsonErrors, ...errorBlocks(stderr)];
+  const lines = [...jsonErrors, ...errorBlocks(stderr)].map((line) => oneLine(line));
   let best: GoDiagnosis | undefined;
   for (const line of lines) {
     const rule = RULES.find((r) => r.test.test(line));
@@ -58,7 +59,8 @@ export function diagnoseGo(stderr: string, jsonErrors: string[], opts: { timedOu
     const module = moduleNamed(line);
     best = { ...f, message: module ? `${module}: ${rule.message}` : rule.message, module, url: urlNamed(line), goMessage: line };
   }
-  return best ?? { ...failure('other', lastLines(stderr) || 'go mod download failed'), goMessage: lastLines(stderr) };
+  const last = lines.at(-1) ?? '';
+  return best ?? { ...failure('other', last || 'go mod download failed'), goMessage: last };
 }
 
 /** The go command indents the rest of an error with a tab: keep each error in one piece. */
@@ -81,6 +83,7 @@ function urlNamed(line: string): string | undefined {
   return /(https?:\/\/[^\s"']+)/.exec(line)?.[1];
 }
 
-function lastLines(text: string, n = 5): string {
-  return text.trim().split('\n').slice(-n).join('\n');
+/** The go command's last error, in one piece and on one line. */
+function lastError(stderr: string): string {
+  return oneLine(errorBlocks(stderr).at(-1) ?? '');
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { buildConfig, type Config } from '../config/config.js';
+import { registerSecretInputs } from '../config/secret-inputs.js';
 import { formatChainShown, formatGoproxy, parseGoproxy, proxyUrls, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
@@ -43,6 +44,7 @@ export interface RunOutcome {
 /** The whole pipeline: config, discover, probe, rank, export, warm, report, verdict. */
 export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const { platform, secrets, env } = ctx;
+  registerSecretInputs(platform.readInput, secrets);
   const config = buildConfig(platform.readInput, ctx.cwd, env);
   // Pointing working-directory somewhere is a promise of a Go project there; the default is not.
   const wd = (platform.readInput('working-directory') ?? '.').trim() || '.';
@@ -57,9 +59,6 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   });
   const netrc = await readNetrc(env);
   for (const entry of netrc) secrets.add(entry.password);
-  for (const url of config.proxies ?? []) secrets.addUrl(url);
-  for (const hook of config.alerts.webhooks) secrets.add(hook.url);
-  secrets.add(config.alerts.secret);
 
   // The cache download needs no proxy: let it overlap the probe.
   const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;

@@ -10,6 +10,7 @@ import type { Project } from '../project/discover.js';
 import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoRunner } from '../warm/download.js';
 import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
+import { oneLine } from '../diagnosis/untrusted-text.js';
 
 export interface WarmOutcome {
   cacheHit: CacheHit;
@@ -53,7 +54,8 @@ export async function warmStage(opts: {
   const runner: GoRunner = {
     env: goRunEnv(opts.env),
     timeoutMs: config.warm.timeoutMs,
-    onProgress: (line) => platform.debug(line),
+    // go's progress lines quote upstream answers: one clean line each.
+    onProgress: (line) => platform.debug(oneLine(line)),
   };
   const started = performance.now();
   const restored = await opts.restore;

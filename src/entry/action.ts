@@ -20,8 +20,8 @@ async function main(): Promise<void> {
     if (serve) core.saveState(State.serve, JSON.stringify(serve));
     core.saveState(State.report, reportPath);
     // The verdict and its reason are the last lines a reader sees.
-    core.info(secrets.mask(`verdict: ${report.verdict} - ${report.reason}`));
-    if (gate.pass) core.info(`gate: pass (${gate.reason})`);
+    platform.info(`verdict: ${report.verdict} - ${report.reason}`);
+    if (gate.pass) platform.info(`gate: pass (${gate.reason})`);
     else platform.fail(`gate: fail (${gate.reason})`);
   } catch (err) {
     platform.fail(err instanceof InputError ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`);

@@ -12,6 +12,7 @@ import { GitHubAlertClaim } from '../state/github-alert-claim.js';
 import { GitHubCache } from './github-cache.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { Platform } from './platform.js';
+import { neutraliseWorkflowCommands } from './workflow-commands.js';
 
 /** The GitHub Actions runner, through @actions/core. */
 export class GitHubPlatform implements Platform {
@@ -49,17 +50,21 @@ export class GitHubPlatform implements Platform {
 
   readonly readInput = (name: InputName): string | undefined => core.getInput(name) || undefined;
 
+  /** Masked, and never a workflow command, whatever text reached it. */
+  private shown(message: string): string {
+    return neutraliseWorkflowCommands(this.secrets.mask(message));
+  }
   info(message: string): void {
-    core.info(this.secrets.mask(message));
+    core.info(this.shown(message));
   }
   warning(message: string, title?: string): void {
-    core.warning(this.secrets.mask(message), title ? { title } : undefined);
+    core.warning(this.shown(message), title ? { title: this.shown(title) } : undefined);
   }
   error(message: string, title?: string): void {
-    core.error(this.secrets.mask(message), title ? { title } : undefined);
+    core.error(this.shown(message), title ? { title: this.shown(title) } : undefined);
   }
   debug(message: string): void {
-    core.debug(this.secrets.mask(message));
+    core.debug(this.shown(message));
   }
   group<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return core.group(name, fn);
@@ -71,6 +76,6 @@ export class GitHubPlatform implements Platform {
     core.exportVariable(name, value);
   }
   fail(message: string): void {
-    core.setFailed(this.secrets.mask(message));
+    core.setFailed(this.shown(message));
   }
 }

@@ -18,18 +18,19 @@ export class Secrets {
     }
   }
 
-  /** Register the credentials of a URL and return the URL as it may be shown. */
+  /**
+   * Register the credentials of a URL and return the URL as it may be shown.
+   * Read with a pattern, not `new URL`: a URL an input check is about to
+   * refuse (`ftp://user:pw@x`, no scheme) must be registered all the same.
+   */
   addUrl(url: string): string {
-    try {
-      const u = new URL(url);
-      // A lone user name is a token (https://TOKEN@host): as secret as a password.
-      const secret = u.password || u.username;
-      if (secret) {
-        this.add(safeDecode(secret));
-        this.add(secret);
+    const info = userinfoOf(url);
+    if (info) {
+      for (const part of [info.password, userNameIsSecret(info) ? info.user : '']) {
+        if (!part) continue;
+        this.add(safeDecode(part));
+        this.add(part);
       }
-    } catch {
-      /* not a URL: nothing to register */
     }
     return redactUrl(url);
   }
@@ -46,14 +47,46 @@ export class Secrets {
   }
 }
 
+/** Services that take the token as the user name put a fixed word in the password (GitHub: TOKEN:x-oauth-basic). */
+const TOKEN_PASSWORDS = new Set(['x-oauth-basic']);
+
+interface Userinfo {
+  /** As written (maybe percent-encoded). */
+  user: string;
+  password: string;
+}
+
+/** `user:password` before the last `@` of the authority; the scheme may be missing. */
+function userinfoOf(url: string): Userinfo | undefined {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)@/i.exec(url.trim());
+  if (!m?.[1]) return undefined;
+  const colon = m[1].indexOf(':');
+  return colon < 0 ? { user: m[1], password: '' } : { user: m[1].slice(0, colon), password: m[1].slice(colon + 1) };
+}
+
 /**
- * https://user:pass@host/path -> https://user:***@host/path, https://TOKEN@host
- * -> https://***@host; the rest of the text stays exactly as written.
+ * Whether the user name is a credential: a lone user name (https://TOKEN@host),
+ * one next to a placeholder password, or one that looks like a token (long,
+ * or letters mixed with digits). Plain names like `bot` or `ci` stay visible,
+ * so that masking them does not blank the same word everywhere else.
+ */
+export function userNameIsSecret({ user, password }: Userinfo): boolean {
+  const name = safeDecode(user);
+  if (!password || TOKEN_PASSWORDS.has(safeDecode(password).toLowerCase())) return true;
+  return name.length >= 20 || (name.length >= 8 && /\d/.test(name) && /[a-z]/i.test(name));
+}
+
+/**
+ * https://user:pass@host/path -> https://user:***@host/path; a user name that
+ * is a credential goes too (https://***:***@host, https://***@host). The rest
+ * of the text stays exactly as written.
  */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_, scheme: string, userinfo: string) => {
     const colon = userinfo.indexOf(':');
-    return `${scheme}${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : '***'}@`;
+    if (colon < 0) return `${scheme}***@`;
+    const info = { user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1) };
+    return `${scheme}${userNameIsSecret(info) ? '***' : info.user}:***@`;
   });
 }
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describeFailing, factsOf, fitLines, truncate, verdictMark, type AlertMessage } from '../message.js';
 import type { FormatOptions, FormattedAlert } from './index.js';
+import { inert, withUpstreamText } from './inert.js';
 
 /**
  * DingTalk refuses a body over 20000 bytes (errcode 460101) and stops
@@ -21,8 +22,10 @@ export function dingtalkSignature(secret: string, timestampMs: number): string {
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
 /** A DingTalk custom robot markdown message, signed in the query when a secret is set. */
-export function formatDingtalk(message: AlertMessage, opts: FormatOptions): FormattedAlert {
+export function formatDingtalk(original: AlertMessage, opts: FormatOptions): FormattedAlert {
   const L = DINGTALK_LIMITS;
+  // DingTalk's markdown has no escapes: upstream text is made inert instead.
+  const message = withUpstreamText(original, inert);
   const head = [
     `### ${verdictMark(message)} ${message.title}`,
     '',

@@ -1,5 +1,12 @@
 import { describeFailing, factsOf, fitLines, truncate, type AlertMessage } from '../message.js';
 import type { FormatOptions, FormattedAlert } from './index.js';
+import { inert, withUpstreamText } from './inert.js';
+
+/**
+ * Discord's markdown honours backslash escapes: a masked link `[label](url)`
+ * or a `<@id>` from a proxy is shown as typed. allowed_mentions stops pings.
+ */
+const discordEscape = (text: string) => text.replace(/[\\[\]()<>*_~`|]/g, (c) => `\\${c}`);
 
 /**
  * Discord's documented limits (discord.com/developers/docs/resources/message#embed-object-embed-limits);
@@ -25,8 +32,9 @@ const COLOR = { failed: 0xd73a49, degraded: 0xdbab09, healthy: 0x2ea043 } as con
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
 /** A Discord webhook message: a one-line `content` and one embed with the details. */
-export function formatDiscord(message: AlertMessage, _opts: FormatOptions): FormattedAlert {
+export function formatDiscord(original: AlertMessage, _opts: FormatOptions): FormattedAlert {
   const L = DISCORD_LIMITS;
+  const message = withUpstreamText(original, (t) => inert(discordEscape(t)));
   const title = truncate(message.title, L.title);
   const footer = 'go-proxy-guard';
   const fields = factsOf(message)

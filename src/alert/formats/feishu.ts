@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { describeFailing, factsOf, fitLines, truncate, truncateBytes, utf8Bytes, type AlertMessage } from '../message.js';
 import type { FormatOptions, FormattedAlert } from './index.js';
+import { inert, withUpstreamText } from './inert.js';
+
+/** lark_md takes HTML entities: `<at id=all></at>` from a proxy is shown, not sent as a mention. */
+const larkEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * A Feishu/Lark custom bot refuses a request body over 20 KB; the texts are
@@ -22,8 +26,9 @@ export function feishuSignature(secret: string, timestampSeconds: number): strin
 }
 
 /** A Feishu/Lark custom bot interactive card, signed in the body when a secret is set. */
-export function formatFeishu(message: AlertMessage, opts: FormatOptions): FormattedAlert {
+export function formatFeishu(original: AlertMessage, opts: FormatOptions): FormattedAlert {
   const L = FEISHU_LIMITS;
+  const message = withUpstreamText(original, (t) => inert(larkEscape(t)));
   const elements: object[] = [
     { tag: 'div', text: { tag: 'lark_md', content: truncateBytes(message.reason, L.reasonBytes) } },
     {

@@ -1,5 +1,6 @@
 import { describeFailing, factsOf, fitLines, truncate, verdictMark, type AlertMessage } from '../message.js';
 import type { FormatOptions, FormattedAlert } from './index.js';
+import { breakLinks, withUpstreamText } from './inert.js';
 
 /** Block Kit limits (api.slack.com/reference/block-kit/blocks): beyond them Slack answers 400 invalid_blocks. */
 export const SLACK_LIMITS = { header: 150, sectionText: 3000, fields: 10, fieldText: 2000, fallbackText: 3000, proxyLine: 300 };
@@ -12,8 +13,10 @@ const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
  * A Slack incoming-webhook message: `text` is what notifications and
  * screen readers show, the blocks are what the channel shows.
  */
-export function formatSlack(message: AlertMessage, _opts: FormatOptions): FormattedAlert {
+export function formatSlack(original: AlertMessage, _opts: FormatOptions): FormattedAlert {
   const L = SLACK_LIMITS;
+  // escape() stops `<!channel>` and `<url|label>`; a bare URL from a proxy would still be linked.
+  const message = withUpstreamText(original, breakLinks);
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${verdictMark(message)} ${message.title}`, L.header), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(escape(message.reason), L.sectionText) } },

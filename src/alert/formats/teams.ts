@@ -1,5 +1,6 @@
 import { describeFailing, factsOf, fitLines, truncate, type AlertMessage } from '../message.js';
 import type { FormatOptions, FormattedAlert } from './index.js';
+import { breakLinks, withUpstreamText } from './inert.js';
 
 /**
  * Teams refuses a card over about 28 KB; these text budgets keep the whole
@@ -13,8 +14,10 @@ const COLOR = { failed: 'Attention', degraded: 'Warning', healthy: 'Good' } as c
  * A message for a Teams "Workflows" webhook (the Power Automate trigger that
  * replaced Office 365 connectors): one Adaptive Card 1.4 attachment.
  */
-export function formatTeams(message: AlertMessage, _opts: FormatOptions): FormattedAlert {
+export function formatTeams(original: AlertMessage, _opts: FormatOptions): FormattedAlert {
   const L = TEAMS_LIMITS;
+  // A TextBlock renders markdown links; mentions need entities we never send.
+  const message = withUpstreamText(original, breakLinks);
   const body: object[] = [
     {
       type: 'TextBlock',

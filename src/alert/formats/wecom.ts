@@ -1,5 +1,6 @@
 import { describeFailing, factsOf, fitLines, truncate, truncateBytes, utf8Bytes, type AlertMessage } from '../message.js';
 import type { FormatOptions, FormattedAlert } from './index.js';
+import { inert, withUpstreamText } from './inert.js';
 
 /** WeCom refuses markdown content over 4096 bytes of UTF-8 (errcode 40058): bytes, not characters. */
 export const WECOM_LIMITS = { contentBytes: 4096, reasonBytes: 1000, factBytes: 300, proxyLine: 200 };
@@ -9,8 +10,10 @@ const COLOR = { failed: 'warning', degraded: 'comment', healthy: 'info' } as con
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
 /** A WeCom (企业微信) group robot markdown message. */
-export function formatWecom(message: AlertMessage, _opts: FormatOptions): FormattedAlert {
+export function formatWecom(original: AlertMessage, _opts: FormatOptions): FormattedAlert {
   const L = WECOM_LIMITS;
+  // WeCom's markdown mentions with `<@userid>` and has no escapes: open no tag, ping nobody, link nowhere.
+  const message = withUpstreamText(original, (t) => inert(t.replace(/</g, '<\u200b')));
   const color = message.kind === 'recovery' ? COLOR.healthy : COLOR[message.verdict];
   const head = [
     `## <font color="${color}">${message.title}</font>`,
