@@ -8,7 +8,10 @@ import type { RawInputs } from './inputs.js';
  * Raw values, read leniently: what the checks will refuse is registered too.
  */
 export function registerSecretInputs(read: RawInputs, secrets: Secrets): void {
-  for (const entry of (read('proxies') ?? '').split(/[\s,|]+/)) if (entry) secrets.addUrl(entry);
+  // The emergency override holds candidate URLs as well.
+  for (const name of ['proxies', 'override'] as const) {
+    for (const entry of (read(name) ?? '').split(/[\s,|]+/)) if (entry) secrets.addUrl(entry);
+  }
   for (const name of ['webhook-url', 'slack-webhook-url'] as const) {
     for (const line of (read(name) ?? '').split('\n')) secrets.add(line.trim());
   }
