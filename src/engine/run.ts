@@ -7,6 +7,7 @@ import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
+import { duration } from '../report/summary.js';
 import { proxyTable } from '../report/table.js';
 import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
@@ -62,10 +63,10 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   // The cache download needs no proxy: let it overlap the probe.
   const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
   const probes = startProbes(config, goEnv.env, project, netrc);
-  const previousState = platform.state.load();
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
-  platform.info(`probing ${probes.candidates.length} proxies (deadline ${config.probe.timeoutMs} ms each): ${probes.candidates.map(shown).join(', ')}`);
+  const deadline = platform.readInput('probe-timeout')?.trim() || duration(config.probe.timeoutMs);
+  platform.info(`probing ${probes.candidates.length} proxies, ${deadline} deadline each: ${probes.candidates.map(shown).join(', ')}`);
 
   let warm: WarmReport | undefined;
   let saveState: SaveState | undefined;
@@ -127,13 +128,17 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   } else if (config.warm.enabled) {
     notes.push('nothing to pre-warm without go.mod or go.work');
   }
-  const probe = await platform.group('Probing Go module proxies', () => probes.done);
+  // The ranked table is printed inside its group, where a reader who opens it looks.
+  const probe = await platform.group('Probing Go module proxies', async () => {
+    const done = await probes.done;
+    platform.info(proxyTable(done.ranked.map((p) => ({ ...p, url: shown(p.url) }))));
+    return done;
+  });
   notes.unshift(...probe.notes);
   const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
   for (const p of ranked.filter((x) => x.notWaitedFor > 0)) {
     notes.push(`${p.url} was still answering when the cache was warm: judged on ${p.requests} answers, ${p.notWaitedFor} requests not waited for`);
   }
-  platform.info(proxyTable(ranked));
   const goproxy = formatGoproxy(probe.chain);
   const serve =
     config.serve.enabled && platform.serveEntry
@@ -151,7 +156,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       : undefined;
   if (serve?.note) notes.push(serve.note);
   // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain.
-  platform.exportVariable('GOPROXY', serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy);
+  const exported = serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy;
+  platform.exportVariable('GOPROXY', exported);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
@@ -172,6 +178,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     probe: { timeoutMs: config.probe.timeoutMs, samples: config.probe.samples, durationMs: probe.durationMs },
     proxies: ranked,
     goproxy: formatChainShown(probe.chain, shown),
+    exportedGoproxy: serve?.handle ? `${serve.handle.url}|${formatChainShown(probe.chain, shown)}` : formatChainShown(probe.chain, shown),
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
     verdict,
@@ -192,9 +199,16 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   if (warm) {
     platform.info(`ladder: ${warm.ladder.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${r.ms} ms)`}`).join(' -> ')}`);
   }
-  const state = await publishStage({ config, report, gate, platform, secrets, state: await previousState });
-  await platform.state.save(state);
-  platform.info(`GOPROXY=${report.goproxy}`);
+  // The state cache's own messages ("Cache restored successfully") stay in this group, not next to the module cache's.
+  await platform.group('Reporting: summary, run history, alerts', async () => {
+    const state = await publishStage({ config, report, gate, platform, secrets, state: await platform.state.load() });
+    await platform.state.save(state);
+  });
+  platform.info(
+    report.exportedGoproxy === report.goproxy
+      ? `GOPROXY=${report.goproxy}`
+      : `GOPROXY=${report.exportedGoproxy} for later steps; without the local proxy: ${report.goproxy}`,
+  );
   platform.setOutput('goproxy', report.goproxy);
   platform.setOutput('local-proxy', serve?.handle?.url ?? '');
   platform.setOutput('best-proxy', report.bestProxy ?? '');

@@ -1,6 +1,9 @@
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { RungRecord } from '../warm/ladder.js';
+import { xmlAttr, xmlText } from './escape.js';
 import type { RunReport } from './run-report.js';
+
+export { xmlAttr, xmlText };
 
 /**
  * The run as a JUnit document, so a CI test widget (GitLab's merge request
@@ -96,18 +99,6 @@ function testCase(c: Case): string {
 }
 
 const secs = (s: number) => (Number.isFinite(s) && s > 0 ? s.toFixed(3) : '0.000');
-
-/** Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/FFFF) become U+FFFD. */
-const NOT_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-export function xmlText(s: string): string {
-  return s.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Attribute values also escape quotes, and whitespace that attribute normalisation would flatten. */
-export function xmlAttr(s: string): string {
-  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
-}
 
 const text = xmlText;
 const attr = xmlAttr;
