@@ -130,7 +130,7 @@ function proxyRun(report: RunReport): { cause: string; action: string } {
   if (best) {
     return {
       cause: `${problem}; ${report.healthyCount} of ${n} proxies healthy.`,
-      action: `Nothing to do for this build: ${used} ${best}. If ${badUrls(report)} keeps failing, fix it or remove it from the proxies input.`,
+      action: `Nothing to do: ${used} ${best}. If ${badUrls(report)} ${failing.length === 1 ? 'keeps failing, fix it or remove it' : 'keep failing, fix them or remove them'} from the proxies input.`,
     };
   }
   const direct = report.goproxy.split(/[,|]/).includes('direct');

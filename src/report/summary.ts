@@ -72,32 +72,27 @@ export function renderSummary(report: RunReport, opts: SummaryOptions = {}): str
 }
 
 function render(report: RunReport, opts: SummaryOptions, advice: string[], limits: Limits): string {
+  const healthy = report.verdict === 'healthy';
+  const ladderOpen = !healthy && report.warm !== undefined && report.warm.ladderStep !== 'proxy';
   const open: string[][] = [topBlock(report, opts), [goproxyLine(report, limits)]];
   if (opts.context) open.push([contextLine(opts.context, limits)]);
-  const folded: string[][] = [];
-  if (report.verdict === 'healthy') folded.push(proxiesSection(report, limits));
-  else open.push(proxiesSection(report, limits));
-  folded.push(figuresSection(report, limits));
+  // What stays folded, each with the words its part of the <details> title uses.
+  const folded: { title: string; lines: string[] }[] = [];
+  if (healthy) folded.push({ title: 'proxies', lines: proxiesSection(report, limits, '####') });
+  else open.push(proxiesSection(report, limits, '###'));
+  folded.push({ title: 'scores', lines: figuresSection(report, limits) });
   if (report.warm) {
-    if (report.verdict === 'healthy' || report.warm.ladderStep === 'proxy') folded.push(ladderSection(report.warm, limits));
-    else open.push(ladderSection(report.warm, limits));
-    folded.push(cacheSection(report.warm, limits));
+    if (ladderOpen) open.push(ladderSection(report.warm, limits, '###'));
+    else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####') });
+    folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
   }
-  if (advice.length > 0 && report.verdict !== 'healthy') folded.push(['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)]);
-  if (opts.history && opts.history.size > 0) folded.push(trendSection(report, opts.history, limits));
-  if (report.notes.length > 0) folded.push(['#### Notes', '', ...list(report.notes, (n) => mdText(n, limits.chars), limits)]);
-  const rest = folded.filter((b) => b.length > 0);
-  const blocks = [...open.filter((b) => b.length > 0)];
-  if (rest.length > 0) blocks.push(mdDetails(detailsTitle(report, opts), rest.map((b) => b.join('\n')).join('\n\n').split('\n')));
+  if (advice.length > 0 && !healthy) folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
+  if (opts.history && opts.history.size > 0) folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits) });
+  if (report.notes.length > 0) folded.push({ title: 'notes', lines: ['#### Notes', '', ...list(report.notes, (n) => mdText(n, limits.chars), limits)] });
+  const rest = folded.filter((b) => b.lines.length > 0);
+  const blocks = open.filter((b) => b.length > 0);
+  if (rest.length > 0) blocks.push(mdDetails(`Details: ${rest.map((b) => b.title).join(', ')}`, rest.map((b) => b.lines.join('\n')).join('\n\n').split('\n')));
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
-}
-
-function detailsTitle(report: RunReport, opts: SummaryOptions): string {
-  const parts = [report.verdict === 'healthy' ? 'proxies' : 'scores and TLS'];
-  if (report.warm) parts.push(report.verdict === 'healthy' || report.warm.ladderStep === 'proxy' ? 'fallbacks and module cache' : 'module cache');
-  if (opts.history && opts.history.size > 0) parts.push('health trend');
-  if (report.notes.length > 0) parts.push('notes');
-  return `Details: ${parts.join(', ')}`;
 }
 
 /** Verdict, cause, action: three lines, then nothing a reader must scroll for. */
@@ -142,8 +137,8 @@ function contextLine(ctx: RunContext, limits: Limits): string {
 export const PROXY_HEADER = ['proxy', 'verdict', 'reason', 'p50', 'success'];
 const PROXY_ALIGN = ['---', '---', '---', '--:', '--:'];
 
-function proxiesSection(report: RunReport, limits: Limits): string[] {
-  const head = ['### Proxies', ''];
+function proxiesSection(report: RunReport, limits: Limits, level: string): string[] {
+  const head = [`${level} Proxies`, ''];
   if (report.proxies.length === 0) return [...head, 'No proxy was probed.'];
   return [
     ...head,
@@ -193,14 +188,14 @@ function figuresSection(report: RunReport, limits: Limits): string[] {
 
 // ---- ladder and cache ----
 
-function ladderSection(warm: WarmReport, limits: Limits): string[] {
+function ladderSection(warm: WarmReport, limits: Limits, level: string): string[] {
   const total = warm.ladder.reduce((sum, r) => sum + r.ms, 0);
-  const lines = [`### How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`, '', `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`, ''];
+  const lines = [`${level} How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`, '', `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`, ''];
   const shown = warm.ladder.slice(0, limits.rows);
   lines.push(
     row(['fallback', 'outcome', 'reason', 'time']),
     row(['---', '---', '---', '--:']),
-    ...shown.map((r) => row([STEP_WORDS[r.step] ?? r.step, `${OUTCOME_ICON[r.outcome]} ${r.outcome}`, mdText(r.reason, limits.chars), r.outcome === 'skipped' ? NONE : millis(r.ms)])),
+    ...shown.map((r) => row([STEP_WORDS[r.step] ?? r.step, `${OUTCOME_ICON[r.outcome]} ${r.outcome}`, mdText(r.reason, limits.chars), r.outcome === 'skipped' ? NONE : duration(r.ms)])),
   );
   if (warm.ladder.length > shown.length) lines.push('', `… and ${warm.ladder.length - shown.length} more`);
   if (warm.diagnosis?.goMessage) lines.push('', 'The go command said:', '', ...mdFenced(warm.diagnosis.goMessage, limits.chars * 4));
