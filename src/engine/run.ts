@@ -74,8 +74,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   if (restore && project.layout !== 'none') {
     // Warming starts as soon as a healthy proxy is known; the rest of the probe finishes meanwhile.
     const healthySoFar = await probes.early;
-    const outcome = await platform.group('Warming the module cache', () =>
-      warmStage({
+    const outcome = await platform.group('Warming the module cache', async () => {
+      const warmed = await warmStage({
         config,
         goEnv: goEnv.env,
         project,
@@ -86,8 +86,10 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         platform,
         restore,
         env,
-      }),
-    );
+      });
+      platform.info(`ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`);
+      return warmed;
+    });
     const l = outcome.ladder;
     const step = l.step;
     warm = {
@@ -196,9 +198,6 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   });
 
   for (const note of report.notes) platform.info(`note: ${note}`);
-  if (warm) {
-    platform.info(`ladder: ${warm.ladder.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${r.ms} ms)`}`).join(' -> ')}`);
-  }
   // The state cache's own messages ("Cache restored successfully") stay in this group, not next to the module cache's.
   await platform.group('Reporting: summary, run history, alerts', async () => {
     const state = await publishStage({ config, report, gate, platform, secrets, state: await platform.state.load() });
