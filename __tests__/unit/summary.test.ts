@@ -260,7 +260,7 @@ describe('absorbed by the local proxy', () => {
   test('the serve summary says so in its top block, in 6 columns', () => {
     const md = serveMarkdown(stats());
     expect(topBlock(md)).toEqual([
-      '### ⚠️ go-proxy-guard local proxy: absorbed 4 upstream failures',
+      '### ⚠️ go-proxy-guard: local proxy absorbed 4 upstream failures',
       'https://proxy.golang.org failed 4 of 4 requests; the local proxy absorbed them.',
       '**What to do:** Nothing to do for this build: the go command got every answer. If it keeps happening, fix or replace the failing upstream.',
     ]);

@@ -198,11 +198,9 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   });
 
   for (const note of report.notes) platform.info(`note: ${note}`);
-  // The state cache's own messages ("Cache restored successfully") stay in this group, not next to the module cache's.
-  await platform.group('Reporting: summary, run history, alerts', async () => {
-    const state = await publishStage({ config, report, gate, platform, secrets, state: await platform.state.load() });
-    await platform.state.save(state);
-  });
+  // Read only now, after the module cache's messages: the state store's own ("Cache restored successfully") must not be taken for them.
+  const state = await publishStage({ config, report, gate, platform, secrets, state: await platform.state.load() });
+  await platform.state.save(state);
   platform.info(
     report.exportedGoproxy === report.goproxy
       ? `GOPROXY=${report.goproxy}`

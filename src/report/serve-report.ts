@@ -78,7 +78,7 @@ function serveTop(s: ServeStats): { icon: string; title: string; cause: string; 
   if (s.failed > 0) {
     return {
       icon: '❌',
-      title: `${s.failed} of ${plural(s.requests, 'request')} failed at every upstream`,
+      title: `failed ${s.failed} of ${plural(s.requests, 'request')} at every upstream`,
       cause: `${words.length > 0 ? `${words.join('; ')}; ` : ''}${plural(s.failed, 'request')} found no upstream and nothing in the module cache, so the go command fell back to the chain.`,
       action: 'Check the failing upstreams; the requests that failed are listed below.',
     };
@@ -93,7 +93,7 @@ function serveTop(s: ServeStats): { icon: string; title: string; cause: string; 
   }
   return {
     icon: '✅',
-    title: `${plural(s.requests, 'request')}, no upstream failure`,
+    title: `served ${plural(s.requests, 'request')}, no upstream failure`,
     cause: `${s.served} served by upstreams${s.fromCache ? `, ${s.fromCache} from the module cache` : ''}${s.notFound ? `, ${s.notFound} not found anywhere` : ''}.`,
     action: 'Nothing to do.',
   };
@@ -106,7 +106,7 @@ export function serveMarkdown(s: ServeStats): string {
   const top = serveTop(s);
   const cell = (c: string) => mdText(c, 200);
   const lines = [
-    `### ${top.icon} go-proxy-guard local proxy: ${mdText(top.title)}`,
+    `### ${top.icon} go-proxy-guard: local proxy ${mdText(top.title)}`,
     '',
     mdText(top.cause, 600),
     '',
