@@ -84,6 +84,11 @@ describe('the top block: verdict, cause, action', () => {
     expect(h.action).toMatch(/^Do not re-run/);
   });
 
+  test('failed: the fallbacks tried are open, in plain words, without the closing "failed" step', () => {
+    const tables = visibleTables(renderSummary(allProxies503Report()));
+    expect(tables[1]?.map((r) => cellsOf(r)[0])).toEqual(['fallback', '---', 'ranked proxies', 'direct from the origin', 'CI cache, offline', 'vendor/']);
+  });
+
   test('a 503 is "returned HTTP 503", never "did not answer"', () => {
     const md = renderSummary(allProxies503Report());
     expect(md).toContain('returned HTTP 503');
@@ -266,6 +271,7 @@ describe('absorbed by the local proxy', () => {
     ]);
     for (const table of visibleTables(md)) expect(cellsOf(table[0] as string).length).toBeLessThanOrEqual(6);
     expect(visibleTables(md)[0]?.map(cellsOf)[2]).toEqual(['https://proxy.golang.org', '4', '0', '4 of 4', '–', 'HTTP 503 4']);
+    expect(visibleTables(md)[0]?.map(cellsOf)[3]).toEqual(['https://goproxy.io', '12', '12', '–', '5 ms', '–']);
   });
 
   test('upstream text in serve.md is escaped: no tag closes its <details>, no heading, no link', () => {

@@ -115,7 +115,7 @@ export function serveMarkdown(s: ServeStats): string {
     `| ${SERVE_COLUMNS.join(' | ')} |`,
     '|---|--:|--:|--:|--:|---|',
     ...s.upstreams.map(
-      (u) => `| ${[cell(u.url), String(u.requests), String(u.served), `${u.absorbed} of ${u.failures}`, millis(u.p50Ms), cell(kinds(u.failureKinds) || NONE)].join(' | ')} |`,
+      (u) => `| ${[cell(u.url), String(u.requests), String(u.served), u.failures === 0 ? NONE : `${u.absorbed} of ${u.failures}`, millis(u.p50Ms), cell(kinds(u.failureKinds) || NONE)].join(' | ')} |`,
     ),
     '',
     ...mdDetails('Retries, hedges, bytes and p95', [
@@ -129,6 +129,6 @@ export function serveMarkdown(s: ServeStats): string {
   if (s.recentFailures.length > 0) {
     lines.push('', ...mdDetails('Requests no upstream could answer', s.recentFailures.map((f) => `- ${mdText(f, 300)}`)));
   }
-  if (s.stopReason) lines.push('', `Stopped: ${mdText(s.stopReason, 300)}.`);
+  if (s.stopReason) lines.push('', `Local proxy: ${mdText(s.stopReason, 300)}.`);
   return `${lines.join('\n')}\n`;
 }

@@ -58,7 +58,7 @@ const STEP_WORDS: Record<string, string> = {
   direct: 'direct from the origin',
   cache: 'CI cache, offline',
   vendor: 'vendor/',
-  failed: 'failed',
+  failed: 'every fallback failed',
 };
 
 export function renderSummary(report: RunReport, opts: SummaryOptions = {}): string {
@@ -191,13 +191,15 @@ function figuresSection(report: RunReport, limits: Limits): string[] {
 function ladderSection(warm: WarmReport, limits: Limits, level: string): string[] {
   const total = warm.ladder.reduce((sum, r) => sum + r.ms, 0);
   const lines = [`${level} How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`, '', `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`, ''];
-  const shown = warm.ladder.slice(0, limits.rows);
+  // The closing "failed" step repeats what the top block says; the table lists what was tried.
+  const tried = warm.ladder.filter((r) => r.step !== 'failed');
+  const shown = tried.slice(0, limits.rows);
   lines.push(
     row(['fallback', 'outcome', 'reason', 'time']),
     row(['---', '---', '---', '--:']),
     ...shown.map((r) => row([STEP_WORDS[r.step] ?? r.step, `${OUTCOME_ICON[r.outcome]} ${r.outcome}`, mdText(r.reason, limits.chars), r.outcome === 'skipped' ? NONE : duration(r.ms)])),
   );
-  if (warm.ladder.length > shown.length) lines.push('', `… and ${warm.ladder.length - shown.length} more`);
+  if (tried.length > shown.length) lines.push('', `… and ${tried.length - shown.length} more`);
   if (warm.diagnosis?.goMessage) lines.push('', 'The go command said:', '', ...mdFenced(warm.diagnosis.goMessage, limits.chars * 4));
   return lines;
 }
