@@ -1,6 +1,7 @@
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { RungRecord } from '../warm/ladder.js';
 import { xmlAttr, xmlText } from './escape.js';
+import { isUsable, millis, NONE, percent } from './headline.js';
 import type { RunReport } from './run-report.js';
 
 export { xmlAttr, xmlText };
@@ -70,13 +71,14 @@ function ladderSuite(report: RunReport, rungs: RungRecord[]): Suite {
   return suite('ladder', report.generatedAt, cases);
 }
 
+/** A proxy that cannot be used gets no score and no certificate figures: they would only mislead. */
 function proxyDetails(p: ProxyHealth): string {
-  const ms = (n: number | null) => (n === null ? '-' : `${n} ms`);
+  const usable = isUsable(p);
   return [
-    `score ${p.score.toFixed(2)} (success ${p.parts.success.toFixed(2)}, latency ${p.parts.latency.toFixed(2)}, cert ${p.parts.cert.toFixed(2)})`,
-    `latency p50 ${ms(p.latencyMs.p50)}, p95 ${ms(p.latencyMs.p95)}; success ${Math.round(p.successRate * 100)}% of ${p.requests} requests`,
-    `statuses ${Object.entries(p.statuses).map(([k, n]) => `${k}x${n}`).join(' ') || '-'}`,
-    `TLS days left ${p.tlsDaysLeft ?? '-'}`,
+    ...(usable ? [`score ${p.score.toFixed(2)}: success ${p.parts.success.toFixed(2)}, latency ${p.parts.latency.toFixed(2)}, cert ${p.parts.cert.toFixed(2)}`] : []),
+    `latency p50 ${millis(p.latencyMs.p50)}, p95 ${millis(p.latencyMs.p95)}; success ${percent(p.successRate)} of ${p.requests} requests`,
+    `statuses ${Object.entries(p.statuses).map(([k, n]) => `${k}x${n}`).join(' ') || NONE}`,
+    ...(usable ? [`TLS days left ${p.tlsDaysLeft ?? NONE}`] : []),
     ...(p.stale.length ? [`lacks ${p.stale.join(', ')}`] : []),
   ].join('\n');
 }
