@@ -2,7 +2,7 @@ import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import { DEFAULT_SCORE_MODEL } from '../health/score.js';
 import { TREND_LEGEND, type HistoryStats, type ProxyStats } from '../history/history.js';
-import { clip, escapeHtml, mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
+import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
 import { DOCS, gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
 import type { RunContext } from './run-context.js';
 import type { RunReport, WarmReport } from './run-report.js';
@@ -419,4 +419,3 @@ export function duration(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-export { clip, escapeHtml };
