@@ -33,15 +33,18 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
 
     expect(r.code).toBe(0);
     // Warnings go to stderr, so stdout stays what a program reads.
-    expect(r.stderr).toBe(`warning: Go proxy down: ${failing.url}: ${failing.url} did not answer (HTTP 503); it was left out of GOPROXY.\n`);
+    expect(r.stderr).toBe(
+      `warning: Go modules: degraded: ${failing.url} returned HTTP 503; 1 of 2 proxies healthy. Nothing to do: later steps use ${fast.url}. If ${failing.url} keeps failing, fix it or remove it from the proxies input.\n` +
+        `warning: Go proxies: 1 of 2 proxies failing: - ${failing.url} returned HTTP 503; it was left out of GOPROXY.\n`,
+    );
     expect(r.stdout).toMatch(/^==> Probing Go module proxies$/m);
-    expect(r.stdout).toMatch(/#\s+proxy\s+score\s+S\/R\/C\s+p50\s+p95\s+success\s+TLS days\s+verdict\s+reason/);
+    expect(r.stdout).toMatch(/#\s+proxy\s+verdict\s+p50\s+p95\s+success\s+score\s+TLS days\s+reason/);
     const rows = r.stdout.split('\n').filter((l) => /^\d+\s+http/.test(l));
     expect(rows.map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
       ['1', fast.url],
       ['2', failing.url],
     ]);
-    expect(rows[1]).toMatch(/down\s+HTTP 503/);
+    expect(rows[1]).toMatch(/down\s+–\s+–\s+0%\s+–\s+–\s+returned HTTP 503$/);
     expect(r.stdout).toMatch(/^verdict: degraded - 1 of 2 proxies healthy/m);
     expect(r.stdout).toMatch(/^gate: pass \(nothing was downloaded\)$/m);
     // No colour when stdout is not a terminal.
@@ -80,7 +83,7 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
     expect(doc.report.warm).toBeUndefined();
     expect(doc.reports.json).toBe(path.join(c.lab, 'tmp', 'go-proxy-guard', 'report.json'));
     expect(JSON.parse(readFileSync(doc.reports.json, 'utf8')).schema).toBe('go-proxy-guard/report@1');
-    expect(r.stderr).toMatch(/proxy\s+score/);
+    expect(r.stderr).toMatch(/proxy\s+verdict\s+p50/);
     expect(r.stderr).toMatch(/^verdict: healthy/m);
   });
 
@@ -321,7 +324,7 @@ describe('serve: a local proxy for every go command of a shell or CI job', () =>
     const stats = JSON.parse(readFileSync(path.join(reports, 'serve.json'), 'utf8'));
     expect(stats.failed).toBe(0);
     expect(stats.stoppedAt).toBeDefined();
-    expect(readFileSync(path.join(reports, 'serve.md'), 'utf8')).toContain('### go-proxy-guard: local proxy');
+    expect(readFileSync(path.join(reports, 'serve.md'), 'utf8')).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
   });
 
   test('the shell that started it exits: the local proxy stops by itself', async () => {

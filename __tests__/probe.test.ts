@@ -50,9 +50,9 @@ describe('probing ranks proxies by measured health and exports the chain', () =>
     expect(r.outputs['best-proxy']).toBe(fast.url);
     expect(r.outputs['healthy-count']).toBe('2');
     expect(r.outputs.verdict).toBe('degraded');
-    expect(r.stdout).toMatch(/verdict: degraded/);
-    // The log shows the table: proxy, score, parts, latency, success, TLS days, verdict.
-    expect(r.stdout).toMatch(/proxy\s+score\s+S\/R\/C\s+p50\s+p95\s+success\s+TLS days\s+verdict\s+reason/);
+    expect(r.stdout).toMatch(/^go-proxy-guard: degraded\. /m);
+    // The log shows the table: proxy, verdict, latency, success, score, TLS days, reason.
+    expect(r.stdout).toMatch(/proxy\s+verdict\s+p50\s+p95\s+success\s+score\s+TLS days\s+reason/);
     const expiredRow = r.report.proxies.find((p: { url: string }) => p.url === expired.url);
     expect(expiredRow.tlsDaysLeft).toBeLessThan(0);
 

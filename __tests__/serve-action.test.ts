@@ -57,7 +57,7 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   expect(post.code).toBe(0);
   expect(alive(handleOf(r).pid)).toBe(false);
   expect(post.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/);
-  expect(post.summary).toContain('### go-proxy-guard: local proxy');
+  expect(post.summary).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
   const report = JSON.parse(readFileSync(r.outputs.report ?? '', 'utf8'));
   const stats = report.serve.stats;
   expect(stats.failed).toBe(0);

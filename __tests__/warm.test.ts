@@ -176,8 +176,8 @@ test('nothing left: a clean failure with the right diagnosis', async () => {
   expect(r.outputs.verdict).toBe('failed');
   // direct is allowed but cannot reach example.com from the lab.
   expect(rungs(r)).toEqual(['proxy:skipped', 'direct:failed', 'cache:skipped', 'vendor:skipped', 'failed:failed']);
-  expect(r.errors.join('\n')).toMatch(/gate: fail \(no rung of the ladder produced a complete module cache/);
-  expect(r.stdout.trim().split('\n').slice(-1)[0]).toMatch(/^::error::gate: fail/);
+  expect(r.errors.join('\n')).toMatch(/This step fails the job: the module cache is incomplete, as fail-on: download-failure asks\.$/);
+  expect(r.stdout.trim().split('\n').slice(-1)[0]).toMatch(/^::error::go-proxy-guard: failed\. /);
 });
 
 test('a go.work with two modules warms the build list of both', async () => {

@@ -14,7 +14,10 @@ const shown = (stdout: string) =>
   stdout
     .split('\n')
     .filter((l) => !/^::(add-mask|group|endgroup|save-state|set-output|debug)/.test(l))
-    .map((l) => l.replace(/^::(warning|error|notice)[^:]*::/, '$1: '))
+    // An annotation as the run page shows it: its title, then its message.
+    .map((l) =>
+      l.replace(/^::(warning|error|notice)(?: title=([^:]*))?::/, (_, level: string, title?: string) => `${level}: ${title ? `${decodeURIComponent(title)}: ` : ''}`).replace(/%0A/g, '\n  '),
+    )
     .join('\n');
 
 async function main(): Promise<void> {
@@ -37,6 +40,11 @@ async function main(): Promise<void> {
     const summary = path.join(c.lab, 'step-summary.md');
     writeFileSync(summary, main.summary);
     console.log(`job summary (Markdown): ${path.relative(process.cwd(), summary)}`);
+    if (post.summary) {
+      const serve = path.join(c.lab, 'post-step-summary.md');
+      writeFileSync(serve, post.summary);
+      console.log(`post step summary (Markdown): ${path.relative(process.cwd(), serve)}`);
+    }
     process.exitCode = main.code ?? 1;
   } finally {
     await closeProxies();

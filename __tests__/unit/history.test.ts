@@ -103,9 +103,9 @@ describe('proxy health over the history', () => {
     expect(newcomer?.mttrMs).toBeUndefined();
   });
 
-  test('the trend draws a bar per run: failures at the bottom, healthy runs by score', () => {
-    expect(stats.get('mirror')?.trend).toBe('█▁█▁▁██▁▁');
-    expect(stats.get('steady')?.trend).toBe('█'.repeat(9));
+  test('the trend is a coloured cell per run: green healthy, yellow outdated or slow, red down or broken', () => {
+    expect(stats.get('mirror')?.trend).toBe('🟩🟥🟩🟨🟥🟩🟩🟨🟥');
+    expect(stats.get('steady')?.trend).toBe('🟩'.repeat(9));
   });
 
   test('a healthy run never looks like a failure, whatever its score', () => {
@@ -113,7 +113,7 @@ describe('proxy health over the history', () => {
       [{ at: new Date(t0).toISOString(), verdict: 'healthy', proxies: [{ url: 'p', verdict: 'healthy', score: 0.05, latencyP50Ms: 1, successRate: 1 }] }],
       now,
     );
-    expect(low.get('p')?.trend).toBe('▃');
+    expect(low.get('p')?.trend).toBe('🟩');
   });
 
   test('the trend covers the last TREND_RUNS runs only', () => {

@@ -75,6 +75,9 @@ describe('JUnit for CI test widgets: what failed, by proxy and by ladder rung', 
     ]);
     expect((proxies!.testcase[1]!.failure as Record<string, string>).type).toBe('http-5xx');
     expect((proxies!.testcase[1]!.failure as Record<string, string>)['#text']).toMatch(/statuses 503x10/);
+    // A proxy that cannot be used has no score and no certificate figures; a usable one keeps them.
+    expect((proxies!.testcase[1]!.failure as Record<string, string>)['#text']).not.toMatch(/score|TLS days/);
+    expect((proxies!.testcase[2]!.failure as Record<string, string>)['#text']).toMatch(/^score 0\.41: success/);
     expect(ladder!.name).toBe('ladder');
     expect(ladder!.testcase.map((t) => [t.name, t.failure ? 'failed' : t.skipped !== undefined ? 'skipped' : 'ok'])).toEqual([
       ['rung 1: proxy', 'failed'],

@@ -1,9 +1,14 @@
 import { proxyStats } from '../../src/history/history.js';
-import { annotationsFor, ANNOTATIONS_PER_LEVEL } from '../../src/report/annotations.js';
+import { annotationsFor } from '../../src/report/annotations.js';
+import { finalLine, headline } from '../../src/report/headline.js';
+import { absorbedWarning, serveMarkdown } from '../../src/report/serve-report.js';
 import { adviceFor, renderSummary, scrubCredentials, SUMMARY_MAX_BYTES } from '../../src/report/summary.js';
+import { proxyTable } from '../../src/report/table.js';
+import type { ServeStats } from '../../src/serve/serve-stats.js';
 import type { RunRecord } from '../../src/state/guard-state.js';
 import {
   allHealthyReport,
+  allProxies503Report,
   AT,
   checksumMismatchReport,
   failingProxy,
@@ -12,204 +17,289 @@ import {
   runContext,
   runReport,
   savedByCacheReport,
+  servedReport,
   staleCn,
   warmReport,
 } from './fixtures/report.js';
+import { cellsOf, topBlock, visibleLines, visibleTables } from './markdown.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const firstLine = (s: string) => s.split('\n')[0] as string;
-/** The section that starts with `heading`, up to the next heading. */
+/** The section that starts with `heading` (any level), up to the next heading. */
 const section = (md: string, heading: string): string => {
-  const start = md.indexOf(`### ${heading}`);
+  const start = md.search(new RegExp(`^#{2,4} ${heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
   if (start < 0) return '';
-  const next = md.indexOf('\n### ', start + 4);
-  return md.slice(start, next < 0 ? undefined : next);
+  const next = md.slice(start + 4).search(/^#{2,4} /m);
+  return md.slice(start, next < 0 ? undefined : start + 4 + next);
 };
-/** Cells of a Markdown table row, split on pipes that are not escaped. */
-const cells = (line: string) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((c) => c.trim());
 
-describe('the verdict comes first, in one line', () => {
-  test('a healthy run: a check mark, the verdict and the reason', () => {
-    const md = renderSummary(allHealthyReport());
-    expect(firstLine(md)).toBe('## ✅ go-proxy-guard: healthy — all 2 proxies reached min-score 0.5');
-  });
+const history: RunRecord[] = ['healthy', 'stale', 'healthy', 'stale', 'stale', 'stale'].map((cn, i) => ({
+  at: new Date(AT.getTime() - (6 - i) * 3_600_000).toISOString(),
+  verdict: cn === 'healthy' ? 'healthy' : 'degraded',
+  proxies: [
+    { url: 'https://proxy.golang.org', verdict: 'healthy', score: 0.97, latencyP50Ms: 40, successRate: 1 },
+    { url: 'https://goproxy.cn', verdict: cn as 'healthy' | 'stale', score: 0.88, latencyP50Ms: 180, successRate: 0.9 },
+  ],
+}));
 
-  test('a degraded run the CI cache saved names the rung that saved it', () => {
-    const line = firstLine(renderSummary(savedByCacheReport()));
-    expect(line.startsWith('## ⚠️ go-proxy-guard: degraded, saved by the CI cache — no proxy reached min-score 0.5')).toBe(true);
-  });
-
-  test('a failed run: a cross and the go command’s reason', () => {
-    const line = firstLine(renderSummary(checksumMismatchReport()));
-    expect(line).toMatch(/^## ❌ go-proxy-guard: failed — module download failed: github\.com\/acme\/dep7@v1\.7\.0: checksum mismatch/);
-  });
-
-  test('a reason of any length stays one short line', () => {
-    const md = renderSummary(runReport({ reason: `many proxies failed\n${'x'.repeat(5000)}` }));
-    expect(firstLine(md).length).toBeLessThan(400);
-    expect(firstLine(md)).toContain('many proxies failed x');
-  });
-
-  test('the run context follows the verdict, linked to the run', () => {
-    const md = renderSummary(allHealthyReport(), { context: runContext() });
-    expect(md.split('\n')[2]).toBe(
-      '<sub>[run 9876543210](https://github.com/acme/app/actions/runs/9876543210) · acme/app · CI · push · 2025-06-02 08:30 UTC</sub>',
-    );
-  });
-});
-
-describe('the proxies table', () => {
-  test('ranked rows with the score, its parts, latency, success, TLS days, verdict and reason', () => {
-    const md = renderSummary(runReport());
-    const rows = section(md, 'Proxies')
-      .split('\n')
-      .filter((l) => l.startsWith('| '));
-    expect(cells(rows[0] as string)).toEqual(['#', 'proxy', 'score', 'success / latency / cert', 'p50', 'p95', 'success', 'TLS days', 'verdict', 'reason']);
-    expect(cells(rows[2] as string)).toEqual(['1', 'https://proxy.golang.org', '0.97', '1.00 / 0.94 / 1.0', '42 ms', '120 ms', '100%', '71', '🟢 healthy', '']);
-    expect(cells(rows[3] as string)).toEqual([
-      '2',
-      'https://goproxy.cn',
-      '0.88',
-      '0.80 / 0.90 / 1.0',
-      '180 ms',
-      '410 ms',
-      '89%',
-      '71',
-      '🟠 stale',
-      'version list for golang.org/x/net lacks v0.26.0',
+describe('the top block: verdict, cause, action', () => {
+  test('healthy: nothing to do, and the proxy the build used', () => {
+    expect(topBlock(renderSummary(allHealthyReport()))).toEqual([
+      '## ✅ go-proxy-guard: healthy',
+      '2 of 2 proxies healthy; https://proxy.golang.org answered in 42 ms at the median.',
+      '**What to do:** Nothing to do: the build used https://proxy.golang.org.',
     ]);
-    expect(cells(rows[4] as string).slice(4, 10)).toEqual(['–', '–', '0%', '71', '🔴 down', 'connection refused']);
-    expect(section(md, 'Proxies')).toContain('Exported `GOPROXY=https://proxy.golang.org|direct`');
   });
 
-  test('a pipe or a line break in a reason cannot break the table', () => {
-    const p = failingProxy('https://corp.example/goproxy', 'broken', 'malformed', 'got <html>|login\nplease sign in');
-    const md = renderSummary(runReport({ proxies: [p] }));
-    const row = md.split('\n').find((l) => l.startsWith('| 1 |')) as string;
-    expect(cells(row)).toHaveLength(10);
-    expect(cells(row)[9]).toBe('got &lt;html&gt;\\|login please sign in');
+  test('degraded: the failing proxies and their causes come before any table', () => {
+    const md = renderSummary(runReport());
+    const top = topBlock(md);
+    expect(top[0]).toBe('## ⚠️ go-proxy-guard: degraded');
+    expect(top[1]).toBe('https://goproxy.cn served an outdated version list; https://goproxy.io refused the connection; 1 of 3 proxies healthy.');
+    expect(top[2]).toBe(
+      '**What to do:** Nothing to do: the build used https://proxy.golang.org. If https://goproxy.cn and https://goproxy.io keep failing, fix them or remove them from the proxies input.',
+    );
+    expect(md.indexOf('https://goproxy.io refused')).toBeLessThan(md.indexOf('|'));
   });
 
-  test('a certificate about to expire is flagged in the table', () => {
-    const md = renderSummary(runReport({ proxies: [healthyProxy('https://goproxy.corp.example', { tlsDaysLeft: 5 })] }));
-    expect(md).toContain('| 5 ⚠️ |');
+  test('failed: "3 of 3 proxies returned HTTP 503; direct was off", and one action', () => {
+    const top = topBlock(renderSummary(allProxies503Report(), { gate: { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' } }));
+    expect(top).toEqual([
+      '## ❌ go-proxy-guard: failed',
+      '3 of 3 proxies returned HTTP 503; direct was off; no CI cache to fall back on.',
+      "**What to do:** Re-run when http://127.0.0.1:40001, http://127.0.0.1:40002 and http://127.0.0.1:40003 recover; that run's saved module cache will carry the next outage. This step fails the job: the module cache is incomplete, as fail-on: download-failure asks.",
+    ]);
   });
 
-  test('with 100 proxies, the first 10 are open and the rest fold into <details>', () => {
-    const proxies = Array.from({ length: 100 }, (_, i) => healthyProxy(`https://mirror${i}.example`));
-    const md = section(renderSummary(runReport({ proxies })), 'Proxies');
-    const beforeDetails = md.slice(0, md.indexOf('<details>'));
-    expect(beforeDetails).toContain('| 10 | https://mirror9.example |');
-    expect(beforeDetails).not.toContain('| 11 |');
-    expect(md).toContain('<summary>90 more proxies</summary>');
-    expect(md).toContain('| 100 | https://mirror99.example |');
+  test('saved by the CI cache: the rescue is in the verdict, the dead proxies in the cause', () => {
+    expect(topBlock(renderSummary(savedByCacheReport()))).toEqual([
+      '## ⚠️ go-proxy-guard: degraded, saved by the CI cache',
+      'https://proxy.golang.org timed out; https://goproxy.io refused the connection; the module cache restored from the CI cache held the whole build list.',
+      '**What to do:** Nothing to do for this build; a new dependency needs the proxies back, so re-run when https://proxy.golang.org and https://goproxy.io recover.',
+    ]);
+  });
+
+  test('a checksum mismatch names the module and says not to re-run', () => {
+    const h = headline(checksumMismatchReport());
+    expect(h.cause).toBe('github.com/acme/dep7@v1.7.0: checksum mismatch against go.sum.');
+    expect(h.action).toMatch(/^Do not re-run/);
+  });
+
+  test('failed: the fallbacks tried are open, in plain words, without the closing "failed" step', () => {
+    const tables = visibleTables(renderSummary(allProxies503Report()));
+    expect(tables[1]?.map((r) => cellsOf(r)[0])).toEqual(['fallback', '---', 'ranked proxies', 'direct from the origin', 'CI cache, offline', 'vendor/']);
+  });
+
+  test('a 503 is "returned HTTP 503", never "did not answer"', () => {
+    const md = renderSummary(allProxies503Report());
+    expect(md).toContain('returned HTTP 503');
+    expect(md).not.toContain('did not answer');
+    expect(adviceFor(allProxies503Report()).join('\n')).not.toContain('did not answer');
+  });
+
+  test('the upstream text of a cause is escaped like any other text', () => {
+    const p = failingProxy('https://mirror.example', 'down', 'other', '</details><script>x</script> # heading');
+    const top = topBlock(renderSummary(runReport({ proxies: [healthyProxy('https://proxy.golang.org'), p] })));
+    expect(top[1]).toContain('&lt;/details&gt;&lt;script&gt;x&lt;/script&gt; # heading');
   });
 });
 
-describe('the ladder and the cache appear only when the warm-up ran', () => {
-  test('the ladder lists each rung with its outcome, reason and time', () => {
-    const ladder = section(renderSummary(savedByCacheReport()), 'Degradation ladder');
-    expect(ladder).toContain('ended on cache after 5.9 s');
-    expect(ladder).toContain('| proxy | ⏭️ skipped |  | no healthy proxy | 0 ms |');
-    expect(ladder).toContain('| direct | ❌ failed | direct | host unreachable | 5100 ms |');
-    expect(ladder).toContain('| cache | ✅ ok | GOPROXY=off | complete and verified | 800 ms |');
+describe('what later steps really get', () => {
+  test('with the local proxy: the exported GOPROXY and the portable chain beside it', () => {
+    const md = renderSummary(servedReport());
+    expect(visibleLines(md)).toContain(
+      'Later steps get `GOPROXY=http://127.0.0.1:41234|https://proxy.golang.org|https://goproxy.io|direct`, through the [local proxy](https://github.com/org/go-proxy-guard#the-local-proxy-serve); without it: `https://proxy.golang.org|https://goproxy.io|direct`.',
+    );
   });
 
-  test('the cache section tells the hit, the key and network downloads against the build list', () => {
-    const cache = section(renderSummary(runReport()), 'Module cache');
-    expect(cache).toContain("- CI cache: **partial hit**: an older entry restored, this run's key is `go-proxy-guard-Linux-x64-3f2a9c`");
-    expect(cache).toContain('- Modules: **3** of **42** modules in the build list downloaded over the network in 2.6 s; 39 were already cached');
-    expect(cache).toContain('- github.com/acme/dep2@v1.2.0');
-    expect(cache).not.toContain('<details>');
-  });
-
-  test('an exact hit with nothing downloaded', () => {
-    const cache = section(renderSummary(savedByCacheReport()), 'Module cache');
-    expect(cache).toContain('**exact hit** on `go-proxy-guard-Linux-x64-3f2a9c`');
-    expect(cache).toContain('**0** of **42** modules');
-    expect(cache).not.toContain('<details>');
-  });
-
-  test('a failed ladder quotes the go command', () => {
-    const md = renderSummary(checksumMismatchReport());
-    expect(section(md, 'Module cache')).toContain('incomplete: no rung produced the whole build list');
-    expect(section(md, 'Degradation ladder')).toContain('```text\nverifying github.com/acme/dep7@v1.7.0: checksum mismatch');
-  });
-
-  test('no warm-up: no ladder, no cache', () => {
-    const md = renderSummary(runReport({ warm: undefined }));
-    expect(md).not.toContain('### Degradation ladder');
-    expect(md).not.toContain('### Module cache');
-    expect(md).toContain('### Proxies');
-    expect(md).toContain('### What to do');
+  test('without it: the chain alone', () => {
+    expect(visibleLines(renderSummary(runReport()))).toContain('Later steps get `GOPROXY=https://proxy.golang.org|direct`.');
   });
 });
 
-describe('what to do, derived from the run', () => {
-  test('a stale mirror and a dead one were left out of GOPROXY', () => {
-    const advice = adviceFor(runReport());
-    expect(advice).toContain('https://goproxy.cn served a stale list for golang.org/x/net; it was left out of GOPROXY.');
-    expect(advice).toContain('https://goproxy.io did not answer (connection refused); it was left out of GOPROXY.');
+describe('layout: short when healthy, narrow tables always', () => {
+  test('a healthy run shows 25 lines or fewer and folds the rest', () => {
+    const md = renderSummary(servedReport(), { history: proxyStats(history, AT), context: runContext(), gate: { pass: true, reason: 'module cache is complete' } });
+    const visible = visibleLines(md);
+    expect(visible.length).toBeLessThanOrEqual(25);
+    expect(visibleTables(md)).toEqual([]);
+    expect(md).toContain('<summary>Details: proxies, scores, fallbacks, module cache, health trend</summary>');
   });
 
-  test('an expiring certificate', () => {
-    const advice = adviceFor(runReport({ proxies: [healthyProxy('https://goproxy.corp.example', { tlsDaysLeft: 5 })] }));
-    expect(advice).toEqual(["https://goproxy.corp.example's certificate expires in 5 days: have it renewed before builds start failing."]);
+  test.each([
+    ['healthy', allHealthyReport()],
+    ['degraded', runReport()],
+    ['failed', allProxies503Report()],
+    ['saved by the cache', savedByCacheReport()],
+  ])('%s: every visible table has 6 columns or fewer', (_, report) => {
+    const md = renderSummary(report, { history: proxyStats(history, AT), context: runContext() });
+    for (const table of visibleTables(md)) expect(cellsOf(table[0] as string).length).toBeLessThanOrEqual(6);
   });
 
-  test('a job the CI cache saved while the proxies were down', () => {
-    expect(adviceFor(savedByCacheReport())[0]).toMatch(/^The job was saved by the CI cache: proxies were down/);
+  test('the visible proxy table: proxy, verdict, reason, p50, success', () => {
+    const md = renderSummary(runReport());
+    const [proxies] = visibleTables(md);
+    expect(proxies?.map(cellsOf)).toEqual([
+      ['proxy', 'verdict', 'reason', 'p50', 'success'],
+      ['---', '---', '---', '--:', '--:'],
+      ['https://proxy.golang.org', '🟢 healthy', '', '42 ms', '100%'],
+      ['https://goproxy.cn', '🟠 stale', 'served an outdated version list', '180 ms', '89%'],
+      ['https://goproxy.io', '🔴 down', 'refused the connection', '–', '0%'],
+    ]);
   });
 
-  test('a checksum mismatch: do not retry, check go.sum and the proxy', () => {
-    const [first] = adviceFor(checksumMismatchReport());
-    expect(first).toMatch(/^Checksum mismatch for github\.com\/acme\/dep7@v1\.7\.0: do not retry\. Compare go\.sum with what the proxy serves/);
-  });
-
-  test('credentials refused by a private proxy', () => {
-    const p = failingProxy('https://ci:***@goproxy.corp.example', 'broken', 'unauthorized', 'HTTP 401 (credentials refused)');
-    expect(adviceFor(runReport({ proxies: [p] }))[0]).toBe(
-      'https://ci:***@goproxy.corp.example refused the credentials (HTTP 401 (credentials refused)): check the token in its URL or in ~/.netrc; it was left out of GOPROXY.',
-    );
-  });
-
-  test('the gate: why the step fails the job, or why it does not', () => {
-    expect(adviceFor(runReport(), { gate: { pass: false, reason: 'verdict is degraded (fail-on: degraded)' } })).toContain(
-      'This step fails the job: verdict is degraded (fail-on: degraded). Set fail-on: never to report without failing.',
-    );
-    expect(adviceFor(runReport(), { gate: { pass: true, reason: 'module cache is complete' } })).toContain(
-      'The step did not fail the job (module cache is complete); set fail-on: degraded to fail it on any degradation.',
-    );
-    expect(adviceFor(allHealthyReport(), { gate: { pass: true, reason: 'module cache is complete' } })).toEqual([]);
-  });
-
-  test('a healthy run has nothing to do', () => {
-    expect(section(renderSummary(allHealthyReport()), 'What to do')).toContain('Nothing to do.');
+  test('a degraded run shows the fallbacks when they saved the job', () => {
+    const md = renderSummary(savedByCacheReport());
+    const tables = visibleTables(md);
+    expect(tables.map((t) => cellsOf(t[0] as string))).toEqual([
+      ['proxy', 'verdict', 'reason', 'p50', 'success'],
+      ['fallback', 'outcome', 'reason', 'time'],
+    ]);
+    expect(tables[1]?.map(cellsOf)).toContainEqual(['CI cache, offline', '✅ ok', 'complete and verified', '800 ms']);
   });
 });
 
-describe('the health trend from history', () => {
-  const run = (at: string, cn: 'healthy' | 'stale'): RunRecord => ({
-    at,
-    verdict: cn === 'healthy' ? 'healthy' : 'degraded',
-    proxies: [
-      { url: 'https://proxy.golang.org', verdict: 'healthy', score: 0.97, latencyP50Ms: 40, successRate: 1 },
-      { url: 'https://goproxy.cn', verdict: cn, score: 0.88, latencyP50Ms: 180, successRate: 0.9 },
+describe('unusable proxies show no score and no certificate figures', () => {
+  test('the score table lists only usable proxies; the log table shows "–"', () => {
+    const md = renderSummary(allProxies503Report());
+    expect(md).not.toContain('Score](');
+    expect(md).not.toMatch(/\b364\b/);
+    expect(md).not.toMatch(/\b0\.00\b/);
+    const log = proxyTable(allProxies503Report().proxies).split('\n');
+    expect(log[0]).toMatch(/^#\s+proxy\s+verdict\s+p50\s+p95\s+success\s+score\s+TLS days\s+reason$/);
+    expect(log[2]).toMatch(/^1\s+http:\/\/127\.0\.0\.1:40001\s+down\s+–\s+–\s+0%\s+–\s+–\s+returned HTTP 503$/);
+  });
+
+  test('usable ones keep their score parts and TLS days, folded', () => {
+    const md = renderSummary(runReport());
+    const scores = section(md, '[Score]');
+    expect(scores).toContain('| https://proxy.golang.org | 0.97 | 1.00 · 0.94 · 1.0 | 120 ms | 71 |');
+    expect(scores).not.toContain('goproxy.io |');
+    expect(scores).toContain('1 proxy could not be used at all, so it has no score.');
+  });
+});
+
+describe('the log’s last line: verdict and action, no nested parentheses', () => {
+  test.each([
+    ['healthy', allHealthyReport(), { pass: true, reason: 'module cache is complete' }],
+    ['failed', allProxies503Report(), { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' }],
+    ['saved', savedByCacheReport(), { pass: true, reason: 'module cache is complete' }],
+  ])('%s', (_, report, gate) => {
+    const line = finalLine(report, gate);
+    expect(line).not.toContain('\n');
+    expect(line).not.toMatch(/\([^)]*\(/);
+    expect(line).not.toMatch(/\brung\b|S\/R\/C/);
+    expect(line).toMatch(new RegExp(`^go-proxy-guard: ${report.verdict}`));
+    expect(line).toMatch(/Nothing to do|Re-run/);
+  });
+});
+
+describe('annotations: one for the run, one listing the failing proxies', () => {
+  test('a healthy run has none', () => {
+    expect(annotationsFor(allHealthyReport())).toEqual([]);
+  });
+
+  test('a degraded run: two warnings, the proxies grouped', () => {
+    const all = annotationsFor(runReport());
+    expect(all).toHaveLength(2);
+    expect(all[0]).toMatchObject({ level: 'warning', title: 'Go modules: degraded' });
+    expect(all[1]).toEqual({
+      level: 'warning',
+      title: 'Go proxies: 2 of 3 proxies failing',
+      message:
+        '- https://goproxy.cn served a stale list for golang.org/x/net; it was left out of GOPROXY.\n- https://goproxy.io refused the connection; it was left out of GOPROXY.',
+    });
+  });
+
+  test('25 dead proxies are still one annotation', () => {
+    const proxies = [healthyProxy('https://proxy.golang.org'), ...Array.from({ length: 25 }, (_, i) => failingProxy(`https://mirror${i}.example`, 'down', 'refused', 'connection refused'))];
+    const all = annotationsFor(runReport({ proxies }));
+    expect(all).toHaveLength(2);
+    expect(all[1]?.message.split('\n')).toHaveLength(21);
+    expect(all[1]?.message).toContain('- and 5 more');
+  });
+
+  test('a failed ladder is an error carrying the go command’s words', () => {
+    const [first] = annotationsFor(checksumMismatchReport());
+    expect(first?.level).toBe('error');
+    expect(first?.title).toBe('Go modules: failed');
+    expect(first?.message).toContain('Do not re-run');
+    expect(first?.message).toContain('verifying github.com/acme/dep7@v1.7.0: checksum mismatch downloaded: h1:AAA= go.sum: h1:BBB= SECURITY ERROR');
+  });
+
+  test('a job the cache saved says so', () => {
+    expect(annotationsFor(savedByCacheReport())[0]).toMatchObject({ level: 'warning', title: 'Go modules: degraded, saved by the CI cache' });
+  });
+
+  test('no credentials in annotations', () => {
+    const p = failingProxy('https://goproxy.io', 'down', 'other', 'dial https://u:topsecret@goproxy.io failed');
+    expect(JSON.stringify(annotationsFor(runReport({ proxies: [healthyProxy('https://proxy.golang.org'), staleCn(), p] })))).not.toContain('topsecret');
+  });
+});
+
+describe('absorbed by the local proxy', () => {
+  const stats = (over: Partial<ServeStats> = {}): ServeStats => ({
+    url: 'http://127.0.0.1:41234',
+    pid: 4242,
+    startedAt: AT.toISOString(),
+    requests: 12,
+    served: 12,
+    fromCache: 0,
+    notFound: 0,
+    failed: 0,
+    refused: 0,
+    rescued: 4,
+    bytesServed: 40960,
+    upstreams: [
+      { url: 'https://proxy.golang.org', requests: 4, retries: 0, hedgesSent: 0, hedgesWon: 0, served: 0, notFound: 0, failures: 4, absorbed: 4, bytes: 0, p50Ms: null, p95Ms: null, failureKinds: { 'HTTP 503': 4 } },
+      { url: 'https://goproxy.io', requests: 12, retries: 0, hedgesSent: 1, hedgesWon: 1, served: 12, notFound: 0, failures: 0, absorbed: 0, bytes: 40960, p50Ms: 5, p95Ms: 9, failureKinds: {} },
     ],
+    recentFailures: [],
+    ...over,
   });
-  const history = [
-    run('2025-06-01T08:00:00Z', 'healthy'),
-    run('2025-06-01T09:00:00Z', 'stale'),
-    run('2025-06-01T10:00:00Z', 'healthy'),
-    run('2025-06-02T07:30:00Z', 'stale'),
-    run('2025-06-02T08:00:00Z', 'stale'),
-    run('2025-06-02T08:30:00Z', 'stale'),
-  ];
 
-  test('one row per proxy of this run: trend, success, streak, last failure, outages, MTTR', () => {
-    const trend = section(renderSummary(runReport(), { history: proxyStats(history, AT) }), 'Health over the last 6 runs');
-    expect(trend).toContain('| https://proxy.golang.org | ██████ | 100% of 6 | ✓ 6 runs | never | 0 | – |');
-    expect(trend).toContain('| https://goproxy.cn | █▁█▁▁▁ | 33% of 6 | ✗ 3 runs | just now | 2 | 1 h 0 min |');
+  test('one warning names the upstream and the counts', () => {
+    expect(absorbedWarning(stats())).toBe('https://proxy.golang.org failed 4 of 4 requests; the local proxy absorbed them.');
+    expect(absorbedWarning(stats({ upstreams: [] }))).toBeUndefined();
+  });
+
+  test('the serve summary says so in its top block, in 6 columns', () => {
+    const md = serveMarkdown(stats());
+    expect(topBlock(md)).toEqual([
+      '### ⚠️ go-proxy-guard: local proxy absorbed 4 upstream failures',
+      'https://proxy.golang.org failed 4 of 4 requests; the local proxy absorbed them.',
+      '**What to do:** Nothing to do for this build: the go command got every answer. If it keeps happening, fix or replace the failing upstream.',
+    ]);
+    for (const table of visibleTables(md)) expect(cellsOf(table[0] as string).length).toBeLessThanOrEqual(6);
+    expect(visibleTables(md)[0]?.map(cellsOf)[2]).toEqual(['https://proxy.golang.org', '4', '0', '4 of 4', '–', 'HTTP 503 4']);
+    expect(visibleTables(md)[0]?.map(cellsOf)[3]).toEqual(['https://goproxy.io', '12', '12', '–', '5 ms', '–']);
+  });
+
+  test('upstream text in serve.md is escaped: no tag closes its <details>, no heading, no link', () => {
+    const md = serveMarkdown(
+      stats({
+        failed: 1,
+        recentFailures: ['</details><script>alert(1)</script>', '# owned', '[click](http://evil.example)'],
+        upstreams: [{ ...stats().upstreams[0]!, failureKinds: { '</details><img src=x onerror=alert(1)>|x': 4 } }],
+        stopReason: '<b>bold</b>',
+      }),
+    );
+    expect(md).not.toMatch(/<script|<img|<b>/);
+    expect(md.match(/<\/details>/g)).toHaveLength(2);
+    expect(md).not.toMatch(/^#+ owned/m);
+    expect(md).toContain('- \\# owned');
+    expect(md).toContain('\\[click\\](http://evil.example)');
+    expect(md).toContain('&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt;\\|x 4');
+  });
+});
+
+describe('the health trend: a strip of cells per run', () => {
+  test('green for healthy, yellow for outdated, with a legend; folded', () => {
+    const md = renderSummary(runReport(), { history: proxyStats(history, AT) });
+    const trend = section(md, '[Health]');
+    expect(trend).toContain('One cell per run, oldest first: 🟩 healthy, 🟨 slow or outdated, 🟥 down or broken.');
+    expect(trend).toContain('| https://proxy.golang.org | 🟩🟩🟩🟩🟩🟩 | 100% of 6 | healthy for 6 runs | – |');
+    expect(trend).toContain('| https://goproxy.cn | 🟩🟨🟩🟨🟨🟨 | 33% of 6 | failing for 3 runs | 1 h 0 min on average |');
+    expect(md).not.toMatch(/[▁▂▃▄▅▆▇█]/);
   });
 
   test('a proxy failing run after run is worth removing', () => {
@@ -218,8 +308,22 @@ describe('the health trend from history', () => {
     );
   });
 
-  test('no history, no trend section', () => {
-    expect(renderSummary(runReport())).not.toContain('### Health over');
+  test('no history, no trend', () => {
+    expect(renderSummary(runReport())).not.toContain('Health](');
+  });
+});
+
+describe('every suggestion, folded for a reader who wants them', () => {
+  test('an expiring certificate', () => {
+    expect(adviceFor(runReport({ proxies: [healthyProxy('https://goproxy.corp.example', { tlsDaysLeft: 5 })] }))).toEqual([
+      "https://goproxy.corp.example's certificate expires in 5 days: have it renewed before builds start failing.",
+    ]);
+  });
+
+  test('the gate, in plain words', () => {
+    expect(adviceFor(runReport(), { gate: { pass: false, reason: 'verdict is degraded (fail-on: degraded)' } })).toContain(
+      'This step fails the job: verdict is degraded, as fail-on: degraded asks. Set fail-on: never to report without failing.',
+    );
   });
 });
 
@@ -228,41 +332,23 @@ describe('size: under the step-summary limit for any number of modules and proxi
     const md = renderSummary(runReport({ warm: warmReport({ downloaded: moduleIds(n), buildList: Math.max(n, 42) }) }));
     expect(bytes(md)).toBeLessThan(SUMMARY_MAX_BYTES);
     const cache = section(md, 'Module cache');
-    if (n === 0) expect(cache).not.toContain('<details>');
-    if (n === 1) {
-      expect(cache).toContain('**1** of **42** modules');
-      expect(cache).toContain('\n- github.com/acme/dep0@v1.0.0');
-      expect(cache).not.toContain('<details>');
-    }
+    if (n === 1) expect(cache).toContain('**1** of **42** modules');
     if (n === 500) {
-      expect(cache).toContain('<summary>500 modules downloaded</summary>');
+      expect(cache).toContain('<summary>490 more</summary>');
       expect(cache).toContain('- github.com/acme/dep299@v1.299.0');
       expect(cache).not.toContain('dep300@');
       expect(cache).toContain('- … and 200 more');
     }
   });
 
-  test('100 proxies and 500 modules, long notes, full history', () => {
-    const proxies = Array.from({ length: 100 }, (_, i) => failingProxy(`https://mirror${i}.example`, 'down', 'timeout', `timed out ${'after retries '.repeat(40)}`));
-    const report = runReport({ proxies, notes: Array.from({ length: 200 }, (_, i) => `note ${i}: ${'detail '.repeat(100)}`), warm: warmReport({ downloaded: moduleIds(500), buildList: 500 }) });
-    const history = proxyStats(
-      [{ at: AT.toISOString(), verdict: 'failed', proxies: proxies.map((p) => ({ url: p.url, verdict: p.verdict, score: 0, latencyP50Ms: null, successRate: 0 })) }],
-      AT,
-    );
-    const md = renderSummary(report, { history, context: runContext() });
-    expect(bytes(md)).toBeLessThan(SUMMARY_MAX_BYTES);
-    expect(md).toContain('<summary>200 notes</summary>');
-  });
-
   test('an absurd run still fits a small budget, cutting lists with "… and N more"', () => {
     const proxies = Array.from({ length: 5000 }, (_, i) => failingProxy(`https://mirror${i}.example/${'p'.repeat(300)}`, 'down', 'refused', 'connection refused'));
-    const report = runReport({ proxies, notes: Array.from({ length: 10_000 }, () => '&'.repeat(2000)), warm: warmReport({ downloaded: moduleIds(100_000), buildList: 100_000 }) });
+    const report = runReport({ proxies, healthyCount: 0, bestProxy: undefined, notes: Array.from({ length: 10_000 }, () => '&'.repeat(2000)), warm: warmReport({ downloaded: moduleIds(100_000), buildList: 100_000 }) });
     for (const maxBytes of [SUMMARY_MAX_BYTES, 60_000, 20_000]) {
       const md = renderSummary(report, { maxBytes });
       expect(bytes(md)).toBeLessThanOrEqual(maxBytes);
-      expect(firstLine(md)).toMatch(/^## ❌ go-proxy-guard: failed — 0 of 5000 proxies healthy/);
+      expect(topBlock(md)[1]).toMatch(/^5000 of 5000 proxies refused the connection/);
       expect(md).toMatch(/… and \d+ more proxies/);
-      expect(md).toMatch(/- … and \d+ more\n/);
     }
   });
 
@@ -274,15 +360,13 @@ describe('size: under the step-summary limit for any number of modules and proxi
 });
 
 describe('nothing unsafe reaches the summary', () => {
-  test('credentials that slipped past masking in notes, reasons or go output are hidden', () => {
+  test('credentials that slipped past masking in notes or go output are hidden', () => {
     const report = checksumMismatchReport();
     report.notes = ['fetched private modules via https://alice:s3cret-token@goproxy.corp.example/mod'];
-    report.reason = 'failed at https://bob:hunter2@mirror.example';
     if (report.warm?.diagnosis) report.warm.diagnosis.goMessage = 'Get "https://ci:p%40ss@goproxy.corp.example/x/@v/list": 401';
     const md = renderSummary(report);
-    for (const secret of ['s3cret-token', 'hunter2', 'p%40ss', 'alice:s3cret', 'bob:hunter2@']) expect(md).not.toContain(secret);
+    for (const secret of ['s3cret-token', 'p%40ss', 'alice:s3cret']) expect(md).not.toContain(secret);
     expect(md).toContain('https://alice:\\*\\*\\*@goproxy.corp.example/mod');
-    expect(md).not.toMatch(/\/\/[^\s/:@]+:(?!\\?\*\\?\*\\?\*)[^\s/@]+@/);
   });
 
   test('scrubbing keeps the user name and leaves masked or credential-free text alone', () => {
@@ -291,62 +375,16 @@ describe('nothing unsafe reaches the summary', () => {
   });
 
   test('text inside <details> is HTML-escaped, so it cannot close the block or inject a tag', () => {
-    const notes = [...Array.from({ length: 12 }, (_, i) => `note ${i}`), '</details><img src=x onerror=alert(1)> & more'];
-    const md = renderSummary(runReport({ notes }));
-    const notesSection = section(md, 'Notes');
-    expect(notesSection).toContain('<summary>13 notes</summary>');
-    expect(notesSection).toContain('- &lt;/details&gt;&lt;img src=x onerror=alert(1)&gt; &amp; more');
-    expect(notesSection.match(/<\/details>/g)).toHaveLength(1);
+    const md = renderSummary(runReport({ notes: ['</details><img src=x onerror=alert(1)> & more', '# a heading', '1. a list'] }));
+    expect(md).toContain('- &lt;/details&gt;&lt;img src=x onerror=alert(1)&gt; &amp; more');
+    expect(md).toContain('- \\# a heading');
+    expect(md).toContain('- 1\\. a list');
     expect(md).not.toContain('<img');
+    expect((md.match(/<details>/g) ?? []).length).toBe((md.match(/<\/details>/g) ?? []).length);
   });
 
   test('Markdown in text cannot make links or code spans', () => {
     const md = renderSummary(runReport({ notes: ['click [here](https://evil.example) `rm -rf`'] }));
     expect(md).toContain('- click \\[here\\](https://evil.example) \\`rm -rf\\`');
-  });
-});
-
-describe('annotations on the run page', () => {
-  test('a healthy run has none', () => {
-    expect(annotationsFor(allHealthyReport())).toEqual([]);
-  });
-
-  test('a degraded run: one warning per proxy that is not healthy', () => {
-    expect(annotationsFor(runReport())).toEqual([
-      { level: 'warning', title: 'Go proxy stale: https://goproxy.cn', message: 'https://goproxy.cn served a stale list for golang.org/x/net; it was left out of GOPROXY.' },
-      { level: 'warning', title: 'Go proxy down: https://goproxy.io', message: 'https://goproxy.io did not answer (connection refused); it was left out of GOPROXY.' },
-    ]);
-  });
-
-  test('a job the cache saved says so', () => {
-    const [first] = annotationsFor(savedByCacheReport());
-    expect(first).toMatchObject({ level: 'warning', title: 'Go modules: the cache rung saved the job' });
-  });
-
-  test('a failed ladder is an error carrying the go command’s diagnosis', () => {
-    const [first] = annotationsFor(checksumMismatchReport());
-    expect(first?.level).toBe('error');
-    expect(first?.title).toBe('Go module download failed');
-    expect(first?.message).toContain('do not retry');
-    expect(first?.message).toContain('verifying github.com/acme/dep7@v1.7.0: checksum mismatch downloaded: h1:AAA= go.sum: h1:BBB= SECURITY ERROR');
-  });
-
-  test('at most 10 per level; the rest summed up in the tenth', () => {
-    const proxies = [healthyProxy('https://proxy.golang.org'), ...Array.from({ length: 25 }, (_, i) => failingProxy(`https://mirror${i}.example`, 'down', 'refused', 'connection refused'))];
-    const degraded = annotationsFor(runReport({ proxies }));
-    expect(degraded).toHaveLength(ANNOTATIONS_PER_LEVEL);
-    expect(degraded.every((a) => a.level === 'warning')).toBe(true);
-    expect(degraded[9]).toEqual({ level: 'warning', title: '16 more Go proxy problems', message: expect.stringContaining('Go proxy down: https://mirror24.example') });
-
-    const failed = annotationsFor({ ...checksumMismatchReport(), proxies: proxies.slice(1) });
-    expect(failed.filter((a) => a.level === 'error')).toHaveLength(ANNOTATIONS_PER_LEVEL);
-    expect(failed[0]?.title).toBe('Go module download failed');
-    expect(failed[9]?.title).toBe('17 more Go proxy problems');
-  });
-
-  test('no credentials in annotations either', () => {
-    const p = failingProxy('https://goproxy.io', 'down', 'refused', 'dial https://u:topsecret@goproxy.io failed');
-    const all = JSON.stringify(annotationsFor(runReport({ proxies: [healthyProxy('https://proxy.golang.org'), staleCn(), p] })));
-    expect(all).not.toContain('topsecret');
   });
 });

@@ -8,6 +8,7 @@ import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
+import { duration } from '../report/summary.js';
 import { proxyTable } from '../report/table.js';
 import { writeReport } from '../report/write-report.js';
 import type { Secrets } from '../secrets/secrets.js';
@@ -63,11 +64,15 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   // The cache download needs no proxy: let it overlap the probe.
   const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
   const probes = startProbes(config, goEnv.env, project, netrc);
-  const previousState = platform.state.load();
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
-  const override = config.override ? await overrideInForce(config.override, previousState, shown, platform) : undefined;
-  platform.info(`probing ${probes.candidates.length} proxies (deadline ${config.probe.timeoutMs} ms each): ${probes.candidates.map(shown).join(', ')}`);
+  // The run history is read as late as possible: its cache's own "Cache restored successfully" must not be
+  // taken for the module cache's. An override needs it at once (since when has it been in force?).
+  let stateLoad = config.override ? platform.state.load() : undefined;
+  const previousState = () => (stateLoad ??= platform.state.load());
+  const override = config.override ? await overrideInForce(config.override, previousState(), shown, platform) : undefined;
+  const deadline = platform.readInput('probe-timeout')?.trim() || duration(config.probe.timeoutMs);
+  platform.info(`probing ${probes.candidates.length} proxies, ${deadline} deadline each: ${probes.candidates.map(shown).join(', ')}`);
 
   let warm: WarmReport | undefined;
   let saveState: SaveState | undefined;
@@ -75,8 +80,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   if (restore && project.layout !== 'none') {
     // Warming starts as soon as a healthy proxy is known; the rest of the probe finishes meanwhile.
     const healthySoFar = await probes.early;
-    const outcome = await platform.group('Warming the module cache', () =>
-      warmStage({
+    const outcome = await platform.group('Warming the module cache', async () => {
+      const warmed = await warmStage({
         config,
         goEnv: goEnv.env,
         project,
@@ -87,8 +92,10 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         platform,
         restore,
         env,
-      }),
-    );
+      });
+      platform.info(`ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`);
+      return warmed;
+    });
     const l = outcome.ladder;
     const step = l.step;
     warm = {
@@ -129,13 +136,17 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   } else if (config.warm.enabled) {
     notes.push('nothing to pre-warm without go.mod or go.work');
   }
-  const probe = await platform.group('Probing Go module proxies', () => probes.done);
+  // The ranked table is printed inside its group, where a reader who opens it looks.
+  const probe = await platform.group('Probing Go module proxies', async () => {
+    const done = await probes.done;
+    platform.info(proxyTable(done.ranked.map((p) => ({ ...p, url: shown(p.url) }))));
+    return done;
+  });
   notes.unshift(...probe.notes);
   const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
   for (const p of ranked.filter((x) => x.notWaitedFor > 0)) {
     notes.push(`${p.url} was still answering when the cache was warm: judged on ${p.requests} answers, ${p.notWaitedFor} requests not waited for`);
   }
-  platform.info(proxyTable(ranked));
   const goproxy = formatGoproxy(probe.chain);
   const serve =
     // direct and off leave no proxy for the local proxy to stand in front of.
@@ -154,7 +165,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       : undefined;
   if (serve?.note) notes.push(serve.note);
   // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain.
-  platform.exportVariable('GOPROXY', serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy);
+  const exported = serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy;
+  platform.exportVariable('GOPROXY', exported);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
@@ -175,6 +187,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     probe: { timeoutMs: config.probe.timeoutMs, samples: config.probe.samples, durationMs: probe.durationMs },
     proxies: ranked,
     goproxy: formatChainShown(probe.chain, shown),
+    exportedGoproxy: serve?.handle ? `${serve.handle.url}|${formatChainShown(probe.chain, shown)}` : formatChainShown(probe.chain, shown),
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
     verdict,
@@ -195,17 +208,18 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   });
 
   for (const note of report.notes) platform.info(`note: ${note}`);
-  if (warm) {
-    platform.info(`ladder: ${warm.ladder.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${r.ms} ms)`}`).join(' -> ')}`);
-  }
-  const published = await publishStage({ config, report, gate, platform, secrets, state: await previousState, override: override?.notice });
+  const published = await publishStage({ config, report, gate, platform, secrets, state: await previousState(), override: override?.notice });
   const state = published.state;
   if (config.override && override) state.override = { value: overrideFingerprint(config.override), since: override.since };
   else delete state.override;
   await platform.state.save(state);
   // Publishing may have added notes (a silenced alert): the report file says what the summary says.
   await writeReport(platform.workDir, report, secrets);
-  platform.info(`GOPROXY=${report.goproxy}`);
+  platform.info(
+    report.exportedGoproxy === report.goproxy
+      ? `GOPROXY=${report.goproxy}`
+      : `GOPROXY=${report.exportedGoproxy} for later steps; without the local proxy: ${report.goproxy}`,
+  );
   platform.setOutput('goproxy', report.goproxy);
   platform.setOutput('local-proxy', serve?.handle?.url ?? '');
   platform.setOutput('best-proxy', report.bestProxy ?? '');

@@ -7,7 +7,7 @@ import { sameProxy } from '../goproxy/proxy-url.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunReport } from '../report/run-report.js';
-import { serveMarkdown, serveTable } from '../report/serve-report.js';
+import { absorbedWarning, serveMarkdown, serveTable } from '../report/serve-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { launchDaemon, stopDaemon, type DaemonHandle } from '../serve/daemon.js';
 import type { UpstreamSpec } from '../serve/upstream.js';
@@ -70,6 +70,9 @@ export async function finishServeStage(handle: DaemonHandle, reportPath: string 
     return;
   }
   platform.info(serveTable(stats));
+  // The build passed, so absorbed failures would go unseen without one warning on the run page.
+  const absorbed = absorbedWarning(stats);
+  if (absorbed) platform.warning(absorbed, 'Go proxy failures absorbed by the local proxy');
   await platform.writeSummary(serveMarkdown(stats));
   if (!reportPath) return;
   try {

@@ -4,6 +4,7 @@ import { saveCacheStage, type SaveState } from '../engine/post-stage.js';
 import { finishServeStage } from '../engine/serve-stage.js';
 import { isDaemonProcess, runDaemon, type DaemonHandle } from '../serve/daemon.js';
 import { runGuard } from '../engine/run.js';
+import { finalLine } from '../report/headline.js';
 import { GitHubPlatform } from '../platform/github.js';
 import { Secrets } from '../secrets/secrets.js';
 
@@ -19,10 +20,10 @@ async function main(): Promise<void> {
     if (saveState) core.saveState(State.save, JSON.stringify(saveState));
     if (serve) core.saveState(State.serve, JSON.stringify(serve));
     core.saveState(State.report, reportPath);
-    // The verdict and its reason are the last lines a reader sees.
-    platform.info(`verdict: ${report.verdict} - ${report.reason}`);
-    if (gate.pass) platform.info(`gate: pass (${gate.reason})`);
-    else platform.fail(`gate: fail (${gate.reason})`);
+    // One last line a reader sees: the verdict, its cause, the action, and whether the job fails.
+    const last = finalLine(report, gate);
+    if (gate.pass) platform.info(last);
+    else platform.fail(last);
   } catch (err) {
     platform.fail(err instanceof InputError ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`);
   }

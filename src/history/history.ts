@@ -6,13 +6,13 @@ import type { GuardState, ProxyRecord, RunRecord } from '../state/guard-state.js
 export const TREND_RUNS = 20;
 
 /**
- * A proxy scores on a 0..1 scale but a score alone hides failure: a stale
- * mirror can answer fast and score 0.9. So a run where the proxy was not
- * healthy is drawn as the lowest bar whatever its score, and healthy runs
- * start two bars up, so the two can never be confused.
+ * The trend is a strip of coloured cells, one per run, so a failed run is a
+ * red cell and never a short bar that reads as a gap. A score alone hides
+ * failure (a stale mirror can answer fast and score 0.9), so the colour is
+ * the verdict.
  */
-const BARS = '▁▂▃▄▅▆▇█';
-const LOWEST_HEALTHY_BAR = 2;
+const CELL: Record<ProxyRecord['verdict'], string> = { healthy: '🟩', slow: '🟨', stale: '🟨', broken: '🟥', down: '🟥' };
+export const TREND_LEGEND = '🟩 healthy, 🟨 slow or outdated, 🟥 down or broken';
 
 export interface ProxyStats {
   /** Recorded runs that probed this proxy (runs where it was not a candidate do not count). */
@@ -28,7 +28,7 @@ export interface ProxyStats {
   outages: number;
   /** Mean time from the first unhealthy run of an outage to the next healthy run, over outages that ended. */
   mttrMs?: number;
-  /** One bar per run, oldest first, the last TREND_RUNS runs. */
+  /** One coloured cell per run, oldest first, the last TREND_RUNS runs. */
   trend: string;
 }
 
@@ -109,7 +109,7 @@ function statsOf(line: { at: number; iso: string; record: ProxyRecord }[], now: 
     outages,
     trend: line
       .slice(-TREND_RUNS)
-      .map((e) => bar(e.record))
+      .map((e) => CELL[e.record.verdict] ?? '⬜')
       .join(''),
   };
   if (lastFailure) {
@@ -118,10 +118,4 @@ function statsOf(line: { at: number; iso: string; record: ProxyRecord }[], now: 
   }
   if (repairs.length > 0) stats.mttrMs = Math.round(repairs.reduce((a, b) => a + b, 0) / repairs.length);
   return stats;
-}
-
-function bar(record: ProxyRecord): string {
-  if (record.verdict !== 'healthy') return BARS[0] as string;
-  const level = Math.floor(Math.min(1, Math.max(0, record.score)) * BARS.length);
-  return BARS[Math.min(BARS.length - 1, Math.max(LOWEST_HEALTHY_BAR, level))] as string;
 }

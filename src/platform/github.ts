@@ -14,6 +14,18 @@ import type { Secrets } from '../secrets/secrets.js';
 import type { Platform } from './platform.js';
 import { neutraliseWorkflowCommands } from './workflow-commands.js';
 
+/**
+ * The Actions cache logs its own lines ("Cache restored successfully", sizes,
+ * tar): for the run history they go in groups of their own, so nobody takes
+ * them for the module cache.
+ */
+function grouped(store: StateStore): StateStore {
+  return {
+    load: () => core.group('Run history: restoring it from the Actions cache', () => store.load()),
+    save: (state) => core.group('Run history: saving it to the Actions cache', () => store.save(state)),
+  };
+}
+
 /** The GitHub Actions runner, through @actions/core. */
 export class GitHubPlatform implements Platform {
   readonly name = 'github' as const;
@@ -34,7 +46,7 @@ export class GitHubPlatform implements Platform {
     this.cache = GitHubCache.available() ? new GitHubCache() : undefined;
     // Without the cache service (some self-hosted runners) state lasts for this job only.
     this.state = this.cache
-      ? new GitHubStateStore(env, (m) => this.warning(m))
+      ? grouped(new GitHubStateStore(env, (m) => this.warning(m)))
       : new FileStateStore(path.join(this.workDir, 'state.json'));
     this.alertClaim = this.cache ? new GitHubAlertClaim(env) : undefined;
   }

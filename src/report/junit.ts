@@ -1,6 +1,10 @@
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { RungRecord } from '../warm/ladder.js';
+import { xmlAttr, xmlText } from './escape.js';
+import { isUsable, millis, NONE, percent } from './headline.js';
 import type { RunReport } from './run-report.js';
+
+export { xmlAttr, xmlText };
 
 /**
  * The run as a JUnit document, so a CI test widget (GitLab's merge request
@@ -67,13 +71,14 @@ function ladderSuite(report: RunReport, rungs: RungRecord[]): Suite {
   return suite('ladder', report.generatedAt, cases);
 }
 
+/** A proxy that cannot be used gets no score and no certificate figures: they would only mislead. */
 function proxyDetails(p: ProxyHealth): string {
-  const ms = (n: number | null) => (n === null ? '-' : `${n} ms`);
+  const usable = isUsable(p);
   return [
-    `score ${p.score.toFixed(2)} (success ${p.parts.success.toFixed(2)}, latency ${p.parts.latency.toFixed(2)}, cert ${p.parts.cert.toFixed(2)})`,
-    `latency p50 ${ms(p.latencyMs.p50)}, p95 ${ms(p.latencyMs.p95)}; success ${Math.round(p.successRate * 100)}% of ${p.requests} requests`,
-    `statuses ${Object.entries(p.statuses).map(([k, n]) => `${k}x${n}`).join(' ') || '-'}`,
-    `TLS days left ${p.tlsDaysLeft ?? '-'}`,
+    ...(usable ? [`score ${p.score.toFixed(2)}: success ${p.parts.success.toFixed(2)}, latency ${p.parts.latency.toFixed(2)}, cert ${p.parts.cert.toFixed(2)}`] : []),
+    `latency p50 ${millis(p.latencyMs.p50)}, p95 ${millis(p.latencyMs.p95)}; success ${percent(p.successRate)} of ${p.requests} requests`,
+    `statuses ${Object.entries(p.statuses).map(([k, n]) => `${k}x${n}`).join(' ') || NONE}`,
+    ...(usable ? [`TLS days left ${p.tlsDaysLeft ?? NONE}`] : []),
     ...(p.stale.length ? [`lacks ${p.stale.join(', ')}`] : []),
   ].join('\n');
 }
@@ -96,18 +101,6 @@ function testCase(c: Case): string {
 }
 
 const secs = (s: number) => (Number.isFinite(s) && s > 0 ? s.toFixed(3) : '0.000');
-
-/** Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/FFFF) become U+FFFD. */
-const NOT_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-export function xmlText(s: string): string {
-  return s.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Attribute values also escape quotes, and whitespace that attribute normalisation would flatten. */
-export function xmlAttr(s: string): string {
-  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
-}
 
 const text = xmlText;
 const attr = xmlAttr;

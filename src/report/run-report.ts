@@ -24,7 +24,10 @@ export interface RunReport {
   probe: { timeoutMs: number; samples: number; durationMs: number };
   /** Ranked best first. */
   proxies: ProxyHealth[];
+  /** The portable chain: what later steps fall back to without the local proxy. */
   goproxy: string;
+  /** What later steps really get: the local proxy in front of the chain when it runs, else the chain. */
+  exportedGoproxy?: string;
   bestProxy: string | undefined;
   healthyCount: number;
   verdict: Verdict;

@@ -1,16 +1,21 @@
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
-import type { ProxyHealth, ProxyVerdict } from '../health/proxy-health.js';
-import type { Verdict } from '../health/rank.js';
+import type { ProxyHealth } from '../health/proxy-health.js';
 import { DEFAULT_SCORE_MODEL } from '../health/score.js';
-import type { HistoryStats, ProxyStats } from '../history/history.js';
-import type { LadderStep } from '../warm/ladder.js';
+import { TREND_LEGEND, type HistoryStats, type ProxyStats } from '../history/history.js';
+import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
+import { DOCS, gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
 import type { RunContext } from './run-context.js';
 import type { RunReport, WarmReport } from './run-report.js';
 
+export { scrubCredentials };
+
 /**
  * The job summary: GitHub-flavoured Markdown for the step summary, read as is
- * when kept as a GitLab artifact. The verdict comes first because most
- * readers stop there; everything after it explains the verdict or says what to do.
+ * when kept as a GitLab artifact. It opens with three lines a person reads in
+ * five seconds (the verdict, the cause, what to do) and the GOPROXY later
+ * steps get. A healthy run folds everything else away; a degraded or failed
+ * run shows the proxies and the fallbacks, each table narrow enough for the
+ * summary card, and folds the figures behind the verdicts.
  */
 
 /** GitHub refuses a step summary over 1 MiB; the margin leaves room for a line the caller may add. */
@@ -38,22 +43,22 @@ const LIMITS: Limits[] = [
 ];
 /** Lists and tables longer than this fold the rest into <details>: the page stays one screen for the usual case. */
 const SHOWN_OPEN = 10;
-/** The verdict line is read in five seconds: its reason is cut well before the text limit. */
-const VERDICT_REASON_CHARS = 300;
+/** The top block is read in five seconds: its sentences are cut well before the text limit. */
+const TOP_CHARS = 400;
 /** Days of certificate life under which a proxy's certificate gets advice (the score's own warning threshold). */
 const CERT_WARN_DAYS = DEFAULT_SCORE_MODEL.certWarnDays;
 /** A proxy unhealthy this many runs in a row, or with this many outages in the history, is worth a word. */
 const FAILING_STREAK = 3;
 const FLAPPING_OUTAGES = 3;
 
-const VERDICT_ICON: Record<Verdict, string> = { healthy: '✅', degraded: '⚠️', failed: '❌' };
-const PROXY_ICON: Record<ProxyVerdict, string> = { healthy: '🟢', slow: '🟡', stale: '🟠', broken: '🔴', down: '🔴' };
 const OUTCOME_ICON = { ok: '✅', failed: '❌', skipped: '⏭️' } as const;
-const RESCUER: Record<Exclude<LadderStep, 'proxy' | 'failed'>, string> = {
-  retry: 'a retry',
-  direct: 'direct (VCS) downloads',
-  cache: 'the CI cache',
+const STEP_WORDS: Record<string, string> = {
+  proxy: 'ranked proxies',
+  retry: 'retries',
+  direct: 'direct from the origin',
+  cache: 'CI cache, offline',
   vendor: 'vendor/',
+  failed: 'every fallback failed',
 };
 
 export function renderSummary(report: RunReport, opts: SummaryOptions = {}): string {
@@ -63,29 +68,50 @@ export function renderSummary(report: RunReport, opts: SummaryOptions = {}): str
     const text = render(report, opts, advice, limits);
     if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
   }
-  return bareVerdict(report, maxBytes);
+  return bareVerdict(report, opts, maxBytes);
 }
 
 function render(report: RunReport, opts: SummaryOptions, advice: string[], limits: Limits): string {
-  const blocks: string[][] = [[verdictLine(report)]];
-  if (opts.context) blocks.push([contextLine(opts.context, limits)]);
-  blocks.push(proxiesSection(report, limits));
-  if (report.warm) blocks.push(ladderSection(report.warm, limits), cacheSection(report.warm, limits));
-  blocks.push(['### What to do', '', ...(advice.length > 0 ? list(advice, (a) => md(a, limits.chars), count(advice.length, 'suggestion'), limits) : ['Nothing to do.'])]);
-  if (opts.history && opts.history.size > 0) blocks.push(trendSection(report, opts.history, limits));
-  if (report.notes.length > 0) blocks.push(['### Notes', '', ...list(report.notes, (n) => md(n, limits.chars), count(report.notes.length, 'note'), limits)]);
+  const healthy = report.verdict === 'healthy';
+  const ladderOpen = !healthy && report.warm !== undefined && report.warm.ladderStep !== 'proxy';
+  const open: string[][] = [topBlock(report, opts), [goproxyLine(report, limits)]];
+  if (opts.context) open.push([contextLine(opts.context, limits)]);
+  // What stays folded, each with the words its part of the <details> title uses.
+  const folded: { title: string; lines: string[] }[] = [];
+  if (healthy) folded.push({ title: 'proxies', lines: proxiesSection(report, limits, '####') });
+  else open.push(proxiesSection(report, limits, '###'));
+  folded.push({ title: 'scores', lines: figuresSection(report, limits) });
+  if (report.warm) {
+    if (ladderOpen) open.push(ladderSection(report.warm, limits, '###'));
+    else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####') });
+    folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
+  }
+  if (advice.length > 0 && !healthy) folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
+  if (opts.history && opts.history.size > 0) folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits) });
+  if (report.notes.length > 0) folded.push({ title: 'notes', lines: ['#### Notes', '', ...list(report.notes, (n) => mdText(n, limits.chars), limits)] });
+  const rest = folded.filter((b) => b.lines.length > 0);
+  const blocks = open.filter((b) => b.length > 0);
+  if (rest.length > 0) blocks.push(mdDetails(`Details: ${rest.map((b) => b.title).join(', ')}`, rest.map((b) => b.lines.join('\n')).join('\n\n').split('\n')));
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
 }
 
-function verdictLine(report: RunReport): string {
-  const step = report.warm?.ladderStep;
-  const saved = step && step !== 'proxy' && step !== 'failed' ? `, saved by ${RESCUER[step]}` : '';
-  return `## ${VERDICT_ICON[report.verdict]} go-proxy-guard: ${report.verdict}${saved} — ${md(report.reason, VERDICT_REASON_CHARS)}`;
+/** Verdict, cause, action: three lines, then nothing a reader must scroll for. */
+function topBlock(report: RunReport, opts: SummaryOptions): string[] {
+  const h = headline(report);
+  const gate = opts.gate && !opts.gate.pass ? ` This step fails the job: ${gateWords(opts.gate.reason)}.` : '';
+  return [`## ${VERDICT_ICON[h.verdict]} go-proxy-guard: ${mdText(h.title, TOP_CHARS)}`, '', mdText(h.cause, TOP_CHARS), '', `**What to do:** ${mdText(h.action + gate, TOP_CHARS)}`];
 }
 
-/** When nothing else fits: the verdict alone, cut to the byte limit on a character boundary. */
-function bareVerdict(report: RunReport, maxBytes: number): string {
-  const text = `${verdictLine(report)}\n\nThe rest of the summary did not fit in ${maxBytes} bytes; the JSON report has it all.\n`;
+/** The GOPROXY later steps really get (through the local proxy when it runs), and the chain that works without it. */
+function goproxyLine(report: RunReport, limits: Limits): string {
+  const exported = report.exportedGoproxy ?? report.goproxy;
+  if (exported === report.goproxy) return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}.`;
+  return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}, through the [local proxy](${DOCS.localProxy}); without it: ${mdCode(report.goproxy, limits.chars * 4)}.`;
+}
+
+/** When nothing else fits: the top block alone, cut to the byte limit on a character boundary. */
+function bareVerdict(report: RunReport, opts: SummaryOptions, maxBytes: number): string {
+  const text = `${topBlock(report, opts).join('\n')}\n\nThe rest of the summary did not fit in ${maxBytes} bytes; the JSON report has it all.\n`;
   let bytes = 0;
   let out = '';
   for (const ch of text) {
@@ -97,40 +123,35 @@ function bareVerdict(report: RunReport, maxBytes: number): string {
 }
 
 function contextLine(ctx: RunContext, limits: Limits): string {
-  const url = safeLink(ctx.runUrl);
-  const name = ctx.runId ? `run ${md(ctx.runId, limits.chars)}` : 'run';
+  const url = mdLinkTarget(ctx.runUrl);
+  const name = ctx.runId ? `run ${mdText(ctx.runId, limits.chars)}` : 'run';
   const run = url ? `[${name}](${url})` : ctx.runId ? name : undefined;
-  const where = [ctx.repository, ctx.workflow, ctx.event].filter((p): p is string => !!p).map((p) => md(p, limits.chars));
+  const where = [ctx.repository, ctx.workflow, ctx.event].filter((p): p is string => !!p).map((p) => mdText(p, limits.chars));
   const when = `${ctx.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return `<sub>${[...(run ? [run] : []), ...where, when].join(' · ')}</sub>`;
 }
 
 // ---- proxies ----
 
-const PROXY_HEADER = ['#', 'proxy', 'score', 'success / latency / cert', 'p50', 'p95', 'success', 'TLS days', 'verdict', 'reason'];
-const PROXY_ALIGN = ['--:', '---', '--:', ':-:', '--:', '--:', '--:', '--:', '---', '---'];
+/** Five columns: what a reader needs to see which proxy failed and why. The figures behind the score are folded. */
+export const PROXY_HEADER = ['proxy', 'verdict', 'reason', 'p50', 'success'];
+const PROXY_ALIGN = ['---', '---', '---', '--:', '--:'];
 
-function proxiesSection(report: RunReport, limits: Limits): string[] {
-  const lines = ['### Proxies', '', `Exported ${code(`GOPROXY=${report.goproxy}`, limits.chars * 4)}`, ''];
-  if (report.proxies.length === 0) return [...lines, 'No proxy was probed.'];
-  const ms = (n: number | null) => (n === null ? '–' : `${n} ms`);
+function proxiesSection(report: RunReport, limits: Limits, level: string): string[] {
+  const head = [`${level} Proxies`, ''];
+  if (report.proxies.length === 0) return [...head, 'No proxy was probed.'];
   return [
-    ...lines,
+    ...head,
     ...table(
       PROXY_HEADER,
       PROXY_ALIGN,
       report.proxies,
-      (p, i) => [
-        String(i + 1),
-        md(p.url, limits.chars),
-        p.score.toFixed(2),
-        `${p.parts.success.toFixed(2)} / ${p.parts.latency.toFixed(2)} / ${p.parts.cert.toFixed(1)}`,
-        ms(p.latencyMs.p50),
-        ms(p.latencyMs.p95),
-        `${Math.round(p.successRate * 100)}%`,
-        p.tlsDaysLeft === null ? '–' : `${p.tlsDaysLeft}${p.tlsDaysLeft < CERT_WARN_DAYS ? ' ⚠️' : ''}`,
+      (p) => [
+        mdText(p.url, limits.chars),
         `${PROXY_ICON[p.verdict]} ${p.verdict}`,
-        md(p.failure?.message ?? '', limits.chars),
+        p.verdict === 'healthy' ? '' : mdText(proxyProblem(p), limits.chars),
+        millis(p.latencyMs.p50),
+        percent(p.successRate),
       ],
       'proxies',
       limits,
@@ -138,26 +159,55 @@ function proxiesSection(report: RunReport, limits: Limits): string[] {
   ];
 }
 
+/** The score's parts and the certificate, for a reader who wants to know why a proxy ranked where it did. */
+function figuresSection(report: RunReport, limits: Limits): string[] {
+  const usable = report.proxies.filter(isUsable);
+  if (usable.length === 0) return [];
+  const unusable = report.proxies.length - usable.length;
+  const lines = [
+    `#### [Score](${DOCS.score}) and TLS`,
+    '',
+    ...table(
+      ['proxy', 'score', 'success · latency · cert', 'p95', 'TLS days left'],
+      ['---', '--:', ':-:', '--:', '--:'],
+      usable,
+      (p) => [
+        mdText(p.url, limits.chars),
+        p.score.toFixed(2),
+        `${p.parts.success.toFixed(2)} · ${p.parts.latency.toFixed(2)} · ${p.parts.cert.toFixed(1)}`,
+        millis(p.latencyMs.p95),
+        p.tlsDaysLeft === null ? NONE : `${p.tlsDaysLeft}${p.tlsDaysLeft < CERT_WARN_DAYS ? ' ⚠️' : ''}`,
+      ],
+      'proxies',
+      limits,
+    ),
+  ];
+  if (unusable > 0) lines.push('', `${plural(unusable, 'proxy', 'proxies')} could not be used at all, so ${unusable === 1 ? 'it has' : 'they have'} no score.`);
+  return lines;
+}
+
 // ---- ladder and cache ----
 
-function ladderSection(warm: WarmReport, limits: Limits): string[] {
+function ladderSection(warm: WarmReport, limits: Limits, level: string): string[] {
   const total = warm.ladder.reduce((sum, r) => sum + r.ms, 0);
-  const lines = [`### Degradation ladder — ended on ${warm.ladderStep} after ${duration(total)}`, ''];
-  const shown = warm.ladder.slice(0, limits.rows);
+  const lines = [`${level} How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`, '', `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`, ''];
+  // The closing "failed" step repeats what the top block says; the table lists what was tried.
+  const tried = warm.ladder.filter((r) => r.step !== 'failed');
+  const shown = tried.slice(0, limits.rows);
   lines.push(
-    row(['rung', 'outcome', 'tried', 'reason', 'time']),
-    row(['---', '---', '---', '---', '--:']),
-    ...shown.map((r) => row([r.step, `${OUTCOME_ICON[r.outcome]} ${r.outcome}`, md(r.detail, limits.chars), md(r.reason, limits.chars), `${r.ms} ms`])),
+    row(['fallback', 'outcome', 'reason', 'time']),
+    row(['---', '---', '---', '--:']),
+    ...shown.map((r) => row([STEP_WORDS[r.step] ?? r.step, `${OUTCOME_ICON[r.outcome]} ${r.outcome}`, mdText(r.reason, limits.chars), r.outcome === 'skipped' ? NONE : duration(r.ms)])),
   );
-  if (warm.ladder.length > shown.length) lines.push('', `… and ${warm.ladder.length - shown.length} more rungs`);
-  if (warm.diagnosis?.goMessage) lines.push('', 'The go command said:', '', ...fenced(warm.diagnosis.goMessage, limits.chars * 4));
+  if (tried.length > shown.length) lines.push('', `… and ${tried.length - shown.length} more`);
+  if (warm.diagnosis?.goMessage) lines.push('', 'The go command said:', '', ...mdFenced(warm.diagnosis.goMessage, limits.chars * 4));
   return lines;
 }
 
 function cacheSection(warm: WarmReport, limits: Limits): string[] {
-  const key = warm.cacheKey ? code(warm.cacheKey, limits.chars) : undefined;
+  const key = warm.cacheKey ? mdCode(warm.cacheKey, limits.chars) : undefined;
   const hit = !key
-    ? 'not used (cache disabled or unavailable)'
+    ? 'not used: the cache is off or unavailable'
     : warm.cacheHit === 'exact'
       ? `**exact hit** on ${key}`
       : warm.cacheHit === 'partial'
@@ -166,13 +216,13 @@ function cacheSection(warm: WarmReport, limits: Limits): string[] {
   const took = duration(warm.downloadMs);
   const network =
     warm.ladderStep === 'vendor'
-      ? `built from vendor/ (${code(warm.goflags ?? '-mod=vendor', limits.chars)}): nothing downloaded`
+      ? `built from vendor/ with ${mdCode(warm.goflags ?? '-mod=vendor', limits.chars)}: nothing downloaded`
       : warm.ladderStep === 'failed'
-        ? `incomplete: no rung produced the whole build list (${took})`
+        ? `incomplete: no fallback produced the whole build list in ${took}`
         : `**${warm.downloaded.length}** of **${warm.buildList}** modules in the build list downloaded over the network in ${took}` +
           (warm.buildList > warm.downloaded.length ? `; ${warm.buildList - warm.downloaded.length} were already cached` : '');
-  const lines = ['### Module cache', '', `- CI cache: ${hit}`, `- Modules: ${network}`];
-  if (warm.downloaded.length > 0) lines.push('', ...list(warm.downloaded, (m) => md(m, limits.chars), `${count(warm.downloaded.length, 'module')} downloaded`, limits));
+  const lines = ['#### Module cache', '', `- CI cache: ${hit}`, `- Modules: ${network}`];
+  if (warm.downloaded.length > 0) lines.push('', ...list(warm.downloaded, (m) => mdText(m, limits.chars), limits));
   return lines;
 }
 
@@ -186,20 +236,20 @@ function trendSection(report: RunReport, history: HistoryStats, limits: Limits):
   if (tracked.length === 0) return [];
   const runs = Math.max(...tracked.map((t) => t.stats.runs));
   return [
-    `### Health over the last ${runs} run${runs === 1 ? '' : 's'}`,
+    `#### [Health](${DOCS.history}) over the last ${plural(runs, 'run')}`,
+    '',
+    `One cell per run, oldest first: ${TREND_LEGEND}.`,
     '',
     ...table(
-      ['proxy', 'trend', 'healthy', 'streak', 'last failure', 'outages', 'MTTR'],
-      ['---', '---', '--:', '---', '---', '--:', '--:'],
+      ['proxy', 'runs', 'healthy', 'now', 'back after'],
+      ['---', '---', '--:', '---', '--:'],
       tracked,
       ({ url, stats }) => [
-        md(url, limits.chars),
+        mdText(url, limits.chars),
         stats.trend,
-        `${Math.round(stats.successRate * 100)}% of ${stats.runs}`,
+        `${percent(stats.successRate)} of ${stats.runs}`,
         streak(stats),
-        lastFailure(stats),
-        String(stats.outages),
-        stats.mttrMs === undefined ? '–' : duration(stats.mttrMs),
+        stats.mttrMs === undefined ? NONE : `${duration(stats.mttrMs)} on average`,
       ],
       'proxies',
       limits,
@@ -207,12 +257,7 @@ function trendSection(report: RunReport, history: HistoryStats, limits: Limits):
   ];
 }
 
-function lastFailure(s: ProxyStats): string {
-  if (s.sinceLastFailureMs === undefined) return 'never';
-  return s.sinceLastFailureMs < 60_000 ? 'just now' : `${duration(s.sinceLastFailureMs)} ago`;
-}
-
-const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? '✓' : '✗'} ${s.streak.runs} run${s.streak.runs === 1 ? '' : 's'}`;
+const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? 'healthy' : 'failing'} for ${plural(s.streak.runs, 'run')}`;
 
 // ---- what to do ----
 
@@ -231,8 +276,8 @@ export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history
   }
   if (opts.history) advice.push(...historyAdvice(report, opts.history));
   if (opts.gate) {
-    if (!opts.gate.pass) advice.push(`This step fails the job: ${opts.gate.reason}. Set fail-on: never to report without failing.`);
-    else if (report.verdict !== 'healthy') advice.push(`The step did not fail the job (${opts.gate.reason}); set fail-on: degraded to fail it on any degradation.`);
+    if (!opts.gate.pass) advice.push(`This step fails the job: ${gateWords(opts.gate.reason)}. Set fail-on: never to report without failing.`);
+    else if (report.verdict !== 'healthy') advice.push(`The step did not fail the job: ${opts.gate.reason}. Set fail-on: degraded to fail it on any degradation.`);
   }
   return advice;
 }
@@ -260,7 +305,7 @@ export function failedLadderAdvice(warm: WarmReport): string[] {
       advice.push(`${module} was found neither behind the proxies nor direct: if it is private, list it in GOPRIVATE so the go command fetches it directly with credentials.`);
       break;
     default:
-      advice.push(`Every rung of the ladder failed (${d?.message ?? 'no complete module cache'}): the proxies and the module origins were unreachable from the runner.`);
+      advice.push(`Every fallback failed, the last with ${d?.message ?? 'no complete module cache'}: the proxies and the module origins were unreachable from the runner.`);
   }
   if (d?.class !== 'fatal' && warm.cacheHit === 'none') {
     advice.push('No CI cache entry was there to fall back on: once a run succeeds its module cache is saved, and a later outage can be ridden out offline.');
@@ -294,9 +339,9 @@ export function proxyAdvice(p: ProxyHealth, inChain: boolean): string | undefine
     case 'stale':
       return p.stale.length > 0 ? `${p.url} served a stale list for ${firstFew(p.stale)}; ${fate}.` : `${p.url} is stale (${why ?? 'lacks required versions'}); ${fate}.`;
     case 'slow':
-      return `${p.url} is slow (median ${p.latencyMs.p50 ?? '?'} ms, score ${p.score.toFixed(2)}); ${fate}.`;
+      return `${p.url} is slow, ${millis(p.latencyMs.p50)} at the median for a score of ${p.score.toFixed(2)}; ${fate}.`;
     case 'down':
-      return `${p.url} did not answer${why ? ` (${why})` : ''}; ${fate}.`;
+      return `${p.url} ${proxyProblem(p)}; ${fate}.`;
     case 'broken':
       switch (p.failure?.code) {
         case 'unauthorized':
@@ -330,7 +375,7 @@ function historyAdvice(report: RunReport, history: HistoryStats): string[] {
     }
     if (s.outages >= FLAPPING_OUTAGES) {
       const back = s.mttrMs === undefined ? '' : `, back after ${duration(s.mttrMs)} on average`;
-      return [`${p.url} flaps: ${s.outages} outages in the last ${s.runs} runs (healthy in ${Math.round(s.successRate * 100)}%${back}).`];
+      return [`${p.url} flaps: ${s.outages} outages in the last ${s.runs} runs, healthy in ${percent(s.successRate)}${back}.`];
     }
     return [];
   });
@@ -342,73 +387,14 @@ function firstFew(items: string[], n = 5): string {
 
 // ---- Markdown ----
 
-/** Credentials in free text (a note, a go error) that slipped past masking: keep the user name, hide the password. */
-export function scrubCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]+@/gi, '$1:***@');
-}
-
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, Math.max(0, max - 1));
-  // Never leave half of a surrogate pair behind.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/**
- * Any text from the run, made safe to drop anywhere in the summary: on one
- * line, within `max` characters, with no credentials, no HTML (so nothing can
- * close a <details> or inject a tag), and no Markdown that would split a
- * table cell, open a code span or make a link. Scrubbing comes before
- * clipping so a password is never left half visible.
- */
-function md(text: string, max: number): string {
-  const flat = clip(scrubCredentials(text).replace(/\s*[\r\n]+\s*/g, ' '), max);
-  return escapeHtml(flat)
-    .replace(/\\/g, '&#92;')
-    .replace(/[`*[\]|~]/g, '\\$&');
-}
-
-/** A code span that survives any backticks in the text. Not for table cells: GFM would split them on its "|". */
-function code(text: string, max: number): string {
-  const flat = clip(scrubCredentials(text).replace(/\s*[\r\n]+\s*/g, ' '), max);
-  const fence = '`'.repeat(Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length)) + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
-
-function fenced(text: string, max: number): string[] {
-  const body = clip(scrubCredentials(text), max);
-  const fence = '`'.repeat(Math.max(3, ...(body.match(/`+/g) ?? []).map((r) => r.length + 1)));
-  return [`${fence}text`, body, fence];
-}
-
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 
-/** Only http(s) links, with nothing that could end the Markdown link early. */
-function safeLink(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-    u.username = '';
-    u.password = '';
-    return u.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Items as a bullet list, inside <details> titled `summary` past SHOWN_OPEN, cut at limits.items. */
-function list<T>(items: T[], show: (item: T) => string, summary: string, limits: Limits): string[] {
+/** Items as a bullet list, inside <details> past SHOWN_OPEN, cut at limits.items. */
+function list<T>(items: T[], show: (item: T) => string, limits: Limits): string[] {
   const shown = items.slice(0, limits.items).map((i) => `- ${show(i)}`);
   if (items.length > shown.length) shown.push(`- … and ${items.length - shown.length} more`);
-  return items.length <= SHOWN_OPEN ? shown : details(summary, shown);
+  return items.length <= SHOWN_OPEN ? shown : [...shown.slice(0, SHOWN_OPEN), '', ...mdDetails(`${items.length - SHOWN_OPEN} more`, shown.slice(SHOWN_OPEN))];
 }
-
-const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** A table whose first SHOWN_OPEN rows are open and the rest, up to limits.rows, folded in <details>. */
 function table<T>(header: string[], align: string[], items: T[], cells: (item: T, index: number) => string[], label: string, limits: Limits): string[] {
@@ -420,12 +406,7 @@ function table<T>(header: string[], align: string[], items: T[], cells: (item: T
   const more = hidden > 0 ? ['', `… and ${hidden} more ${label}`] : [];
   if (folded.length === 0) return [...lines, ...more];
   const rest = [...head, ...folded.map((item, i) => row(cells(item, open.length + i))), ...more];
-  return [...lines, '', ...details(`${items.length - open.length} more ${label}`, rest)];
-}
-
-/** GitHub renders Markdown inside <details> only after a blank line. */
-function details(summary: string, body: string[]): string[] {
-  return ['<details>', `<summary>${escapeHtml(summary)}</summary>`, '', ...body, '', '</details>'];
+  return [...lines, '', ...mdDetails(`${items.length - open.length} more ${label}`, rest)];
 }
 
 export function duration(ms: number): string {
@@ -437,3 +418,4 @@ export function duration(ms: number): string {
   if (h < 24) return `${h} h ${min % 60} min`;
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
+

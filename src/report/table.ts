@@ -1,22 +1,23 @@
 import type { ProxyHealth } from '../health/proxy-health.js';
+import { isUsable, millis, NONE, percent, proxyProblem } from './headline.js';
 
-const fmt = (n: number | null, unit = '') => (n === null ? '-' : `${n}${unit}`);
-
-/** The ranked proxies as a plain-text table for the log. */
+/** The ranked proxies as a plain-text table for the log; a proxy that cannot be used shows no score and no certificate. */
 export function proxyTable(ranked: ProxyHealth[]): string {
-  const header = ['#', 'proxy', 'score', 'S/R/C', 'p50', 'p95', 'success', 'TLS days', 'verdict', 'reason'];
-  const rows = ranked.map((p, i) => [
-    String(i + 1),
-    p.url,
-    p.score.toFixed(2),
-    `${p.parts.success.toFixed(2)}/${p.parts.latency.toFixed(2)}/${p.parts.cert.toFixed(1)}`,
-    fmt(p.latencyMs.p50, 'ms'),
-    fmt(p.latencyMs.p95, 'ms'),
-    `${Math.round(p.successRate * 100)}%`,
-    fmt(p.tlsDaysLeft),
-    p.verdict,
-    p.failure?.message ?? '',
-  ]);
+  const header = ['#', 'proxy', 'verdict', 'p50', 'p95', 'success', 'score', 'TLS days', 'reason'];
+  const rows = ranked.map((p, i) => {
+    const usable = isUsable(p);
+    return [
+      String(i + 1),
+      p.url,
+      p.verdict,
+      millis(p.latencyMs.p50),
+      millis(p.latencyMs.p95),
+      percent(p.successRate),
+      usable ? p.score.toFixed(2) : NONE,
+      usable && p.tlsDaysLeft !== null ? String(p.tlsDaysLeft) : NONE,
+      p.verdict === 'healthy' ? '' : proxyProblem(p),
+    ];
+  });
   return renderTable(header, rows);
 }
 
