@@ -105,7 +105,8 @@ export function headline(report: RunReport): Headline {
   const rescued = step !== undefined && step !== 'proxy' && step !== 'failed';
   const title = rescued ? `${VERDICT_WORD[report.verdict]}, saved by ${RESCUER[step]}` : VERDICT_WORD[report.verdict];
   const { cause, action } = warm?.ladderStep === 'failed' ? failedRun(report, warm) : rescued && warm ? rescuedRun(report, warm) : proxyRun(report);
-  return { verdict: report.verdict, title, cause, action };
+  // An emergency override must never be forgotten: it leads the cause wherever the headline goes.
+  return { verdict: report.verdict, title, cause: report.override ? `${sentence(report.override)} ${cause}` : cause, action };
 }
 
 const bad = (report: RunReport) => report.proxies.filter((p) => p.verdict !== 'healthy');
