@@ -55,7 +55,7 @@ const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror'
  * Inputs whose meaning GitLab shapes, so their description says how: the cache ones (GitLab's own cache:
  * keyword) and the serve ones (the hidden job .<job-name>-serve, since the guard job's processes end with it).
  */
-const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'serve', 'serve-idle-timeout'];
+const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'serve', 'serve-idle-timeout', 'serve-request-timeout'];
 /** The report directory of the hidden job's after_script (serve --stop --reports-dir). */
 const SERVE_REPORTS_DIR = 'go-proxy-guard-serve-report';
 
@@ -443,7 +443,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     // Its variables are the guard job's, for what serve reads: Node.js, the engine, the candidates and how they are ranked.
     for (const [name, value] of Object.entries(serveJob.variables)) expect([name, value]).toEqual([name, job.variables[name]]);
     const used = Object.keys(serveJob.variables).sort();
-    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-sha256', 'serve', 'serve-idle-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
+    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-sha256', 'serve', 'serve-idle-timeout', 'serve-request-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
     expect(used).toEqual(serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`).sort());
     for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS)) expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
     // The guard job gates and alerts; the serve job only serves.

@@ -66,6 +66,7 @@ async function download(name: string, firstFault: Fault, viaLocal: boolean, modu
         retries: 3,
         dir: path.join(lab, 'serve'),
         idleTimeoutMs: 600_000,
+        requestTimeoutMs: 60_000,
         watchPid: process.pid,
       });
       goproxy = `${handle.url}|${a.url}|${b.url}`;

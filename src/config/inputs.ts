@@ -74,6 +74,11 @@ export const INPUTS = {
     default: '1h',
     description: 'Stop the local proxy after this long without a request; it also stops when the job ends.',
   },
+  'serve-request-timeout': {
+    default: '60s',
+    description:
+      'The most one go command request may take through the local proxy, every retry, hedge and byte of the body included; when it runs out the next upstream is tried or the go command gets a 502.',
+  },
   'metrics-file': {
     default: '',
     description: 'Write per-run figures here: a path ending in .csv (CSV) or anything else (OpenMetrics text).',

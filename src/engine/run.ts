@@ -16,7 +16,7 @@ import { readNetrc } from '../goproxy/netrc.js';
 import { startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
-import { startServeStage } from './serve-stage.js';
+import { servedGoproxy, startServeStage } from './serve-stage.js';
 import type { DaemonHandle } from '../serve/daemon.js';
 
 export interface EngineContext {
@@ -150,8 +150,14 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         })
       : undefined;
   if (serve?.note) notes.push(serve.note);
-  // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain.
-  platform.exportVariable('GOPROXY', serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy);
+  // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain,
+  // whose credentials are in a netrc file of ours, never in GOPROXY.
+  if (serve?.handle) {
+    secrets.add(new URL(serve.handle.url).pathname.slice(1));
+    const served = servedGoproxy(serve.handle.url, probe.chain, platform.workDir, env);
+    if (served.netrcFile) platform.exportVariable('NETRC', served.netrcFile);
+    platform.exportVariable('GOPROXY', served.goproxy);
+  } else platform.exportVariable('GOPROXY', goproxy);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
