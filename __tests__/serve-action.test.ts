@@ -42,7 +42,7 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   await b.setFault('ok');
   expect(r.code).toBe(0);
   const local = r.outputs['local-proxy'];
-  expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}$/);
   expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|${b.url}|direct`);
   expect(r.outputs.goproxy).toBe(`${a.url}|${b.url}|direct`);
   expect(r.report.serve.url).toBe(local);

@@ -153,7 +153,6 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain,
   // whose credentials are in a netrc file of ours, never in GOPROXY.
   if (serve?.handle) {
-    secrets.add(new URL(serve.handle.url).pathname.slice(1));
     const served = servedGoproxy(serve.handle.url, probe.chain, platform.workDir, env);
     if (served.netrcFile) platform.exportVariable('NETRC', served.netrcFile);
     platform.exportVariable('GOPROXY', served.goproxy);
@@ -184,7 +183,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     reason: verdictReason(config, verdict, ranked, warm),
     notes,
     warm,
-    ...(serve?.handle ? { serve: { url: serve.handle.url, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
+    // Without its access token: the report is an artifact; the token is for this job's go commands.
+    ...(serve?.handle ? { serve: { url: new URL(serve.handle.url).origin, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
   };
   const reportPath = await writeReport(platform.workDir, report, secrets);
   const gate = decideGate({
