@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Config } from '../config/config.js';
 import { formatGoproxy, type Chain } from '../goproxy/chain.js';
 import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
-import { sameProxy, withoutUserinfo } from '../goproxy/proxy-url.js';
+import { sameProxy } from '../goproxy/proxy-url.js';
 import { makePrivateTempDir, writePrivateFile } from '../platform/private-files.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { Platform } from '../platform/platform.js';
@@ -42,7 +42,8 @@ export function servedGoproxy(localUrl: string, chain: Chain, netrcDir: string, 
     if (u.protocol === 'https:' && u.username && u.password && !netrcFor(entries, u.hostname)) {
       entries.push({ machine: u.hostname, login: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
     }
-    return { ...e, url: withoutUserinfo(e.url) };
+    // Only the user info goes: the rest of the URL stays as the user wrote it.
+    return { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') };
   });
   const goproxy = `${localUrl}|${formatGoproxy(bare)}`;
   if (entries.length === 0) return { goproxy };

@@ -127,7 +127,7 @@ class HeaderTimeout extends Error {
 
 class BudgetExhausted extends Error {
   constructor() {
-    super('the request budget ran out (serve-request-timeout)');
+    super('no complete answer within its share of the request budget (serve-request-timeout)');
   }
 }
 

@@ -197,7 +197,10 @@ function runRound(
       upstream.stats.requests++;
       if (retry) upstream.stats.retries++;
       if (hedge) upstream.stats.hedgesSent++;
-      const attempt = new Attempt(upstream, req, hedge, policy, endsAt);
+      // With upstreams still to ask, one that trickles may take half of what is left, not all of it.
+      const now = performance.now();
+      const attemptEnds = next < order.length ? now + (endsAt - now) / 2 : endsAt;
+      const attempt = new Attempt(upstream, req, hedge, policy, attemptEnds);
       inFlight.add(attempt);
       if (!upstream.fallBackOnError) holding.add(attempt);
       if (next < order.length) {
