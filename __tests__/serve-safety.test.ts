@@ -6,7 +6,7 @@
  * faults, the real go command where a user would see the difference.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hermeticGoEnv, makeGoProject, parseJsonStream, runCommand, runGo, type GoModDownload } from './lab/go.js';
 import { labRequest, type GoProxy } from './lab/goproxy-server.js';
@@ -93,6 +93,27 @@ describe('size: every kind of answer has a cap', () => {
     const res = await get(proxy.url, `example.com/beta/@v/${BETA.version}.mod`);
     expect(res.status).toBe(502);
     expect(proxy.stats().upstreams[0]?.bytes).toBe(0);
+  });
+
+  test('too little free disk: the answer is not spilled, the go command gets a 502 that says so', async () => {
+    const big = await labProxy('ok', { modules: world });
+    const lab = makeLabDir('safety-nospace');
+    const spill = path.join(lab, 'spill');
+    mkdirSync(spill, { recursive: true });
+    // Keep free everything the disk has now: the first spill of a zip must be refused.
+    const free = statfsSync(spill);
+    const proxy = await startLocalProxy({
+      upstreams: [{ url: big.url, p95Ms: 20 }],
+      netrc: [],
+      moduleCache: undefined,
+      policy: { ...servePolicy(0, spill), memoryLimit: 64, spillReserveBytes: free.bavail * free.bsize },
+      port: 0,
+    });
+    locals.push(proxy);
+    const res = await get(proxy.url, `example.com/beta/@v/${BETA.version}.zip`);
+    expect(res.status).toBe(502);
+    expect(res.body.toString()).toMatch(/not enough free disk/);
+    expect(spillFiles(spill)).toEqual([]);
   });
 
   test('the caps are the go command’s own', () => {

@@ -16,6 +16,8 @@ export interface AttemptLimits {
   /** The most each kind of answer may weigh: more is a failure of the upstream. */
   maxBytes: Record<ServeKind, number>;
   spill?: SpillMeter;
+  /** Free disk the spill always leaves (default: 64 MiB). */
+  spillReserveBytes?: number;
 }
 
 export type AttemptResult =

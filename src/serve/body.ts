@@ -40,8 +40,8 @@ export class BodyTooLargeError extends Error {
 /** The spill directory's disk is too full to hold the answer. */
 export class NoSpaceError extends Error {
   readonly code = 'NO_SPACE';
-  constructor(dir: string, needed: number) {
-    super(`not enough free disk in ${dir} to hold a ${formatBytes(needed)} answer (keeping ${formatBytes(SPILL_RESERVE_BYTES)} free)`);
+  constructor(dir: string, needed: number, reserve: number) {
+    super(`not enough free disk in ${dir} to hold ${formatBytes(needed)} more of an answer (keeping ${formatBytes(reserve)} free)`);
   }
 }
 
@@ -62,6 +62,8 @@ export interface HoldOptions {
   onBytes?: (n: number) => void;
   /** Counts the bytes on disk while they are there. */
   spill?: SpillMeter;
+  /** Free disk left to everyone else (default SPILL_RESERVE_BYTES). */
+  spillReserveBytes?: number;
 }
 
 /** Bytes held in spill files right now, and the most there ever were: the local proxy's disk footprint. */
@@ -112,7 +114,7 @@ export async function holdBody(source: Readable, opts: HoldOptions): Promise<Hel
       opts.onBytes?.(chunk.length);
       if (handle) {
         if (size - spaceCheckedAt >= SPACE_CHECK_EVERY) {
-          await ensureSpace(opts.spillDir, SPACE_CHECK_EVERY);
+          await ensureSpace(opts.spillDir, SPACE_CHECK_EVERY, opts.spillReserveBytes);
           spaceCheckedAt = size;
         }
         await handle.write(chunk);
@@ -123,7 +125,7 @@ export async function holdBody(source: Readable, opts: HoldOptions): Promise<Hel
       chunks.push(chunk);
       if (size > opts.memoryLimit) {
         await fs.mkdir(opts.spillDir, { recursive: true, mode: 0o700 });
-        await ensureSpace(opts.spillDir, Math.max(opts.declaredBytes ?? 0, size) + SPACE_CHECK_EVERY);
+        await ensureSpace(opts.spillDir, Math.max(opts.declaredBytes ?? 0, size) + SPACE_CHECK_EVERY, opts.spillReserveBytes);
         spaceCheckedAt = size;
         file = path.join(opts.spillDir, `${randomUUID()}.part`);
         handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
@@ -149,9 +151,9 @@ export async function holdBody(source: Readable, opts: HoldOptions): Promise<Hel
 }
 
 /** Is there room for `bytes` more in `dir`, with the reserve left free? */
-async function ensureSpace(dir: string, bytes: number): Promise<void> {
+async function ensureSpace(dir: string, bytes: number, reserve = SPILL_RESERVE_BYTES): Promise<void> {
   const s = await fs.statfs(dir);
-  if (s.bavail * s.bsize < bytes + SPILL_RESERVE_BYTES) throw new NoSpaceError(dir, bytes);
+  if (s.bavail * s.bsize < bytes + reserve) throw new NoSpaceError(dir, bytes, reserve);
 }
 
 export function memoryBody(data: Buffer): HeldBody {
