@@ -78,7 +78,7 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
     });
     expect(doc.report.proxies.map((p: { url: string; verdict: string }) => [p.url, p.verdict])).toEqual([[fast.url, 'healthy']]);
     expect(doc.report.warm).toBeUndefined();
-    expect(doc.reports.json).toBe(path.join(c.lab, 'tmp', 'go-proxy-guard', 'report.json'));
+    expect(doc.reports.json).toBe(path.join(c.lab, 'tmp', `go-proxy-guard-${process.getuid?.()}`, 'report.json'));
     expect(JSON.parse(readFileSync(doc.reports.json, 'utf8')).schema).toBe('go-proxy-guard/report@1');
     expect(r.stderr).toMatch(/proxy\s+score/);
     expect(r.stderr).toMatch(/^verdict: healthy/m);
