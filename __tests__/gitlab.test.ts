@@ -295,9 +295,10 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     expect(build).toContain(`> GOPROXY from the guard job=${ok.url}|direct`);
     // ... and the script's go commands used the local proxy in front of it.
     const goproxy = build.find((l) => l.startsWith('> GOPROXY='))!;
-    expect(goproxy).toMatch(/^> GOPROXY=http:\/\/127\.0\.0\.1:\d+\|/);
-    const local = /^> GOPROXY=(http:\/\/127\.0\.0\.1:\d+)\|/.exec(goproxy)![1]!;
-    expect(goproxy).toBe(`> GOPROXY=${local}|${ok.url}|direct`);
+    expect(goproxy).toMatch(/^> GOPROXY=http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\|/);
+    const [, withToken, local] = /^> GOPROXY=((http:\/\/127\.0\.0\.1:\d+)\/[A-Za-z0-9_-]{32})\|/.exec(goproxy)! as unknown as [string, string, string];
+    expect(goproxy).toBe(`> GOPROXY=${withToken}|${ok.url}|direct`);
+    // The template's own line shows it without its access token.
     expect(build).toContain(`> go-proxy-guard: GOPROXY starts with the local proxy ${local}, in front of the ranked chain`);
     expect(build).toContain('> ok');
     expect(ok.hits('.zip').length).toBeGreaterThan(0);
