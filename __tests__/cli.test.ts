@@ -81,7 +81,7 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
     });
     expect(doc.report.proxies.map((p: { url: string; verdict: string }) => [p.url, p.verdict])).toEqual([[fast.url, 'healthy']]);
     expect(doc.report.warm).toBeUndefined();
-    expect(doc.reports.json).toBe(path.join(c.lab, 'tmp', 'go-proxy-guard', 'report.json'));
+    expect(doc.reports.json).toBe(path.join(c.lab, 'tmp', `go-proxy-guard-${process.getuid?.()}`, 'report.json'));
     expect(JSON.parse(readFileSync(doc.reports.json, 'utf8')).schema).toBe('go-proxy-guard/report@1');
     expect(r.stderr).toMatch(/proxy\s+verdict\s+p50/);
     expect(r.stderr).toMatch(/^verdict: healthy/m);
@@ -318,7 +318,7 @@ describe('serve: a local proxy for every go command of a shell or CI job', () =>
     const shell = await running;
     expect(shell.stderr).toBe('');
     expect(shell.code).toBe(0);
-    expect(shell.stdout).toMatch(new RegExp(`^GOPROXY=http://127\\.0\\.0\\.1:\\d+\\|${a.url.replace(/[.:/]/g, '\\$&')}\\|${b.url.replace(/[.:/]/g, '\\$&')}\\|direct$`, 'm'));
+    expect(shell.stdout).toMatch(new RegExp(`^GOPROXY=http://127\\.0\\.0\\.1:\\d+/[A-Za-z0-9_-]{32}\\|${a.url.replace(/[.:/]/g, '\\$&')}\\|${b.url.replace(/[.:/]/g, '\\$&')}\\|direct$`, 'm'));
     expect(shell.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command, \d+ served by upstreams, 0 failed; [1-9]\d* upstream failures absorbed/);
     expect(shell.stdout).toMatch(/upstream\s+requests\s+served\s+retries\s+hedges sent\/won\s+failures \(absorbed\)/);
     const stats = JSON.parse(readFileSync(path.join(reports, 'serve.json'), 'utf8'));

@@ -57,7 +57,7 @@ const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror'
  * Inputs whose meaning GitLab shapes, so their description says how: the cache ones (GitLab's own cache:
  * keyword) and the serve ones (the hidden job .<job-name>-serve, since the guard job's processes end with it).
  */
-const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'serve', 'serve-idle-timeout'];
+const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'serve', 'serve-idle-timeout', 'serve-request-timeout'];
 /** The report directory of the hidden job's after_script (serve --stop --reports-dir). */
 const SERVE_REPORTS_DIR = 'go-proxy-guard-serve-report';
 
@@ -309,9 +309,10 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     expect(build).toContain(`> GOPROXY from the guard job=${ok.url}|direct`);
     // ... and the script's go commands used the local proxy in front of it.
     const goproxy = build.find((l) => l.startsWith('> GOPROXY='))!;
-    expect(goproxy).toMatch(/^> GOPROXY=http:\/\/127\.0\.0\.1:\d+\|/);
-    const local = /^> GOPROXY=(http:\/\/127\.0\.0\.1:\d+)\|/.exec(goproxy)![1]!;
-    expect(goproxy).toBe(`> GOPROXY=${local}|${ok.url}|direct`);
+    expect(goproxy).toMatch(/^> GOPROXY=http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\|/);
+    const [, withToken, local] = /^> GOPROXY=((http:\/\/127\.0\.0\.1:\d+)\/[A-Za-z0-9_-]{32})\|/.exec(goproxy)! as unknown as [string, string, string];
+    expect(goproxy).toBe(`> GOPROXY=${withToken}|${ok.url}|direct`);
+    // The template's own line shows it without its access token.
     expect(build).toContain(`> go-proxy-guard: GOPROXY starts with the local proxy ${local}, in front of the ranked chain`);
     expect(build).toContain('> ok');
     expect(ok.hits('.zip').length).toBeGreaterThan(0);
@@ -455,7 +456,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     // Its variables are the guard job's, for what serve reads: Node.js, the engine, the candidates and how they are ranked.
     for (const [name, value] of Object.entries(serveJob.variables)) expect([name, value]).toEqual([name, job.variables[name]]);
     const used = Object.keys(serveJob.variables).sort();
-    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-project', 'engine-version', 'engine-sha256', 'serve', 'serve-idle-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
+    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-project', 'engine-version', 'engine-sha256', 'serve', 'serve-idle-timeout', 'serve-request-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
     expect(used).toEqual(serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`).sort());
     for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS)) expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
     // The guard job gates and alerts; the serve job only serves.

@@ -45,7 +45,7 @@ describe('probing ranks proxies by measured health and exports the chain', () =>
     expect(r.report.proxies.find((p: { url: string }) => p.url === stale.url).stale).toContain('example.com/beta@v0.2.0');
     expect(r.outputs.goproxy).toBe(`${fast.url}|${slow.url}|direct`);
     // Later steps go through the local proxy first, then straight down the same chain.
-    expect(r.outputs['local-proxy']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.outputs['local-proxy']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}$/);
     expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${fast.url}|${slow.url}|direct`);
     expect(r.outputs['best-proxy']).toBe(fast.url);
     expect(r.outputs['healthy-count']).toBe('2');
@@ -151,8 +151,9 @@ describe('private modules and credentials', () => {
     expect(visible).not.toContain(secret);
     expect(visible).toContain('bot:***@');
     expect(r.masks).toEqual(expect.arrayContaining([secret, `${secret}-netrc`]));
-    // The exported GOPROXY keeps the credentials: the go command needs them.
-    expect(r.exportedEnv.GOPROXY).toContain(`bot:${secret}@`);
+    // The exported GOPROXY holds no credentials: the local proxy adds them, and a netrc file (NETRC) has them for the chain after it.
+    expect(r.exportedEnv.GOPROXY).not.toContain(secret);
+    expect(readFileSync(r.exportedEnv.NETRC ?? '', 'utf8')).toContain(`login bot password ${secret}`);
   });
 
   test('certificates are judged by the roots the go command trusts (SSL_CERT_FILE), not only Node\'s', async () => {

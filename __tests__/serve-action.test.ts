@@ -42,10 +42,11 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   await b.setFault('ok');
   expect(r.code).toBe(0);
   const local = r.outputs['local-proxy'];
-  expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}$/);
   expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|${b.url}|direct`);
   expect(r.outputs.goproxy).toBe(`${a.url}|${b.url}|direct`);
-  expect(r.report.serve.url).toBe(local);
+  // The report is an artifact: the local proxy without its access token.
+  expect(r.report.serve.url).toBe(new URL(local ?? '').origin);
 
   // Mid-job the first proxy starts failing; plain "a|b" would fall through, but only after a's 503s.
   await a.setFault({ status: 503 });
@@ -134,4 +135,25 @@ test('proxy credentials reach the upstream but never the local proxy\'s log, fig
   const seen = [readFileSync(h.logFile, 'utf8'), readFileSync(h.statsFile, 'utf8'), post.summary, post.stdout, readFileSync(r.outputs.report ?? '', 'utf8')].join('\n');
   expect(seen).toContain('bot:***@');
   expect(seen).not.toContain(secret);
+});
+
+test('an https proxy with credentials: GOPROXY carries none, a later step authenticates through NETRC', async () => {
+  const a = await labProxy('ok', { tls: 'valid', auth: { user: 'ci', pass: 'S3cret-pw' } });
+  const c = guardCase('serve-action-netrc');
+  const r = await c.run({ ...fast, proxies: a.authUrl });
+  expect(r.code).toBe(0);
+  const local = r.outputs['local-proxy'] ?? '';
+  expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|direct`);
+  expect(JSON.stringify(r.exportedEnv)).not.toContain('S3cret-pw');
+  const netrc = r.exportedEnv.NETRC ?? '';
+  expect(readFileSync(netrc, 'utf8')).toMatch(/^machine 127\.0\.0\.1 login ci password S3cret-pw$/m);
+  // The local proxy adds the credentials itself; stopped, go falls through to the bare chain and reads NETRC.
+  const through = await c.go(['mod', 'download', '-json', 'all'], { GOPROXY: r.exportedEnv.GOPROXY ?? '', NETRC: netrc, GOMODCACHE: path.join(c.lab, 'through') });
+  expect(through.code).toBe(0);
+  const post = await c.post(r);
+  expect(post.code).toBe(0);
+  const fallback = await c.go(['mod', 'download', '-json', 'all'], { GOPROXY: r.exportedEnv.GOPROXY ?? '', NETRC: netrc, GOMODCACHE: path.join(c.lab, 'fallback') });
+  expect(fallback.code).toBe(0);
+  // Every request reached it with the credentials: through the local proxy, and straight from go with NETRC.
+  expect(a.requests.filter((q) => q.status === 401)).toEqual([]);
 });

@@ -5,7 +5,9 @@
  * two upstreams answering after LATENCY_MS, through (1) the chain teams use
  * today, "a,b" (go falls through only on 404/410), and (2) the local proxy
  * in front of a and b, run as it ships: dist/cli/index.js started as the
- * background process. Then the proxy's peak memory while it serves a 200 MB zip.
+ * background process. Then the proxy's peak memory and peak spill on disk
+ * while it serves a 200 MB zip, and while an upstream sends an endless zip
+ * body (cut at the go command's 500 MiB module zip limit).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -24,8 +26,8 @@ const SLOW_REPS = Number(process.env.BENCH_SLOW_REPS ?? 3);
 const BIG_ZIP_BYTES = Number(process.env.BENCH_BIG_ZIP_MB ?? 200) * 1024 * 1024;
 const TRY_TIMEOUT_MS = 300_000;
 const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
-/** BENCH_ONLY=a,b,c,memory runs some cases only. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,memory').split(','));
+/** BENCH_ONLY=a,b,c,memory,endless runs some cases only. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,memory,endless').split(','));
 
 const world: ModuleVersion[] = Array.from({ length: MODULES }, (_, i) =>
   moduleVersion({ path: `bench.example/srv${String(i).padStart(3, '0')}`, version: `v1.${i % 5}.0` }),
@@ -66,6 +68,7 @@ async function download(name: string, firstFault: Fault, viaLocal: boolean, modu
         retries: 3,
         dir: path.join(lab, 'serve'),
         idleTimeoutMs: 600_000,
+        requestTimeoutMs: 60_000,
         watchPid: process.pid,
       });
       goproxy = `${handle.url}|${a.url}|${b.url}`;
@@ -82,6 +85,42 @@ async function download(name: string, firstFault: Fault, viaLocal: boolean, modu
     if (handle) await stopDaemon(handle);
     await a.close();
     await b.close();
+    rmSync(lab, { recursive: true, force: true });
+  }
+}
+
+/** One go command asking a lone upstream whose zip bodies never end: how long, and what the proxy held meanwhile. */
+async function endless(): Promise<Run & { status: string }> {
+  const a = await startGoProxy({ modules: world });
+  await a.setFault({ endless: true }, { path: /\.zip$/ });
+  const lab = makeLabDir('bench-serve-endless');
+  const dir = path.join(lab, 'project');
+  const one = world.slice(0, 1);
+  makeGoProject(dir, { requires: one, world, mainImports: one.every((m) => m.packageName) });
+  const env = hermeticGoEnv(lab, { ...NO_EGRESS, GOPROXY: 'off' });
+  let handle;
+  try {
+    handle = await launchDaemon(CLI, {
+      upstreams: [{ url: a.url, p95Ms: LATENCY_MS + 5 }],
+      netrc: [],
+      moduleCache: undefined,
+      retries: 0,
+      dir: path.join(lab, 'serve'),
+      idleTimeoutMs: 600_000,
+      requestTimeoutMs: 60_000,
+      watchPid: process.pid,
+    });
+    const started = performance.now();
+    const r = await runGo(['mod', 'download', 'all'], { cwd: dir, env: { ...env, GOPROXY: handle.url }, timeoutMs: TRY_TIMEOUT_MS });
+    const ms = performance.now() - started;
+    const peakRssKiB = vmHwm(handle.pid);
+    const stats = await stopDaemon(handle);
+    handle = undefined;
+    const status = /(\d{3} Bad Gateway|reading .*: \d{3})/.exec(r.stderr)?.[0] ?? (r.code === 0 ? 'accepted?!' : `go exit ${r.code}`);
+    return { ok: r.code !== 0 && (stats?.failed ?? 0) > 0, ms, stats, peakRssKiB, status };
+  } finally {
+    if (handle) await stopDaemon(handle);
+    await a.close();
     rmSync(lab, { recursive: true, force: true });
   }
 }
@@ -131,10 +170,19 @@ async function main(): Promise<void> {
     rmSync(bigLab, { recursive: true, force: true });
   }
 
+  let endlessRun: Run & { status: string } = { ok: false, ms: NaN, status: 'not run' };
+  if (ONLY.has('endless')) endlessRun = await endless();
+
   console.log('');
   console.log(`${'case'.padEnd(40)} ${'median'.padStart(8)}  note`);
   for (const [name, runs, note] of rows) console.log(`${name.padEnd(40)} ${secs(median(runs.map((r) => r.ms))).padStart(8)}  ${note}`);
-  console.log(`${'200 MB zip through the local proxy'.padEnd(40)} ${secs(bigRun.ms).padStart(8)}  ${bigRun.ok ? 'accepted by go' : 'FAILED'}; proxy peak RSS ${((bigRun.peakRssKiB ?? 0) / 1024).toFixed(1)} MiB`);
+  const mib = (n: number | undefined) => `${((n ?? 0) / (1 << 20)).toFixed(1)} MiB`;
+  console.log(
+    `${'200 MB zip through the local proxy'.padEnd(40)} ${secs(bigRun.ms).padStart(8)}  ${bigRun.ok ? 'accepted by go' : 'FAILED'}; proxy peak RSS ${mib((bigRun.peakRssKiB ?? 0) * 1024)}, peak spill ${mib(bigRun.stats?.spillPeakBytes)}`,
+  );
+  console.log(
+    `${'endless zip body, lone upstream'.padEnd(40)} ${secs(endlessRun.ms).padStart(8)}  ${endlessRun.ok ? 'refused' : 'NOT REFUSED'} (${endlessRun.status}); proxy peak RSS ${mib((endlessRun.peakRssKiB ?? 0) * 1024)}, peak spill ${mib(endlessRun.stats?.spillPeakBytes)}`,
+  );
 
   const ratioA = median(localHealthy.map((r) => r.ms)) / median(plainHealthy.map((r) => r.ms));
   const speedB = median(plainSlow.map((r) => r.ms)) / median(localSlow.map((r) => r.ms));
@@ -144,6 +192,10 @@ async function main(): Promise<void> {
   console.log(`target (b) at least 3x faster than the plain chain: ${speedB.toFixed(1)}x ${speedB >= 3 ? 'MET' : 'MISSED'}`);
   console.log(`target (c) completes every time where the plain chain fails: local ${okCount(localFlaky)}, plain ${okCount(plainFlaky)} ${localFlaky.every((r) => r.ok) ? 'MET' : 'MISSED'}`);
   console.log(`target: proxy peak memory under 100 MB serving a 200 MB zip: ${peakMiB.toFixed(1)} MiB ${peakMiB < 100 && bigRun.ok ? 'MET' : 'MISSED'}`);
+  const endlessSpill = endlessRun.stats?.spillPeakBytes ?? Infinity;
+  console.log(
+    `target: an endless zip is cut at 500 MiB, spill never past it, memory under 100 MB: spill ${mib(endlessSpill)}, RSS ${mib((endlessRun.peakRssKiB ?? Infinity) * 1024)} ${endlessRun.ok && endlessSpill <= 500 * (1 << 20) && (endlessRun.peakRssKiB ?? Infinity) < 100 * 1024 ? 'MET' : 'MISSED'}`,
+  );
 }
 
 await main();

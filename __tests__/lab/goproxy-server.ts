@@ -32,6 +32,16 @@ export type Fault =
   | 'refused'
   /** Wait before answering normally. */
   | { slow: number }
+  /** 200 headers, then body bytes forever (no Content-Length), as fast as the client reads, until it hangs up. */
+  | { endless: true }
+  /** The normal answer, one byte every `trickle` ms. */
+  | { trickle: number }
+  /**
+   * A redirect (302 unless `status`) to `to` + the request path below the
+   * prefix: `to` is an origin with an optional prefix (`http://127.0.0.1:p/x`)
+   * or a bare path (`/mirror`), sent as a relative Location.
+   */
+  | { redirect: string; status?: number }
   | { status: number; retryAfter?: number | string; body?: string }
   /** Not found; matching versions also vanish from `@v/list` and `@latest` (a stale proxy). */
   | { notFound: 404 | 410 }
@@ -78,6 +88,8 @@ export interface ProxyRequest {
   fault: string;
   /** Socket destroyed before the response completed (reset, close). */
   aborted?: boolean;
+  /** The Authorization header sent, if any. */
+  authorization?: string;
 }
 
 export interface GoProxyOptions {
@@ -219,6 +231,7 @@ function checkFault(f: Fault, nested: boolean): void {
     if (f.fault !== undefined) checkFault(f.fault, true);
   }
   if ('flaky' in f && f.then !== undefined) checkFault(f.then, true);
+  if ('trickle' in f && !(f.trickle > 0)) throw new Error(`lab proxy: trickle must be a positive number of ms, got ${f.trickle}`);
 }
 
 function scopeMatches(scope: FaultScope | undefined, r: Route): boolean {
@@ -270,12 +283,17 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     } catch {
       /* malformed escape: route the raw path, which will 404 */
     }
+    // Where a relative redirect (`{ redirect: '/mirror' }`) leads: served normally, below the mirror path.
+    const mirror = typeof globalRule.fault === 'object' && 'redirect' in globalRule.fault && globalRule.fault.redirect.startsWith('/') ? `${prefix}${globalRule.fault.redirect.replace(/\/+$/, '')}` : undefined;
+    const mirrored = mirror !== undefined && pathOnly.startsWith(`${mirror}/`);
+    if (mirrored) pathOnly = `${prefix}${pathOnly.slice(mirror.length)}`;
     const inPrefix = !prefix || pathOnly === prefix || pathOnly.startsWith(`${prefix}/`);
     const r = inPrefix ? route(pathOnly.slice(prefix.length) || '/') : { kind: 'other' as const, rel: pathOnly };
     const query = fullPath.includes('?') ? fullPath.slice(fullPath.indexOf('?')) : '';
     const entry: ProxyRequest = { method: req.method ?? 'GET', path: pathOnly + query, rawPath: fullPath, status: 0, time: started, kind: r.kind, fault: 'ok' };
     if (r.module) entry.module = r.module;
     if (r.version) entry.version = r.version;
+    if (req.headers.authorization) entry.authorization = req.headers.authorization;
     requests.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
@@ -286,7 +304,7 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     });
     req.resume(); // drain any body so keep-alive keeps working
 
-    const fault = resolveFault(r, true);
+    const fault = mirrored ? 'ok' : resolveFault(r, true);
     entry.fault = faultName(fault);
     act(fault, r, req, res, entry);
   };
@@ -308,6 +326,12 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
       timers.add(t);
       return;
     }
+    if (typeof fault === 'object' && 'endless' in fault) return sendEndless(res);
+    if (typeof fault === 'object' && 'redirect' in fault) {
+      const location = `${fault.redirect.startsWith('/') ? prefix : ''}${fault.redirect.replace(/\/+$/, '')}${r.rel}`;
+      return send(req, res, text(fault.status ?? 302, `moved to ${location}\n`, { location }));
+    }
+    if (typeof fault === 'object' && 'trickle' in fault) return sendTrickle(res, content('ok', r), fault.trickle);
     if (fault === 'html') return send(req, res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(CAPTIVE_PORTAL) });
     if (typeof fault === 'object' && 'status' in fault && !('failEvery' in fault)) {
       const headers: Record<string, string> = {};
@@ -330,6 +354,35 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
       return;
     }
     send(req, res, reply);
+  }
+
+  /** Bytes until the client hangs up, pausing whenever it does not read. */
+  function sendEndless(res: http.ServerResponse): void {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  }
+
+  /** The reply's bytes one at a time, `everyMs` apart (a 1 byte/s link, or worse). */
+  function sendTrickle(res: http.ServerResponse, reply: Reply, everyMs: number): void {
+    const body = reply.file ? readFileSync(reply.file.path) : reply.body;
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
+    let i = 0;
+    const tick = (): void => {
+      if (res.destroyed) return;
+      if (i >= body.length) return void res.end();
+      res.write(body.subarray(i, ++i));
+      const t = setTimeout(() => {
+        timers.delete(t);
+        tick();
+      }, everyMs);
+      timers.add(t);
+    };
+    tick();
   }
 
   /** The file's first `bytes`, then destroy the socket once they are flushed. */

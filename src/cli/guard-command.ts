@@ -6,6 +6,7 @@ import { runGuard, type RunOutcome } from '../engine/run.js';
 import type { Verdict } from '../health/rank.js';
 import { GitLabPlatform } from '../platform/gitlab.js';
 import { LocalPlatform, type LocalPlatformOptions } from '../platform/local.js';
+import { userTempDir } from '../platform/private-files.js';
 import { SUMMARY_FILE, writeJunit } from '../platform/report-files.js';
 import type { Styles, TextStream } from '../platform/terminal.js';
 import { Secrets } from '../secrets/secrets.js';
@@ -93,7 +94,8 @@ function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, i
   return new LocalPlatform({
     secrets,
     readInput,
-    workDir: reportsDir ? resolve(reportsDir) : path.join(os.tmpdir(), 'go-proxy-guard'),
+    // Not a shared /tmp/go-proxy-guard another user could create first: this user's own (0700).
+    workDir: reportsDir ? resolve(reportsDir) : userTempDir(),
     writesReportFiles: reportsDir !== undefined,
     stateFile: stateFile ? resolve(stateFile) : localStateFile(io.env, projectDir),
     context: { repository: projectDir, workflow: `go-proxy-guard ${command}`, runId: undefined, runUrl: undefined, event: 'cli' },

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensurePrivateDir, userTempDir, writePrivateFile } from '../platform/private-files.js';
 import { serveMarkdown, serveTable } from '../report/serve-report.js';
 import { stopDaemon, type DaemonHandle } from '../serve/daemon.js';
 import { COMMANDS, EXIT } from './commands.js';
@@ -11,13 +11,14 @@ const HANDLE_FILE = 'handle.json';
 
 /**
  * One directory per CI job (so after_script, a new shell, finds it) or per
- * shell (so `serve --stop` later in the same shell does).
+ * shell (so `serve --stop` later in the same shell does), inside this user's
+ * own temp directory (mode 0700): nobody else can plant or read a handle there.
  */
 export function serveDir(cl: CommandLine, io: CliIo): string {
   const given = optionValue(cl, COMMANDS.serve.options.find((o) => o.name === 'serve-dir'), io.env);
   if (given) return path.resolve(io.cwd, given);
   const job = io.env.CI_JOB_ID ?? (io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_RUN_ID}-${io.env.GITHUB_JOB ?? ''}` : undefined);
-  return path.join(os.tmpdir(), `go-proxy-guard-serve-${job ?? `shell-${process.ppid}`}`);
+  return path.join(userTempDir(), `serve-${(job ?? `shell-${process.ppid}`).replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }
 
 /** `serve`: probe, start the local proxy in the background, print the exports; `--stop` ends it; `--foreground` waits. */
@@ -38,16 +39,23 @@ export async function runServeCommand(cl: CommandLine, io: CliIo): Promise<numbe
     afterRun: async (outcome) => {
       handle = outcome.serve;
       if (handle) {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        fs.writeFileSync(handleFile, JSON.stringify(handle, null, 2), { mode: 0o600 });
+        ensurePrivateDir(dir);
+        // A link planted at the handle's name is replaced, its target never written.
+        writePrivateFile(handleFile, JSON.stringify(handle, null, 2));
       }
     },
   });
   if (!handle || !foreground || code !== EXIT.ok) return code;
   io.stderr.write(`go-proxy-guard: serving on ${handle.url}; Ctrl-C stops it\n`);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    // Signal listeners alone do not keep Node.js running: this timer does, until a signal comes.
+    const keepAlive = setInterval(() => {}, 60_000);
+    const done = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
   });
   return stop(handleFile, cl, io);
 }

@@ -64,7 +64,7 @@ export interface Config {
     silence: SilenceWindow[];
   };
   history: { size: number };
-  serve: { enabled: boolean; idleTimeoutMs: number };
+  serve: { enabled: boolean; idleTimeoutMs: number; requestTimeoutMs: number };
   /** Absolute path, or undefined for no metrics export. */
   metricsFile: string | undefined;
   /** The emergency switch (input `override` or GO_PROXY_GUARD_OVERRIDE), when set. */
@@ -110,7 +110,11 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
       silence: parseSilenceWindows(read('alert-silence') ?? ''),
     },
     history: { size: parseInteger('history-size', get('history-size'), 1, 500) },
-    serve: { enabled: parseBoolean('serve', get('serve')), idleTimeoutMs: positiveDuration('serve-idle-timeout', get('serve-idle-timeout')) },
+    serve: {
+      enabled: parseBoolean('serve', get('serve')),
+      idleTimeoutMs: positiveDuration('serve-idle-timeout', get('serve-idle-timeout')),
+      requestTimeoutMs: positiveDuration('serve-request-timeout', get('serve-request-timeout')),
+    },
     metricsFile: (read('metrics-file') ?? '').trim() ? path.resolve(cwd, (read('metrics-file') as string).trim()) : undefined,
     override,
   };

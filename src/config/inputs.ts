@@ -84,6 +84,11 @@ export const INPUTS = {
     description:
       'Emergency switch: proxy URLs to use instead of the configured ones, direct, or off (CI cache and vendor/ only). Empty: the GO_PROXY_GUARD_OVERRIDE environment variable (on GitHub pass vars.GO_PROXY_GUARD_OVERRIDE here or through env). Shown loudly in the log, summary and alerts.',
   },
+  'serve-request-timeout': {
+    default: '60s',
+    description:
+      'The most one go command request may take through the local proxy, every retry, hedge and byte of the body included; when it runs out the next upstream is tried or the go command gets a 502.',
+  },
   'metrics-file': {
     default: '',
     description: 'Write per-run figures here: a path ending in .csv (CSV) or anything else (OpenMetrics text).',

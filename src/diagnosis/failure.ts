@@ -26,6 +26,12 @@ export const FAILURE_CODES = {
   'tls-expired': 'proxy-broken',
   'tls-untrusted': 'proxy-broken',
   'tls-error': 'proxy-broken',
+  /** Credentials in a plain-http proxy URL: refused, as the go command refuses them. */
+  'insecure-credentials': 'proxy-broken',
+  /** A redirect the go command would not follow (https to http, too many hops). */
+  'bad-redirect': 'proxy-broken',
+  /** An answer larger than the go command accepts for its kind. */
+  'too-large': 'proxy-broken',
   'checksum-mismatch': 'fatal',
   'unknown-revision': 'fatal',
   'invalid-version': 'fatal',
@@ -51,6 +57,9 @@ export function classifyNetworkError(err: unknown): Failure {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
+  if (code === 'INSECURE_CREDENTIALS') return failure('insecure-credentials', message);
+  if (code === 'BAD_REDIRECT') return failure('bad-redirect', message);
+  if (code === 'TOO_LARGE') return failure('too-large', message);
   if (code === 'CERT_HAS_EXPIRED') return failure('tls-expired', 'certificate has expired');
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code)) {
     return failure('tls-untrusted', `certificate not trusted (${code})`);

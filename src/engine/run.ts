@@ -20,7 +20,7 @@ import { readNetrc } from '../goproxy/netrc.js';
 import { startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
-import { startServeStage } from './serve-stage.js';
+import { servedGoproxy, startServeStage } from './serve-stage.js';
 import type { DaemonHandle } from '../serve/daemon.js';
 
 export interface EngineContext {
@@ -164,9 +164,11 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         })
       : undefined;
   if (serve?.note) notes.push(serve.note);
-  // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain.
-  const exported = serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy;
-  platform.exportVariable('GOPROXY', exported);
+  // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain,
+  // whose credentials are in a netrc file of ours, never in GOPROXY.
+  const served = serve?.handle ? servedGoproxy(serve.handle.url, probe.chain, platform.workDir, env) : undefined;
+  if (served?.netrcFile) platform.exportVariable('NETRC', served.netrcFile);
+  platform.exportVariable('GOPROXY', served?.goproxy ?? goproxy);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
@@ -187,14 +189,16 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     probe: { timeoutMs: config.probe.timeoutMs, samples: config.probe.samples, durationMs: probe.durationMs },
     proxies: ranked,
     goproxy: formatChainShown(probe.chain, shown),
-    exportedGoproxy: serve?.handle ? `${serve.handle.url}|${formatChainShown(probe.chain, shown)}` : formatChainShown(probe.chain, shown),
+    // The local proxy's access token is for this job's go commands, not for an artifact a reader shares.
+    exportedGoproxy: serve?.handle ? `${new URL(serve.handle.url).origin}/…|${formatChainShown(probe.chain, shown)}` : formatChainShown(probe.chain, shown),
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
     verdict,
     reason: verdictReason(config, verdict, ranked, warm),
     notes,
     warm,
-    ...(serve?.handle ? { serve: { url: serve.handle.url, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
+    // Without its access token: the report is an artifact; the token is for this job's go commands.
+    ...(serve?.handle ? { serve: { url: new URL(serve.handle.url).origin, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
     ...(override ? { override: override.notice } : {}),
   };
   if (override) report.notes.unshift(override.notice);

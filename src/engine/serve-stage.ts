@@ -1,9 +1,12 @@
 import * as fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { proxyUrls, type Chain } from '../goproxy/chain.js';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import { formatGoproxy, type Chain } from '../goproxy/chain.js';
+import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
+import { makePrivateTempDir, writePrivateFile } from '../platform/private-files.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunReport } from '../report/run-report.js';
@@ -13,9 +16,50 @@ import { launchDaemon, stopDaemon, type DaemonHandle } from '../serve/daemon.js'
 import type { UpstreamSpec } from '../serve/upstream.js';
 import { redactUrl } from '../secrets/secrets.js';
 
-/** The ranked proxies of the chain, each with the p95 its probe measured (the first hedge delay). */
+/**
+ * The ranked proxies of the chain, each with the p95 its probe measured (the
+ * first hedge delay) and the fallback its separator asks for.
+ */
 export function upstreamsOf(chain: Chain, ranked: ProxyHealth[]): UpstreamSpec[] {
-  return proxyUrls(chain).map((url) => ({ url, p95Ms: ranked.find((p) => sameProxy(p.url, url))?.latencyMs.p95 ?? null }));
+  return chain.flatMap((e) =>
+    e.kind === 'proxy' ? [{ url: e.url, p95Ms: ranked.find((p) => sameProxy(p.url, e.url))?.latencyMs.p95 ?? null, fallBackOnError: e.fallBackOnError }] : [],
+  );
+}
+
+/**
+ * GOPROXY under serve: the local proxy (which adds each upstream's
+ * credentials itself), then the chain without any user info, for when it is
+ * gone. Those credentials move to a netrc file (mode 0600, in a private
+ * directory) that NETRC names, ahead of the user's own netrc, which is kept:
+ * the go command reads NETRC, and sends its entries over https only.
+ */
+export function servedGoproxy(localUrl: string, chain: Chain, netrcDir: string, env: NodeJS.ProcessEnv): { goproxy: string; netrcFile?: string } {
+  const entries: NetrcEntry[] = [];
+  const bare = chain.map((e) => {
+    if (e.kind !== 'proxy') return e;
+    const u = new URL(e.url);
+    // netrc needs a login and a password; a lone token user name cannot be written there.
+    if (u.protocol === 'https:' && u.username && u.password && !netrcFor(entries, u.hostname)) {
+      entries.push({ machine: u.hostname, login: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+    }
+    // Only the user info goes: the rest of the URL stays as the user wrote it.
+    return { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') };
+  });
+  const goproxy = `${localUrl}|${formatGoproxy(bare)}`;
+  if (entries.length === 0) return { goproxy };
+  const own = readUserNetrc(env);
+  const dir = makePrivateTempDir(netrcDir, 'netrc-');
+  const netrcFile = path.join(dir, 'netrc');
+  writePrivateFile(netrcFile, `${entries.map((e) => `machine ${e.machine} login ${e.login} password ${e.password}`).join('\n')}\n${own}`);
+  return { goproxy, netrcFile };
+}
+
+function readUserNetrc(env: NodeJS.ProcessEnv): string {
+  try {
+    return readFileSync(env.NETRC || path.join(env.HOME || os.homedir(), '.netrc'), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 export interface ServeStart {
@@ -48,8 +92,9 @@ export async function startServeStage(opts: {
         netrc: opts.netrc,
         moduleCache: opts.gomodcache ? path.join(opts.gomodcache, 'cache', 'download') : undefined,
         retries: opts.config.warm.retries,
-        dir: path.join(opts.platform.workDir, 'serve'),
+        dir: opts.platform.workDir,
         idleTimeoutMs: opts.config.serve.idleTimeoutMs,
+        requestTimeoutMs: opts.config.serve.requestTimeoutMs,
         watchPid: opts.watchPid,
       },
       opts.env,

@@ -1,10 +1,7 @@
-import { HttpClient } from '@actions/http-client';
 import type { IncomingMessage } from 'node:http';
 import { classifyNetworkError, failure, type Failure } from '../diagnosis/failure.js';
-import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
-import { withoutUserinfo } from '../goproxy/proxy-url.js';
-import { getProxyUrl } from '@actions/http-client/lib/proxy';
-import { trustedRoots } from './trust.js';
+import { ProxyEndpoint } from '../goproxy/endpoint.js';
+import type { NetrcEntry } from '../goproxy/netrc.js';
 import type { Answer } from './answer.js';
 
 const USER_AGENT = 'go-proxy-guard (probe)';
@@ -13,47 +10,34 @@ const MAX_BODY = 1 << 20;
 export type Fetched = { answer: Answer; ms: number } | { failure: Failure; ms: number };
 
 /**
- * A client for one proxy. It sends the credentials the go command would
- * send (URL userinfo, else the netrc entry for the host), and `close()`
- * destroys every socket, which is how a deadline cuts off a hung proxy.
+ * A client for one proxy, reached as the local proxy reaches it
+ * (endpoint.ts): the credentials the go command would send, and only where
+ * it would send them (never over plain http), redirects followed as go
+ * follows them. `close()` destroys every socket, which is how a deadline
+ * cuts off a hung proxy.
  */
 export class ProxyClient {
-  private readonly client: HttpClient;
-  private readonly base: string;
-  private readonly headers: Record<string, string> = {};
+  private readonly endpoint: ProxyEndpoint;
 
-  constructor(proxyUrl: string, netrc: NetrcEntry[], deadlineMs: number) {
-    const u = new URL(proxyUrl);
-    const user = u.username ? decodeURIComponent(u.username) : netrcFor(netrc, u.hostname)?.login;
-    const pass = u.username ? decodeURIComponent(u.password) : netrcFor(netrc, u.hostname)?.password;
-    if (user !== undefined) {
-      this.headers.authorization = `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}`;
-    }
-    this.base = withoutUserinfo(proxyUrl).replace(/\/+$/, '');
-    this.client = new HttpClient(USER_AGENT, [], {
-      keepAlive: true,
-      allowRetries: false,
-      allowRedirects: true,
-      maxRedirects: 5,
-      socketTimeout: Math.max(1, deadlineMs),
-    });
-    // Judge certificates by the roots the go command trusts too (see trust.ts); the
-    // toolkit offers no option for it, but reads its agent's options as ours.
-    if (this.base.startsWith('https:') && !getProxyUrl(new URL(this.base))) {
-      const agent = this.client.getAgent(this.base) as { options?: Record<string, unknown> };
-      agent.options = { ...agent.options, ca: trustedRoots() };
-    }
+  constructor(
+    proxyUrl: string,
+    netrc: NetrcEntry[],
+    private readonly deadlineMs: number,
+  ) {
+    this.endpoint = new ProxyEndpoint(proxyUrl, netrc, process.env, USER_AGENT);
   }
 
   /** GET `path`; for a zip, ask for the first kilobyte only and read no more than the magic bytes need. */
   async get(path: string, opts: { firstBytesOnly?: boolean } = {}): Promise<Fetched> {
     const started = performance.now();
-    const headers = { ...this.headers, ...(opts.firstBytesOnly ? { range: 'bytes=0-1023' } : {}) };
     try {
-      const res = await this.client.request('GET', `${this.base}/${path}`, null, headers);
-      const body = await readBody(res.message, opts.firstBytesOnly ? 4 : MAX_BODY);
+      const res = await this.endpoint.get(path, {
+        headers: opts.firstBytesOnly ? { range: 'bytes=0-1023' } : {},
+        timeoutMs: Math.max(1, this.deadlineMs),
+      });
+      const body = await readBody(res, opts.firstBytesOnly ? 4 : MAX_BODY);
       return {
-        answer: { status: res.message.statusCode ?? 0, contentType: String(res.message.headers['content-type'] ?? ''), body },
+        answer: { status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body },
         ms: performance.now() - started,
       };
     } catch (err) {
@@ -62,7 +46,7 @@ export class ProxyClient {
   }
 
   close(): void {
-    this.client.dispose();
+    this.endpoint.close();
   }
 }
 

@@ -1,7 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { classifyNetworkError, classifyStatus, failure, type Failure } from '../diagnosis/failure.js';
 import { answerProblem } from './answer-check.js';
-import { holdBody, memoryBody, type HeldBody } from './body.js';
-import type { ServeRequest } from './request-path.js';
+import { holdBody, memoryBody, type HeldBody, type SpillMeter } from './body.js';
+import type { ServeKind, ServeRequest } from './request-path.js';
 import type { Upstream } from './upstream.js';
 
 export interface AttemptLimits {
@@ -12,6 +13,11 @@ export interface AttemptLimits {
   /** Bodies larger than this are held on disk. */
   memoryLimit: number;
   spillDir: string;
+  /** The most each kind of answer may weigh: more is a failure of the upstream. */
+  maxBytes: Record<ServeKind, number>;
+  spill?: SpillMeter;
+  /** Free disk the spill always leaves (default: 64 MiB). */
+  spillReserveBytes?: number;
 }
 
 export type AttemptResult =
@@ -39,6 +45,8 @@ export class Attempt {
     readonly req: ServeRequest,
     readonly hedge: boolean,
     limits: AttemptLimits,
+    /** performance.now() when the request's budget runs out. */
+    budgetEndsAt = Infinity,
   ) {
     this.answered = new Promise((resolve) => {
       this.markAnswered = () => {
@@ -46,7 +54,7 @@ export class Attempt {
         resolve();
       };
     });
-    this.result = this.run(limits).finally(() => this.markAnswered());
+    this.result = this.run(limits, budgetEndsAt).finally(() => this.markAnswered());
   }
 
   /** Headers arrived (or the attempt ended): it is no longer silent. */
@@ -59,21 +67,33 @@ export class Attempt {
     this.controller.abort();
   }
 
-  private async run(limits: AttemptLimits): Promise<AttemptResult> {
+  private async run(limits: AttemptLimits, budgetEndsAt: number): Promise<AttemptResult> {
     const headerTimer = setTimeout(() => this.controller.abort(new HeaderTimeout(limits.headerTimeoutMs)), limits.headerTimeoutMs);
+    // The whole attempt, body included, ends with the request's budget: a trickle cannot hold the go command.
+    const left = budgetEndsAt - performance.now();
+    const budgetTimer = Number.isFinite(left) ? setTimeout(() => this.controller.abort(new BudgetExhausted()), Math.max(0, left)) : undefined;
+    let response: IncomingMessage | undefined;
+    this.controller.signal.addEventListener('abort', () => response?.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), { once: true });
+    const hold = (res: IncomingMessage, memoryLimit: number, maxBytes: number) =>
+      holdBody(res, {
+        ...limits,
+        memoryLimit,
+        maxBytes,
+        ...declaredLength(res),
+        what: `${this.upstream.shown}'s ${this.req.label}`,
+        onBytes: (n) => (this.upstream.stats.bytes += n),
+      });
     try {
       const res = await this.upstream.get(this.req.upstreamPath, this.controller.signal);
+      response = res;
       clearTimeout(headerTimer);
       const headersMs = performance.now() - this.started;
       this.markAnswered();
       const status = res.statusCode ?? 0;
       const contentType = String(res.headers['content-type'] ?? '');
       if (status === 404 || status === 410) {
-        const body = await holdBody(res, { ...limits, memoryLimit: NOT_FOUND_BODY_LIMIT, onBytes: (n) => (this.upstream.stats.bytes += n) }).catch(() => memoryBody(Buffer.alloc(0)));
-        if (body.file) {
-          await body.dispose();
-          return { outcome: 'not-found', status, contentType: 'text/plain; charset=utf-8', body: memoryBody(Buffer.from(`not found (HTTP ${status})\n`)), headersMs };
-        }
+        const body = await hold(res, NOT_FOUND_BODY_LIMIT, NOT_FOUND_BODY_LIMIT).catch(() => undefined);
+        if (!body) return { outcome: 'not-found', status, contentType: 'text/plain; charset=utf-8', body: memoryBody(Buffer.from(`not found (HTTP ${status})\n`)), headersMs };
         return { outcome: 'not-found', status, contentType, body, headersMs };
       }
       if (status !== 200) {
@@ -82,7 +102,7 @@ export class Attempt {
         const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
         return { outcome: 'failed', failure: f, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
       }
-      const body = await holdBody(res, { ...limits, onBytes: (n) => (this.upstream.stats.bytes += n) });
+      const body = await hold(res, limits.memoryLimit, limits.maxBytes[this.req.kind]);
       const problem = await answerProblem(this.req, contentType, body);
       if (problem) {
         await body.dispose();
@@ -92,10 +112,11 @@ export class Attempt {
     } catch (err) {
       if (this.aborted) return { outcome: 'aborted' };
       const reason = this.controller.signal.reason;
-      if (reason instanceof HeaderTimeout) return { outcome: 'failed', failure: failure('timeout', reason.message) };
+      if (reason instanceof HeaderTimeout || reason instanceof BudgetExhausted) return { outcome: 'failed', failure: failure('timeout', reason.message) };
       return { outcome: 'failed', failure: classifyNetworkError(err) };
     } finally {
       clearTimeout(headerTimer);
+      clearTimeout(budgetTimer);
     }
   }
 }
@@ -104,6 +125,17 @@ class HeaderTimeout extends Error {
   constructor(ms: number) {
     super(`no response headers within ${ms} ms`);
   }
+}
+
+class BudgetExhausted extends Error {
+  constructor() {
+    super('no complete answer within its share of the request budget (serve-request-timeout)');
+  }
+}
+
+function declaredLength(res: IncomingMessage): { declaredBytes?: number } {
+  const n = Number(res.headers['content-length']);
+  return Number.isSafeInteger(n) && n >= 0 ? { declaredBytes: n } : {};
 }
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +24,58 @@ export interface HeldBody {
 
 export const HEAD_BYTES = 512;
 
+/** Free disk kept for everyone else: spilling stops before the disk gets this full. */
+export const SPILL_RESERVE_BYTES = 64 * 1024 * 1024;
+/** Free space is checked again after this many bytes spilled. */
+const SPACE_CHECK_EVERY = 32 * 1024 * 1024;
+
+/** More than the go command accepts for this kind of answer: a failure of the upstream. */
+export class BodyTooLargeError extends Error {
+  readonly code = 'TOO_LARGE';
+  constructor(maxBytes: number, what: string) {
+    super(`${what} is larger than the ${formatBytes(maxBytes)} the go command accepts`);
+  }
+}
+
+/** The spill directory's disk is too full to hold the answer. */
+export class NoSpaceError extends Error {
+  readonly code = 'NO_SPACE';
+  constructor(dir: string, needed: number, reserve: number) {
+    super(`not enough free disk in ${dir} to hold ${formatBytes(needed)} more of an answer (keeping ${formatBytes(reserve)} free)`);
+  }
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${Math.round(n / (1 << 20))} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
+}
+
+export interface HoldOptions {
+  spillDir: string;
+  memoryLimit: number;
+  bodyIdleMs: number;
+  /** Reading stops, and the answer fails, past this many bytes: disk and memory stay bounded. */
+  maxBytes: number;
+  /** Content-Length when the upstream declared one. */
+  declaredBytes?: number;
+  /** Names the answer in errors. */
+  what?: string;
+  onBytes?: (n: number) => void;
+  /** Counts the bytes on disk while they are there. */
+  spill?: SpillMeter;
+  /** Free disk left to everyone else (default SPILL_RESERVE_BYTES). */
+  spillReserveBytes?: number;
+}
+
+/** Bytes held in spill files right now, and the most there ever were: the local proxy's disk footprint. */
+export class SpillMeter {
+  live = 0;
+  peak = 0;
+  add(n: number): void {
+    this.live += n;
+    if (this.live > this.peak) this.peak = this.live;
+  }
+}
+
 export class BodyIdleError extends Error {
   readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
@@ -32,15 +84,23 @@ export class BodyIdleError extends Error {
 }
 
 /**
- * Read `source` to its end. Only an idle gap longer than `bodyIdleMs` fails it:
- * a large zip on a slow link is fine as long as bytes keep coming.
+ * Read `source` to its end. An idle gap longer than `bodyIdleMs` fails it
+ * (a large zip on a slow link is fine as long as bytes keep coming), and so
+ * does a body past `maxBytes`: nothing past the cap is ever held or spilled.
  */
-export async function holdBody(source: Readable, opts: { spillDir: string; memoryLimit: number; bodyIdleMs: number; onBytes?: (n: number) => void }): Promise<HeldBody> {
+export async function holdBody(source: Readable, opts: HoldOptions): Promise<HeldBody> {
+  const what = opts.what ?? 'the answer';
+  if (opts.declaredBytes !== undefined && opts.declaredBytes > opts.maxBytes) {
+    source.destroy();
+    throw new BodyTooLargeError(opts.maxBytes, what);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   let file: string | undefined;
   let handle: fs.FileHandle | undefined;
   let idle: NodeJS.Timeout | undefined;
+  let spaceCheckedAt = 0;
+  let onDisk = 0;
   const arm = () => {
     clearTimeout(idle);
     idle = setTimeout(() => source.destroy(new BodyIdleError(opts.bodyIdleMs)), opts.bodyIdleMs);
@@ -49,23 +109,37 @@ export async function holdBody(source: Readable, opts: { spillDir: string; memor
     arm();
     for await (const chunk of source as AsyncIterable<Buffer>) {
       arm();
+      if (size + chunk.length > opts.maxBytes) throw new BodyTooLargeError(opts.maxBytes, what);
       size += chunk.length;
       opts.onBytes?.(chunk.length);
       if (handle) {
+        if (size - spaceCheckedAt >= SPACE_CHECK_EVERY) {
+          await ensureSpace(opts.spillDir, SPACE_CHECK_EVERY, opts.spillReserveBytes);
+          spaceCheckedAt = size;
+        }
         await handle.write(chunk);
+        onDisk += chunk.length;
+        opts.spill?.add(chunk.length);
         continue;
       }
       chunks.push(chunk);
       if (size > opts.memoryLimit) {
-        await fs.mkdir(opts.spillDir, { recursive: true });
+        await fs.mkdir(opts.spillDir, { recursive: true, mode: 0o700 });
+        await ensureSpace(opts.spillDir, Math.max(opts.declaredBytes ?? 0, size) + SPACE_CHECK_EVERY, opts.spillReserveBytes);
+        spaceCheckedAt = size;
         file = path.join(opts.spillDir, `${randomUUID()}.part`);
-        handle = await fs.open(file, 'wx', 0o600);
+        handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
         for (const c of chunks) await handle.write(c);
+        onDisk = size;
+        opts.spill?.add(size);
       }
     }
   } catch (err) {
     await handle?.close();
-    if (file) await fs.rm(file, { force: true });
+    if (file) {
+      await fs.rm(file, { force: true });
+      opts.spill?.add(-onDisk);
+    }
     throw err;
   } finally {
     clearTimeout(idle);
@@ -73,7 +147,13 @@ export async function holdBody(source: Readable, opts: { spillDir: string; memor
   await handle?.close();
   const all = file ? undefined : Buffer.concat(chunks);
   const head = all ? all.subarray(0, HEAD_BYTES) : Buffer.concat(chunks).subarray(0, HEAD_BYTES);
-  return heldBody(size, head, all, file);
+  return heldBody(size, head, all, file, file ? opts.spill : undefined);
+}
+
+/** Is there room for `bytes` more in `dir`, with the reserve left free? */
+async function ensureSpace(dir: string, bytes: number, reserve = SPILL_RESERVE_BYTES): Promise<void> {
+  const s = await fs.statfs(dir);
+  if (s.bavail * s.bsize < bytes + reserve) throw new NoSpaceError(dir, bytes, reserve);
 }
 
 export function memoryBody(data: Buffer): HeldBody {
@@ -90,7 +170,8 @@ export async function fileBody(file: string): Promise<HeldBody> {
   return { ...heldBody(stat.size, head, undefined, file), dispose: async () => {} };
 }
 
-function heldBody(size: number, head: Buffer, memory: Buffer | undefined, file: string | undefined): HeldBody {
+function heldBody(size: number, head: Buffer, memory: Buffer | undefined, file: string | undefined, spill?: SpillMeter): HeldBody {
+  let disposed = false;
   return {
     size,
     head,
@@ -98,7 +179,10 @@ function heldBody(size: number, head: Buffer, memory: Buffer | undefined, file: 
     file,
     stream: () => (file ? createReadStream(file) : Readable.from([memory ?? Buffer.alloc(0)])),
     dispose: async () => {
-      if (file) await fs.rm(file, { force: true });
+      if (!file || disposed) return;
+      disposed = true;
+      await fs.rm(file, { force: true });
+      spill?.add(-size);
     },
   };
 }

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import http from 'node:http';
 import type { NetrcEntry } from '../goproxy/netrc.js';
-import { startLocalProxy } from './local-proxy.js';
+import { makePrivateTempDir, openNewPrivateFile, writePrivateFile } from '../platform/private-files.js';
+import { startLocalProxy, WHOAMI_PATH } from './local-proxy.js';
 import { servePolicy } from './policy.js';
 import type { ServeStats } from './serve-stats.js';
 import type { UpstreamSpec } from './upstream.js';
@@ -16,9 +18,11 @@ export interface DaemonConfig {
   netrc: NetrcEntry[];
   moduleCache: string | undefined;
   retries: number;
-  /** Where the proxy keeps its stats, log and spilled bodies. */
+  /** Where the proxy keeps its stats, log and spilled bodies: a private directory made for it under this one. */
   dir: string;
   idleTimeoutMs: number;
+  /** One go command request's whole budget (serve-request-timeout). */
+  requestTimeoutMs: number;
   /** Stop when this process is gone: the job's own process, which outlives every step. */
   watchPid: number | undefined;
 }
@@ -26,9 +30,23 @@ export interface DaemonConfig {
 /** What a later step (or the post step) needs to find and stop the proxy. */
 export interface DaemonHandle {
   pid: number;
+  /** http://127.0.0.1:<port>/<token>: the GOPROXY entry; the token is the only way in. */
   url: string;
   statsFile: string;
   logFile: string;
+}
+
+/**
+ * What the local proxy may inherit: how to reach the upstreams (the
+ * HTTP(S)_PROXY of this network, the roots go trusts) and where temp files go.
+ * Never the inputs, webhook URLs or tokens of the step that starts it.
+ */
+const DAEMON_ENV_KEEP = /^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|WINDIR|HTTPS?_PROXY|ALL_PROXY|NO_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS)$/i;
+
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && DAEMON_ENV_KEEP.test(k)) kept[k] = v;
+  return { ...kept, [DAEMON_ENV]: 'serve' };
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -40,19 +58,18 @@ export const isDaemonProcess = (env: NodeJS.ProcessEnv = process.env): boolean =
  * Start the local proxy as a detached process running `entry` (the bundle
  * the caller itself runs from), and wait until it listens.
  */
-export async function launchDaemon(entry: string, config: DaemonConfig, env: NodeJS.ProcessEnv = process.env): Promise<DaemonHandle> {
-  fs.mkdirSync(config.dir, { recursive: true, mode: 0o700 });
+export async function launchDaemon(entry: string, given: DaemonConfig, env: NodeJS.ProcessEnv = process.env): Promise<DaemonHandle> {
+  const config = { ...given, dir: makePrivateTempDir(given.dir, 'serve-') };
   const logFile = path.join(config.dir, 'serve.log');
   const statsFile = path.join(config.dir, 'serve-stats.json');
-  fs.rmSync(statsFile, { force: true });
-  const log = fs.openSync(logFile, 'a', 0o600);
+  const log = openNewPrivateFile(logFile);
   // Its own session, no pipes to us: the step that starts it ends long before it does.
   // A small young generation: the proxy streams, it needs no 16 MB nursery (peak memory, npm run bench:serve).
   const child = spawn(process.execPath, ['--max-semi-space-size=2', entry], {
     detached: true,
     windowsHide: true, // no console window for the daemon on Windows
     stdio: ['ignore', log, log, 'ipc'],
-    env: { ...env, [DAEMON_ENV]: 'serve' },
+    env: daemonEnv(env),
   });
   fs.closeSync(log);
   try {
@@ -79,12 +96,21 @@ export async function launchDaemon(entry: string, config: DaemonConfig, env: Nod
   }
 }
 
-/** Stop the proxy and return what it did; undefined when it left no figures. */
+/**
+ * Stop the proxy and return what it did; undefined when it left no figures.
+ * The signal goes only to a process that proved to be this proxy: it answered
+ * on the handle's URL, token included, with the handle's pid. A handle naming
+ * another process (a reused pid, a forged file) signals nothing.
+ */
 export async function stopDaemon(handle: DaemonHandle, timeoutMs = 5_000): Promise<ServeStats | undefined> {
-  try {
-    process.kill(handle.pid, 'SIGTERM');
-  } catch {
-    /* already gone (idle timeout, or killed): its last figures are on disk */
+  if ((await whoami(handle.url)) === handle.pid) {
+    try {
+      process.kill(handle.pid, 'SIGTERM');
+    } catch {
+      /* gone since it answered: its last figures are on disk */
+    }
+  } else if (!readStats(handle.statsFile)?.stoppedAt) {
+    return readStats(handle.statsFile);
   }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -93,6 +119,39 @@ export async function stopDaemon(handle: DaemonHandle, timeoutMs = 5_000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
   return readStats(handle.statsFile);
+}
+
+/** The pid the local proxy at `url` says it has; undefined when nothing answers as it would. */
+export function whoami(url: string, timeoutMs = 2_000): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(`${url.replace(/\/+$/, '')}${WHOAMI_PATH}`);
+    } catch {
+      return resolve(undefined);
+    }
+    if (target.protocol !== 'http:' || target.hostname !== '127.0.0.1') return resolve(undefined);
+    const req = http.get(target, { agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > 4096) return res.destroy();
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        try {
+          const pid = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { pid?: unknown }).pid;
+          resolve(res.statusCode === 200 && typeof pid === 'number' ? pid : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 export function readStats(file: string): ServeStats | undefined {
@@ -116,7 +175,7 @@ export async function runDaemon(): Promise<never> {
       upstreams: config.upstreams,
       netrc: config.netrc,
       moduleCache: config.moduleCache,
-      policy: servePolicy(config.retries, path.join(config.dir, 'spill')),
+      policy: servePolicy(config.retries, path.join(config.dir, 'spill'), config.requestTimeoutMs),
       port: 0,
       log,
     });
@@ -125,13 +184,9 @@ export async function runDaemon(): Promise<never> {
     process.exit(1);
   }
   const statsFile = path.join(config.dir, 'serve-stats.json');
-  const save = () => {
-    const tmp = `${statsFile}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(proxy.stats(), null, 2), { mode: 0o600 });
-    fs.renameSync(tmp, statsFile);
-  };
+  const save = () => writePrivateFile(statsFile, JSON.stringify(proxy.stats(), null, 2));
   save();
-  log(`listening on ${proxy.url}, upstreams ${proxy.stats().upstreams.map((u) => u.url).join(', ')}`);
+  log(`listening on ${proxy.shownUrl}, upstreams ${proxy.stats().upstreams.map((u) => u.url).join(', ')}`);
   process.send?.({ url: proxy.url });
   process.disconnect?.();
 

@@ -15,6 +15,8 @@ export interface ForwardPolicy extends AttemptLimits {
   hedgeFloorMs: number;
   /** Longest Retry-After honoured. */
   retryAfterCapMs: number;
+  /** One request's total time, every attempt, backoff and body included (serve-request-timeout). */
+  requestBudgetMs: number;
   /** Bad turns in a row (failures, hedge races lost) before an upstream is demoted... */
   strikes: number;
   /** ...for this long, so later requests start with one that answers. */
@@ -26,7 +28,7 @@ type Answered =
   | { kind: 'not-found'; status: 404 | 410; contentType: string; body: HeldBody; from: Upstream };
 
 /** The outcome of one request, and how many attempts it took (more than one: something was absorbed or hedged). */
-export type Forwarded = (Answered | { kind: 'failed'; failures: string[] }) & { attempts: number };
+export type Forwarded = (Answered | { kind: 'failed'; failures: string[] } | { kind: 'gone' }) & { attempts: number };
 
 /** At most this many attempts of one request at a time: the primary and one hedge. */
 const MAX_IN_FLIGHT = 2;
@@ -43,9 +45,16 @@ type Standing = 'not-found' | 'broken' | 'transient';
  * - a 404/410 is an answer, not a failure: no retry, the next upstream is
  *   asked (a stale mirror), and if nobody has the file the go command is told so;
  * - a malformed answer (HTML, wrong version, a zip of the wrong module) is a
- *   broken upstream for this request, never passed on.
+ *   broken upstream for this request, never passed on;
+ * - an upstream that falls back only on not-found (`,` in GOPROXY, the
+ *   user's `fallback: not-found`) keeps the request on itself: its transient
+ *   failures are retried on it, and the upstreams after it are asked (no
+ *   hedge either) only once it answered 404/410;
+ * - everything ends when the request budget does, or the go command hangs up (`signal`).
  */
-export async function forward(req: ServeRequest, upstreams: readonly Upstream[], policy: ForwardPolicy, sleep = delay): Promise<Forwarded> {
+export async function forward(req: ServeRequest, upstreams: readonly Upstream[], policy: ForwardPolicy, sleep = delay, signal?: AbortSignal): Promise<Forwarded> {
+  const endsAt = performance.now() + policy.requestBudgetMs;
+  const strict = upstreams.some((u) => !u.fallBackOnError);
   const standing = new Map<Upstream, Standing>();
   const tries = new Map<Upstream, number>();
   const failures: string[] = [];
@@ -59,14 +68,22 @@ export async function forward(req: ServeRequest, upstreams: readonly Upstream[],
   };
 
   for (let round = 0; round < policy.rounds; round++) {
-    const eligible = upstreams.filter((u) => standing.get(u) === undefined || standing.get(u) === 'transient');
+    const eligible = reachable(upstreams, standing);
     if (eligible.length === 0) break;
     let wait = round > 0 ? backoffDelay(round, policy.backoffMs, policy.backoffCapMs) : 0;
     const now = Date.now();
-    // Honour Retry-After: when every upstream left asked for a pause, wait for the first to end.
-    if (eligible.every((u) => u.retryAfterUntil > now)) wait = Math.max(wait, Math.min(...eligible.map((u) => u.retryAfterUntil)) - now);
+    // Honour Retry-After: when every upstream left asked for a pause (or the one it must be), wait for the first to end.
+    const pausing = strict ? eligible.slice(0, 1) : eligible;
+    if (pausing.every((u) => u.retryAfterUntil > now)) wait = Math.max(wait, Math.min(...pausing.map((u) => u.retryAfterUntil)) - now);
+    const left = endsAt - performance.now();
+    if (wait >= left) {
+      failures.push(`the request budget of ${policy.requestBudgetMs} ms ran out`);
+      break;
+    }
     if (wait > 0) await sleep(wait);
-    const answer = await runRound(req, orderForRound(eligible, Date.now()), policy, {
+    if (signal?.aborted) return { kind: 'gone', attempts: attempts() };
+    // Rank order where the chain says so: a demoted upstream must not jump ahead of one it may only follow after a 404.
+    const answer = await runRound(req, strict ? eligible : orderForRound(eligible, Date.now()), policy, endsAt, signal, {
       onNotFound(a, r) {
         standing.set(a.upstream, 'not-found');
         if (notFound) void r.body.dispose();
@@ -88,11 +105,40 @@ export async function forward(req: ServeRequest, upstreams: readonly Upstream[],
       if (notFound) void notFound.body.dispose();
       return finish(answer);
     }
+    if (signal?.aborted) {
+      if (notFound) void notFound.body.dispose();
+      return { kind: 'gone', attempts: attempts() };
+    }
     // Every upstream that could answer said not-found: the go command must hear exactly that, now.
-    if (notFound && upstreams.every((u) => standing.get(u) !== 'transient')) return finish(notFound);
+    if (notFound && reachable(upstreams, standing).length === 0 && !strictFailure(upstreams, standing)) return finish(notFound);
+    if (performance.now() >= endsAt) {
+      failures.push(`the request budget of ${policy.requestBudgetMs} ms ran out`);
+      break;
+    }
   }
-  if (notFound) return finish(notFound);
+  if (notFound && !strictFailure(upstreams, standing)) return finish(notFound);
+  if (notFound) void notFound.body.dispose();
   return { kind: 'failed', failures, attempts: attempts() };
+}
+
+/**
+ * The upstreams this request may still ask, in rank order: those not yet
+ * judged or failed transiently, and none past an upstream that falls back
+ * only on not-found and has not said not-found.
+ */
+export function reachable(upstreams: readonly Upstream[], standing: ReadonlyMap<Upstream, Standing>): Upstream[] {
+  const out: Upstream[] = [];
+  for (const u of upstreams) {
+    const s = standing.get(u);
+    if (s === undefined || s === 'transient') out.push(u);
+    if (!u.fallBackOnError && s !== 'not-found') break;
+  }
+  return out;
+}
+
+/** An upstream the go command would not fall back from ("," in GOPROXY) failed: its error is the answer, not an earlier 404. */
+function strictFailure(upstreams: readonly Upstream[], standing: ReadonlyMap<Upstream, Standing>): boolean {
+  return upstreams.some((u) => !u.fallBackOnError && (standing.get(u) === 'transient' || standing.get(u) === 'broken'));
 }
 
 /**
@@ -113,13 +159,36 @@ interface RoundHooks {
 }
 
 /** One pass over `order`, hedging as it goes; resolves with the first good answer, or undefined. */
-function runRound(req: ServeRequest, order: Upstream[], policy: ForwardPolicy, hooks: RoundHooks): Promise<Extract<Answered, { kind: 'answer' }> | undefined> {
+function runRound(
+  req: ServeRequest,
+  order: Upstream[],
+  policy: ForwardPolicy,
+  endsAt: number,
+  signal: AbortSignal | undefined,
+  hooks: RoundHooks,
+): Promise<Extract<Answered, { kind: 'answer' }> | undefined> {
   return new Promise((resolve) => {
     const inFlight = new Set<Attempt>();
     /** Attempts silent past their hedge delay. */
     const overdue = new Set<Attempt>();
+    /** Attempts of upstreams that fall back only on not-found, until they say not-found: nobody after them may be asked. */
+    const holding = new Set<Attempt>();
     let next = 0;
     let done = false;
+    const mayGoOn = () => next < order.length && holding.size === 0 && performance.now() < endsAt;
+
+    const onGone = () => {
+      done = true;
+      for (const a of inFlight) a.abort();
+      resolve(undefined);
+    };
+    if (signal?.aborted) return onGone();
+    signal?.addEventListener('abort', onGone, { once: true });
+    const end = (answer: Extract<Answered, { kind: 'answer' }> | undefined) => {
+      done = true;
+      signal?.removeEventListener('abort', onGone);
+      resolve(answer);
+    };
 
     const launch = (hedge: boolean) => {
       const upstream = order[next++] as Upstream;
@@ -128,12 +197,16 @@ function runRound(req: ServeRequest, order: Upstream[], policy: ForwardPolicy, h
       upstream.stats.requests++;
       if (retry) upstream.stats.retries++;
       if (hedge) upstream.stats.hedgesSent++;
-      const attempt = new Attempt(upstream, req, hedge, policy);
+      // With upstreams still to ask, one that trickles may take half of what is left, not all of it.
+      const now = performance.now();
+      const attemptEnds = next < order.length ? now + (endsAt - now) / 2 : endsAt;
+      const attempt = new Attempt(upstream, req, hedge, policy, attemptEnds);
       inFlight.add(attempt);
+      if (!upstream.fallBackOnError) holding.add(attempt);
       if (next < order.length) {
         const timer = setTimeout(() => {
           overdue.add(attempt);
-          if (!done && inFlight.has(attempt) && inFlight.size < MAX_IN_FLIGHT && next < order.length) launch(true);
+          if (!done && inFlight.has(attempt) && inFlight.size < MAX_IN_FLIGHT && mayGoOn()) launch(true);
         }, upstream.hedgeDelay(policy.hedgeFloorMs, policy.headerTimeoutMs));
         void attempt.answered.then(() => clearTimeout(timer));
       }
@@ -159,9 +232,10 @@ function runRound(req: ServeRequest, order: Upstream[], policy: ForwardPolicy, h
             if (!other.hedge || other.started < attempt.started) other.upstream.strike(policy.strikes, policy.restMs, Date.now());
             other.abort();
           }
-          return resolve({ kind: 'answer', status: r.status, contentType: r.contentType, body: r.body, from: u });
+          return end({ kind: 'answer', status: r.status, contentType: r.contentType, body: r.body, from: u });
         }
         case 'not-found':
+          holding.delete(attempt);
           u.recordLatency(r.headersMs);
           u.goodTurn();
           u.stats.notFound++;
@@ -175,12 +249,9 @@ function runRound(req: ServeRequest, order: Upstream[], policy: ForwardPolicy, h
           break;
       }
       if (inFlight.size === 0) {
-        if (next < order.length) launch(false);
-        else {
-          done = true;
-          resolve(undefined);
-        }
-      } else if (next < order.length && [...inFlight].every((a) => overdue.has(a) && !a.hasAnswered)) {
+        if (mayGoOn()) launch(false);
+        else end(undefined);
+      } else if (mayGoOn() && [...inFlight].every((a) => overdue.has(a) && !a.hasAnswered)) {
         // What is left in flight is silent past its hedge delay: keep going down the list.
         launch(true);
       }

@@ -1,8 +1,9 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { NetrcEntry } from '../goproxy/netrc.js';
-import { memoryBody, type HeldBody } from './body.js';
+import { memoryBody, SpillMeter, type HeldBody } from './body.js';
 import { forward, type ForwardPolicy } from './forward.js';
 import { fromModuleCache } from './module-cache.js';
 import { parseServePath } from './request-path.js';
@@ -17,13 +18,17 @@ export interface LocalProxyOptions {
   policy: ForwardPolicy;
   /** 0 for a random free port. */
   port: number;
+  /** The path segment every request must start with; a random one when not given. */
+  token?: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
 export interface LocalProxy {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port>/<token>: the GOPROXY entry, the only way in. */
   url: string;
+  /** http://127.0.0.1:<port>, as reports show it. */
+  shownUrl: string;
   stats(): ServeStats;
   /** Epoch ms of the last request, for the idle timeout. */
   lastActivity(): number;
@@ -31,14 +36,25 @@ export interface LocalProxy {
   close(reason: string): Promise<ServeStats>;
 }
 
+/** Below the token: the daemon names its pid, so `serve --stop` signals only a process proven to be it. */
+export const WHOAMI_PATH = '/-/whoami';
+
 /**
  * A GOPROXY server on loopback that stands between the go command and the
  * ranked upstreams: deadlines, retries, hedging and validation per request
  * (forward.ts), the module cache as the last resort, byte-for-byte answers.
+ *
+ * Only this job's go commands may use it (and so the upstreams' credentials):
+ * a request must name the listening address as its Host (no DNS rebinding
+ * from a browser) and start with the random per-run token of `url`.
  */
 export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalProxy> {
   const log = opts.log ?? (() => {});
+  const token = opts.token ?? randomBytes(24).toString('base64url');
   const upstreams = opts.upstreams.map((spec) => new Upstream(spec, opts.netrc, opts.env));
+  const spill = new SpillMeter();
+  const policy = { ...opts.policy, spill };
+  let host = '';
   const sockets = new Set<Socket>();
   let last = Date.now();
   let active = 0;
@@ -52,6 +68,8 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
     notFound: 0,
     failed: 0,
     refused: 0,
+    gone: 0,
+    spillPeakBytes: 0,
     rescued: 0,
     bytesServed: 0,
     upstreams: upstreams.map((u) => u.stats),
@@ -66,7 +84,15 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     last = Date.now();
     stats.requests++;
-    const target = req.url ?? '/';
+    const raw = req.url ?? '/';
+    const who = admitted(req.headers.host, raw, host, token);
+    if ('refused' in who) {
+      stats.refused++;
+      log(`refused a request: ${who.refused}`);
+      return reply(res, 403, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: ${who.refused}\n`)));
+    }
+    const target = who.rest;
+    if (target === WHOAMI_PATH) return reply(res, 200, 'application/json', memoryBody(Buffer.from(JSON.stringify({ pid: process.pid }))));
     const parsed = parseServePath(target);
     if (req.method !== 'GET' || 'refused' in parsed) {
       stats.refused++;
@@ -75,7 +101,18 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
       return reply(res, req.method !== 'GET' ? 405 : 400, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: ${why}\n`)));
     }
     const r = parsed.request;
-    const result = await forward(r, upstreams, opts.policy);
+    // The go command hung up (killed, or its own timeout): stop asking upstreams for it.
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const result = await forward(r, upstreams, policy, undefined, gone.signal).finally(() => (stats.spillPeakBytes = spill.peak));
+    if (result.kind === 'gone' || gone.signal.aborted) {
+      stats.gone = (stats.gone ?? 0) + 1;
+      log(`${r.label}: the go command hung up; upstream requests aborted`);
+      if (result.kind === 'answer' || result.kind === 'not-found') await result.body.dispose();
+      return;
+    }
     if (result.kind === 'answer') {
       stats.served++;
       if (result.attempts > 1) stats.rescued++;
@@ -124,10 +161,12 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  stats.url = `http://127.0.0.1:${port}`;
+  host = `127.0.0.1:${port}`;
+  stats.url = `http://${host}`;
 
   return {
-    url: stats.url,
+    url: `${stats.url}/${token}`,
+    shownUrl: stats.url,
     stats: () => stats,
     lastActivity: () => last,
     inFlight: () => active,
@@ -142,6 +181,20 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
       return stats;
     },
   };
+}
+
+/**
+ * Is this request from a go command given our GOPROXY? The Host must be the
+ * address we listen on, and the path must start with the token; `rest` is
+ * the path below it.
+ */
+export function admitted(hostHeader: string | undefined, target: string, host: string, token: string): { rest: string } | { refused: string } {
+  if ((hostHeader ?? '').toLowerCase() !== host) return { refused: `Host ${JSON.stringify((hostHeader ?? '').slice(0, 100))} is not ${host}` };
+  const m = /^\/([^/?#]*)(\/.*)?$/.exec(target);
+  const given = Buffer.from(m?.[1] ?? '');
+  const want = Buffer.from(token);
+  if (!m || given.length !== want.length || !timingSafeEqual(given, want)) return { refused: 'the path does not start with the access token of this local proxy' };
+  return { rest: m[2] ?? '/' };
 }
 
 async function reply(res: http.ServerResponse, status: number, contentType: string, body: HeldBody, onSent?: (n: number) => void): Promise<void> {

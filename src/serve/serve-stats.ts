@@ -2,6 +2,7 @@ import type { UpstreamStats } from './upstream.js';
 
 /** What the local proxy did over its life: the figures the post step reports. */
 export interface ServeStats {
+  /** http://127.0.0.1:<port>, without the access token (that stays in the handle and GOPROXY). */
   url: string;
   pid: number;
   startedAt: string;
@@ -17,8 +18,12 @@ export interface ServeStats {
   notFound: number;
   /** Every upstream failed and the cache had nothing: the go command fell through to the chain. */
   failed: number;
-  /** Not a GOPROXY request. */
+  /** Not a GOPROXY request, or not from a go command of this job (wrong Host, no token). */
   refused: number;
+  /** The go command hung up before the answer: the upstream requests were aborted. */
+  gone?: number;
+  /** The most bytes ever held in spill files at once. */
+  spillPeakBytes?: number;
   /** Requests that needed more than one attempt (retry, hedge or next upstream) and still got an answer. */
   rescued: number;
   bytesServed: number;

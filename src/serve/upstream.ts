@@ -1,12 +1,7 @@
-import { HttpClient } from '@actions/http-client';
-import { getProxyUrl } from '@actions/http-client/lib/proxy';
-import http from 'node:http';
-import https from 'node:https';
-import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
-import { withoutUserinfo } from '../goproxy/proxy-url.js';
+import type http from 'node:http';
+import { ProxyEndpoint } from '../goproxy/endpoint.js';
+import type { NetrcEntry } from '../goproxy/netrc.js';
 import { percentile } from '../health/proxy-health.js';
-import { trustedRoots } from '../probe/trust.js';
-import { redactUrl } from '../secrets/secrets.js';
 
 const USER_AGENT = 'go-proxy-guard (serve)';
 /** Latencies kept per upstream for its p95: recent enough to follow a proxy that turns slow. */
@@ -16,6 +11,11 @@ export interface UpstreamSpec {
   url: string;
   /** p95 of the probe's answers, the first hedge delay until the proxy's own answers say more. */
   p95Ms: number | null;
+  /**
+   * "|" after it in GOPROXY (fallback any-error, the default): any failure
+   * may go on to the next upstream. "," (fallback not-found): only a 404/410.
+   */
+  fallBackOnError?: boolean;
 }
 
 /** What one upstream did for the go command, for the summary and the JSON report. */
@@ -39,16 +39,15 @@ export interface UpstreamStats {
 }
 
 /**
- * One upstream proxy: its connection pool (HTTP(S)_PROXY honoured, go's
- * roots trusted, the credentials the go command would send), its recent
- * latencies, and whether it is resting after failures or a 429.
+ * One upstream proxy: how it is reached (endpoint.ts: pools, trust, the
+ * credentials the go command would send, redirects), its recent latencies,
+ * and whether it is resting after failures or a 429.
  */
 export class Upstream {
   readonly shown: string;
   readonly stats: UpstreamStats;
-  private readonly base: string;
-  private readonly agent: http.Agent;
-  private readonly headers: Record<string, string> = { 'user-agent': USER_AGENT };
+  readonly fallBackOnError: boolean;
+  private readonly endpoint: ProxyEndpoint;
   private readonly latencies: number[] = [];
   private readonly seedP95: number | null;
   private consecutiveBad = 0;
@@ -58,21 +57,10 @@ export class Upstream {
   retryAfterUntil = 0;
 
   constructor(spec: UpstreamSpec, netrc: NetrcEntry[], env: NodeJS.ProcessEnv = process.env) {
-    const u = new URL(spec.url);
-    const entry = u.username ? undefined : netrcFor(netrc, u.hostname);
-    const user = u.username ? decodeURIComponent(u.username) : entry?.login;
-    const pass = u.username ? decodeURIComponent(u.password) : entry?.password;
-    if (user !== undefined) this.headers.authorization = `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}`;
-    this.base = withoutUserinfo(spec.url).replace(/\/+$/, '');
-    this.shown = redactUrl(spec.url).replace(/\/+$/, '');
+    this.endpoint = new ProxyEndpoint(spec.url, netrc, env, USER_AGENT);
+    this.shown = this.endpoint.shown;
     this.seedP95 = spec.p95Ms;
-    // The toolkit picks the agent (a tunnel through HTTPS_PROXY when NO_PROXY does not exempt the host).
-    const client = new HttpClient(USER_AGENT, [], { keepAlive: true, allowRetries: false });
-    this.agent = client.getAgent(this.base) as http.Agent;
-    if (this.base.startsWith('https:') && !getProxyUrl(new URL(this.base))) {
-      const a = this.agent as http.Agent & { options: Record<string, unknown> };
-      a.options = { ...a.options, ca: trustedRoots(env) };
-    }
+    this.fallBackOnError = spec.fallBackOnError ?? true;
     this.stats = {
       url: this.shown,
       requests: 0,
@@ -90,15 +78,9 @@ export class Upstream {
     };
   }
 
-  /** Start a GET; the caller owns the response (and aborts through `signal`). */
+  /** Start a GET, following redirects as the go command does; the caller owns the response (and aborts through `signal`). */
   get(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
-    const url = new URL(`${this.base}/${path}`);
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = lib.request(url, { method: 'GET', agent: this.agent, headers: this.headers, signal }, resolve);
-      req.on('error', reject);
-      req.end();
-    });
+    return this.endpoint.get(path, { signal });
   }
 
   /** Time to response headers of an answer that was used. */
@@ -142,6 +124,6 @@ export class Upstream {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.endpoint.close();
   }
 }
