@@ -1,3 +1,4 @@
+import { DEFAULT_SCORE_MODEL } from '../health/score.js';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
@@ -76,7 +77,7 @@ async function askSumdb(proxies: string[], name: string, deadlineMs: number, env
   const request = { kind: 'sumdb' as const, path: `sumdb/${name}/supported`, notFoundIsAnswer: true };
   return Promise.all(
     proxies.map(async (url) => {
-      const r = await probeProxy(url, [request], { deadlineMs, netrc });
+      const r = await probeProxy(url, [request], { deadlineMs, netrc, concurrency: 1, latencyMaxMs: DEFAULT_SCORE_MODEL.latencyMaxMs });
       const o = r.outcomes[0];
       return { url, status: o?.status, failure: o?.ok ? undefined : o?.failure };
     }),

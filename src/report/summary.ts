@@ -48,7 +48,7 @@ const FLAPPING_OUTAGES = 3;
 
 const VERDICT_ICON: Record<Verdict, string> = { healthy: '✅', degraded: '⚠️', failed: '❌' };
 const PROXY_ICON: Record<ProxyVerdict, string> = { healthy: '🟢', slow: '🟡', stale: '🟠', broken: '🔴', down: '🔴' };
-const OUTCOME_ICON = { ok: '✅', failed: '❌', skipped: '⏭️' } as const;
+const OUTCOME_ICON = { ok: '✅', failed: '❌', skipped: '⏭️', waited: '⏳' } as const;
 const RESCUER: Record<Exclude<LadderStep, 'proxy' | 'failed'>, string> = {
   retry: 'a retry',
   direct: 'direct (VCS) downloads',
@@ -260,7 +260,7 @@ export function failedLadderAdvice(warm: WarmReport): string[] {
       advice.push(`${module} was found neither behind the proxies nor direct: if it is private, list it in GOPRIVATE so the go command fetches it directly with credentials.`);
       break;
     default:
-      advice.push(`Every rung of the ladder failed (${d?.message ?? 'no complete module cache'}): the proxies and the module origins were unreachable from the runner.`);
+      advice.push(`Every rung of the ladder failed: ${warm.cause ?? d?.message ?? 'no complete module cache'}.`);
   }
   if (d?.class !== 'fatal' && warm.cacheHit === 'none') {
     advice.push('No CI cache entry was there to fall back on: once a run succeeds its module cache is saved, and a later outage can be ridden out offline.');
