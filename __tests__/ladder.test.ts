@@ -5,7 +5,6 @@
  * while warming carries that failure in its entry; a failed ladder says what
  * was tried and what each answered.
  */
-import path from 'node:path';
 import { BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
 import { largeModuleOnDisk } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
@@ -165,6 +164,5 @@ describe('what the warm found and what the diagnosis says', () => {
     expect(cause).toContain(`${p.url} healthy`);
     expect(cause).toMatch(/1 download through them failed, the last with: example\.com\/gamma\/v2@v2\.0\.1: not found/);
     expect(cause).toMatch(/direct failed: /);
-    expect(path.isAbsolute(r.outputs.report)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { backoffDelay } from '../../src/warm/backoff.js';
 import type { DownloadAttempt } from '../../src/warm/download.js';
 import { climbLadder, type LadderIo, type LadderPlan } from '../../src/warm/ladder.js';
 import { parseJsonStream } from '../../src/warm/go-json.js';
+import { findFallthroughs } from '../../src/warm/fallthrough.js';
 
 const ok = (n = 2): DownloadAttempt => ({
   ok: true,
@@ -228,4 +229,32 @@ describe('gating', () => {
 
 test('go -json streams are concatenated objects', () => {
   expect(parseJsonStream<{ Path: string }>('{\n"Path": "a {x}"\n}\n{"Path":"b\\"}"}')).toEqual([{ Path: 'a {x}' }, { Path: 'b"}' }]);
+});
+
+describe('a proxy the "|" chain fell through, read from go -x', () => {
+  // Measured with go 1.19: the first proxy reset every zip mid-body, the second served them.
+  const stderr = [
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.mod',
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.mod: 200 OK (0.030s)',
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.zip',
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.zip: 200 OK (0.007s)',
+    '# get http://127.0.0.1:2/example.com/alpha/@v/v1.1.0.zip',
+    '# get http://127.0.0.1:2/example.com/alpha/@v/v1.1.0.zip: 200 OK (0.022s)',
+    '# get http://127.0.0.1:1/example.com/beta/@v/v0.2.0.info',
+    '# get http://127.0.0.1:1/example.com/beta/@v/v0.2.0.info: 503 Service Unavailable (0.001s)',
+    '# get http://127.0.0.1:2/example.com/beta/@v/v0.2.0.info',
+    '# get http://127.0.0.1:2/example.com/beta/@v/v0.2.0.info: 200 OK (0.001s)',
+  ].join('\n');
+  test('a 200 whose body broke off is a reset; the first failure per proxy is kept', () => {
+    const f = findFallthroughs(stderr, ['http://127.0.0.1:1', 'http://127.0.0.1:2']);
+    expect(f.map((x) => [x.proxy, x.file, x.failure.code, x.failure.message])).toEqual([
+      ['http://127.0.0.1:1', 'example.com/alpha/@v/v1.1.0.zip', 'reset', 'the answer ended mid-body after 200 OK'],
+    ]);
+  });
+  test('a 503 is a 503; a miss (404) is not a fault; a proxy asked last never fell through', () => {
+    const lines = stderr.split('\n').filter((l) => !l.includes('alpha'));
+    expect(findFallthroughs(lines.join('\n'), ['http://127.0.0.1:1', 'http://127.0.0.1:2']).map((x) => x.failure.code)).toEqual(['http-5xx']);
+    const miss = lines.map((l) => l.replace('503 Service Unavailable', '404 Not Found')).join('\n');
+    expect(findFallthroughs(miss, ['http://127.0.0.1:1', 'http://127.0.0.1:2'])).toEqual([]);
+  });
 });

@@ -157,6 +157,12 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
     const goproxy = joinChain(order);
     const a = await io.download(goproxy);
     rungs.push(record(step, goproxy, a));
+    // Proxies go fell through on: at fault, even when the next one saved the attempt; they lead no more.
+    for (const f of a.fellThrough ?? []) {
+      blame(f.proxy, { ...f.failure, url: f.proxy, goMessage: f.goMessage, module: undefined });
+      if (f.failure.class !== 'transient') dropped.add(f.proxy);
+      else if (!demoted.includes(f.proxy)) demoted.push(f.proxy);
+    }
     if (a.ok) return done(step, a);
     last = a.diagnosis;
     const culprit = implicated(order, last);
