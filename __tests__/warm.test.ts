@@ -133,7 +133,7 @@ test('a corrupt zip from one proxy is rejected, never accepted into the cache, a
   expect(zipsIn(alone).filter((z) => z.includes('gamma'))).toEqual([]);
 });
 
-test('a checksum mismatch against go.sum is fatal: not retried, no fallback, the module named', async () => {
+test('a checksum mismatch against go.sum is fatal when no verified source has the module: never retried, vendor/ never used, the module named', async () => {
   const p = await labProxy();
   await p.setFault('tampered-zip', { module: GAMMA.path });
   const c = guardCase('checksum');
@@ -144,7 +144,9 @@ test('a checksum mismatch against go.sum is fatal: not retried, no fallback, the
   const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
   expect(r.code).toBe(1);
   expect(r.outputs['ladder-step']).toBe('failed');
-  expect(rungs(r)).toEqual(['proxy:failed', 'failed:failed']);
+  // direct is tried (go checks it against go.sum too) but cannot reach example.com here; vendor/ is not checked against go.sum.
+  expect(rungs(r)).toEqual(['proxy:failed', 'direct:failed', 'cache:skipped', 'vendor:skipped', 'failed:failed']);
+  expect(r.report.warm.ladder[3].reason).toMatch(/never used past a checksum mismatch/);
   expect(r.report.warm.diagnosis.code).toBe('checksum-mismatch');
   expect(r.report.warm.diagnosis.module).toBe(`${GAMMA.path}@${GAMMA.version}`);
   expect(r.errors.join('\n')).toMatch(/checksum mismatch/);

@@ -140,6 +140,14 @@ describe('the degradation ladder', () => {
     expect([r.step, calls, r.rungs.map((x) => x.outcome)]).toEqual(['proxy', ['http://b'], ['waited', 'ok']]);
   });
 
+  test('no proxy known and the probe finds none: the skipped rung says how long it waited', async () => {
+    const probeDone = new Promise<void>((resolve) => setTimeout(resolve, 20));
+    const { impl } = io({ direct: [ok()] });
+    const r = await climbLadder(plan({ proxies: [], refresh: () => [], probeDone }), impl);
+    expect([r.step, r.rungs.map((x) => `${x.step}:${x.outcome}`)]).toEqual(['direct', ['proxy:skipped', 'direct:ok']]);
+    expect(r.rungs[0]?.reason).toMatch(/^no healthy proxy \(waited \d+ ms for the probe\)$/);
+  });
+
   test('retries run out, then direct', async () => {
     const transient = () => bad('timeout');
     const { impl, calls, sleeps } = io({ 'http://a': [transient(), transient(), transient()], direct: [ok()] });

@@ -4,7 +4,7 @@ import { classifyNetworkError, failure, type Failure } from '../diagnosis/failur
 import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
 import { withoutUserinfo } from '../goproxy/proxy-url.js';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
-import { trustedRoots } from './trust.js';
+import { trustedContext } from './trust.js';
 import type { Answer } from './answer.js';
 
 const USER_AGENT = 'go-proxy-guard (probe)';
@@ -41,7 +41,7 @@ export class ProxyClient {
     // toolkit offers no option for it, but reads its agent's options as ours.
     if (this.base.startsWith('https:') && !getProxyUrl(new URL(this.base))) {
       const agent = this.client.getAgent(this.base) as { options?: Record<string, unknown> };
-      agent.options = { ...agent.options, ca: trustedRoots() };
+      agent.options = { ...agent.options, secureContext: trustedContext() };
     }
   }
 

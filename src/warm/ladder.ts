@@ -127,6 +127,12 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
     probeSettled = true;
     const fresh = currentOrder().filter((u) => !tried.has(u));
     const ms = Date.now() - started;
+    io.log(`waited ${ms} ms for the probe to finish: ${fresh.length} more usable ${fresh.length === 1 ? 'proxy' : 'proxies'}`);
+    // With no proxy tried and none found, the "no healthy proxy" rung says it all.
+    if (attempt === 0 && fresh.length === 0) {
+      waitedMs = ms;
+      return false;
+    }
     rungs.push({
       step: 'proxy',
       detail: 'the probe',
@@ -134,7 +140,6 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
       reason: fresh.length > 0 ? `the probe judged ${fresh.length} more ${fresh.length === 1 ? 'proxy' : 'proxies'} usable` : 'the probe found no other usable proxy',
       ms,
     });
-    io.log(`waited ${ms} ms for the probe to finish: ${fresh.length} more usable ${fresh.length === 1 ? 'proxy' : 'proxies'}`);
     return fresh.length > 0;
   };
   const blame = (url: string, d: GoDiagnosis) => {
@@ -142,9 +147,10 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
   };
 
   let order = [...plan.proxies];
-  if (order.length === 0 && (await waitForProbe())) order = currentOrder();
   let retriesLeft = plan.retries;
   let attempt = 0;
+  let waitedMs = 0;
+  if (order.length === 0 && (await waitForProbe())) order = currentOrder();
   while (order.length > 0) {
     const leadIsNew = !tried.has(order[0] as string);
     const step: LadderStep = attempt === 0 ? 'proxy' : last?.class === 'transient' && !leadIsNew ? 'retry' : 'proxy';
@@ -199,7 +205,10 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
     }
     break;
   }
-  if (attempt === 0) rungs.push({ step: 'proxy', detail: '', outcome: 'skipped', reason: 'no healthy proxy', ms: 0 });
+  if (attempt === 0) {
+    const reason = waitedMs > 0 ? `no healthy proxy (waited ${waitedMs} ms for the probe)` : 'no healthy proxy';
+    rungs.push({ step: 'proxy', detail: '', outcome: 'skipped', reason, ms: waitedMs });
+  }
 
   // Rung 3: direct, where the user allows it.
   const direct = async (): Promise<LadderResult | undefined> => {
