@@ -116,7 +116,8 @@ test('a transient failure after the probe is retried with backoff: ladder-step r
 test('a corrupt zip from one proxy is rejected, never accepted into the cache, and the next proxy serves it', async () => {
   const corrupt = await labProxy();
   await corrupt.setFault('corrupt-zip', { module: GAMMA.path });
-  const good = await labProxy({ slow: 40 });
+  // Clearly slower, so the corrupt one ranks first whatever the machine's load does to loopback latency.
+  const good = await labProxy({ slow: 150 });
   const c = guardCase('corrupt');
   const r = await c.run({ ...noCache, proxies: `${corrupt.url}\n${good.url}` });
   expect(r.code).toBe(0);
