@@ -1,4 +1,3 @@
-import { DEFAULT_SCORE_MODEL } from '../health/score.js';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
@@ -6,6 +5,7 @@ import { readNetrc } from '../goproxy/netrc.js';
 import { goRunEnv } from '../engine/warm-stage.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
+import { DEFAULT_SCORE_MODEL } from '../health/score.js';
 import { probeProxy } from '../probe/probe-proxy.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { vendorUsable } from '../warm/download.js';
