@@ -97,7 +97,8 @@ describe('probing ranks proxies by measured health and exports the chain', () =>
 
   test('fallback, direct and fail-on shape the chain and the exit status', async () => {
     const a = await labProxy();
-    const b = await labProxy({ slow: 30 });
+    // Clearly slower, so the ranking does not depend on the machine's load.
+    const b = await labProxy({ slow: 150 });
     const c = guardCase('chain');
     const r = await c.run({ ...probeOnly, proxies: `${a.url}\n${b.url}`, fallback: 'not-found', direct: 'false' });
     expect(r.outputs.goproxy).toBe(`${a.url},${b.url}`);

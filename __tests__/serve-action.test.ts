@@ -36,7 +36,7 @@ const laterStep = (c: GuardCase, r: ActionResult, name: string) => {
 test('a later step meets a failing first proxy: the local proxy absorbs it, the post step reports it', async () => {
   const a = await labProxy();
   // Slower at probe time, so the ranking (and the first upstream) is a, then b.
-  const b = await labProxy({ slow: 60 });
+  const b = await labProxy({ slow: 150 });
   const c = guardCase('serve-action');
   const r = await c.run({ ...fast, proxies: `${a.url}\n${b.url}` });
   await b.setFault('ok');

@@ -116,7 +116,8 @@ test('a transient failure after the probe is retried with backoff: ladder-step r
 test('a corrupt zip from one proxy is rejected, never accepted into the cache, and the next proxy serves it', async () => {
   const corrupt = await labProxy();
   await corrupt.setFault('corrupt-zip', { module: GAMMA.path });
-  const good = await labProxy({ slow: 40 });
+  // Clearly slower, so the corrupt one ranks first whatever the machine's load does to loopback latency.
+  const good = await labProxy({ slow: 150 });
   const c = guardCase('corrupt');
   const r = await c.run({ ...noCache, proxies: `${corrupt.url}\n${good.url}` });
   expect(r.code).toBe(0);
@@ -133,7 +134,7 @@ test('a corrupt zip from one proxy is rejected, never accepted into the cache, a
   expect(zipsIn(alone).filter((z) => z.includes('gamma'))).toEqual([]);
 });
 
-test('a checksum mismatch against go.sum is fatal: not retried, no fallback, the module named', async () => {
+test('a checksum mismatch against go.sum is fatal when no verified source has the module: never retried, vendor/ never used, the module named', async () => {
   const p = await labProxy();
   await p.setFault('tampered-zip', { module: GAMMA.path });
   const c = guardCase('checksum');
@@ -144,7 +145,9 @@ test('a checksum mismatch against go.sum is fatal: not retried, no fallback, the
   const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
   expect(r.code).toBe(1);
   expect(r.outputs['ladder-step']).toBe('failed');
-  expect(rungs(r)).toEqual(['proxy:failed', 'failed:failed']);
+  // direct is tried (go checks it against go.sum too) but cannot reach example.com here; vendor/ is not checked against go.sum.
+  expect(rungs(r)).toEqual(['proxy:failed', 'direct:failed', 'cache:skipped', 'vendor:skipped', 'failed:failed']);
+  expect(r.report.warm.ladder[3].reason).toMatch(/never used past a checksum mismatch/);
   expect(r.report.warm.diagnosis.code).toBe('checksum-mismatch');
   expect(r.report.warm.diagnosis.module).toBe(`${GAMMA.path}@${GAMMA.version}`);
   expect(r.errors.join('\n')).toMatch(/checksum mismatch/);

@@ -1,6 +1,9 @@
 import type { Failure } from '../../src/diagnosis/failure.js';
 import { failure } from '../../src/diagnosis/failure.js';
-import { assessProxy, percentile } from '../../src/health/proxy-health.js';
+import { assessProxy, percentile, withWarmFailure } from '../../src/health/proxy-health.js';
+import { fitProbe, planProbe, planShape } from '../../src/probe/plan.js';
+import { hungAfterMs } from '../../src/probe/probe-proxy.js';
+import { explainLadderFailure } from '../../src/diagnosis/ladder-cause.js';
 import { probeVerdict, rankProxies } from '../../src/health/rank.js';
 import { DEFAULT_SCORE_MODEL, scoreProxy } from '../../src/health/score.js';
 import type { ProbeResult, RequestOutcome } from '../../src/probe/probe-proxy.js';
@@ -17,6 +20,7 @@ const probe = (url: string, o: RequestOutcome[], extra: Partial<ProbeResult> = {
   durationMs: 10,
 
   notWaitedFor: 0,
+  notMeasured: 0,
   ...extra,
 });
 
@@ -82,5 +86,69 @@ describe('assessing and ranking proxies', () => {
     const p = assessProxy(probe('http://slow', outcomes(10, 0, 1500)), model, 0.9);
     expect(p.verdict).toBe('slow');
     expect(p.failure?.message).toBe('slow: median 1500 ms');
+  });
+});
+
+describe('the probe deadline: cut-off requests are not measured, a slow correct proxy is slow or healthy, never down', () => {
+  const model = DEFAULT_SCORE_MODEL;
+  test('a 700 ms proxy that answered everything it was asked, the rest cut off: judged on latency, its counts shown', () => {
+    const p = assessProxy(probe('http://far', outcomes(20, 0, 700), { notMeasured: 9 }), model, 0.5);
+    expect([p.verdict, p.successRate, p.requests, p.notMeasured]).toEqual(['healthy', 1, 20, 9]);
+    expect(p.score).toBeGreaterThan(0.7);
+    // Below min-score on latency alone: slow, still a path.
+    const slower = assessProxy(probe('http://farther', outcomes(10, 0, 1500), { notMeasured: 19 }), model, 0.7);
+    expect(slower.verdict).toBe('slow');
+  });
+  test('nothing answered at all within the deadline: down, saying so', () => {
+    const p = assessProxy(probe('http://silent', [], { notMeasured: 29, durationMs: 1500 }), model, 0.5);
+    expect([p.verdict, p.score, p.failure?.code, p.failure?.message]).toEqual(['down', 0, 'timeout', 'no answer within 1500 ms']);
+  });
+  test('requests that failed still make a proxy down', () => {
+    expect(assessProxy(probe('http://bad', outcomes(2, 8, 10), { notMeasured: 5 }), model, 0.5).verdict).toBe('down');
+  });
+  test('an unanswered request is hung (failed) past latency-max, or far past the slowest answer', () => {
+    expect(hungAfterMs([], 2000)).toBe(2000);
+    expect(hungAfterMs([3, 5, 4], 2000)).toBe(500);
+    expect(hungAfterMs([700, 800], 2000)).toBe(2000);
+  });
+  test('the plan fits the deadline: an 800 ms proxy is asked everything within the default 3 s probe-timeout', () => {
+    const shape = planShape({ modules: 3, sumdb: 'sum.golang.org' });
+    const fit = fitProbe({ ...shape, samples: 3, deadlineMs: 3000 });
+    const total = fit.samples * shape.perRound + shape.once;
+    expect(fit.samples).toBe(3);
+    expect(total).toBe(planProbe({ modules: [{ path: 'a.example/a', version: 'v1.0.0' }, { path: 'b.example/b', version: 'v1.0.0' }, { path: 'c.example/c', version: 'v1.0.0' }], samples: 3, sumdb: 'sum.golang.org' }).length);
+    // Rounds of 800 ms answers that fit in the deadline, with room for the TLS look.
+    expect(Math.ceil(total / fit.concurrency) * 800).toBeLessThanOrEqual(3000);
+    // A deadline too short for every round at the highest concurrency: fewer rounds, never none.
+    expect(fitProbe({ ...shape, samples: 3, deadlineMs: 1000 })).toEqual({ samples: 1, concurrency: 11 });
+    expect(fitProbe({ ...shape, samples: 3, deadlineMs: 30_000 }).concurrency).toBe(4);
+  });
+});
+
+describe('what the warm found', () => {
+  const model = DEFAULT_SCORE_MODEL;
+  const healthy = () => assessProxy(probe('http://a', outcomes(10, 0, 20)), model, 0.5);
+  test.each([
+    [failure('reset', 'connection reset'), 'down'],
+    [failure('corrupt-zip', 'corrupt module zip'), 'broken'],
+    [failure('checksum-mismatch', 'x@v1: checksum mismatch against go.sum'), 'broken'],
+  ])('a healthy proxy that failed while warming (%j) carries the failure and becomes %s', (f, verdict) => {
+    const p = withWarmFailure(healthy(), f);
+    expect([p.verdict, p.warmFailure?.code, p.failure?.message]).toEqual([verdict, f.code, `while warming: ${f.message}`]);
+  });
+  test('the cause of a failed ladder names each proxy and what it answered, and that direct was off', () => {
+    const down = assessProxy(probe('http://a', outcomes(0, 9, 5)), model, 0.5);
+    const cause = explainLadderFailure({
+      proxies: [down],
+      rungs: [
+        { step: 'proxy', outcome: 'skipped', reason: 'no healthy proxy' },
+        { step: 'direct', outcome: 'skipped', reason: 'direct is not allowed' },
+        { step: 'cache', outcome: 'skipped', reason: 'nothing restored from the CI cache' },
+        { step: 'vendor', outcome: 'skipped', reason: 'no vendor/' },
+      ],
+      directOff: 'direct: false',
+    });
+    expect(cause).toBe('proxies: http://a down (HTTP 503 x9); direct was off (direct: false); no CI cache entry was restored; no vendor/');
+    expect(cause).not.toMatch(/unreachable/);
   });
 });

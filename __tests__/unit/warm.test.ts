@@ -7,6 +7,7 @@ import { backoffDelay } from '../../src/warm/backoff.js';
 import type { DownloadAttempt } from '../../src/warm/download.js';
 import { climbLadder, type LadderIo, type LadderPlan } from '../../src/warm/ladder.js';
 import { parseJsonStream } from '../../src/warm/go-json.js';
+import { findFallthroughs } from '../../src/warm/fallthrough.js';
 
 const ok = (n = 2): DownloadAttempt => ({
   ok: true,
@@ -90,10 +91,61 @@ describe('the degradation ladder', () => {
     expect([r.step, calls]).toEqual(['proxy', ['https://u:pw@a|http://b', 'http://b']]);
   });
 
-  test('a checksum mismatch stops at once: never retried, no fallback', async () => {
+  test('a checksum mismatch is never retried on the same proxy nor carried past by vendor/: fatal when no verified source has the module', async () => {
     const { impl, calls } = io({ 'http://a|http://b': [bad('checksum-mismatch')] });
     const r = await climbLadder(plan({ hasVendor: true, cacheRestored: true }), impl);
-    expect([r.step, r.diagnosis?.code, calls.length]).toEqual(['failed', 'checksum-mismatch', 1]);
+    expect([r.step, r.diagnosis?.code, calls]).toEqual(['failed', 'checksum-mismatch', ['http://a|http://b', 'http://b', 'direct']]);
+    expect(r.rungs.find((x) => x.step === 'vendor')).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/never used past a checksum mismatch/) });
+    expect(r.proxyFailures.map((f) => [f.url, f.diagnosis.code])).toEqual([['http://a', 'checksum-mismatch']]);
+  });
+
+  test('a checksum mismatch one proxy caused, another proxy serving the module: the job goes on, the proxy is blamed', async () => {
+    const { impl, calls } = io({ 'http://a|http://b': [bad('checksum-mismatch', 'http://a/x/@v/v1.zip')], 'http://b': [ok()] });
+    const r = await climbLadder(plan(), impl);
+    expect([r.step, calls]).toEqual(['proxy', ['http://a|http://b', 'http://b']]);
+    expect(r.proxyFailures.map((f) => [f.url, f.diagnosis.code])).toEqual([['http://a', 'checksum-mismatch']]);
+  });
+
+  test('retries spent on the known proxy while the probe still runs: wait for it, then try the proxy it judged healthy before direct', async () => {
+    let known = ['http://fast'];
+    const probeDone = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        known = ['http://fast', 'http://slow'];
+        resolve();
+      }, 30),
+    );
+    const reset = () => bad('reset', 'http://fast/x/@v/v1.zip');
+    const { impl, calls } = io({ 'http://fast': [reset(), reset(), reset()], 'http://slow|http://fast': [ok()] });
+    const r = await climbLadder(plan({ proxies: ['http://fast'], retries: 2, directAllowed: false, refresh: () => known, probeDone, probeWaitMs: 5000 }), impl);
+    expect([r.step, calls]).toEqual(['proxy', ['http://fast', 'http://fast', 'http://fast', 'http://slow|http://fast']]);
+    expect(r.rungs.map((x) => `${x.step}:${x.outcome}`)).toEqual(['proxy:failed', 'retry:failed', 'retry:failed', 'proxy:waited', 'proxy:ok']);
+    expect(r.rungs[3]?.reason).toBe('the probe judged 1 more proxy usable');
+    expect(r.proxyFailures.map((f) => [f.url, f.diagnosis.code])).toEqual([['http://fast', 'reset']]);
+  });
+
+  test('the wait for the probe is bounded: a probe that never ends costs probeWaitMs, then direct', async () => {
+    const { impl, calls } = io({ 'http://a': [bad('reset')], direct: [ok()] });
+    const started = Date.now();
+    const r = await climbLadder(plan({ proxies: ['http://a'], retries: 0, refresh: () => ['http://a'], probeDone: new Promise(() => {}), probeWaitMs: 50 }), impl);
+    expect([r.step, calls]).toEqual(['direct', ['http://a', 'direct']]);
+    expect(r.rungs.map((x) => `${x.step}:${x.outcome}`)).toEqual(['proxy:failed', 'proxy:waited', 'direct:ok']);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('no proxy known at the start: wait for the probe before going to direct', async () => {
+    let known: string[] = [];
+    const probeDone = new Promise<void>((resolve) => setTimeout(() => ((known = ['http://b']), resolve()), 10));
+    const { impl, calls } = io({ 'http://b': [ok()] });
+    const r = await climbLadder(plan({ proxies: [], refresh: () => known, probeDone }), impl);
+    expect([r.step, calls, r.rungs.map((x) => x.outcome)]).toEqual(['proxy', ['http://b'], ['waited', 'ok']]);
+  });
+
+  test('no proxy known and the probe finds none: the skipped rung says how long it waited', async () => {
+    const probeDone = new Promise<void>((resolve) => setTimeout(resolve, 20));
+    const { impl } = io({ direct: [ok()] });
+    const r = await climbLadder(plan({ proxies: [], refresh: () => [], probeDone }), impl);
+    expect([r.step, r.rungs.map((x) => `${x.step}:${x.outcome}`)]).toEqual(['direct', ['proxy:skipped', 'direct:ok']]);
+    expect(r.rungs[0]?.reason).toMatch(/^no healthy proxy \(waited \d+ ms for the probe\)$/);
   });
 
   test('retries run out, then direct', async () => {
@@ -185,4 +237,32 @@ describe('gating', () => {
 
 test('go -json streams are concatenated objects', () => {
   expect(parseJsonStream<{ Path: string }>('{\n"Path": "a {x}"\n}\n{"Path":"b\\"}"}')).toEqual([{ Path: 'a {x}' }, { Path: 'b"}' }]);
+});
+
+describe('a proxy the "|" chain fell through, read from go -x', () => {
+  // Measured with go 1.19: the first proxy reset every zip mid-body, the second served them.
+  const stderr = [
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.mod',
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.mod: 200 OK (0.030s)',
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.zip',
+    '# get http://127.0.0.1:1/example.com/alpha/@v/v1.1.0.zip: 200 OK (0.007s)',
+    '# get http://127.0.0.1:2/example.com/alpha/@v/v1.1.0.zip',
+    '# get http://127.0.0.1:2/example.com/alpha/@v/v1.1.0.zip: 200 OK (0.022s)',
+    '# get http://127.0.0.1:1/example.com/beta/@v/v0.2.0.info',
+    '# get http://127.0.0.1:1/example.com/beta/@v/v0.2.0.info: 503 Service Unavailable (0.001s)',
+    '# get http://127.0.0.1:2/example.com/beta/@v/v0.2.0.info',
+    '# get http://127.0.0.1:2/example.com/beta/@v/v0.2.0.info: 200 OK (0.001s)',
+  ].join('\n');
+  test('a 200 whose body broke off is a reset; the first failure per proxy is kept', () => {
+    const f = findFallthroughs(stderr, ['http://127.0.0.1:1', 'http://127.0.0.1:2']);
+    expect(f.map((x) => [x.proxy, x.file, x.failure.code, x.failure.message])).toEqual([
+      ['http://127.0.0.1:1', 'example.com/alpha/@v/v1.1.0.zip', 'reset', 'the answer ended mid-body after 200 OK'],
+    ]);
+  });
+  test('a 503 is a 503; a miss (404) is not a fault; a proxy asked last never fell through', () => {
+    const lines = stderr.split('\n').filter((l) => !l.includes('alpha'));
+    expect(findFallthroughs(lines.join('\n'), ['http://127.0.0.1:1', 'http://127.0.0.1:2']).map((x) => x.failure.code)).toEqual(['http-5xx']);
+    const miss = lines.map((l) => l.replace('503 Service Unavailable', '404 Not Found')).join('\n');
+    expect(findFallthroughs(miss, ['http://127.0.0.1:1', 'http://127.0.0.1:2'])).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@ import { readNetrc } from '../goproxy/netrc.js';
 import { goRunEnv } from '../engine/warm-stage.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
+import { DEFAULT_SCORE_MODEL } from '../health/score.js';
 import { probeProxy } from '../probe/probe-proxy.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { vendorUsable } from '../warm/download.js';
@@ -76,7 +77,7 @@ async function askSumdb(proxies: string[], name: string, deadlineMs: number, env
   const request = { kind: 'sumdb' as const, path: `sumdb/${name}/supported`, notFoundIsAnswer: true };
   return Promise.all(
     proxies.map(async (url) => {
-      const r = await probeProxy(url, [request], { deadlineMs, netrc });
+      const r = await probeProxy(url, [request], { deadlineMs, netrc, concurrency: 1, latencyMaxMs: DEFAULT_SCORE_MODEL.latencyMaxMs });
       const o = r.outcomes[0];
       return { url, status: o?.status, failure: o?.ok ? undefined : o?.failure };
     }),

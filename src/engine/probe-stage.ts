@@ -3,11 +3,11 @@ import { buildChain, parseGoproxy, terminalOf, type Chain } from '../goproxy/cha
 import type { NetrcEntry } from '../goproxy/netrc.js';
 import type { GoEnv } from '../go/go-env.js';
 import { sumdbName } from '../go/go-env.js';
-import { assessProxy, type ProxyHealth } from '../health/proxy-health.js';
+import { assessProxy, withWarmFailure, type ProxyHealth } from '../health/proxy-health.js';
 import { probeVerdict, rankProxies, type Verdict } from '../health/rank.js';
-import { planProbe, sampleModules } from '../probe/plan.js';
+import { SLOW_ANSWER_MS, fitProbe, planProbe, planShape, sampleModules, type ProbeFit } from '../probe/plan.js';
 import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
-import { failure } from '../diagnosis/failure.js';
+import { failure, type Failure } from '../diagnosis/failure.js';
 import type { Project } from '../project/discover.js';
 import { defaultCandidates } from './candidates.js';
 
@@ -20,6 +20,8 @@ export interface ProbeOutcome {
   probed: string[];
   durationMs: number;
   notes: string[];
+  /** The plan as fitted to the deadline. */
+  fit: ProbeFit;
 }
 
 export interface ProbeRun {
@@ -60,7 +62,12 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const sample = sampleModules(publicReqs, config.probe.modules);
   if (project.layout === 'none') notes.push(`no go.mod or go.work in ${project.root}: probed with a well-known module instead`);
   else if (sample.length === 0) notes.push('the project requires no public modules: probed with a well-known module instead');
-  const plan = planProbe({ modules: sample, samples: config.probe.samples, sumdb: sumdbName(goEnv.GOSUMDB) });
+  const sumdb = sumdbName(goEnv.GOSUMDB);
+  const fit = fitProbe({ ...planShape({ modules: sample.length, sumdb }), samples: config.probe.samples, deadlineMs: config.probe.timeoutMs });
+  if (fit.samples < config.probe.samples) {
+    notes.push(`probe-samples ${config.probe.samples} cannot be answered by a ${SLOW_ANSWER_MS} ms proxy within probe-timeout ${config.probe.timeoutMs} ms: probed with ${fit.samples}`);
+  }
+  const plan = planProbe({ modules: sample, samples: fit.samples, sumdb });
 
   // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
   // An override of direct or off probes nothing and ends the chain with what it says.
@@ -71,10 +78,10 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const finished = new Map<string, ProxyHealth>();
   let resolveEarly: (healthy: string[]) => void = () => {};
   const early = new Promise<string[]>((resolve) => (resolveEarly = resolve));
-  const healthyNow = () => rankProxies([...finished.values()]).filter((p) => p.verdict === 'healthy').map((p) => p.url);
+  const healthyNow = () => usable(rankProxies([...finished.values()])).map((p) => p.url);
 
   const probes = candidates.map((url) =>
-    probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut })
+    probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut, concurrency: fit.concurrency, latencyMaxMs: config.score.latencyMaxMs })
       // A probe that throws is a proxy that could not be asked: down, with the reason, never a crashed run.
       .catch((err: unknown): ProbeResult => ({
         url,
@@ -83,6 +90,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
         stale: [],
         durationMs: 0,
         notWaitedFor: 0,
+        notMeasured: 0,
       }))
       .then((result) => {
       const health = assessProxy(result, config.score, config.minScore);
@@ -101,12 +109,9 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
     const ranked = rankProxies(all);
     const healthy = ranked.filter((p) => p.verdict === 'healthy');
     if (terminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
-    let chosen = healthy.map((p) => p.url);
-    if (chosen.length === 0) {
-      // With nothing healthy, a slow proxy is still better than none.
-      chosen = ranked.filter((p) => p.verdict === 'slow').map((p) => p.url);
-      if (chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
-    }
+    // A slow proxy that answers correctly is still a path: after the faster ones.
+    const chosen = usable(ranked).map((p) => p.url);
+    if (healthy.length === 0 && chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
     const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
     if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
     if (forced) notes.push(`override: no proxy probed, GOPROXY=${forced}`);
@@ -120,6 +125,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
       probed: sample.map((m) => `${m.path}@${m.version}`),
       durationMs: Math.round(performance.now() - started),
       notes,
+      fit,
     };
   });
 
@@ -133,5 +139,34 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
       setTimeout(releaseCut, wait).unref();
     },
     done,
+  };
+}
+
+/** The proxies worth exporting, best first: healthy, then slow. */
+const usable = (ranked: ProxyHealth[]): ProxyHealth[] => ranked.filter((p) => p.verdict === 'healthy' || p.verdict === 'slow');
+
+/**
+ * Fold what the warm found into the probe's outcome: a proxy that failed
+ * while warming carries the failure, drops in the ranking, and leaves the
+ * exported chain when broken (a transient failure only sends it to the end).
+ */
+export function applyWarmFailures(config: Config, probe: ProbeOutcome, terminal: ProbeRun['terminal'], failures: { url: string; failure: Failure }[]): ProbeOutcome {
+  if (failures.length === 0) return probe;
+  const ranked = rankProxies(
+    probe.ranked.map((p) => {
+      const f = failures.find((x) => x.url === p.url);
+      return f ? withWarmFailure(p, f.failure) : p;
+    }),
+  );
+  const failed = new Set(failures.map((f) => f.url));
+  const keep = usable(ranked).map((p) => p.url);
+  const later = ranked.filter((p) => failed.has(p.url) && p.verdict === 'down').map((p) => p.url);
+  const chain = buildChain({ proxies: [...keep, ...later], fallback: config.fallback, terminal });
+  return {
+    ...probe,
+    ranked,
+    healthy: ranked.filter((p) => p.verdict === 'healthy'),
+    verdict: probeVerdict(ranked),
+    chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
   };
 }

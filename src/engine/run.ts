@@ -4,6 +4,7 @@ import { registerSecretInputs } from '../config/secret-inputs.js';
 import { formatChainShown, formatGoproxy, parseGoproxy, proxyUrls, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
 import type { Verdict } from '../health/rank.js';
+import type { Failure } from '../diagnosis/failure.js';
 import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
@@ -17,7 +18,8 @@ import type { GuardState } from '../state/guard-state.js';
 import { decideGate, type GateDecision } from './gate.js';
 import { readyForSave, type SaveState } from './post-stage.js';
 import { readNetrc } from '../goproxy/netrc.js';
-import { startProbes } from './probe-stage.js';
+import { applyWarmFailures, startProbes } from './probe-stage.js';
+import { explainLadderFailure } from '../diagnosis/ladder-cause.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
 import { servedGoproxy, startServeStage } from './serve-stage.js';
@@ -75,6 +77,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.info(`probing ${probes.candidates.length} proxies, ${deadline} deadline each: ${probes.candidates.map(shown).join(', ')}`);
 
   let warm: WarmReport | undefined;
+  let warmFailures: { url: string; failure: Failure }[] = [];
   let saveState: SaveState | undefined;
   const notes: string[] = [];
   if (restore && project.layout !== 'none') {
@@ -98,6 +101,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     });
     const l = outcome.ladder;
     const step = l.step;
+    warmFailures = l.proxyFailures.map((f) => ({ url: f.url, failure: f.diagnosis }));
     warm = {
       ladderStep: step,
       ladder: l.rungs,
@@ -138,14 +142,25 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   }
   // The ranked table is printed inside its group, where a reader who opens it looks.
   const probe = await platform.group('Probing Go module proxies', async () => {
-    const done = await probes.done;
+    const done = applyWarmFailures(config, await probes.done, probes.terminal, warmFailures);
     platform.info(proxyTable(done.ranked.map((p) => ({ ...p, url: shown(p.url) }))));
     return done;
   });
   notes.unshift(...probe.notes);
   const ranked = probe.ranked.map((p) => ({ ...p, url: shown(p.url) }));
+  for (const p of ranked.filter((x) => x.warmFailure)) notes.push(`${p.url} passed the probe but failed while warming: ${p.warmFailure?.message}`);
+  if (warm?.ladderStep === 'failed') {
+    warm.cause = explainLadderFailure({
+      proxies: ranked,
+      rungs: warm.ladder,
+      directOff: probes.terminal === 'off' ? 'GOPROXY ends with off' : 'direct: false',
+    });
+  }
   for (const p of ranked.filter((x) => x.notWaitedFor > 0)) {
-    notes.push(`${p.url} was still answering when the cache was warm: judged on ${p.requests} answers, ${p.notWaitedFor} requests not waited for`);
+    notes.push(`${p.url} was still answering when the cache was warm: judged on ${p.requests} measured requests, ${p.notWaitedFor} not waited for`);
+  }
+  for (const p of ranked.filter((x) => x.notWaitedFor === 0 && (x.notMeasured ?? 0) > 0)) {
+    notes.push(`${p.url}: ${p.requests} requests measured, ${p.notMeasured} cut off unanswered by probe-timeout (not counted as failures)`);
   }
   const goproxy = formatGoproxy(probe.chain);
   const serve =
@@ -186,7 +201,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       private: project.requirements.filter((r) => r.private).map((r) => r.path),
     },
     go: { version: goEnv.env.GOVERSION, goproxy: formatChainShown(parseGoproxy(goEnv.env.GOPROXY), shown), gosumdb: goEnv.env.GOSUMDB },
-    probe: { timeoutMs: config.probe.timeoutMs, samples: config.probe.samples, durationMs: probe.durationMs },
+    probe: { timeoutMs: config.probe.timeoutMs, samples: probe.fit.samples, durationMs: probe.durationMs, concurrency: probe.fit.concurrency },
     proxies: ranked,
     goproxy: formatChainShown(probe.chain, shown),
     // The local proxy's access token is for this job's go commands, not for an artifact a reader shares.
@@ -250,7 +265,10 @@ function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['prox
   const bad = ranked.filter((p) => p.verdict !== 'healthy');
   const list = bad.map((p) => `${p.url} ${p.verdict}${p.failure ? ` (${p.failure.message})` : ''}`).join('; ');
   const saved = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' ? `; the ${warm.ladderStep} rung saved the job` : '';
-  if (warm?.ladderStep === 'failed') return `module download failed: ${warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;
+  if (warm?.ladderStep === 'failed') {
+    const fatal = warm.diagnosis?.class === 'fatal' ? `${warm.diagnosis.message}; ` : '';
+    return `module download failed: ${fatal}${warm.cause ?? warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;
+  }
   if (ranked.length === 0 && config.override) return `override ${config.override.mode}: no proxy probed${saved}`;
   if (verdict === 'healthy') return `all ${ranked.length} proxies reached min-score ${config.minScore}`;
   if (bad.length === 0) return `all proxies healthy${saved}`;

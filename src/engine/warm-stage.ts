@@ -72,6 +72,7 @@ export async function warmStage(opts: {
       proxies: opts.healthyProxies,
       refresh: opts.refreshProxies,
       probeDone: opts.probeDone,
+      probeWaitMs: config.probe.timeoutMs,
       retries: config.warm.retries,
       backoffMs: config.warm.backoffMs,
       directAllowed: opts.directAllowed,

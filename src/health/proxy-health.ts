@@ -1,4 +1,4 @@
-import type { Failure } from '../diagnosis/failure.js';
+import { failure, type Failure } from '../diagnosis/failure.js';
 import type { ProbeResult } from '../probe/probe-proxy.js';
 import { scoreProxy, type ScoreModel, type ScoreParts } from './score.js';
 
@@ -11,7 +11,10 @@ export interface ProxyHealth {
   parts: ScoreParts;
   latencyMs: { p50: number | null; p95: number | null };
   successRate: number;
+  /** Requests measured: answered, or failed (a hang past its time counts as failed). */
   requests: number;
+  /** Requests the probe's deadline (or the end of the warm) cut off unanswered: not counted either way. Always set by assessProxy. */
+  notMeasured?: number;
   /** Requests not waited for once the cache was warm (the proxy was answering, just slowly). */
   notWaitedFor: number;
   statuses: Record<string, number>;
@@ -21,6 +24,8 @@ export interface ProxyHealth {
   failure?: Failure;
   stale: string[];
   probeMs: number;
+  /** A failure while the warm downloaded through it, after it passed the probe. */
+  warmFailure?: Failure;
 }
 
 /** Nearest-rank percentile of the latencies of successful requests. */
@@ -33,6 +38,7 @@ export function percentile(values: number[], p: number): number | null {
 
 export function assessProxy(probe: ProbeResult, model: ScoreModel, minScore: number): ProxyHealth {
   const ok = probe.outcomes.filter((o) => o.ok);
+  // Only measured requests count: one the deadline cut off says nothing about the proxy.
   const successRate = probe.outcomes.length === 0 ? 0 : ok.length / probe.outcomes.length;
   const latencies = ok.map((o) => o.ms);
   const statuses: Record<string, number> = {};
@@ -43,7 +49,8 @@ export function assessProxy(probe: ProbeResult, model: ScoreModel, minScore: num
   const tlsDaysLeft = probe.tls ? probe.tls.daysLeft : null;
   const p50 = percentile(latencies, 50);
   const score = scoreProxy({ successRate, latencyP50Ms: p50, tlsDaysLeft }, model);
-  const failure = dominantFailure(probe);
+  // Nothing measured at all: a proxy that answered nothing within the deadline.
+  const failure = dominantFailure(probe) ?? (probe.outcomes.length === 0 ? silentFailure(probe) : undefined);
   let verdict: ProxyVerdict;
   if (failure?.class === 'proxy-broken') verdict = 'broken';
   else if (probe.stale.length > 0) verdict = 'stale';
@@ -60,6 +67,7 @@ export function assessProxy(probe: ProbeResult, model: ScoreModel, minScore: num
     latencyMs: { p50, p95: percentile(latencies, 95) },
     successRate: Math.round(successRate * 1000) / 1000,
     requests: probe.outcomes.length,
+    notMeasured: probe.notMeasured,
     notWaitedFor: probe.notWaitedFor,
     statuses,
     tlsDaysLeft,
@@ -90,6 +98,25 @@ function dominantFailure(probe: ProbeResult): Failure | undefined {
     : { ...top.f, message: `${top.f.message} (${failures.length} of ${probe.outcomes.length} requests failed)` };
 }
 
+function silentFailure(probe: ProbeResult): Failure {
+  return failure('timeout', `no answer within ${Math.round(probe.durationMs)} ms`);
+}
+
 function slowFailure(p50: number | null): Failure | undefined {
   return p50 === null ? undefined : { code: 'timeout', class: 'transient', message: `slow: median ${p50} ms` };
 }
+
+/**
+ * The probe reads only the start of one zip: a proxy can pass it and then
+ * reset, end early or serve a zip that fails go.sum while the warm
+ * downloads. Its entry carries that failure, and its verdict falls to what
+ * the failure says it is.
+ */
+export function withWarmFailure(p: ProxyHealth, f: Failure): ProxyHealth {
+  const verdict: ProxyVerdict = f.class === 'proxy-broken' || f.class === 'fatal' ? 'broken' : f.class === 'proxy-miss' ? 'stale' : 'down';
+  const worse = VERDICT_ORDER.indexOf(verdict) > VERDICT_ORDER.indexOf(p.verdict);
+  const warmFailure: Failure = { code: f.code, class: f.class, message: `while warming: ${f.message}` };
+  return { ...p, warmFailure, verdict: worse ? verdict : p.verdict, failure: worse ? warmFailure : (p.failure ?? warmFailure) };
+}
+
+const VERDICT_ORDER: ProxyVerdict[] = ['healthy', 'slow', 'stale', 'down', 'broken'];

@@ -54,3 +54,38 @@ export function sampleModules<T extends ModuleVersion & { indirect: boolean }>(r
   const indirect = requirements.filter((r) => r.indirect);
   return [...direct, ...indirect].slice(0, count);
 }
+
+/**
+ * The slowest answer a proxy worth keeping gives (a mirror on another
+ * continent): the plan is sized so such a proxy is measured in full.
+ */
+export const SLOW_ANSWER_MS = 800;
+const MIN_CONCURRENCY = 4;
+/** More at once than this looks like an attack to a proxy's rate limiter. */
+const MAX_CONCURRENCY = 16;
+/** Share of the deadline the plan should fill, leaving room for the TLS look and jitter. */
+const DEADLINE_SHARE = 0.8;
+
+export interface ProbeFit {
+  samples: number;
+  concurrency: number;
+}
+
+/**
+ * Fit the plan to the deadline: enough requests in flight that a proxy
+ * answering in SLOW_ANSWER_MS is asked everything in time, and fewer sample
+ * rounds (never fewer than one) when even the most concurrency allowed cannot.
+ */
+export function fitProbe(opts: { perRound: number; once: number; samples: number; deadlineMs: number }): ProbeFit {
+  const sequential = Math.max(1, Math.floor((DEADLINE_SHARE * opts.deadlineMs) / SLOW_ANSWER_MS));
+  const total = (samples: number) => samples * opts.perRound + opts.once;
+  let samples = Math.max(1, opts.samples);
+  while (samples > 1 && total(samples) > MAX_CONCURRENCY * sequential) samples--;
+  const concurrency = Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.ceil(total(samples) / sequential)));
+  return { samples, concurrency };
+}
+
+/** Requests per sample round, and requests asked once (zip, sumdb), for fitProbe. */
+export function planShape(opts: { modules: number; sumdb: string | undefined }): { perRound: number; once: number } {
+  return opts.modules === 0 ? { perRound: 2, once: opts.sumdb ? 1 : 0 } : { perRound: 3 * opts.modules, once: 1 + (opts.sumdb ? 1 : 0) };
+}

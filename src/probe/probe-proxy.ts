@@ -25,14 +25,31 @@ export interface ProbeResult {
   durationMs: number;
   /** Requests not waited for because the caller stopped the probe early; not counted either way. */
   notWaitedFor: number;
+  /** Requests the deadline (or the caller) cut off before they were answered: neither success nor failure. */
+  notMeasured: number;
 }
 
-const PER_PROXY_CONCURRENCY = 4;
+/** An unanswered request this many times slower than the slowest answer is hung, not slow... */
+const HUNG_FACTOR = 3;
+/** ...once it has waited at least this long (loopback answers take a millisecond). */
+const HUNG_FLOOR_MS = 500;
 
 /**
- * Probe one proxy under a hard deadline: at the deadline every request still
- * open is cut off and every request not yet sent counts as timed out, so a
- * hung proxy costs exactly the deadline and scores as failing.
+ * How long an unanswered request may have waited at the cut and still be
+ * "not measured" rather than failed: up to latency-max (where the latency
+ * score is zero anyway), less when the proxy answered everything else far faster.
+ */
+export function hungAfterMs(answeredMs: number[], latencyMaxMs: number): number {
+  if (answeredMs.length === 0) return latencyMaxMs;
+  return Math.min(latencyMaxMs, Math.max(HUNG_FLOOR_MS, HUNG_FACTOR * Math.max(...answeredMs)));
+}
+
+/**
+ * Probe one proxy under a hard deadline. At the deadline every request still
+ * open is cut off: one that waited past hungAfterMs counts as timed out, the
+ * others (and those never sent) are "not measured", so a slow proxy is judged
+ * on the answers it gave and a hung one, answering nothing, is down. Either
+ * way the probe costs at most the deadline.
  */
 export async function probeProxy(
   url: string,
@@ -42,10 +59,14 @@ export async function probeProxy(
     netrc: NetrcEntry[];
     /** Ends the probe before its deadline, exactly as the deadline would (see probeStage). */
     cut?: Promise<void>;
+    /** Requests in flight at once (see fitProbe). */
+    concurrency: number;
+    /** The score model's latency-max: an answer slower than this is worth nothing. */
+    latencyMaxMs: number;
   },
 ): Promise<ProbeResult> {
   const started = performance.now();
-  const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, notWaitedFor: 0 };
+  const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, notWaitedFor: 0, notMeasured: 0 };
   let wasCut = false;
   const remaining = () => opts.deadlineMs - (performance.now() - started);
 
@@ -65,12 +86,14 @@ export async function probeProxy(
 
   const client = new ProxyClient(url, opts.netrc, remaining());
   const outcomes: (RequestOutcome | undefined)[] = new Array(plan.length);
+  const sentAt: number[] = new Array(plan.length);
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
   const worker = async () => {
     while (next < plan.length && remaining() > 0) {
       const i = next++;
       const req = plan[i] as ProbeRequest;
+      sentAt[i] = performance.now();
       const fetched = await client.get(req.path, { firstBytesOnly: req.kind === 'zip' });
       if (outcomes[i]) continue;
       if ('failure' in fetched) {
@@ -88,20 +111,26 @@ export async function probeProxy(
   const cut = opts.cut?.then(() => {
     wasCut = true;
   });
-  await Promise.race([Promise.all(Array.from({ length: PER_PROXY_CONCURRENCY }, worker)), deadline, ...(cut ? [cut] : [])]);
+  await Promise.race([Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker)), deadline, ...(cut ? [cut] : [])]);
   clearTimeout(timer);
   client.close();
-  const elapsed = Math.round(performance.now() - started);
-  const answered = outcomes.filter(Boolean).length;
-  if (wasCut && answered > 0) {
-    // Stopped early, not timed out: a proxy that is answering is judged on its answers alone.
-    result.notWaitedFor = plan.length - answered;
-    result.outcomes = outcomes.filter((o): o is RequestOutcome => o !== undefined);
-  } else {
-    result.outcomes = plan.map(
-      (r, i) => outcomes[i] ?? { kind: r.kind, module: moduleOf(r), ms: elapsed, ok: false, failure: deadlineFailure(elapsed) },
-    );
-  }
+  const now = performance.now();
+  const answered = outcomes.filter((o): o is RequestOutcome => o !== undefined);
+  const hungAfter = hungAfterMs(answered.map((o) => o.ms), opts.latencyMaxMs);
+  const judged: RequestOutcome[] = [];
+  plan.forEach((r, i) => {
+    const o = outcomes[i];
+    const sent = sentAt[i];
+    if (o) judged.push(o);
+    else if (sent !== undefined && now - sent >= hungAfter) {
+      const waited = Math.round(now - sent);
+      judged.push({ kind: r.kind, module: moduleOf(r), ms: waited, ok: false, failure: deadlineFailure(waited) });
+    }
+  });
+  result.outcomes = judged;
+  result.notMeasured = plan.length - judged.length;
+  // Stopped early, not timed out: the note says the proxy was still answering.
+  if (wasCut && answered.length > 0) result.notWaitedFor = result.notMeasured;
   // Freeze the answers: workers still waiting on a destroyed socket must not write later.
   for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= { kind: 'list', ms: 0, ok: false };
   result.durationMs = performance.now() - started;

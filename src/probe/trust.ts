@@ -54,3 +54,16 @@ export function trustedRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   cached = { key, roots: [...new Set(roots)] };
   return cached.roots;
 }
+
+let cachedContext: { roots: string[]; context: tls.SecureContext } | undefined;
+
+/**
+ * trustedRoots as one TLS context, built once: handing `ca` to every
+ * connection makes Node parse the ~150 roots again for each handshake,
+ * which on a busy runner costs more than the probe's answers.
+ */
+export function trustedContext(env: NodeJS.ProcessEnv = process.env): tls.SecureContext {
+  const roots = trustedRoots(env);
+  if (cachedContext?.roots !== roots) cachedContext = { roots, context: tls.createSecureContext({ ca: roots }) };
+  return cachedContext.context;
+}

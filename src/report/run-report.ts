@@ -21,7 +21,8 @@ export interface RunReport {
     private: string[];
   };
   go: { version: string; goproxy: string; gosumdb: string };
-  probe: { timeoutMs: number; samples: number; durationMs: number };
+  /** samples: the rounds actually planned (fewer than asked when the deadline cannot hold them); concurrency: requests in flight per proxy. */
+  probe: { timeoutMs: number; samples: number; durationMs: number; concurrency?: number };
   /** Ranked best first. */
   proxies: ProxyHealth[];
   /** The portable chain: what later steps fall back to without the local proxy. */
@@ -53,4 +54,6 @@ export interface WarmReport {
   downloadMs: number;
   goflags: string | undefined;
   diagnosis: GoDiagnosis | undefined;
+  /** When the ladder failed: what was tried and what each answered, in one line. */
+  cause?: string;
 }

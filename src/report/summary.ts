@@ -51,7 +51,7 @@ const CERT_WARN_DAYS = DEFAULT_SCORE_MODEL.certWarnDays;
 const FAILING_STREAK = 3;
 const FLAPPING_OUTAGES = 3;
 
-const OUTCOME_ICON = { ok: '✅', failed: '❌', skipped: '⏭️' } as const;
+const OUTCOME_ICON = { ok: '✅', failed: '❌', skipped: '⏭️', waited: '⏳' } as const;
 const STEP_WORDS: Record<string, string> = {
   proxy: 'ranked proxies',
   retry: 'retries',
@@ -305,7 +305,7 @@ export function failedLadderAdvice(warm: WarmReport): string[] {
       advice.push(`${module} was found neither behind the proxies nor direct: if it is private, list it in GOPRIVATE so the go command fetches it directly with credentials.`);
       break;
     default:
-      advice.push(`Every fallback failed, the last with ${d?.message ?? 'no complete module cache'}: the proxies and the module origins were unreachable from the runner.`);
+      advice.push(`Every fallback failed: ${warm.cause ?? d?.message ?? 'no complete module cache'}.`);
   }
   if (d?.class !== 'fatal' && warm.cacheHit === 'none') {
     advice.push('No CI cache entry was there to fall back on: once a run succeeds its module cache is saved, and a later outage can be ridden out offline.');

@@ -1,5 +1,6 @@
 import { diagnoseGo, type GoDiagnosis } from '../diagnosis/go-output.js';
 import { runCommand } from '../go/command.js';
+import { findFallthroughs, type Fallthrough } from './fallthrough.js';
 import { parseJsonStream, type DownloadedModule } from './go-json.js';
 import { withFilesUnchanged } from './protect.js';
 
@@ -15,6 +16,8 @@ export interface DownloadAttempt {
   modules: DownloadedModule[];
   diagnosis?: GoDiagnosis;
   durationMs: number;
+  /** Files a proxy of the "|" chain failed to give and go took from the next one (ok or not). */
+  fellThrough?: Fallthrough[];
 }
 
 export interface GoRunner {
@@ -24,13 +27,14 @@ export interface GoRunner {
 }
 
 /**
- * `go mod download -json all` with the given GOPROXY: the whole build list,
- * zips included, under a hard timeout.
+ * `go mod download -x -json all` with the given GOPROXY: the whole build
+ * list, zips included, under a hard timeout. -x makes go print each request
+ * (`# get <url>`), so a proxy the chain silently fell through is seen too.
  */
 export async function downloadAll(target: DownloadTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
   const env = { ...runner.env, GOPROXY: goproxy };
   const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'download', '-json', 'all'], {
+    runCommand('go', ['mod', 'download', '-x', '-json', 'all'], {
       cwd: target.dir,
       env,
       timeoutMs: runner.timeoutMs,
@@ -45,11 +49,15 @@ export async function downloadAll(target: DownloadTarget, goproxy: string, runne
   }
   const errors = modules.filter((m) => m.Error).map((m) => `go: ${m.Path}@${m.Version}: ${m.Error}`);
   const ok = result.code === 0 && !result.timedOut && errors.length === 0;
+  // The request log is for findFallthroughs; the diagnosis reads the go command's errors alone.
+  const stderr = result.stderr.split('\n').filter((l) => !l.startsWith('# get ')).join('\n');
+  const chain = goproxy.split(/[,|]/).filter((p) => p && p !== 'direct' && p !== 'off');
   return {
     ok,
     modules: modules.filter((m) => !m.Error),
-    diagnosis: ok ? undefined : diagnoseGo(result.stderr, errors, { timedOut: result.timedOut, timeoutMs: runner.timeoutMs }),
+    diagnosis: ok ? undefined : diagnoseGo(stderr, errors, { timedOut: result.timedOut, timeoutMs: runner.timeoutMs }),
     durationMs: result.durationMs,
+    fellThrough: chain.length > 1 ? findFallthroughs(result.stderr, chain) : [],
   };
 }
 
