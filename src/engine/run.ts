@@ -85,6 +85,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         platform,
         restore,
         env,
+        netrc,
       }),
     );
     const l = outcome.ladder;
@@ -99,6 +100,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       downloadMs: outcome.downloadMs,
       goflags: l.goflags,
       diagnosis: l.diagnosis,
+      prefetch: outcome.prefetch,
     };
     if (l.goflags) {
       // Any -mod the user set would contradict the vendor rung that saved the job.

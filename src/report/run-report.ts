@@ -1,3 +1,4 @@
+import type { PrefetchReport } from '../warm/prefetch/prefetch.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { CacheHit } from '../cache/ci-cache.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
@@ -48,4 +49,6 @@ export interface WarmReport {
   downloadMs: number;
   goflags: string | undefined;
   diagnosis: GoDiagnosis | undefined;
+  /** The files go.sum names, fetched before go mod download (absent in reports of older versions). */
+  prefetch?: PrefetchReport;
 }

@@ -1,3 +1,4 @@
+import { prefetchLine } from '../warm/prefetch/prefetch.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import type { ProxyHealth, ProxyVerdict } from '../health/proxy-health.js';
 import type { Verdict } from '../health/rank.js';
@@ -172,6 +173,7 @@ function cacheSection(warm: WarmReport, limits: Limits): string[] {
         : `**${warm.downloaded.length}** of **${warm.buildList}** modules in the build list downloaded over the network in ${took}` +
           (warm.buildList > warm.downloaded.length ? `; ${warm.buildList - warm.downloaded.length} were already cached` : '');
   const lines = ['### Module cache', '', `- CI cache: ${hit}`, `- Modules: ${network}`];
+  if (warm.prefetch) lines.push(`- Prefetch: ${md(prefetchLine(warm.prefetch).replace(/^prefetch:? ?/, ''), limits.chars * 2)}`);
   if (warm.downloaded.length > 0) lines.push('', ...list(warm.downloaded, (m) => md(m, limits.chars), `${count(warm.downloaded.length, 'module')} downloaded`, limits));
   return lines;
 }
