@@ -10,7 +10,7 @@ import path from 'node:path';
 import { buildZip, goSumLines, largeModuleOnDisk, moduleVersion, tamperedZip } from '../lab/modules.js';
 import { parseGoSum } from '../../src/warm/prefetch/go-sum.js';
 import { planPrefetch } from '../../src/warm/prefetch/plan.js';
-import { goModHash, hashZipFile } from '../../src/warm/prefetch/zip-hash.js';
+import { goModHash, hashZipBuffer, hashZipFile } from '../../src/warm/prefetch/zip-hash.js';
 
 const alpha = moduleVersion({ path: 'example.com/alpha', version: 'v1.1.0' });
 const alphaOld = moduleVersion({ path: 'example.com/alpha', version: 'v1.0.0' });
@@ -32,6 +32,7 @@ describe('h1: as go.sum records it (dirhash Hash1 / HashZip)', () => {
     expect(await hashZipFile(onDisk('a.zip', alpha.zip))).toBe(alpha.h1);
     expect(await hashZipFile(onDisk('u.zip', upper.zip))).toBe(upper.h1);
     expect(await hashZipFile(onDisk('t.zip', tamperedZip(alpha)))).not.toBe(alpha.h1);
+    expect(await hashZipBuffer(upper.zip)).toBe(upper.h1);
   });
 
   test('a go.mod hashes to its /go.mod line', () => {
@@ -48,7 +49,8 @@ describe('h1: as go.sum records it (dirhash Hash1 / HashZip)', () => {
   test('an entry whose CRC does not match its data is an error, as in Go', async () => {
     const zip = Buffer.from(buildZip([{ name: 'x@v1.0.0/go.mod', data: 'module x\n' }]));
     // Flip one byte of the stored data (local header 30 bytes + name).
-    zip[30 + 'x@v1.0.0/go.mod'.length] ^= 1;
+    const at = 30 + 'x@v1.0.0/go.mod'.length;
+    zip.writeUInt8(zip.readUInt8(at) ^ 1, at);
     await expect(hashZipFile(onDisk('crc.zip', zip))).rejects.toThrow(/checksum error/);
   });
 

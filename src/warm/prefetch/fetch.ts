@@ -8,7 +8,7 @@ import { servePolicy } from '../../serve/policy.js';
 import { parseServePath } from '../../serve/request-path.js';
 import { Upstream, type UpstreamSpec } from '../../serve/upstream.js';
 import type { PrefetchFile } from './plan.js';
-import { goModHash, hashZipFile } from './zip-hash.js';
+import { goModHash, hashZipBuffer, hashZipFile } from './zip-hash.js';
 
 /** Text answers this small stay in memory while checked; zips and anything larger go straight to disk. */
 const PREFETCH_MEMORY_LIMIT = 64 * 1024;
@@ -61,6 +61,7 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
   const started = performance.now();
   const staging = path.join(path.dirname(run.downloadDir), `go-proxy-guard-prefetch-${randomUUID().slice(0, 8)}`);
   const policy = { ...servePolicy(run.retries, staging), memoryLimit: PREFETCH_MEMORY_LIMIT };
+  const target = { downloadDir: run.downloadDir, staging, dirs: new Set<string>() };
   const upstreams = run.upstreams.map((spec) => new Upstream(spec, run.netrc, run.env));
   const figures: PrefetchFigures = { planned: run.files.length, fetched: 0, bytes: 0, ms: 0, concurrency: run.concurrency, absorbed: 0, rejected: 0, missed: 0, failures: [], requests: 0 };
   const missed = (file: PrefetchFile, why: string) => {
@@ -80,7 +81,7 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
         await r.body.dispose();
         return missed(file, `not found (HTTP ${r.status}) on every upstream`);
       }
-      const placed = await place(file, r.body, run.downloadDir, staging);
+      const placed = await place(file, r.body, target);
       if (placed === 'placed') {
         figures.fetched++;
         figures.bytes += r.body.size;
@@ -122,27 +123,34 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
  * atomically (a rename within GOMODCACHE), so the go command never sees
  * half a file. The body is disposed either way.
  */
-async function place(file: PrefetchFile, body: HeldBody, downloadDir: string, staging: string): Promise<'placed' | { mismatch: string }> {
-  const temp = body.file ?? path.join(staging, `${randomUUID()}.part`);
+async function place(file: PrefetchFile, body: HeldBody, target: { downloadDir: string; staging: string; dirs: Set<string> }): Promise<'placed' | { mismatch: string }> {
+  let temp = body.file;
   try {
-    if (!body.file) await fs.writeFile(temp, body.memory ?? Buffer.alloc(0), { mode: 0o644 });
     if (file.h1) {
-      const got = await actualHash(file, temp, body).catch((e: Error) => `unreadable (${e.message.slice(0, 200)})`);
+      const got = await actualHash(file, body).catch((e: Error) => `unreadable (${e.message.slice(0, 200)})`);
       if (got !== file.h1) return { mismatch: `h1 ${got.startsWith('h1:') ? got : `of an ${got} file`} does not match go.sum's ${file.h1}` };
     }
-    const dest = path.join(downloadDir, file.path);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    await fs.chmod(temp, 0o644);
+    if (temp) await fs.chmod(temp, 0o644);
+    else {
+      temp = path.join(target.staging, `${randomUUID()}.part`);
+      await fs.writeFile(temp, body.memory ?? Buffer.alloc(0), { mode: 0o644 });
+    }
+    const dest = path.join(target.downloadDir, file.path);
+    const dir = path.dirname(dest);
+    if (!target.dirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      target.dirs.add(dir);
+    }
     await fs.rename(temp, dest);
+    temp = undefined;
     return 'placed';
   } finally {
-    await fs.rm(temp, { force: true });
-    await body.dispose();
+    if (temp && temp !== body.file) await fs.rm(temp, { force: true });
+    if (temp || !body.file) await body.dispose();
   }
 }
 
-async function actualHash(file: PrefetchFile, temp: string, body: HeldBody): Promise<string> {
-  if (file.kind === 'zip') return hashZipFile(temp);
-  const data = body.memory ?? (await fs.readFile(temp));
-  return goModHash(data);
+function actualHash(file: PrefetchFile, body: HeldBody): Promise<string> {
+  if (file.kind === 'zip') return body.memory ? hashZipBuffer(body.memory) : hashZipFile(body.file as string);
+  return (body.memory ? Promise.resolve(body.memory) : fs.readFile(body.file as string)).then(goModHash);
 }

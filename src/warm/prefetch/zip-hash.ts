@@ -28,8 +28,19 @@ export function goModHash(data: Buffer): string {
  * match the data is an error, not a hash.
  */
 export function hashZipFile(file: string): Promise<string> {
+  return hashZip((options, cb) => yauzl.open(file, options, cb));
+}
+
+/** hashZipFile for a zip held in memory. */
+export function hashZipBuffer(data: Buffer): Promise<string> {
+  return hashZip((options, cb) => yauzl.fromBuffer(data, options, cb));
+}
+
+type OpenZip = (options: yauzl.Options, cb: (err: Error | null, zip?: yauzl.ZipFile) => void) => void;
+
+function hashZip(open: OpenZip): Promise<string> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+    open({ lazyEntries: true, autoClose: true, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('not a zip'));
       // HashZip keys entries by name: a duplicate name hashes the last entry's content twice.
       const digests = new Map<string, string>();
