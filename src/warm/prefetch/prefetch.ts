@@ -68,7 +68,7 @@ export async function prefetchFromGoSum(opts: PrefetchOptions): Promise<Prefetch
   return {
     ...figures,
     status: 'done',
-    ...(plan.unsummed.length > 0 ? { reason: `go.sum is incomplete: ${plan.unsummed.length} required modules have no zip hash; go mod download fetched them itself` } : {}),
+    ...(plan.unsummed.length > 0 ? { reason: `go.sum holds no zip hash for ${plan.unsummed.length} required modules (incomplete, or they provide no package): go mod download fetched them itself` } : {}),
     cached: plan.cached,
     private: plan.private,
     unsummed: plan.unsummed,
