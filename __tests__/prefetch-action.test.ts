@@ -42,6 +42,19 @@ test('a cold cache: everything go.sum names is prefetched, go mod download asks 
   expect((await buildOffline(c)).code).toBe(0);
 });
 
+test('transient failures are absorbed by the prefetch (retries with backoff): go never sees them, the ladder stays on its first rung', async () => {
+  const p = await labProxy();
+  await p.setFault({ flaky: 2 }, { module: GAMMA.path, path: /\.zip$/ });
+  const c = guardCase('prefetch-flaky');
+  const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
+  expect(r.code).toBe(0);
+  expect(r.outputs['ladder-step']).toBe('proxy');
+  expect(r.report.warm.ladder.map((x: { step: string; outcome: string }) => `${x.step}:${x.outcome}`)).toEqual(['proxy:ok']);
+  expect(r.report.warm.prefetch).toMatchObject({ missed: 0, absorbed: 2 });
+  expect(r.stdout).toMatch(/, 2 failures absorbed/);
+  expect(goFiles(p.requests)).toEqual([]);
+});
+
 test('prefetch-concurrency 0 turns it off: go mod download fetches everything, as before', async () => {
   const p = await labProxy();
   const c = guardCase('prefetch-off');
