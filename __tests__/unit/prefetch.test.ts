@@ -10,6 +10,7 @@ import path from 'node:path';
 import { buildZip, goSumLines, largeModuleOnDisk, moduleVersion, tamperedZip } from '../lab/modules.js';
 import { parseGoSum } from '../../src/warm/prefetch/go-sum.js';
 import { planPrefetch } from '../../src/warm/prefetch/plan.js';
+import { prefetchLine, type PrefetchReport } from '../../src/warm/prefetch/prefetch.js';
 import { goModHash, hashZipBuffer, hashZipFile } from '../../src/warm/prefetch/zip-hash.js';
 
 const alpha = moduleVersion({ path: 'example.com/alpha', version: 'v1.1.0' });
@@ -115,5 +116,20 @@ describe('the plan', () => {
     const extra = { path: 'example.com/new', version: 'v1.0.0' };
     const plan = planPrefetch({ sums, requirements: [...requirements, extra], gonoproxy: 'corp.example', cached: new Set() });
     expect(plan.unsummed).toEqual(['example.com/new@v1.0.0']);
+  });
+});
+
+describe('the report line', () => {
+  const done: PrefetchReport = {
+    status: 'done', planned: 183, fetched: 180, bytes: 3 * (1 << 20), ms: 1234, concurrency: 32, absorbed: 4, rejected: 1, missed: 3,
+    failures: [], requests: 190, cached: 12, private: ['corp.example/secret'], unsummed: [], maxRssMiB: 90,
+  };
+  test('files, bytes, time, concurrency and failures absorbed; what was left to go and why', () => {
+    expect(prefetchLine(done)).toBe(
+      'prefetch: 180 of 183 files (3.0 MiB) in 1.23 s, 32 at a time, 4 failures absorbed, 1 answers rejected by the h1: check, 12 already cached, 3 left to go mod download, 1 private modules not prefetched',
+    );
+    expect(prefetchLine({ ...done, status: 'skipped', reason: 'no go.sum next to go.mod: go mod download fetched everything itself' })).toBe(
+      'prefetch skipped: no go.sum next to go.mod: go mod download fetched everything itself',
+    );
   });
 });
