@@ -166,6 +166,20 @@ test('files already in the module cache (a partial restore) are not fetched agai
   expect(report.missed).toBe(0);
 });
 
+test('a file that cannot be stored costs that file, never the run: the rest is placed', async () => {
+  const p = await proxy();
+  const c = labCase('unstorable');
+  // A plain file where alpha's directory belongs.
+  mkdirSync(path.join(c.downloadDir, 'example.com'), { recursive: true });
+  writeFileSync(path.join(c.downloadDir, 'example.com', 'alpha'), 'not a directory');
+  const report = await prefetch(c, [p]);
+  expect(report.status).toBe('done');
+  expect(report.missed).toBe(3);
+  expect(report.failures.join('\n')).toMatch(/example.com\/alpha@v1.1.0.zip: could not be stored/);
+  expect(report.fetched).toBe(report.planned - 3);
+  expect(existsSync(zipPath(c, BETA))).toBe(true);
+});
+
 test('without go.sum the prefetch stands aside, and says why', async () => {
   const p = await proxy();
   const c = labCase('no-go-sum');

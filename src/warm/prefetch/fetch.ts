@@ -102,7 +102,11 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
   const queue = [...run.files];
   const deadline = Date.now() + run.deadlineMs;
   const worker = async () => {
-    for (let file = queue.shift(); file && Date.now() < deadline; file = queue.shift()) await fetchOne(file);
+    while (queue.length > 0 && Date.now() < deadline) {
+      const file = queue.shift() as PrefetchFile;
+      // A local failure (a full disk) costs this file, never the job: go mod download fetches it.
+      await fetchOne(file).catch((err: Error) => missed(file, `could not be stored (${err.message.slice(0, 200)})`));
+    }
   };
   try {
     await fs.mkdir(staging, { recursive: true });

@@ -44,6 +44,15 @@ export interface PrefetchOptions {
  * command does all of it, as it always did.
  */
 export async function prefetchFromGoSum(opts: PrefetchOptions): Promise<PrefetchReport> {
+  try {
+    return await prefetch(opts);
+  } catch (err) {
+    // Only ever a speed-up: whatever broke here, go mod download does the work as before.
+    return { ...emptyReport(opts.concurrency), status: 'skipped', reason: `prefetch failed (${(err as Error).message.slice(0, 200)}): go mod download fetched the rest itself` };
+  }
+}
+
+async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   const skip = (reason: string): PrefetchReport => ({ ...emptyReport(opts.concurrency), status: 'skipped', reason });
   if (opts.concurrency === 0) return skip('prefetch-concurrency is 0');
   if (opts.project.requirements.length === 0) return skip('go.mod requires no module');
