@@ -45,6 +45,8 @@ function chainWorld(n: number, tag: string): { modules: ModuleVersion[]; roots: 
 
 interface World {
   label: string;
+  /** Where the large zips were written, removed when the world is done. */
+  dir?: string;
   latencyMs: number;
   modules: ModuleVersion[];
   roots: ModuleVersion[];
@@ -59,7 +61,7 @@ async function makeWorld(spec: string): Promise<World> {
     const big: ModuleVersion[] = [];
     for (let i = 0; i < BIG_ZIPS; i++) big.push(await largeModuleOnDisk({ path: `bench.example/big${i}`, version: 'v1.0.0', sizeBytes: BIG_ZIP_BYTES, dir }));
     const small = chainWorld(30, 'bz');
-    return { label: `${BIG_ZIPS} x ${BIG_ZIP_BYTES >> 20} MB zips + 30 modules, ${latencyMs} ms`, latencyMs, modules: [...small.modules, ...big], roots: [...small.roots, ...big], mainImports: false };
+    return { label: `${BIG_ZIPS} x ${BIG_ZIP_BYTES >> 20} MB zips + 30 modules, ${latencyMs} ms`, dir, latencyMs, modules: [...small.modules, ...big], roots: [...small.roots, ...big], mainImports: false };
   }
   const w = chainWorld(Number(size), `m${size}x`);
   return { label: `${size} modules, ${latencyMs} ms`, latencyMs, ...w, mainImports: true };
@@ -126,7 +128,11 @@ async function main(): Promise<void> {
   for (const spec of WORLDS) {
     const w = await makeWorld(spec);
     const runs = { guard: [] as Sample[], go: [] as Sample[], go32: [] as Sample[] };
-    for (let i = 0; i < REPS; i++) for (const kind of ['guard', 'go', 'go32'] as const) runs[kind].push(await cold(w, kind));
+    try {
+      for (let i = 0; i < REPS; i++) for (const kind of ['guard', 'go', 'go32'] as const) runs[kind].push(await cold(w, kind));
+    } finally {
+      if (w.dir) rmSync(w.dir, { recursive: true, force: true });
+    }
     const g = median(runs.guard.map((s) => s.ms));
     const warm = median(runs.guard.map((s) => s.warmMs ?? s.ms));
     const plain = median(runs.go.map((s) => s.ms));
