@@ -100,7 +100,8 @@ test('a transient failure after the probe is retried with backoff: ladder-step r
   // Only gamma's zip fails, and only twice: the probe (which asks for another module's zip) sees a healthy proxy.
   await p.setFault({ flaky: 2 }, { module: GAMMA.path, path: /\.zip$/ });
   const c = guardCase('retry');
-  const r = await c.run({ ...noCache, proxies: p.url, retries: '3' });
+  // The ladder's own rung: the prefetch, which absorbs such failures before go runs, is off here.
+  const r = await c.run({ ...noCache, proxies: p.url, retries: '3', 'prefetch-concurrency': '0' });
   expect(r.code).toBe(0);
   expect(r.outputs['ladder-step']).toBe('retry');
   expect(rungs(r)).toEqual(['proxy:failed', 'retry:failed', 'retry:ok']);
@@ -151,7 +152,11 @@ test('a checksum mismatch against go.sum is fatal when no verified source has th
   expect(r.report.warm.diagnosis.code).toBe('checksum-mismatch');
   expect(r.report.warm.diagnosis.module).toBe(`${GAMMA.path}@${GAMMA.version}`);
   expect(r.errors.join('\n')).toMatch(/checksum mismatch/);
-  expect(p.requests.filter((q) => q.path.endsWith(`${GAMMA.version}.zip`))).toHaveLength(1);
+  // go asked once, never again; before it, the prefetch's one try was rejected by its own h1: check.
+  const zips = p.requests.filter((q) => q.path.endsWith(`${GAMMA.version}.zip`));
+  expect(zips.filter((q) => q.userAgent?.startsWith('Go-http-client'))).toHaveLength(1);
+  expect(zips).toHaveLength(2);
+  expect(r.report.warm.prefetch.rejected).toBe(1);
 });
 
 test('all proxies down, no cache, consistent vendor/: GOFLAGS=-mod=vendor is exported', async () => {

@@ -90,6 +90,8 @@ export interface ProxyRequest {
   aborted?: boolean;
   /** The Authorization header sent, if any. */
   authorization?: string;
+  /** The client's User-Agent: tells the go command (Go-http-client) from the guard's own requests. */
+  userAgent?: string;
 }
 
 export interface GoProxyOptions {
@@ -290,7 +292,7 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     const inPrefix = !prefix || pathOnly === prefix || pathOnly.startsWith(`${prefix}/`);
     const r = inPrefix ? route(pathOnly.slice(prefix.length) || '/') : { kind: 'other' as const, rel: pathOnly };
     const query = fullPath.includes('?') ? fullPath.slice(fullPath.indexOf('?')) : '';
-    const entry: ProxyRequest = { method: req.method ?? 'GET', path: pathOnly + query, rawPath: fullPath, status: 0, time: started, kind: r.kind, fault: 'ok' };
+    const entry: ProxyRequest = { method: req.method ?? 'GET', path: pathOnly + query, rawPath: fullPath, status: 0, time: started, kind: r.kind, fault: 'ok', userAgent: req.headers['user-agent'] };
     if (r.module) entry.module = r.module;
     if (r.version) entry.version = r.version;
     if (req.headers.authorization) entry.authorization = req.headers.authorization;

@@ -53,6 +53,8 @@ export interface Config {
     backoffMs: number;
     timeoutMs: number;
     vendorFallback: boolean;
+    /** Files prefetched at once from go.sum before go mod download; 0 = no prefetch. */
+    prefetchConcurrency: number;
   };
   cache: { enabled: boolean; keyPrefix: string; save: SaveCache };
   alerts: {
@@ -96,6 +98,7 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
       backoffMs: parseDuration('retry-backoff', get('retry-backoff')),
       timeoutMs: positiveDuration('download-timeout', get('download-timeout')),
       vendorFallback: parseBoolean('vendor-fallback', get('vendor-fallback')),
+      prefetchConcurrency: parseInteger('prefetch-concurrency', get('prefetch-concurrency'), 0, 128),
     },
     cache: {
       enabled: parseBoolean('cache', get('cache')),

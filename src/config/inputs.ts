@@ -41,6 +41,11 @@ export const INPUTS = {
   prewarm: { default: 'true', description: 'Download the whole build list into GOMODCACHE down the degradation ladder.' },
   retries: { default: '3', description: 'Retries of transient download failures (0-10).' },
   'retry-backoff': { default: '1s', description: 'First retry delay; doubles each retry, with jitter, capped at 32s.' },
+  'prefetch-concurrency': {
+    default: '32',
+    description:
+      'Files fetched at once (0-128) when every .mod, .zip and .info that go.sum names is prefetched through the ranked chain before go mod download (each checked against go.sum on arrival); 0 turns the prefetch off.',
+  },
   'download-timeout': { default: '5m', description: 'Hard limit for one go invocation; a stalled download is killed.' },
   cache: { default: 'true', description: 'Restore and save GOMODCACHE/cache/download with the CI cache.' },
   'cache-key-prefix': { default: 'go-proxy-guard', description: 'Prefix of the cache key (prefix-OS-arch-hash of every go.sum).' },

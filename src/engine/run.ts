@@ -95,6 +95,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         platform,
         restore,
         env,
+        netrc,
       });
       platform.info(`ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`);
       return warmed;
@@ -112,6 +113,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       downloadMs: outcome.downloadMs,
       goflags: l.goflags,
       diagnosis: l.diagnosis,
+      prefetch: outcome.prefetch,
     };
     if (l.goflags) {
       // Any -mod the user set would contradict the vendor rung that saved the job.

@@ -11,6 +11,8 @@ import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoR
 import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
+import type { NetrcEntry } from '../goproxy/netrc.js';
+import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
 
 export interface WarmOutcome {
   cacheHit: CacheHit;
@@ -20,6 +22,7 @@ export interface WarmOutcome {
   downloaded: string[];
   downloadMs: number;
   target: DownloadTarget;
+  prefetch: PrefetchReport;
 }
 
 /** The directory the go command warms from, and the files it must not change. */
@@ -48,6 +51,7 @@ export async function warmStage(opts: {
   /** Started before the probe, so the download overlaps it. */
   restore: Promise<RestoreOutcome>;
   env: NodeJS.ProcessEnv;
+  netrc: NetrcEntry[];
 }): Promise<WarmOutcome> {
   const { config, goEnv, project, platform } = opts;
   const target = downloadTarget(project);
@@ -63,10 +67,25 @@ export async function warmStage(opts: {
   else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
   let cacheHit: CacheHit = restored.hit;
   const cacheKey = restored.key;
-  const zipsBefore = new Set((await listFiles(moduleDownloadDir(goEnv.GOMODCACHE))).filter((f) => f.endsWith('.zip')));
+  const filesBefore = (await listFiles(moduleDownloadDir(goEnv.GOMODCACHE))).map((f) => f.split(path.sep).join('/'));
+  const zipsBefore = new Set(filesBefore.filter((f) => f.endsWith('.zip')));
   // A platform that restores GOMODCACHE itself (GitLab's cache:) leaves its result on disk.
   const restoredByPlatform = cacheHit === 'none' && !!platform.savesModuleCacheItself && config.cache.enabled && zipsBefore.size > 0;
 
+  // go.sum names the files go mod download will walk to one level at a time: fetch them all at once first.
+  const prefetch = await prefetchFromGoSum({
+    project,
+    downloadDir: moduleDownloadDir(goEnv.GOMODCACHE),
+    cachedFiles: new Set(filesBefore),
+    gonoproxy: goEnv.GONOPROXY,
+    proxies: opts.refreshProxies?.() ?? opts.healthyProxies,
+    netrc: opts.netrc,
+    concurrency: config.warm.prefetchConcurrency,
+    retries: config.warm.retries,
+    deadlineMs: config.warm.timeoutMs,
+    env: opts.env,
+  });
+  platform.info(prefetchLine(prefetch));
   const ladder = await climbLadder(
     {
       proxies: opts.healthyProxies,
@@ -95,7 +114,7 @@ export async function warmStage(opts: {
   );
   const downloaded = ladder.buildList.filter((id) => {
     const at = id.lastIndexOf('@');
-    const rel = path.join(escapeModulePath(id.slice(0, at)), '@v', `${escapeVersion(id.slice(at + 1))}.zip`);
+    const rel = `${escapeModulePath(id.slice(0, at))}/@v/${escapeVersion(id.slice(at + 1))}.zip`;
     return !zipsBefore.has(rel);
   });
   if (restoredByPlatform) {
@@ -103,5 +122,5 @@ export async function warmStage(opts: {
     cacheHit = complete ? 'exact' : 'partial';
     platform.info(`cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`);
   }
-  return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target };
+  return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target, prefetch };
 }

@@ -1,3 +1,4 @@
+import type { PrefetchReport } from '../warm/prefetch/prefetch.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { CacheHit } from '../cache/ci-cache.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
@@ -56,4 +57,6 @@ export interface WarmReport {
   diagnosis: GoDiagnosis | undefined;
   /** When the ladder failed: what was tried and what each answered, in one line. */
   cause?: string;
+  /** The files go.sum names, fetched before go mod download (absent in reports of older versions). */
+  prefetch?: PrefetchReport;
 }

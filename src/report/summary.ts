@@ -1,3 +1,4 @@
+import { prefetchLine } from '../warm/prefetch/prefetch.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import { DEFAULT_SCORE_MODEL } from '../health/score.js';
@@ -222,6 +223,7 @@ function cacheSection(warm: WarmReport, limits: Limits): string[] {
         : `**${warm.downloaded.length}** of **${warm.buildList}** modules in the build list downloaded over the network in ${took}` +
           (warm.buildList > warm.downloaded.length ? `; ${warm.buildList - warm.downloaded.length} were already cached` : '');
   const lines = ['#### Module cache', '', `- CI cache: ${hit}`, `- Modules: ${network}`];
+  if (warm.prefetch) lines.push(`- Prefetch: ${mdText(prefetchLine(warm.prefetch).replace(/^prefetch:? ?/, ''), limits.chars * 2)}`);
   if (warm.downloaded.length > 0) lines.push('', ...list(warm.downloaded, (m) => mdText(m, limits.chars), limits));
   return lines;
 }

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { NetrcEntry } from '../../goproxy/netrc.js';
+import type { HeldBody } from '../../serve/body.js';
+import { forward } from '../../serve/forward.js';
+import { servePolicy } from '../../serve/policy.js';
+import { parseServePath } from '../../serve/request-path.js';
+import { Upstream, type UpstreamSpec } from '../../serve/upstream.js';
+import type { PrefetchFile } from './plan.js';
+import { goModHash, hashZipBuffer, hashZipFile } from './zip-hash.js';
+
+/** Text answers this small stay in memory while checked; zips and anything larger go straight to disk. */
+const PREFETCH_MEMORY_LIMIT = 64 * 1024;
+/** Failures kept for the report, the first ones. */
+const FAILURE_LINES = 20;
+
+export interface PrefetchRun {
+  files: PrefetchFile[];
+  upstreams: UpstreamSpec[];
+  netrc: NetrcEntry[];
+  /** GOMODCACHE/cache/download: files land there in the go command's layout. */
+  downloadDir: string;
+  concurrency: number;
+  retries: number;
+  /** No new file is started after this long; the go command fetches what is left. */
+  deadlineMs: number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface PrefetchFigures {
+  planned: number;
+  fetched: number;
+  bytes: number;
+  ms: number;
+  concurrency: number;
+  /** Upstream failures and rejected answers that another attempt made good. */
+  absorbed: number;
+  /** Answers whose h1: did not match go.sum, each fetched again elsewhere (or left to go). */
+  rejected: number;
+  /** Files no upstream delivered: the go command asks for them itself. */
+  missed: number;
+  /** module@version.kind: why, for the first few that were missed. */
+  failures: string[];
+  requests: number;
+}
+
+/**
+ * Fetch `files` through the ranked upstreams with the local proxy's engine
+ * (forward.ts: deadlines, retries, hedging, answers checked), `concurrency`
+ * at a time, and put each into GOMODCACHE/cache/download where the go
+ * command looks first. Every zip and go.mod is hashed against go.sum before
+ * it is placed, so an altered one is fetched again from the next upstream.
+ * Only `.zip` is written, never `.ziphash`: the go command hashes a zip
+ * without one against go.sum itself before trusting it, and go.mod files
+ * from the cache are checked on every read, so go keeps the last word.
+ * A file that cannot be fetched is simply left out: `go mod download` then
+ * fetches it, and fails on it, exactly as without the prefetch.
+ */
+export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> {
+  const started = performance.now();
+  const staging = path.join(path.dirname(run.downloadDir), `go-proxy-guard-prefetch-${randomUUID().slice(0, 8)}`);
+  const policy = { ...servePolicy(run.retries, staging), memoryLimit: PREFETCH_MEMORY_LIMIT };
+  const target = { downloadDir: run.downloadDir, staging, dirs: new Set<string>() };
+  const upstreams = run.upstreams.map((spec) => new Upstream(spec, run.netrc, run.env));
+  const figures: PrefetchFigures = { planned: run.files.length, fetched: 0, bytes: 0, ms: 0, concurrency: run.concurrency, absorbed: 0, rejected: 0, missed: 0, failures: [], requests: 0 };
+  const missed = (file: PrefetchFile, why: string) => {
+    figures.missed++;
+    if (figures.failures.length < FAILURE_LINES) figures.failures.push(`${file.module}@${file.version}.${file.kind}: ${why}`);
+  };
+
+  const fetchOne = async (file: PrefetchFile): Promise<void> => {
+    const parsed = parseServePath(`/${file.path}`);
+    if ('refused' in parsed) return missed(file, parsed.refused);
+    let pool = upstreams;
+    let rejected = 0;
+    while (pool.length > 0) {
+      const r = await forward(parsed.request, pool, policy);
+      if (r.kind === 'failed') return missed(file, r.failures.join('; '));
+      // No client hangs up on the prefetch; should the forwarder still say so, go mod download fetches the file.
+      if (r.kind === 'gone') return missed(file, 'cancelled');
+      if (r.kind === 'not-found') {
+        await r.body.dispose();
+        return missed(file, `not found (HTTP ${r.status}) on every upstream`);
+      }
+      const placed = await place(file, r.body, target);
+      if (placed === 'placed') {
+        figures.fetched++;
+        figures.bytes += r.body.size;
+        figures.absorbed += rejected;
+        return;
+      }
+      // Altered or cut short on the way: this upstream is wrong for this file; the next one is asked.
+      figures.rejected++;
+      rejected++;
+      r.from.recordFailure('checksum-mismatch');
+      r.from.strike(policy.strikes, policy.restMs, Date.now());
+      const from = r.from;
+      pool = pool.filter((u) => u !== from);
+      if (pool.length === 0) return missed(file, `${placed.mismatch}, from every upstream that answered`);
+    }
+  };
+
+  const queue = [...run.files];
+  const deadline = Date.now() + run.deadlineMs;
+  const worker = async () => {
+    while (queue.length > 0 && Date.now() < deadline) {
+      const file = queue.shift() as PrefetchFile;
+      // A local failure (a full disk) costs this file, never the job: go mod download fetches it.
+      await fetchOne(file).catch((err: Error) => missed(file, `could not be stored (${err.message.slice(0, 200)})`));
+    }
+  };
+  try {
+    await fs.mkdir(staging, { recursive: true });
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(run.concurrency, run.files.length)) }, worker));
+  } finally {
+    for (const u of upstreams) u.close();
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+  for (const file of queue) missed(file, 'not started before the prefetch deadline');
+  figures.absorbed += upstreams.reduce((n, u) => n + u.stats.absorbed, 0);
+  figures.requests = upstreams.reduce((n, u) => n + u.stats.requests, 0);
+  figures.ms = Math.round(performance.now() - started);
+  return figures;
+}
+
+/**
+ * Check an answer against go.sum and move it into the module cache
+ * atomically (a rename within GOMODCACHE), so the go command never sees
+ * half a file. The body is disposed either way.
+ */
+async function place(file: PrefetchFile, body: HeldBody, target: { downloadDir: string; staging: string; dirs: Set<string> }): Promise<'placed' | { mismatch: string }> {
+  let temp = body.file;
+  try {
+    if (file.h1) {
+      const got = await actualHash(file, body).catch((e: Error) => `unreadable (${e.message.slice(0, 200)})`);
+      if (got !== file.h1) return { mismatch: `h1 ${got.startsWith('h1:') ? got : `of an ${got} file`} does not match go.sum's ${file.h1}` };
+    }
+    if (temp) await fs.chmod(temp, 0o644);
+    else {
+      temp = path.join(target.staging, `${randomUUID()}.part`);
+      await fs.writeFile(temp, body.memory ?? Buffer.alloc(0), { mode: 0o644 });
+    }
+    const dest = path.join(target.downloadDir, file.path);
+    const dir = path.dirname(dest);
+    if (!target.dirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      target.dirs.add(dir);
+    }
+    await fs.rename(temp, dest);
+    temp = undefined;
+    return 'placed';
+  } finally {
+    if (temp && temp !== body.file) await fs.rm(temp, { force: true });
+    if (temp || !body.file) await body.dispose();
+  }
+}
+
+function actualHash(file: PrefetchFile, body: HeldBody): Promise<string> {
+  if (file.kind === 'zip') return body.memory ? hashZipBuffer(body.memory) : hashZipFile(body.file as string);
+  return (body.memory ? Promise.resolve(body.memory) : fs.readFile(body.file as string)).then(goModHash);
+}
