@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { buildConfig, type Config } from '../config/config.js';
 import { formatChainShown, formatGoproxy, parseGoproxy, proxyUrls, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
@@ -60,7 +61,16 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   secrets.add(config.alerts.secret);
 
   // The cache download needs no proxy: let it overlap the probe.
-  const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
+  const restore = config.warm.enabled
+    ? restoreModuleCache({
+        config,
+        goEnv: goEnv.env,
+        project,
+        cache: platform.cache,
+        stagingRoot: moduleStagingRoot(platform),
+        platformRestored: platform.savesModuleCacheItself,
+      })
+    : undefined;
   const probes = startProbes(config, goEnv.env, project, netrc);
   const previousState = platform.state.load();
   for (const url of probes.candidates) secrets.addUrl(url);
@@ -99,7 +109,13 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       downloadMs: outcome.downloadMs,
       goflags: l.goflags,
       diagnosis: l.diagnosis,
+      ...(outcome.restoreCheck ? { restoreCheck: outcome.restoreCheck } : {}),
     };
+    if (outcome.restoreCheck?.discarded.length) {
+      notes.push(
+        `the restored module cache held ${outcome.restoreCheck.discarded.length} modules that fail their checksums: discarded and downloaded again, never saved back (${outcome.restoreCheck.discarded.join('; ')})`,
+      );
+    }
     if (l.goflags) {
       // Any -mod the user set would contradict the vendor rung that saved the job.
       const goflags = [goRunEnv(env).GOFLAGS, l.goflags].filter(Boolean).join(' ');
@@ -112,6 +128,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       step,
       policy: config.cache.save,
       gomodcache: goEnv.env.GOMODCACHE,
+      stagingRoot: moduleStagingRoot(platform),
       target: outcome.target,
       timeoutMs: config.warm.timeoutMs,
     };
@@ -208,18 +225,26 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   return { config, report, reportPath, gate, saveState, serve: serve?.handle };
 }
 
-/** The ladder can only make the probe's verdict worse: any rung past the proxies means degraded. */
+/** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */
+const moduleStagingRoot = (platform: Platform) => path.join(platform.workDir, 'module-cache');
+
+/**
+ * The ladder can only make the probe's verdict worse: any rung past the
+ * proxies means degraded. An exact restore tried first is no fallback.
+ */
 export function overallVerdict(probe: Verdict, warm: WarmReport | undefined): Verdict {
   if (!warm) return probe;
   if (warm.ladderStep === 'failed') return 'failed';
-  if (warm.ladderStep !== 'proxy') return 'degraded';
+  const cacheFirst = warm.ladderStep === 'cache' && warm.ladder[0]?.step === 'cache';
+  if (warm.ladderStep !== 'proxy' && !cacheFirst) return 'degraded';
   return probe === 'failed' ? 'degraded' : probe;
 }
 
 function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['proxies'], warm: WarmReport | undefined): string {
   const bad = ranked.filter((p) => p.verdict !== 'healthy');
   const list = bad.map((p) => `${p.url} ${p.verdict}${p.failure ? ` (${p.failure.message})` : ''}`).join('; ');
-  const saved = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' ? `; the ${warm.ladderStep} rung saved the job` : '';
+  const fallback = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' && warm.ladder[0]?.step !== warm.ladderStep;
+  const saved = fallback ? `; the ${warm.ladderStep} rung saved the job` : '';
   if (warm?.ladderStep === 'failed') return `module download failed: ${warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;
   if (verdict === 'healthy') return `all ${ranked.length} proxies reached min-score ${config.minScore}`;
   if (bad.length === 0) return `all proxies healthy${saved}`;

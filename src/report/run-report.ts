@@ -1,3 +1,4 @@
+import type { RestoreCheck } from '../cache/verify-restored.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { CacheHit } from '../cache/ci-cache.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
@@ -48,4 +49,6 @@ export interface WarmReport {
   downloadMs: number;
   goflags: string | undefined;
   diagnosis: GoDiagnosis | undefined;
+  /** The restored module cache, hashed against go.sum before use: versions checked, and those discarded (`module@version: why`). */
+  restoreCheck?: RestoreCheck;
 }
