@@ -220,9 +220,9 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(second.main.code).toBe(0);
     expect(second.main.outputs['cache-hit']).toBe('exact');
     expect(second.main.outputs['ladder-step']).toBe('cache');
-    // Served offline and checked with go mod verify, before any direct fetch.
-    expect(rungs(second.main)).toEqual(['proxy:skipped', 'cache:ok']);
-    expect(second.main.report.warm.ladder[1].reason).toBe('complete and verified');
+    // An exact, clean restore is tried first: served offline and checked with go mod verify, no proxy or direct fetch.
+    expect(rungs(second.main)).toEqual(['cache:ok']);
+    expect(second.main.report.warm.ladder[0].reason).toBe('exact restore, complete and verified');
     expect(second.main.outputs.modules).toBe('0');
     expect(second.post.stdout).toMatch(/cache: not saving \(the exact key was restored/);
     expect((await buildOffline(c, second.main)).code).toBe(0);
