@@ -190,6 +190,8 @@ describe('untrusted events never save, whatever save-cache says', () => {
     expect(main.code).toBe(0);
     expect(post.stdout).toContain(`cache: not saving (${event} events never save caches`);
     expect(moduleEntries()).toEqual([]);
+    // Nor the alert and history state.
+    expect(cacheServer!.entries()).toEqual([]);
   });
 });
 
