@@ -32,3 +32,14 @@ export function shouldSaveCache(opts: {
   if (opts.hit === 'exact') return { save: false, reason: 'the exact key was restored; the entry is already saved' };
   return { save: true, reason: opts.hit === 'partial' ? 'dependencies changed since the restored entry' : 'no entry for this key yet' };
 }
+
+/** The build cache: the same safety rules; its entry is complete whatever rung warmed the modules. */
+export function shouldSaveBuildCache(opts: { policy: SaveCache; hit: CacheHit; event: string | undefined }): { save: boolean; reason: string } {
+  if (opts.policy === 'never') return { save: false, reason: 'save-cache is never' };
+  const untrusted = untrustedEventRefusal(opts.event);
+  if (untrusted) return { save: false, reason: untrusted };
+  if (opts.policy === 'always') return { save: true, reason: 'save-cache is always' };
+  if (opts.event === 'release') return { save: false, reason: 'release events do not save caches' };
+  if (opts.hit === 'exact') return { save: false, reason: 'the exact key was restored; the entry is already saved' };
+  return { save: true, reason: opts.hit === 'partial' ? 'dependencies changed since the restored entry' : 'no entry for this key yet' };
+}

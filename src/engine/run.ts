@@ -18,6 +18,8 @@ import { startProbes } from './probe-stage.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
 import { startServeStage } from './serve-stage.js';
+import { reportBuildCacheRestore, restoreBuildCacheStage, type BuildCacheState } from './build-cache-stage.js';
+import { dockerBuildArgs } from '../goproxy/docker-build-args.js';
 import type { DaemonHandle } from '../serve/daemon.js';
 
 export interface EngineContext {
@@ -35,6 +37,8 @@ export interface RunOutcome {
   gate: GateDecision;
   /** Set when the post step should consider saving the module cache. */
   saveState: SaveState | undefined;
+  /** Set when the post step should consider saving the build cache. */
+  buildCacheState: BuildCacheState | undefined;
   /** The local proxy, for the post step to stop. */
   serve: DaemonHandle | undefined;
 }
@@ -71,6 +75,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
         platformRestored: platform.savesModuleCacheItself,
       })
     : undefined;
+  const buildRestore = project.layout !== 'none' ? restoreBuildCacheStage({ config, goEnv: goEnv.env, project, platform }) : undefined;
   const probes = startProbes(config, goEnv.env, project, netrc);
   const previousState = platform.state.load();
   for (const url of probes.candidates) secrets.addUrl(url);
@@ -168,7 +173,10 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       : undefined;
   if (serve?.note) notes.push(serve.note);
   // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain.
-  platform.exportVariable('GOPROXY', serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy);
+  const exportedGoproxy = serve?.handle ? `${serve.handle.url}|${goproxy}` : goproxy;
+  platform.exportVariable('GOPROXY', exportedGoproxy);
+  const build = await buildRestore;
+  if (build) reportBuildCacheRestore(build.restore, platform);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
@@ -195,6 +203,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     reason: verdictReason(config, verdict, ranked, warm),
     notes,
     warm,
+    ...(build ? { buildCache: { hit: build.restore.hit, key: build.restore.key, added: build.restore.added } } : {}),
     ...(serve?.handle ? { serve: { url: serve.handle.url, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
   };
   const reportPath = await writeReport(platform.workDir, report, secrets);
@@ -222,7 +231,9 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.setOutput('ladder-step', warm?.ladderStep ?? '');
   platform.setOutput('modules', String(warm?.downloaded.length ?? 0));
   platform.setOutput('download-ms', String(warm?.downloadMs ?? 0));
-  return { config, report, reportPath, gate, saveState, serve: serve?.handle };
+  platform.setOutput('build-cache-hit', build?.restore.hit ?? 'none');
+  platform.setOutput('docker-build-args', dockerBuildArgs(exportedGoproxy, warm?.goflags));
+  return { config, report, reportPath, gate, saveState, buildCacheState: build?.state, serve: serve?.handle };
 }
 
 /** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */

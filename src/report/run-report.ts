@@ -36,6 +36,8 @@ export interface RunReport {
   warm?: WarmReport;
   /** The local proxy (serve); its figures are added when it stops. */
   serve?: ServeReport;
+  /** The build cache (GOCACHE) restore: absent when build-cache is off or there is no CI cache. */
+  buildCache?: { hit: CacheHit; key: string | undefined; added: number };
 }
 
 export interface WarmReport {
