@@ -17,6 +17,9 @@ export async function setupGoCacheOn(env: NodeJS.ProcessEnv): Promise<string | u
   return text === undefined ? undefined : setupGoCacheStep(text);
 }
 
+/** `cache: false` on its own line or inside a flow mapping (`with: { cache: false }`). */
+const CACHE_INPUT = /(?:^|[\s{,])cache:\s*['"]?(\w+)/;
+
 /** The `uses:` of the first actions/setup-go step with its cache on, from a workflow's text. */
 export function setupGoCacheStep(workflow: string): string | undefined {
   const lines = workflow.split('\n');
@@ -28,7 +31,7 @@ export function setupGoCacheStep(workflow: string): string | undefined {
     let cache: string | undefined;
     // uses: is not the step's first key: the keys above it, up to the step's "- ", belong to it too.
     for (let j = i - 1; !uses[2] && j >= 0; j--) {
-      const c = /^\s*(?:-\s+)?cache:\s*['"]?(\w+)/.exec(lines[j] as string);
+      const c = CACHE_INPUT.exec(lines[j] as string);
       if (c) cache = c[1];
       if (/^\s*-\s/.test(lines[j] as string)) break;
     }
@@ -38,7 +41,7 @@ export function setupGoCacheStep(workflow: string): string | undefined {
       const indent = line.length - line.trimStart().length;
       if (indent <= stepIndent && /^\s*-\s/.test(line)) break;
       if (indent < stepIndent) break;
-      const c = /^\s*cache:\s*['"]?(\w+)/.exec(line);
+      const c = CACHE_INPUT.exec(line);
       if (c) cache = c[1];
     }
     const major = Number(/^v(\d+)/.exec(uses[4] as string)?.[1] ?? 'NaN');
