@@ -1,3 +1,5 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import type { CacheHit, CiCache } from '../cache/ci-cache.js';
 import { listFiles } from '../cache/files.js';
 import { copyBuildList, pruneToBuildList } from '../cache/prune.js';
@@ -9,8 +11,6 @@ import type { DownloadTarget } from '../warm/download.js';
 import { verifyModules } from '../warm/download.js';
 import type { LadderStep } from '../warm/ladder.js';
 import { goRunEnv } from './warm-stage.js';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 
 /** What the main step hands the post step. */
 export interface SaveState {
