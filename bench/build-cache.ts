@@ -30,7 +30,7 @@ import { makeLabDir } from '../__tests__/lab/paths.js';
 
 const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 40);
 const DEPS = Number(process.env.BENCH_DEPS ?? 12);
-const FUNCS = Number(process.env.BENCH_FUNCS ?? 400);
+const FUNCS = Number(process.env.BENCH_FUNCS ?? 200);
 const BUMPS = Number(process.env.BENCH_BUMPS ?? 10);
 const APPROACHES = ['guard', 'exact', 'prefix'] as const;
 type Approach = (typeof APPROACHES)[number];
