@@ -57,7 +57,7 @@ const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror'
  * Inputs whose meaning GitLab shapes, so their description says how: the cache ones (GitLab's own cache:
  * keyword) and the serve ones (the hidden job .<job-name>-serve, since the guard job's processes end with it).
  */
-const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'serve', 'serve-idle-timeout', 'serve-request-timeout'];
+const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'build-cache', 'serve', 'serve-idle-timeout', 'serve-request-timeout'];
 /** The report directory of the hidden job's after_script (serve --stop --reports-dir). */
 const SERVE_REPORTS_DIR = 'go-proxy-guard-serve-report';
 
@@ -456,15 +456,20 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     // Its variables are the guard job's, for what serve reads: Node.js, the engine, the candidates and how they are ranked.
     for (const [name, value] of Object.entries(serveJob.variables)) expect([name, value]).toEqual([name, job.variables[name]]);
     const used = Object.keys(serveJob.variables).sort();
-    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-project', 'engine-version', 'engine-sha256', 'serve', 'serve-idle-timeout', 'serve-request-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries'];
-    expect(used).toEqual(serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`).sort());
+    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-project', 'engine-version', 'engine-sha256', 'serve', 'serve-idle-timeout', 'serve-request-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries', 'build-cache'];
+    const policies = SAVE_CACHE.flatMap((c) => [`GPG_CACHE_POLICY_${c}`, `GPG_LATEST_POLICY_${c}`]);
+    expect(used).toEqual([...serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`), ...policies].sort());
     for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS)) expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
     // The guard job gates and alerts; the serve job only serves.
     expect(serveJob.before_script[1]).toContain('serve -q --fail-on never --alert-on never');
     expect(serveJob.after_script[1]).toContain(`serve --stop --reports-dir ${SERVE_REPORTS_DIR}`);
     expect(serveJob.artifacts).toEqual({ when: 'always', paths: [`${SERVE_REPORTS_DIR}/`] });
-    // Other containers: it neither needs nor caches anything itself (the job that extends it says what it needs).
-    expect(Object.keys(serveJob).sort()).toEqual(['after_script', 'artifacts', 'before_script', 'variables']);
+    // Other containers: it needs nothing itself (the job that extends it says what it needs); it caches the build cache.
+    expect(Object.keys(serveJob).sort()).toEqual(['after_script', 'artifacts', 'before_script', 'cache', 'variables']);
+    expect((serveJob as unknown as { cache: { paths: string[]; policy: string }[] }).cache.map((c) => [c.paths, c.policy])).toEqual([
+      [['.go/build-cache/'], '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]'],
+      [['.go/build-cache/'], '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]'],
+    ]);
   });
 
   /** The hidden job's before_script (then after_script) in one POSIX sh, as a runner without bash runs them. */
@@ -475,6 +480,36 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     const after = await sh(serveJob.after_script, 'echo "after_script done"');
     return { before, after };
   }
+
+  test('the build cache GitLab restored: a job\'s go test reuses it, and after_script drops only the entries the job did not use', async () => {
+    const p = await labProxy();
+    const c = guardCase('gitlab-build-cache');
+    writeFileSync(path.join(c.project.dir, 'main_test.go'), 'package main\n\nimport "testing"\n\nfunc TestMain0(t *testing.T) { main() }\n');
+    const cwd = c.project.dir;
+    const gocache = path.join(cwd, '.go', 'build-cache');
+    const env = { ...c.env, GOPROXY: p.url, GOFLAGS: '-modcacherw', GPG_SERVE: 'false', GPG_BUILD_CACHE: 'true' };
+    const count = () => readdirSync(gocache).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(path.join(gocache, d)).length, 0);
+    const { serveJob } = readTemplate();
+    const sh = (steps: string[], tail: string) => runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 120_000 });
+    // What an earlier pipeline left in GitLab's cache: the cache of the project when it had one more package.
+    const first = await sh(serveJob.before_script, "mkdir -p extra && printf 'package extra\\n\\nfunc X() int { return 1 }\\n' > extra/extra.go && go test ./... && rm -r extra");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`go-proxy-guard: GOCACHE=${gocache}`);
+    const restored = count();
+    // This job: the same test, from the cache, then after_script (a new shell) before GitLab saves.
+    const job = await sh(serveJob.before_script, 'go test ./...');
+    expect(job.stdout).toMatch(/^ok\s+lab\.example\/project\s+\(cached\)$/m);
+    const after = await sh(serveJob.after_script, 'true');
+    expect(after.code).toBe(0);
+    const m = /build cache: kept (\d+) entries this job used or wrote, dropped (\d+) it did not use/.exec(after.stdout);
+    expect(Number(m?.[2])).toBeGreaterThan(0);
+    // Every restored entry is kept or dropped; the job's own new entries (its test run) are kept too.
+    expect(Number(m?.[1]) + Number(m?.[2])).toBeGreaterThanOrEqual(restored);
+    expect(count()).toBe(Number(m?.[1]));
+    // What is left still serves the job: the test result is still cached.
+    const again = await sh(serveJob.before_script, 'go test ./...');
+    expect(again.stdout).toMatch(/\(cached\)/);
+  }, 120_000);
 
   test('a local proxy that cannot start leaves GOPROXY as it was, and the job going', async () => {
     const down = await labProxy({ status: 503 });

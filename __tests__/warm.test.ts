@@ -4,6 +4,7 @@
  * against a loopback cache service. Each scenario asserts what a user sees:
  * exit status, outputs, exported variables and the ladder in the report.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeGoProject, makeGoWork, vendorProject } from './lab/go.js';
@@ -228,9 +229,9 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(second.main.code).toBe(0);
     expect(second.main.outputs['cache-hit']).toBe('exact');
     expect(second.main.outputs['ladder-step']).toBe('cache');
-    // Served offline and checked with go mod verify, before any direct fetch.
-    expect(rungs(second.main)).toEqual(['proxy:skipped', 'cache:ok']);
-    expect(second.main.report.warm.ladder[1].reason).toBe('complete and verified');
+    // An exact, clean restore is tried first: served offline and checked with go mod verify, no proxy or direct fetch.
+    expect(rungs(second.main)).toEqual(['cache:ok']);
+    expect(second.main.report.warm.ladder[0].reason).toBe('exact restore, complete and verified');
     expect(second.main.outputs.modules).toBe('0');
     expect(second.post.stdout).toMatch(/cache: not saving \(the exact key was restored/);
     expect((await buildOffline(c, second.main)).code).toBe(0);
@@ -270,9 +271,13 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(p.requests.filter((q) => q.kind === 'zip' && q.status === 200).map((q) => q.module)).toEqual([GAMMA.path]);
     expect(r.post.stdout).toMatch(/cache: pruned to the build list: kept \d+ files .*removed [1-9]\d* /);
     expect(r.post.stdout).toMatch(/cache: saved/);
-    expect(zipsIn(c).some((z) => z.includes('!upper'))).toBe(false);
-    expect(zipsIn(c)).toHaveLength(3);
+    // GOMODCACHE keeps what it held (the user's disk loses nothing); the new entry holds the build list only.
+    expect(zipsIn(c).some((z) => z.includes('!upper'))).toBe(true);
     expect(moduleEntries()).toHaveLength(2);
+    const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(moduleEntries()[1]!.key)! });
+    const savedZips = execFileSync('tar', ['-t'], { input: tar }).toString().split('\n').filter((f) => f.endsWith('.zip'));
+    expect(savedZips).toHaveLength(3);
+    expect(savedZips.some((z) => z.includes('!upper'))).toBe(false);
   });
 
   test('a cache service that is down is a warning, never a failure', async () => {

@@ -216,6 +216,9 @@ describe('cache keys and the save policy', () => {
     ['auto', 'none', 'proxy', 'pull_request_target', false],
     ['auto', 'none', 'proxy', 'release', false],
     ['always', 'exact', 'failed', 'release', true],
+    ['always', 'none', 'proxy', 'pull_request_target', false],
+    ['always', 'none', 'proxy', 'workflow_run', false],
+    ['always', 'partial', 'proxy', 'issue_comment', false],
     ['never', 'none', 'proxy', 'push', false],
   ] as const)('%s with hit %s after %s on %s: save %s', (policy, hit, step, event, save) => {
     expect(shouldSaveCache({ policy, hit, step, event }).save).toBe(save);

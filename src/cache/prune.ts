@@ -6,6 +6,9 @@ import { runCommand } from '../go/command.js';
 import type { DownloadTarget } from '../warm/download.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { withFilesUnchanged } from '../warm/protect.js';
+import { listFiles, removeEmptyDirs, removeTree } from './files.js';
+
+export { listFiles } from './files.js';
 
 export interface PruneResult {
   keptFiles: number;
@@ -15,11 +18,43 @@ export interface PruneResult {
 }
 
 /**
+ * Copy exactly the build list out of a module cache into another GOMODCACHE.
+ * The go command itself decides what is needed: it downloads the build list
+ * from the existing cache (as a file:// proxy) into `intoGomodcache`.
+ * Returns the files it copied, relative to cache/download.
+ */
+export async function copyBuildList(
+  target: DownloadTarget,
+  gomodcache: string,
+  intoGomodcache: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<string[]> {
+  const download = path.join(gomodcache, 'cache', 'download');
+  const result = await withFilesUnchanged(target.protectedFiles, () =>
+    runCommand('go', ['mod', 'download', 'all'], {
+      cwd: target.dir,
+      env: {
+        ...env,
+        GOMODCACHE: intoGomodcache,
+        GOPROXY: `${pathToFileURL(download).href},off`,
+        GOSUMDB: 'off',
+        GOFLAGS: '-modcacherw',
+        // With GONOPROXY set the go command fetches those modules with direct whatever GOPROXY says.
+        GONOPROXY: NO_MODULE,
+      },
+      timeoutMs,
+    }),
+  );
+  if (result.code !== 0) throw new Error(`the module cache does not hold the whole build list: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  return listFiles(path.join(intoGomodcache, 'cache', 'download'));
+}
+
+/**
  * Reduce GOMODCACHE/cache/download to exactly what the current build needs,
- * so a saved cache entry never snowballs with dead modules. The go command
- * itself decides what is needed: it re-downloads the build list from the
- * existing cache (as a file:// proxy) into an empty cache, and every file it
- * did not copy is removed from the real one.
+ * in place. Only for a module cache the guard owns whole (GitLab's, inside the
+ * project directory, which GitLab's cache: saves); a shared one is saved
+ * through a staging copy instead (copyBuildList).
  */
 export async function pruneToBuildList(
   target: DownloadTarget,
@@ -30,23 +65,7 @@ export async function pruneToBuildList(
   const download = path.join(gomodcache, 'cache', 'download');
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'gpg-prune-'));
   try {
-    const result = await withFilesUnchanged(target.protectedFiles, () =>
-      runCommand('go', ['mod', 'download', 'all'], {
-        cwd: target.dir,
-        env: {
-          ...env,
-          GOMODCACHE: scratch,
-          GOPROXY: `${pathToFileURL(download).href},off`,
-          GOSUMDB: 'off',
-          GOFLAGS: '-modcacherw',
-          // With GONOPROXY set the go command fetches those modules with direct whatever GOPROXY says.
-          GONOPROXY: NO_MODULE,
-        },
-        timeoutMs,
-      }),
-    );
-    if (result.code !== 0) throw new Error(`the module cache does not hold the whole build list: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
-    const needed = new Set(await listFiles(path.join(scratch, 'cache', 'download')));
+    const needed = new Set(await copyBuildList(target, gomodcache, scratch, env, timeoutMs));
     const present = await listFiles(download);
     let bytesBefore = 0;
     let bytesAfter = 0;
@@ -64,32 +83,6 @@ export async function pruneToBuildList(
     await removeEmptyDirs(download);
     return { keptFiles: present.length - removed, removedFiles: removed, bytesBefore, bytesAfter };
   } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
+    await removeTree(scratch);
   }
-}
-
-/** Files below `root`, relative, skipping lock files the go command leaves behind. */
-export async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string) => {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(full);
-      else if (!e.name.endsWith('.lock') && !e.name.endsWith('.tmp')) out.push(path.relative(root, full));
-    }
-  };
-  await walk(root);
-  return out.sort();
-}
-
-async function removeEmptyDirs(dir: string): Promise<boolean> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  let empty = true;
-  for (const e of entries) {
-    if (e.isDirectory() && (await removeEmptyDirs(path.join(dir, e.name)))) continue;
-    empty = false;
-  }
-  if (empty) await fs.rmdir(dir).catch(() => {});
-  return empty;
 }

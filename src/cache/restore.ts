@@ -5,6 +5,10 @@ import type { GoEnv } from '../go/go-env.js';
 import type { Project } from '../project/discover.js';
 import { hitKind, type CacheHit, type CiCache } from './ci-cache.js';
 import { cacheKeys } from './key.js';
+import { parseGoSum, type SumTable } from './module-hash.js';
+import { listFiles } from './files.js';
+import { freshStaging, mergeInto, removeTree, stagedDownloadDir } from './staging.js';
+import { checkRestoredModules, type RestoreCheck } from './verify-restored.js';
 
 export interface RestoreOutcome {
   hit: CacheHit;
@@ -12,28 +16,63 @@ export interface RestoreOutcome {
   matched: string | undefined;
   /** Why the cache could not be used, when it could not: a warning, never a failure. */
   problem?: string;
+  /** The restored modules, hashed before any use; absent when nothing was restored. */
+  check?: RestoreCheck;
 }
 
 /** GOMODCACHE/cache/download, in the runner's own path syntax (`p` is path.win32 or path.posix in tests). */
 export const moduleDownloadDir = (gomodcache: string, p: path.PlatformPath = path) => p.join(gomodcache, 'cache', 'download');
 
-/** Restore GOMODCACHE/cache/download: the exact key first, then the newest entry with the prefix. */
+/** Every h1: line of the project's go.sum and go.work.sum files. */
+export async function projectSums(project: Project): Promise<SumTable> {
+  const table: SumTable = new Map();
+  for (const f of project.sumFiles) parseGoSum(await fs.readFile(f, 'utf8').catch(() => ''), table);
+  return table;
+}
+
+/**
+ * Restore GOMODCACHE/cache/download: the exact key first, then the newest
+ * entry with the prefix. The entry lands in `stagingRoot`, is checked against
+ * go.sum, and only then joins GOMODCACHE (files already there are kept).
+ * Where the platform restored GOMODCACHE itself (GitLab's cache:), what it
+ * restored is checked in place.
+ */
 export async function restoreModuleCache(opts: {
   config: Config;
   goEnv: GoEnv;
   project: Project;
   cache: CiCache | undefined;
+  /** The guard's own directory the Actions cache entry goes through. */
+  stagingRoot: string;
+  /** The platform restored GOMODCACHE/cache/download before the job (GitLab). */
+  platformRestored?: boolean;
 }): Promise<RestoreOutcome> {
   const { config, goEnv, project } = opts;
-  if (!config.cache.enabled || !opts.cache || project.layout === 'none') return { hit: 'none', key: undefined, matched: undefined };
+  const none: RestoreOutcome = { hit: 'none', key: undefined, matched: undefined };
+  if (!config.cache.enabled || project.layout === 'none') return none;
+  const download = moduleDownloadDir(goEnv.GOMODCACHE);
+  if (!opts.cache) {
+    if (!opts.platformRestored) return none;
+    const files = await listFiles(download);
+    return files.length === 0 ? none : { ...none, check: await checkRestoredModules(download, files, await projectSums(project)) };
+  }
   const sums = await Promise.all(
     project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
   );
   const keys = cacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, sums });
+  const staged = stagedDownloadDir(opts.stagingRoot);
   try {
-    const matched = await opts.cache.restore([moduleDownloadDir(goEnv.GOMODCACHE)], keys.primary, keys.restore);
-    return { hit: hitKind(matched, keys.primary), key: keys.primary, matched };
+    await freshStaging(opts.stagingRoot);
+    const matched = await opts.cache.restore([staged], keys.primary, keys.restore);
+    const outcome: RestoreOutcome = { hit: hitKind(matched, keys.primary), key: keys.primary, matched };
+    if (matched) {
+      outcome.check = await checkRestoredModules(staged, await listFiles(staged), await projectSums(project));
+      await mergeInto(staged, download);
+    }
+    return outcome;
   } catch (err) {
     return { hit: 'none', key: keys.primary, matched: undefined, problem: (err as Error).message };
+  } finally {
+    await removeTree(opts.stagingRoot).catch(() => {});
   }
 }

@@ -2,8 +2,18 @@ import type { SaveCache } from '../config/config.js';
 import type { LadderStep } from '../warm/ladder.js';
 import type { CacheHit } from './ci-cache.js';
 
-/** Events whose caches must not be written: untrusted code (pull_request_target) or immutable releases. */
-const NO_SAVE_EVENTS = ['pull_request_target', 'release'];
+/**
+ * Events whose jobs never write a cache, whatever save-cache says: they run
+ * in the base repository's cache scope while what they act on (a fork's pull
+ * request, a comment, another run's artifacts) is someone else's, so a save
+ * there could poison every later job's restore.
+ */
+export const UNTRUSTED_EVENTS: readonly string[] = ['pull_request_target', 'workflow_run', 'issue_comment'];
+
+/** Why an untrusted event never saves; undefined for any other event. */
+export function untrustedEventRefusal(event: string | undefined): string | undefined {
+  return event && UNTRUSTED_EVENTS.includes(event) ? `${event} events never save caches (untrusted input in the base repository's cache scope)` : undefined;
+}
 
 export function shouldSaveCache(opts: {
   policy: SaveCache;
@@ -12,10 +22,24 @@ export function shouldSaveCache(opts: {
   event: string | undefined;
 }): { save: boolean; reason: string } {
   if (opts.policy === 'never') return { save: false, reason: 'save-cache is never' };
+  const untrusted = untrustedEventRefusal(opts.event);
+  if (untrusted) return { save: false, reason: untrusted };
   if (opts.policy === 'always') return { save: true, reason: 'save-cache is always' };
+  // An immutable release has nothing to hand later jobs.
+  if (opts.event === 'release') return { save: false, reason: 'release events do not save caches' };
   if (opts.step === 'failed') return { save: false, reason: 'the module cache is incomplete' };
   if (opts.step === 'vendor') return { save: false, reason: 'the build uses vendor/; nothing new was cached' };
   if (opts.hit === 'exact') return { save: false, reason: 'the exact key was restored; the entry is already saved' };
-  if (opts.event && NO_SAVE_EVENTS.includes(opts.event)) return { save: false, reason: `${opts.event} events do not save caches` };
+  return { save: true, reason: opts.hit === 'partial' ? 'dependencies changed since the restored entry' : 'no entry for this key yet' };
+}
+
+/** The build cache: the same safety rules; its entry is complete whatever rung warmed the modules. */
+export function shouldSaveBuildCache(opts: { policy: SaveCache; hit: CacheHit; event: string | undefined }): { save: boolean; reason: string } {
+  if (opts.policy === 'never') return { save: false, reason: 'save-cache is never' };
+  const untrusted = untrustedEventRefusal(opts.event);
+  if (untrusted) return { save: false, reason: untrusted };
+  if (opts.policy === 'always') return { save: true, reason: 'save-cache is always' };
+  if (opts.event === 'release') return { save: false, reason: 'release events do not save caches' };
+  if (opts.hit === 'exact') return { save: false, reason: 'the exact key was restored; the entry is already saved' };
   return { save: true, reason: opts.hit === 'partial' ? 'dependencies changed since the restored entry' : 'no entry for this key yet' };
 }

@@ -57,6 +57,8 @@ export interface Config {
     prefetchConcurrency: number;
   };
   cache: { enabled: boolean; keyPrefix: string; save: SaveCache };
+  /** GOCACHE in the CI cache (same key prefix and save policy as the module cache). */
+  buildCache: { enabled: boolean };
   alerts: {
     webhooks: Webhook[];
     secret: string | undefined;
@@ -105,6 +107,7 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
       keyPrefix: parseKeyPrefix(get('cache-key-prefix')),
       save: parseChoice('save-cache', get('save-cache'), SAVE_CACHE),
     },
+    buildCache: { enabled: parseBoolean('build-cache', get('build-cache')) },
     alerts: {
       webhooks: parseWebhooks(read('webhook-url') ?? '', read('slack-webhook-url') ?? '', parseChoice('webhook-format', get('webhook-format'), WEBHOOK_FORMATS)),
       secret: (read('webhook-secret') ?? '').trim() || undefined,

@@ -52,7 +52,13 @@ export const INPUTS = {
   'vendor-fallback': { default: 'true', description: 'Fall back to a consistent vendor/ (exports GOFLAGS=-mod=vendor).' },
   'save-cache': {
     default: 'auto',
-    description: 'auto: save on success, not after an exact hit, not for pull_request_target or release events; always; never.',
+    description:
+      'auto: save on success, not after an exact hit, not for release events; always; never. pull_request_target, workflow_run and issue_comment events never save, whatever this says.',
+  },
+  'build-cache': {
+    default: 'true',
+    description:
+      'Restore and save the build cache (GOCACHE) with the CI cache, keyed like the module cache plus the Go version; the post step saves only the entries this job used. false: GOCACHE is left alone.',
   },
   'webhook-url': {
     default: '',
@@ -114,6 +120,8 @@ export const OUTPUTS = {
   modules: 'How many modules were downloaded over the network.',
   'download-ms': 'Milliseconds spent warming the module cache.',
   status: 'Path of the JSON status document (verdict, trend, time since the last failure and MTTR per proxy).',
+  'build-cache-hit': 'The build cache (GOCACHE): exact, partial or none.',
+  'docker-build-args': 'GOPROXY (and GOFLAGS) for docker build as KEY=value lines, without credentials: pass to build-args with host networking.',
 } as const satisfies Record<string, string>;
 
 export type OutputName = keyof typeof OUTPUTS;

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { buildConfig, type Config } from '../config/config.js';
 import { registerSecretInputs } from '../config/secret-inputs.js';
 import { formatChainShown, formatGoproxy, parseGoproxy, proxyUrls, type Chain } from '../goproxy/chain.js';
@@ -23,6 +24,8 @@ import { explainLadderFailure } from '../diagnosis/ladder-cause.js';
 import { publishStage } from './publish-stage.js';
 import { goRunEnv, warmStage } from './warm-stage.js';
 import { servedGoproxy, startServeStage } from './serve-stage.js';
+import { reportBuildCacheRestore, restoreBuildCacheStage, type BuildCacheState } from './build-cache-stage.js';
+import { dockerBuildArgs } from '../goproxy/docker-build-args.js';
 import type { DaemonHandle } from '../serve/daemon.js';
 
 export interface EngineContext {
@@ -40,6 +43,8 @@ export interface RunOutcome {
   gate: GateDecision;
   /** Set when the post step should consider saving the module cache. */
   saveState: SaveState | undefined;
+  /** Set when the post step should consider saving the build cache. */
+  buildCacheState: BuildCacheState | undefined;
   /** The local proxy, for the post step to stop. */
   serve: DaemonHandle | undefined;
 }
@@ -64,7 +69,17 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   for (const entry of netrc) secrets.add(entry.password);
 
   // The cache download needs no proxy: let it overlap the probe.
-  const restore = config.warm.enabled ? restoreModuleCache({ config, goEnv: goEnv.env, project, cache: platform.cache }) : undefined;
+  const restore = config.warm.enabled
+    ? restoreModuleCache({
+        config,
+        goEnv: goEnv.env,
+        project,
+        cache: platform.cache,
+        stagingRoot: moduleStagingRoot(platform),
+        platformRestored: platform.savesModuleCacheItself,
+      })
+    : undefined;
+  const buildRestore = project.layout !== 'none' ? restoreBuildCacheStage({ config, goEnv: goEnv.env, project, platform }) : undefined;
   const probes = startProbes(config, goEnv.env, project, netrc);
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
@@ -114,7 +129,13 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       goflags: l.goflags,
       diagnosis: l.diagnosis,
       prefetch: outcome.prefetch,
+      ...(outcome.restoreCheck ? { restoreCheck: outcome.restoreCheck } : {}),
     };
+    if (outcome.restoreCheck?.discarded.length) {
+      notes.push(
+        `the restored module cache held ${outcome.restoreCheck.discarded.length} modules that fail their checksums: discarded and downloaded again, never saved back (${outcome.restoreCheck.discarded.join('; ')})`,
+      );
+    }
     if (l.goflags) {
       // Any -mod the user set would contradict the vendor rung that saved the job.
       const goflags = [goRunEnv(env).GOFLAGS, l.goflags].filter(Boolean).join(' ');
@@ -127,6 +148,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       step,
       policy: config.cache.save,
       gomodcache: goEnv.env.GOMODCACHE,
+      stagingRoot: moduleStagingRoot(platform),
       target: outcome.target,
       timeoutMs: config.warm.timeoutMs,
     };
@@ -185,7 +207,10 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   // whose credentials are in a netrc file of ours, never in GOPROXY.
   const served = serve?.handle ? servedGoproxy(serve.handle.url, probe.chain, platform.workDir, env) : undefined;
   if (served?.netrcFile) platform.exportVariable('NETRC', served.netrcFile);
-  platform.exportVariable('GOPROXY', served?.goproxy ?? goproxy);
+  const exportedGoproxy = served?.goproxy ?? goproxy;
+  platform.exportVariable('GOPROXY', exportedGoproxy);
+  const build = await buildRestore;
+  if (build) reportBuildCacheRestore(build.restore, platform);
   if (project.requirements.some((r) => r.private)) {
     notes.push(`private modules served by direct: ${project.requirements.filter((r) => r.private).map((r) => r.path).join(', ')}`);
   }
@@ -214,6 +239,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     reason: verdictReason(config, verdict, ranked, warm),
     notes,
     warm,
+    ...(build ? { buildCache: { hit: build.restore.hit, key: build.restore.key, added: build.restore.added } } : {}),
     // Without its access token: the report is an artifact; the token is for this job's go commands.
     ...(serve?.handle ? { serve: { url: new URL(serve.handle.url).origin, upstreams: proxyUrlsShown(probe.chain, shown) } } : {}),
     ...(override ? { override: override.notice } : {}),
@@ -252,21 +278,31 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.setOutput('modules', String(warm?.downloaded.length ?? 0));
   platform.setOutput('download-ms', String(warm?.downloadMs ?? 0));
   platform.setOutput('status', published.statusPath ?? '');
-  return { config, report, reportPath, gate, saveState, serve: serve?.handle };
+  platform.setOutput('build-cache-hit', build?.restore.hit ?? 'none');
+  platform.setOutput('docker-build-args', dockerBuildArgs(exportedGoproxy, warm?.goflags));
+  return { config, report, reportPath, gate, saveState, buildCacheState: build?.state, serve: serve?.handle };
 }
 
-/** The ladder can only make the probe's verdict worse: any rung past the proxies means degraded. */
+/** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */
+const moduleStagingRoot = (platform: Platform) => path.join(platform.workDir, 'module-cache');
+
+/**
+ * The ladder can only make the probe's verdict worse: any rung past the
+ * proxies means degraded. An exact restore tried first is no fallback.
+ */
 export function overallVerdict(probe: Verdict, warm: WarmReport | undefined): Verdict {
   if (!warm) return probe;
   if (warm.ladderStep === 'failed') return 'failed';
-  if (warm.ladderStep !== 'proxy') return 'degraded';
+  const cacheFirst = warm.ladderStep === 'cache' && warm.ladder[0]?.step === 'cache';
+  if (warm.ladderStep !== 'proxy' && !cacheFirst) return 'degraded';
   return probe === 'failed' ? 'degraded' : probe;
 }
 
 function verdictReason(config: Config, verdict: Verdict, ranked: RunReport['proxies'], warm: WarmReport | undefined): string {
   const bad = ranked.filter((p) => p.verdict !== 'healthy');
   const list = bad.map((p) => `${p.url} ${p.verdict}${p.failure ? ` (${p.failure.message})` : ''}`).join('; ');
-  const saved = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' ? `; the ${warm.ladderStep} rung saved the job` : '';
+  const fallback = warm && warm.ladderStep !== 'proxy' && warm.ladderStep !== 'failed' && warm.ladder[0]?.step !== warm.ladderStep;
+  const saved = fallback ? `; the ${warm.ladderStep} rung saved the job` : '';
   if (warm?.ladderStep === 'failed') {
     const fatal = warm.diagnosis?.class === 'fatal' ? `${warm.diagnosis.message}; ` : '';
     return `module download failed: ${fatal}${warm.cause ?? warm.diagnosis?.message ?? 'no rung produced a complete module cache'}`;

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { CacheHit } from '../cache/ci-cache.js';
 import { listFiles } from '../cache/prune.js';
 import { moduleDownloadDir, type RestoreOutcome } from '../cache/restore.js';
+import type { RestoreCheck } from '../cache/verify-restored.js';
 import type { Config } from '../config/config.js';
 import { escapeModulePath, escapeVersion } from '../goproxy/module-path.js';
 import type { GoEnv } from '../go/go-env.js';
@@ -23,6 +24,8 @@ export interface WarmOutcome {
   downloadMs: number;
   target: DownloadTarget;
   prefetch: PrefetchReport;
+  /** What hashing the restored modules found, when something was restored. */
+  restoreCheck?: RestoreCheck;
 }
 
 /** The directory the go command warms from, and the files it must not change. */
@@ -65,6 +68,13 @@ export async function warmStage(opts: {
   const restored = await opts.restore;
   if (restored.problem) platform.warning(`cache restore failed, continuing without it: ${restored.problem}`, 'go-proxy-guard cache');
   else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
+  const check = restored.check;
+  if (check && check.discarded.length > 0) {
+    platform.warning(
+      `cache: ${check.discarded.length} of ${check.checked} restored modules fail their checksums and were discarded, to be downloaded again: ${check.discarded.join('; ')}`,
+      'go-proxy-guard cache',
+    );
+  } else if (check) platform.info(`cache: ${check.checked} restored modules match go.sum and their .ziphash`);
   let cacheHit: CacheHit = restored.hit;
   const cacheKey = restored.key;
   const filesBefore = (await listFiles(moduleDownloadDir(goEnv.GOMODCACHE))).map((f) => f.split(path.sep).join('/'));
@@ -97,6 +107,7 @@ export async function warmStage(opts: {
       directAllowed: opts.directAllowed,
       cacheRestored: cacheHit !== 'none' || restoredByPlatform,
       cacheBeforeDirect: cacheHit === 'exact' || restoredByPlatform,
+      cacheFirst: (cacheHit === 'exact' || restoredByPlatform) && check !== undefined && check.discarded.length === 0,
       vendorFallback: config.warm.vendorFallback,
       hasVendor: project.vendorDir !== undefined,
     },
@@ -122,5 +133,5 @@ export async function warmStage(opts: {
     cacheHit = complete ? 'exact' : 'partial';
     platform.info(`cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`);
   }
-  return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target, prefetch };
+  return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target, prefetch, restoreCheck: check };
 }

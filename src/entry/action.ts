@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { InputError } from '../config/errors.js';
 import { saveCacheStage, type SaveState } from '../engine/post-stage.js';
 import { finishServeStage } from '../engine/serve-stage.js';
+import { saveBuildCacheStage, type BuildCacheState } from '../engine/build-cache-stage.js';
 import { isDaemonProcess, runDaemon, type DaemonHandle } from '../serve/daemon.js';
 import { runGuard } from '../engine/run.js';
 import { finalLine } from '../report/headline.js';
@@ -9,15 +10,16 @@ import { GitHubPlatform } from '../platform/github.js';
 import { Secrets } from '../secrets/secrets.js';
 
 /** One bundle serves the main and the post step; state tells them apart. */
-const State = { isPost: 'isPost', save: 'save', serve: 'serve', report: 'report' } as const;
+const State = { isPost: 'isPost', save: 'save', buildCache: 'buildCache', serve: 'serve', report: 'report' } as const;
 
 async function main(): Promise<void> {
   const secrets = new Secrets((v) => core.setSecret(v));
   const platform = new GitHubPlatform(secrets);
   core.saveState(State.isPost, 'true');
   try {
-    const { report, reportPath, gate, saveState, serve } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
+    const { report, reportPath, gate, saveState, buildCacheState, serve } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
     if (saveState) core.saveState(State.save, JSON.stringify(saveState));
+    if (buildCacheState) core.saveState(State.buildCache, JSON.stringify(buildCacheState));
     if (serve) core.saveState(State.serve, JSON.stringify(serve));
     core.saveState(State.report, reportPath);
     // One last line a reader sees: the verdict, its cause, the action, and whether the job fails.
@@ -40,11 +42,18 @@ async function post(): Promise<void> {
     );
   }
   const raw = core.getState(State.save);
-  if (!raw || !platform.cache) return;
-  try {
-    await saveCacheStage(JSON.parse(raw) as SaveState, platform.cache, platform, process.env);
-  } catch (err) {
-    platform.warning(`cache save skipped: ${(err as Error).message}`);
+  if (raw && platform.cache) {
+    try {
+      await saveCacheStage(JSON.parse(raw) as SaveState, platform.cache, platform, process.env);
+    } catch (err) {
+      platform.warning(`cache save skipped: ${(err as Error).message}`);
+    }
+  }
+  const build = core.getState(State.buildCache);
+  if (build && platform.cache) {
+    await saveBuildCacheStage(JSON.parse(build) as BuildCacheState, platform.cache, platform, process.env).catch((err: unknown) =>
+      platform.warning(`build cache save skipped: ${(err as Error).message}`),
+    );
   }
 }
 

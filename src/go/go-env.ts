@@ -10,6 +10,8 @@ export interface GoEnv {
   GONOSUMDB: string;
   GOSUMDB: string;
   GOMODCACHE: string;
+  /** The build cache, "off", or "" when go could not say (no default guessed: it differs per OS). */
+  GOCACHE: string;
   GOFLAGS: string;
   GOVERSION: string;
   GOOS: string;
@@ -26,7 +28,7 @@ export interface GoEnvResult {
   problem?: string;
 }
 
-const NAMES = ['GOWORK', 'GOPROXY', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOSUMDB', 'GOMODCACHE', 'GOFLAGS', 'GOVERSION', 'GOOS', 'GOARCH', 'GOPATH'];
+const NAMES = ['GOWORK', 'GOPROXY', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOSUMDB', 'GOMODCACHE', 'GOCACHE', 'GOFLAGS', 'GOVERSION', 'GOOS', 'GOARCH', 'GOPATH'];
 
 /**
  * `go env -json` for the variables the guard reads, or the documented
@@ -54,6 +56,7 @@ function pick(values: Record<string, string>, env: NodeJS.ProcessEnv): GoEnv {
     GONOSUMDB: v('GONOSUMDB', goprivate),
     GOSUMDB: v('GOSUMDB', GO_DEFAULTS.GOSUMDB),
     GOMODCACHE: v('GOMODCACHE', path.join(gopath, 'pkg', 'mod')),
+    GOCACHE: v('GOCACHE'),
     GOFLAGS: v('GOFLAGS'),
     GOVERSION: v('GOVERSION', 'unknown'),
     GOOS: v('GOOS', process.platform === 'win32' ? 'windows' : process.platform),

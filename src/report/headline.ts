@@ -102,7 +102,8 @@ export const PROXY_ICON: Record<ProxyVerdict, string> = { healthy: '🟢', slow:
 export function headline(report: RunReport): Headline {
   const warm = report.warm;
   const step = warm?.ladderStep;
-  const rescued = step !== undefined && step !== 'proxy' && step !== 'failed';
+  // An exact restore tried first is no rescue: the cache simply held every module.
+  const rescued = step !== undefined && step !== 'proxy' && step !== 'failed' && warm?.ladder[0]?.step !== step;
   const title = rescued ? `${VERDICT_WORD[report.verdict]}, saved by ${RESCUER[step]}` : VERDICT_WORD[report.verdict];
   const { cause, action } = warm?.ladderStep === 'failed' ? failedRun(report, warm) : rescued && warm ? rescuedRun(report, warm) : proxyRun(report);
   // An emergency override must never be forgotten: it leads the cause wherever the headline goes.
@@ -119,7 +120,7 @@ function proxyRun(report: RunReport): { cause: string; action: string } {
   const failing = bad(report);
   const best = report.bestProxy;
   if (n === 0) return { cause: 'No proxy was probed.', action: 'Nothing to do: later steps use the GOPROXY shown below.' };
-  const used = report.warm ? 'the build used' : 'later steps use';
+  const used = !report.warm ? 'later steps use' : report.warm.ladderStep === 'cache' ? 'the restored CI cache held every module; later steps use' : 'the build used';
   if (failing.length === 0) {
     const fastest = report.proxies[0];
     return {

@@ -1,4 +1,5 @@
 import type { PrefetchReport } from '../warm/prefetch/prefetch.js';
+import type { RestoreCheck } from '../cache/verify-restored.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
 import type { CacheHit } from '../cache/ci-cache.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
@@ -42,6 +43,8 @@ export interface RunReport {
   serve?: ServeReport;
   /** The emergency override in force ("override in force since ..., set by ..."). */
   override?: string;
+  /** The build cache (GOCACHE) restore: absent when build-cache is off or there is no CI cache. */
+  buildCache?: { hit: CacheHit; key: string | undefined; added: number };
 }
 
 export interface WarmReport {
@@ -59,4 +62,6 @@ export interface WarmReport {
   cause?: string;
   /** The files go.sum names, fetched before go mod download (absent in reports of older versions). */
   prefetch?: PrefetchReport;
+  /** The restored module cache, hashed against go.sum before use: versions checked, and those discarded (`module@version: why`). */
+  restoreCheck?: RestoreCheck;
 }

@@ -1,5 +1,6 @@
 import * as cache from '@actions/cache';
 import * as path from 'node:path';
+import { untrustedEventRefusal } from '../cache/save-policy.js';
 import { within } from '../platform/time-bound.js';
 import { readStateFile, writeStateFile } from './file-state-store.js';
 import type { GuardState, StateStore } from './guard-state.js';
@@ -21,6 +22,8 @@ export class GitHubStateStore implements StateStore {
   private readonly runPart: string;
   /** Set when the restore found the service dead: saving would only wait for it again. */
   private unreachable = false;
+  /** Untrusted events read state but never write it (a poisoned history could silence alerts). */
+  private readonly readOnly: boolean;
 
   constructor(
     env: NodeJS.ProcessEnv,
@@ -31,6 +34,7 @@ export class GitHubStateStore implements StateStore {
     const part = (s: string | undefined) => (s ?? 'none').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
     this.prefix = `go-proxy-guard-state-${part(env.GITHUB_REPOSITORY)}-${part(env.GITHUB_WORKFLOW)}-`;
     this.runPart = `${part(env.GITHUB_RUN_ID)}-${part(env.GITHUB_RUN_ATTEMPT)}`;
+    this.readOnly = untrustedEventRefusal(env.GITHUB_EVENT_NAME) !== undefined;
   }
 
   private get file(): string {
@@ -49,7 +53,7 @@ export class GitHubStateStore implements StateStore {
 
   async save(state: GuardState): Promise<void> {
     await writeStateFile(this.file, state);
-    if (this.unreachable) return;
+    if (this.unreachable || this.readOnly) return;
     try {
       const key = `${this.prefix}${this.runPart}`;
       if (await this.saved(key)) return;

@@ -57,6 +57,12 @@ export interface LadderPlan {
    * may be (restored by the platform), and direct means slow VCS fetches.
    */
   cacheBeforeDirect?: boolean;
+  /**
+   * The restore holds the whole build list already (an exact key, every
+   * restored module hashed clean): the cache is the first rung, so the report
+   * says the cache, not a proxy that was never asked, carried the job.
+   */
+  cacheFirst?: boolean;
   vendorFallback: boolean;
   hasVendor: boolean;
 }
@@ -100,6 +106,16 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
   let last: GoDiagnosis | undefined;
   /** A checksum mismatch blamed on a proxy: fatal unless a verified source serves the module. */
   let mismatch: GoDiagnosis | undefined;
+
+  // The cache first, when the restore already holds everything (see cacheFirst).
+  if (plan.cacheFirst) {
+    const a = await io.offline();
+    const ok = a.ok && a.verified;
+    const reason = ok ? 'exact restore, complete and verified' : !a.ok ? (a.diagnosis?.message ?? 'incomplete') : `go mod verify failed: ${a.verifyOutput}`;
+    rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
+    if (ok) return done('cache', a);
+    if (a.diagnosis?.class === 'fatal') return fail(a.diagnosis);
+  }
 
   // Rungs 1-2: the ranked proxies, then retries of transient failures with the next proxy leading.
   // A proxy that broke is dropped; one that failed transiently leads no more (but "|" may still fall back to it).
@@ -225,8 +241,9 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
   };
   // Rung 4: whatever the CI cache restored, served offline and verified.
   const cache = async (): Promise<LadderResult | undefined> => {
-    if (!plan.cacheRestored) {
-      rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason: 'nothing restored from the CI cache', ms: 0 });
+    if (!plan.cacheRestored || plan.cacheFirst) {
+      const reason = plan.cacheFirst ? 'tried first' : 'nothing restored from the CI cache';
+      rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason, ms: 0 });
       return undefined;
     }
     const a = await io.offline();

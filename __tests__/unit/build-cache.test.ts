@@ -1,0 +1,46 @@
+/** Pure parts of the build cache and its neighbours: keys, the setup-go check, Docker build arguments. */
+import { buildCacheKeys } from '../../src/cache/build-cache.js';
+import { setupGoCacheStep } from '../../src/cache/setup-go.js';
+import { dockerBuildArgs } from '../../src/goproxy/docker-build-args.js';
+
+const sums = (content: string) => [{ name: 'go.sum', content: Buffer.from(content) }];
+
+test('build cache keys: OS, arch, Go version and go.sum; the restore prefix stays within one Go release', () => {
+  const a = buildCacheKeys({ prefix: 'gpg', os: 'linux', arch: 'amd64', goVersion: 'go1.19.8', sums: sums('x h1:1\n') });
+  const bumped = buildCacheKeys({ prefix: 'gpg', os: 'linux', arch: 'amd64', goVersion: 'go1.19.8', sums: sums('x h1:2\n') });
+  const newGo = buildCacheKeys({ prefix: 'gpg', os: 'linux', arch: 'amd64', goVersion: 'go1.20.1', sums: sums('x h1:1\n') });
+  expect(a.primary).toMatch(/^gpg-build-linux-amd64-go1\.19\.8-[0-9a-f]{32}$/);
+  expect(a.restore).toEqual(['gpg-build-linux-amd64-go1.19.8-']);
+  expect(bumped.restore).toEqual(a.restore);
+  expect(bumped.primary).not.toBe(a.primary);
+  expect(newGo.restore[0]!.startsWith(a.restore[0]!)).toBe(false);
+  // The module cache's prefix never finds a build cache entry.
+  expect(a.primary.startsWith('gpg-linux-amd64-')).toBe(false);
+});
+
+describe('setup-go with its cache on, read from the workflow', () => {
+  const wf = (step: string) => `jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${step}      - uses: org/go-proxy-guard@v1\n`;
+  test.each([
+    ['v5, no cache input: on by default', '      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n', 'actions/setup-go@v5'],
+    ['v5, cache: false', '      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n          cache: false\n', undefined],
+    ['v5, flow mapping with cache: false', '      - uses: actions/setup-go@v5\n        with: { go-version-file: go.mod, cache: false }\n', undefined],
+    ['v3: off by default', '      - uses: actions/setup-go@v3\n        with:\n          go-version: "1.19"\n', undefined],
+    ['v3, cache: true', '      - uses: actions/setup-go@v3\n        with:\n          cache: true\n', 'actions/setup-go@v3'],
+    ['a SHA pin: a current release', '      - name: Go\n        uses: actions/setup-go@0c52d547c9bc32b1aa3301fd7a9cb496313a4491\n', 'actions/setup-go@0c52d547c9bc32b1aa3301fd7a9cb496313a4491'],
+    ['name first, cache: false after uses', "      - name: Go\n        uses: 'actions/setup-go@v5'\n        with:\n          cache: 'false'\n", undefined],
+    ['no setup-go', '', undefined],
+  ])('%s', (_name, step, want) => {
+    expect(setupGoCacheStep(wf(step))).toBe(want);
+  });
+  test('the cache input of the next step is not this one\'s', () => {
+    const text = wf('      - uses: actions/setup-go@v5\n      - uses: actions/cache@v4\n        with:\n          cache: false\n');
+    expect(setupGoCacheStep(text)).toBe('actions/setup-go@v5');
+  });
+});
+
+test('docker-build-args: the chain without credentials, GOFLAGS when vendor/ saved the job', () => {
+  expect(dockerBuildArgs('http://127.0.0.1:4100/tok|https://bot:s3cret@goproxy.example|direct', undefined)).toBe(
+    'GOPROXY=http://127.0.0.1:4100/tok|https://goproxy.example|direct',
+  );
+  expect(dockerBuildArgs('https://proxy.golang.org,direct', '-mod=vendor')).toBe('GOPROXY=https://proxy.golang.org,direct\nGOFLAGS=-mod=vendor');
+});

@@ -1,0 +1,77 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { unescapeModulePath } from '../goproxy/module-path.js';
+import { hashGoMod, hashModuleZip, type SumTable } from './module-hash.js';
+
+/** What checking a restored module cache found. */
+export interface RestoreCheck {
+  /** Module versions whose restored zip or go.mod was hashed. */
+  checked: number;
+  /** Module versions thrown away (`module@version: why`): the ladder downloads them again. */
+  discarded: string[];
+}
+
+/** The files the go command keeps for one module version in cache/download. */
+const VERSION_FILES = ['.zip', '.ziphash', '.mod', '.info'];
+
+/**
+ * Hash what a cache restore wrote, before anything uses it. The go command
+ * trusts a zip's `.ziphash` and never re-reads the zip, so a zip altered in a
+ * stored cache entry next to its original `.ziphash` would be built from. A
+ * zip must match go.sum's `h1:` line when go.sum has one, and its `.ziphash`
+ * always; a go.mod must match its `/go.mod` line. A version that fails loses
+ * all its files, so the go command downloads it again and checks it as new.
+ * Only `files` (relative to `downloadDir`, what the restore wrote) are read.
+ */
+export async function checkRestoredModules(downloadDir: string, files: string[], sums: SumTable, parallel = 4): Promise<RestoreCheck> {
+  const versions = new Map<string, { escaped: string; exts: Set<string> }>();
+  for (const rel of files) {
+    const m = /^(.+)\/@v\/([^/]+)\.(zip|mod)$/.exec(rel.split(path.sep).join('/'));
+    if (!m) continue;
+    const escaped = `${m[1]}/@v/${m[2]}`;
+    const entry = versions.get(escaped) ?? { escaped, exts: new Set<string>() };
+    entry.exts.add(m[3] as string);
+    versions.set(escaped, entry);
+  }
+  const discarded: string[] = [];
+  const queue = [...versions.values()];
+  const worker = async () => {
+    for (let v = queue.shift(); v; v = queue.shift()) {
+      const problem = await versionProblem(downloadDir, v.escaped, v.exts, sums);
+      if (!problem) continue;
+      discarded.push(`${problem.id}: ${problem.why}`);
+      await Promise.all(VERSION_FILES.map((ext) => fs.rm(path.join(downloadDir, `${v.escaped}${ext}`), { force: true })));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  return { checked: versions.size, discarded: discarded.sort() };
+}
+
+async function versionProblem(dir: string, escaped: string, exts: Set<string>, sums: SumTable): Promise<{ id: string; why: string } | undefined> {
+  const [escPath, escVersion] = escaped.split('/@v/') as [string, string];
+  const mod = unescapeModulePath(escPath);
+  const version = unescapeModulePath(escVersion);
+  const id = `${mod ?? escPath}@${version ?? escVersion}`;
+  if (!mod || !version) return { id, why: 'not a module cache path' };
+  const base = path.join(dir, escaped);
+  if (exts.has('zip')) {
+    let h1: string;
+    try {
+      h1 = await hashModuleZip(`${base}.zip`);
+    } catch (err) {
+      return { id, why: `the zip is ${(err as Error).message}` };
+    }
+    const recorded = sums.get(`${mod} ${version}`);
+    if (recorded && !recorded.has(h1)) return { id, why: `the zip hashes to ${h1}, go.sum says ${[...recorded][0]}` };
+    const ziphash = await fs.readFile(`${base}.ziphash`, 'utf8').catch(() => undefined);
+    if (ziphash !== undefined && ziphash.trim() !== h1) return { id, why: `the zip hashes to ${h1}, its .ziphash says ${ziphash.trim().slice(0, 60)}` };
+  }
+  if (exts.has('mod')) {
+    const recorded = sums.get(`${mod} ${version}/go.mod`);
+    if (recorded) {
+      const h1 = hashGoMod(await fs.readFile(`${base}.mod`));
+      if (!recorded.has(h1)) return { id, why: `go.mod hashes to ${h1}, go.sum says ${[...recorded][0]}` };
+    }
+  }
+  return undefined;
+}

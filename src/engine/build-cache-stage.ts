@@ -1,0 +1,88 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { buildCacheKeys, restoreBuildCache, selectUsed, stageEntries, type BuildCacheRestore } from '../cache/build-cache.js';
+import type { CacheHit, CiCache } from '../cache/ci-cache.js';
+import { shouldSaveBuildCache } from '../cache/save-policy.js';
+import { setupGoCacheOn } from '../cache/setup-go.js';
+import { removeTree } from '../cache/staging.js';
+import type { Config, SaveCache } from '../config/config.js';
+import type { GoEnv } from '../go/go-env.js';
+import type { Platform } from '../platform/platform.js';
+import type { Project } from '../project/discover.js';
+
+/** What the main step hands the post step for the build cache. */
+export interface BuildCacheState {
+  key: string;
+  hit: CacheHit;
+  gocache: string;
+  stagingRoot: string;
+  markedAt: number;
+  policy: SaveCache;
+}
+
+export const buildStagingRoot = (platform: Platform) => path.join(platform.workDir, 'build-cache');
+
+/** Restore GOCACHE from the CI cache (exact go.sum, then the newest for this OS, arch and Go); undefined when off. */
+export async function restoreBuildCacheStage(opts: {
+  config: Config;
+  goEnv: GoEnv;
+  project: Project;
+  platform: Platform;
+}): Promise<{ restore: BuildCacheRestore; state: BuildCacheState } | undefined> {
+  const { config, goEnv, project, platform } = opts;
+  const gocache = goEnv.GOCACHE;
+  if (!config.buildCache.enabled || !platform.cache || !gocache || gocache === 'off' || !path.isAbsolute(gocache)) return undefined;
+  const sums = await Promise.all(project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })));
+  const keys = buildCacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, goVersion: goEnv.GOVERSION, sums });
+  const stagingRoot = buildStagingRoot(platform);
+  const restore = await restoreBuildCache({ cache: platform.cache, keys, gocache, stagingRoot });
+  return { restore, state: { key: keys.primary, hit: restore.hit, gocache, stagingRoot, markedAt: restore.markedAt, policy: config.cache.save } };
+}
+
+/** Log what the restore did. */
+export function reportBuildCacheRestore(r: BuildCacheRestore, platform: Platform): void {
+  if (r.problem) platform.warning(`build cache restore failed, continuing without it: ${r.problem}`, 'go-proxy-guard cache');
+  else if (r.hit === 'none') platform.info(`build cache: no entry for ${r.key}`);
+  else platform.info(`build cache: restored ${r.hit} match, ${r.added} entries added to GOCACHE`);
+}
+
+/**
+ * Save what this job's go commands used or wrote in GOCACHE, and nothing
+ * else: after a dependency bump the entry is the size of a cold cache for the
+ * new state, not the old cache plus the new one. Never a reason to fail.
+ */
+export async function saveBuildCacheStage(state: BuildCacheState, cache: CiCache, platform: Platform, env: NodeJS.ProcessEnv): Promise<'saved' | 'skipped' | 'failed'> {
+  const decision = shouldSaveBuildCache({ policy: state.policy, hit: state.hit, event: env.GITHUB_EVENT_NAME });
+  if (!decision.save) {
+    platform.info(`build cache: not saving (${decision.reason})`);
+    return 'skipped';
+  }
+  const setupGo = await setupGoCacheOn(env);
+  if (setupGo) {
+    platform.warning(
+      `build cache: not saving: ${setupGo} in this workflow saves GOCACHE and GOMODCACHE too. Set "cache: false" on setup-go (go-proxy-guard owns both caches), or "build-cache: false" here to leave GOCACHE to setup-go.`,
+      'go-proxy-guard cache',
+    );
+    return 'skipped';
+  }
+  try {
+    const selection = await selectUsed(state.gocache, state.markedAt);
+    if (selection.used.length === 0) {
+      platform.info('build cache: not saving (no go command used GOCACHE after the guard step)');
+      return 'skipped';
+    }
+    await stageEntries(state.gocache, selection.used.map((f) => f.rel), state.stagingRoot);
+    const bytes = selection.used.reduce((n, f) => n + f.size, 0);
+    platform.info(
+      `build cache: kept ${selection.used.length} entries this job used or wrote (${(bytes / 1048576).toFixed(1)} MiB), left out ${selection.unused} it did not use; GOCACHE is left as it is`,
+    );
+    const saved = await cache.save([state.stagingRoot], state.key);
+    platform.info(saved === 'exists' ? `build cache: ${state.key} was already saved by another job` : `build cache: saved ${state.key} (${decision.reason})`);
+    return 'saved';
+  } catch (err) {
+    platform.warning(`build cache: save failed, the build is unaffected: ${(err as Error).message}`, 'go-proxy-guard cache');
+    return 'failed';
+  } finally {
+    await removeTree(state.stagingRoot).catch(() => {});
+  }
+}
