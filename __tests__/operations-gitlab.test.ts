@@ -38,6 +38,7 @@ include:
       serve: false
       webhook-url: $LAB_WEBHOOK_URL
       alert-cooldown: 1h
+      engine: dist/cli/index.js
 
 stages: [build]
 

@@ -47,7 +47,8 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   expect(r.code).toBe(0);
   const md = r.summary;
   const local = r.outputs['local-proxy'];
-  expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  // The local proxy answers only under its per-run token path.
+  expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+$/);
 
   expect(topBlock(md)).toEqual([
     '## ✅ go-proxy-guard: healthy',
@@ -59,8 +60,11 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   expect(visibleTables(md)).toEqual([]);
   // The GOPROXY shown is the one later steps really get, with the portable chain beside it.
   expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|${b.url}|direct`);
+  // Shown without the local proxy's per-run access token: it is for this job's go commands only.
+  const shownGoproxy = `${new URL(local!).origin}/…|${a.url}|${b.url}|direct`;
+  expect(md).not.toContain(new URL(local!).pathname);
   expect(visible).toContain(
-    `Later steps get \`GOPROXY=${r.exportedEnv.GOPROXY}\`, through the [local proxy](https://github.com/org/go-proxy-guard#the-local-proxy-serve); without it: \`${a.url}|${b.url}|direct\`.`,
+    `Later steps get \`GOPROXY=${shownGoproxy}\`, through the [local proxy](https://github.com/org/go-proxy-guard#the-local-proxy-serve); without it: \`${a.url}|${b.url}|direct\`.`,
   );
   expect(r.warnings).toEqual([]);
 
@@ -75,7 +79,7 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   for (const l of chatter) expect(l.group).toMatch(/^Run history: (restoring|saving) it/);
   // Durations as the user wrote them, units with a space.
   expect(r.stdout).toMatch(/^probing 2 proxies, 1500ms deadline each: /m);
-  expect(r.stdout).toMatch(new RegExp(`^GOPROXY=${escaped(r.exportedEnv.GOPROXY ?? '')} for later steps; without the local proxy: ${escaped(`${a.url}|${b.url}|direct`)}$`, 'm'));
+  expect(r.stdout).toMatch(new RegExp(`^GOPROXY=${escaped(shownGoproxy)} for later steps; without the local proxy: ${escaped(`${a.url}|${b.url}|direct`)}$`, 'm'));
   expect(r.stdout).not.toMatch(/\d(ms)\b(?! deadline)/);
   expect(lastLogLine(r)).toBe(`${topLine('healthy')} ${topBlock(md)[1]} Nothing to do: the build used ${a.url}.`);
   await c.post(r);
@@ -106,7 +110,8 @@ test('degraded: the failing proxy and its 503 before any table; narrow tables; o
   // The unusable proxy has no score and no certificate figures, even folded away.
   const tlsDays = r.report.proxies.find((p: { url: string }) => p.url === bad.url).tlsDaysLeft;
   expect(tlsDays).toBeGreaterThan(300);
-  expect(md).not.toMatch(new RegExp(`\\b${tlsDays}\\b`));
+  // (a latency of the same figure, "364 ms", is no certificate figure)
+  expect(md).not.toMatch(new RegExp(`\\b${tlsDays}\\b(?! ms)`));
   for (const row of md.split('\n').filter((l) => l.includes(bad.url) && l.startsWith('|'))) expect(row).not.toMatch(/\d\.\d\d/);
   expect(r.stdout.split('\n').find((l) => l.startsWith(`2  ${bad.url}`))).toMatch(/down\s+–\s+–\s+0%\s+–\s+–\s+returned HTTP 503$/);
 

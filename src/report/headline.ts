@@ -68,6 +68,9 @@ export function proxyProblem(p: ProxyHealth): string {
       return 'served a certificate the runner does not trust';
     case 'html':
       return 'answered with a web page, not module data';
+    case 'insecure-credentials':
+      // The message says it all, and says what to do.
+      return f.message;
     case 'malformed':
     case 'version-mismatch':
       return 'served malformed answers';
@@ -102,8 +105,8 @@ export const PROXY_ICON: Record<ProxyVerdict, string> = { healthy: '🟢', slow:
 export function headline(report: RunReport): Headline {
   const warm = report.warm;
   const step = warm?.ladderStep;
-  // An exact restore tried first is no rescue: the cache simply held every module.
-  const rescued = step !== undefined && step !== 'proxy' && step !== 'failed' && warm?.ladder[0]?.step !== step;
+  // An exact restore tried first is a rescue only when no proxy could have done the job: otherwise the cache simply held every module.
+  const rescued = step !== undefined && step !== 'proxy' && step !== 'failed' && (warm?.ladder[0]?.step !== step || report.healthyCount === 0);
   const title = rescued ? `${VERDICT_WORD[report.verdict]}, saved by ${RESCUER[step]}` : VERDICT_WORD[report.verdict];
   const { cause, action } = warm?.ladderStep === 'failed' ? failedRun(report, warm) : rescued && warm ? rescuedRun(report, warm) : proxyRun(report);
   // An emergency override must never be forgotten: it leads the cause wherever the headline goes.
