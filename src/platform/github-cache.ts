@@ -1,6 +1,6 @@
 import * as cache from '@actions/cache';
 import type { CiCache } from '../cache/ci-cache.js';
-import { within } from './time-bound.js';
+import { withinCacheService } from './time-bound.js';
 
 /**
  * Bounds on the cache service. The library retries a failing service for
@@ -18,18 +18,18 @@ export class GitHubCache implements CiCache {
   }
 
   async restore(paths: string[], primary: string, restoreKeys: string[]): Promise<string | undefined> {
-    const found = await within(LOOKUP_TIMEOUT_MS, 'cache lookup', cache.restoreCache(paths, primary, restoreKeys, { lookupOnly: true }));
+    const found = await withinCacheService(LOOKUP_TIMEOUT_MS, 'cache lookup', () => cache.restoreCache(paths, primary, restoreKeys, { lookupOnly: true }));
     if (!found) return undefined;
-    return within(RESTORE_TIMEOUT_MS, 'cache restore', cache.restoreCache(paths, primary, restoreKeys));
+    return withinCacheService(RESTORE_TIMEOUT_MS, 'cache restore', () => cache.restoreCache(paths, primary, restoreKeys));
   }
 
   async save(paths: string[], key: string): Promise<'saved' | 'exists'> {
     // A service that cannot answer a lookup will not take an upload either; and a
     // parallel job (a matrix) may have saved the same key already.
-    const found = await within(LOOKUP_TIMEOUT_MS, 'cache lookup', cache.restoreCache(paths, key, [], { lookupOnly: true }));
+    const found = await withinCacheService(LOOKUP_TIMEOUT_MS, 'cache lookup', () => cache.restoreCache(paths, key, [], { lookupOnly: true }));
     if (found === key) return 'exists';
     // saveCache logs and swallows service errors, returning -1: turn that back into a failure.
-    const id = await within(SAVE_TIMEOUT_MS, 'cache save', cache.saveCache(paths, key));
+    const id = await withinCacheService(SAVE_TIMEOUT_MS, 'cache save', () => cache.saveCache(paths, key));
     if (id === -1) throw new Error(`the cache service did not store "${key}"`);
     return 'saved';
   }

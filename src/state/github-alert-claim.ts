@@ -2,7 +2,7 @@ import * as cache from '@actions/cache';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { within } from '../platform/time-bound.js';
+import { withinCacheService } from '../platform/time-bound.js';
 import type { AlertClaim, ClaimResult } from './alert-claim.js';
 
 const CLAIM_TIMEOUT_MS = 10_000;
@@ -45,7 +45,7 @@ export class GitHubAlertClaim implements AlertClaim {
       await fs.writeFile(tmp, JSON.stringify({ subject: createHash('sha256').update(subject).digest('hex'), at: new Date().toISOString() }));
       await fs.rename(tmp, file);
       // saveCache swallows every error and returns -1, so a refused reservation and a dead service look alike here.
-      const id = await within(CLAIM_TIMEOUT_MS, 'alert claim', cache.saveCache([this.dir], key));
+      const id = await withinCacheService(CLAIM_TIMEOUT_MS, 'alert claim', () => cache.saveCache([this.dir], key));
       if (id !== -1) return { outcome: 'won', key };
       // Another job reserved it first: its entry appears once its tiny upload is done.
       const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -61,7 +61,7 @@ export class GitHubAlertClaim implements AlertClaim {
   }
 
   private async exists(key: string): Promise<boolean> {
-    const found = await within(CLAIM_TIMEOUT_MS, 'alert claim lookup', cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
+    const found = await withinCacheService(CLAIM_TIMEOUT_MS, 'alert claim lookup', () => cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
     return found === key;
   }
 }

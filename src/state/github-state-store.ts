@@ -1,7 +1,7 @@
 import * as cache from '@actions/cache';
 import * as path from 'node:path';
 import { untrustedEventRefusal } from '../cache/save-policy.js';
-import { within } from '../platform/time-bound.js';
+import { withinCacheService } from '../platform/time-bound.js';
 import { readStateFile, writeStateFile } from './file-state-store.js';
 import type { GuardState, StateStore } from './guard-state.js';
 
@@ -43,7 +43,7 @@ export class GitHubStateStore implements StateStore {
 
   async load(): Promise<GuardState> {
     try {
-      await within(STATE_TIMEOUT_MS, 'state restore', cache.restoreCache([this.dir], `${this.prefix}${this.runPart}`, [this.prefix]));
+      await withinCacheService(STATE_TIMEOUT_MS, 'state restore', () => cache.restoreCache([this.dir], `${this.prefix}${this.runPart}`, [this.prefix]));
     } catch (err) {
       this.unreachable = true;
       this.warn(`alert and history state could not be restored, starting fresh: ${(err as Error).message}`);
@@ -57,7 +57,7 @@ export class GitHubStateStore implements StateStore {
     try {
       const key = `${this.prefix}${this.runPart}`;
       if (await this.saved(key)) return;
-      const id = await within(STATE_TIMEOUT_MS, 'state save', cache.saveCache([this.dir], key));
+      const id = await withinCacheService(STATE_TIMEOUT_MS, 'state save', () => cache.saveCache([this.dir], key));
       // -1 is also what a job that lost the race to another job of the run gets.
       if (id === -1 && !(await this.savedSoon(key))) this.warn('alert and history state was not saved by the cache service');
     } catch (err) {
@@ -76,7 +76,7 @@ export class GitHubStateStore implements StateStore {
 
   /** Another job of this run (a matrix leg) saved the run's state already. */
   private async saved(key: string): Promise<boolean> {
-    const found = await within(STATE_TIMEOUT_MS, 'state lookup', cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
+    const found = await withinCacheService(STATE_TIMEOUT_MS, 'state lookup', () => cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
     return found === key;
   }
 }
