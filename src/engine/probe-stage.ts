@@ -10,6 +10,8 @@ import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
 import { failure, type Failure } from '../diagnosis/failure.js';
 import type { Project } from '../project/discover.js';
 import { defaultCandidates } from './candidates.js';
+import type { Platform } from '../platform/platform.js';
+import { proxyTable } from '../report/table.js';
 
 export interface ProbeOutcome {
   candidates: string[];
@@ -169,4 +171,19 @@ export function applyWarmFailures(config: Config, probe: ProbeOutcome, terminal:
     verdict: probeVerdict(ranked),
     chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
   };
+}
+
+/** The final ranking, with what the warm found folded in; its table is printed inside its group, where a reader who opens it looks. */
+export function rankStage(
+  config: Config,
+  probes: ProbeRun,
+  warmFailures: { url: string; failure: Failure }[],
+  platform: Platform,
+  shown: (url: string) => string,
+): Promise<ProbeOutcome> {
+  return platform.group('Probing Go module proxies', async () => {
+    const done = applyWarmFailures(config, await probes.done, probes.terminal, warmFailures);
+    platform.info(proxyTable(done.ranked.map((p) => ({ ...p, url: shown(p.url) }))));
+    return done;
+  });
 }

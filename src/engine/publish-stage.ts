@@ -58,7 +58,7 @@ export async function publishStage(opts: {
   }
   const history = proxyStats(state.history, ctx.at);
   try {
-    const summary = renderSummary(report, { history, context: ctx, gate });
+    const summary = renderSummary(report, { history, context: ctx, gate, score: config.score });
     // An override must never be forgotten: it heads the summary.
     await platform.writeSummary(opts.override ? `> [!WARNING]\n> **${opts.override}**\n\n${summary}` : summary);
   } catch (err) {

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { InputError } from '../config/errors.js';
-import { saveCacheStage, type SaveState } from '../engine/post-stage.js';
+import { saveModuleCache, type SaveState } from '../cache/module-cache-save.js';
+import { goRunEnv } from '../engine/warm-stage.js';
 import { finishServeStage } from '../engine/serve-stage.js';
 import { saveBuildCacheStage, type BuildCacheState } from '../engine/build-cache-stage.js';
 import { isDaemonProcess, runDaemon, type DaemonHandle } from '../serve/daemon.js';
@@ -44,7 +45,7 @@ async function post(): Promise<void> {
   const raw = core.getState(State.save);
   if (raw && platform.cache) {
     try {
-      await saveCacheStage(JSON.parse(raw) as SaveState, platform.cache, platform, process.env);
+      await saveModuleCache(JSON.parse(raw) as SaveState, platform.cache, platform, { goEnv: goRunEnv(process.env), event: process.env.GITHUB_EVENT_NAME });
     } catch (err) {
       platform.warning(`cache save skipped: ${(err as Error).message}`);
     }
