@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { workingDirectoryOf } from '../config/config.js';
 import { InputError } from '../config/errors.js';
 import { runGuard, type RunOutcome } from '../engine/run.js';
 import type { Verdict } from '../health/rank.js';
@@ -90,7 +91,7 @@ function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, i
     const file = (p: string | undefined) => resolve(p ?? '');
     return new GitLabPlatform({ secrets, readInput, workDir: file(reportsDir), dotenvFile: file(dotenv), stateFile: file(stateFile), stdout: io.stdout, env: io.env, verbose });
   }
-  const projectDir = resolve((readInput('working-directory') ?? '').trim() || '.');
+  const projectDir = workingDirectoryOf(readInput, io.cwd);
   return new LocalPlatform({
     secrets,
     readInput,

@@ -89,7 +89,7 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
   return {
     // An override of candidates replaces the configured ones; direct and off probe none.
     proxies: override ? (override.mode === 'proxies' ? override.proxies : []) : rawProxies.trim() === '' ? undefined : parseProxies(rawProxies),
-    workingDirectory: path.resolve(cwd, get('working-directory')),
+    workingDirectory: workingDirectoryOf(read, cwd),
     workingDirectoryGiven: given(read('working-directory'), '.'),
     probe: {
       timeoutMs: positiveDuration('probe-timeout', get('probe-timeout')),
@@ -132,6 +132,11 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
     metricsFile: (read('metrics-file') ?? '').trim() ? path.resolve(cwd, (read('metrics-file') as string).trim()) : undefined,
     override,
   };
+}
+
+/** The project directory working-directory names, resolved from `cwd`: the config's, and the CLI's before the run (its state file). */
+export function workingDirectoryOf(read: RawInputs, cwd: string): string {
+  return path.resolve(cwd, withDefaults(read)('working-directory'));
 }
 
 /** An input's trimmed value when the user gave one (other than `unset`, which means the same as nothing). */
