@@ -45,9 +45,14 @@ export class GitHubStepState implements StepState {
   }
   handedOver(): Handover {
     const k = GitHubStepState.keys;
+    // Written by the main step of this very bundle; anything unreadable is nothing to do, never a failed post step.
     const json = <T>(key: string): T | undefined => {
       const raw = core.getState(key);
-      return raw ? (JSON.parse(raw) as T) : undefined;
+      try {
+        return raw ? (JSON.parse(raw) as T) : undefined;
+      } catch {
+        return undefined;
+      }
     };
     return { save: json(k.save), buildCache: json(k.buildCache), serve: json(k.serve), reportPath: core.getState(k.report) || undefined };
   }
