@@ -3,6 +3,17 @@ import * as path from 'node:path';
 import { hitKind, type CacheHit, type CiCache } from './ci-cache.js';
 import { cacheKeys, type CacheKeys } from './key.js';
 import { freshStaging, mergeInto, removeTree } from './staging.js';
+import type { SaveCache } from '../config/config.js';
+
+/** What the main step hands the post step for the build cache. */
+export interface BuildCacheState {
+  key: string;
+  hit: CacheHit;
+  gocache: string;
+  stagingRoot: string;
+  markedAt: number;
+  policy: SaveCache;
+}
 
 /**
  * The go command's build cache (GOCACHE): compiled packages and test results.

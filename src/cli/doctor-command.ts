@@ -18,7 +18,7 @@ export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<numb
     const read = inputReader(cl, io.env);
     registerSecretInputs(read, secrets);
     const config = buildConfig(read, io.cwd);
-    const report = await runDoctor({ config, env: io.env, workingDirectoryInput: (read('working-directory') ?? '.').trim() || '.' });
+    const report = await runDoctor({ config, env: io.env, workingDirectoryInput: config.workingDirectoryGiven ?? '.' });
     const exitCode = doctorFailed(report) ? EXIT.gate : EXIT.ok;
     if (json) io.stdout.write(`${JSON.stringify({ ...report, exitCode }, null, 2)}\n`);
     else if (cl.options.quiet !== true || exitCode !== EXIT.ok) io.stdout.write(renderDoctor(report, stylesFor(io.stdout, io.env)));

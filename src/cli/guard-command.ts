@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { workingDirectoryOf } from '../config/config.js';
 import { InputError } from '../config/errors.js';
 import { runGuard, type RunOutcome } from '../engine/run.js';
 import type { Verdict } from '../health/rank.js';
 import { GitLabPlatform } from '../platform/gitlab.js';
 import { LocalPlatform, type LocalPlatformOptions } from '../platform/local.js';
+import type { CliPlatform } from '../platform/platform.js';
 import { userTempDir } from '../platform/private-files.js';
 import { SUMMARY_FILE, writeJunit } from '../platform/report-files.js';
 import type { Styles, TextStream } from '../platform/terminal.js';
@@ -26,7 +28,7 @@ export interface GuardHooks {
   /** Platform settings of a command beyond the common ones (serve). */
   local?: Partial<LocalPlatformOptions>;
   /** Runs once the engine is done, before the verdict lines. */
-  afterRun?: (outcome: RunOutcome, platform: LocalPlatform | GitLabPlatform) => Promise<void>;
+  afterRun?: (outcome: RunOutcome, platform: CliPlatform) => Promise<void>;
 }
 
 /**
@@ -58,8 +60,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
     // Last: export lines on stdout are what `eval "$(go-proxy-guard probe -q)"` reads.
     const dotenvFile = platform.finish();
     if (dotenvFile) {
-      const names = [...Object.keys(platform.exported), ...(platform instanceof GitLabPlatform ? ['GO_PROXY_GUARD_<OUTPUT>'] : [])];
-      platform.info(`dotenv: ${dotenvFile} (${names.join(', ')})`);
+      platform.info(`dotenv: ${dotenvFile} (${platform.dotenvNames().join(', ')})`);
     }
     const exitCode = gate.pass ? EXIT.ok : EXIT.gate;
     if (json) {
@@ -78,7 +79,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
 }
 
 /** The command's platform, with the files it writes resolved from the flags (or their GPG_ variables and defaults). */
-function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, io: CliIo, secrets: Secrets, local: Partial<LocalPlatformOptions> = {}): LocalPlatform | GitLabPlatform {
+function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, io: CliIo, secrets: Secrets, local: Partial<LocalPlatformOptions> = {}): CliPlatform {
   const spec = COMMANDS[command];
   const option = (name: string) => optionValue(cl, spec.options.find((o) => o.name === name), io.env);
   const resolve = (p: string) => path.resolve(io.cwd, p);
@@ -90,7 +91,7 @@ function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, i
     const file = (p: string | undefined) => resolve(p ?? '');
     return new GitLabPlatform({ secrets, readInput, workDir: file(reportsDir), dotenvFile: file(dotenv), stateFile: file(stateFile), stdout: io.stdout, env: io.env, verbose });
   }
-  const projectDir = resolve((readInput('working-directory') ?? '').trim() || '.');
+  const projectDir = workingDirectoryOf(readInput, io.cwd);
   return new LocalPlatform({
     secrets,
     readInput,

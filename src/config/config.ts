@@ -41,7 +41,13 @@ export interface Config {
   /** Explicit candidates, or undefined to derive them from `go env GOPROXY` plus proxy.golang.org. */
   proxies: string[] | undefined;
   workingDirectory: string;
-  probe: { timeoutMs: number; samples: number; modules: number };
+  /**
+   * working-directory as the user wrote it; undefined when left empty or ".".
+   * Pointing it somewhere is a promise of a Go project there; the default is not.
+   */
+  workingDirectoryGiven: string | undefined;
+  /** timeoutAsWritten: probe-timeout as the user wrote it ("3s"), for the log; undefined when defaulted. */
+  probe: { timeoutMs: number; timeoutAsWritten: string | undefined; samples: number; modules: number };
   score: ScoreModel;
   minScore: number;
   fallback: Fallback;
@@ -83,9 +89,11 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
   return {
     // An override of candidates replaces the configured ones; direct and off probe none.
     proxies: override ? (override.mode === 'proxies' ? override.proxies : []) : rawProxies.trim() === '' ? undefined : parseProxies(rawProxies),
-    workingDirectory: path.resolve(cwd, get('working-directory')),
+    workingDirectory: workingDirectoryOf(read, cwd),
+    workingDirectoryGiven: given(read('working-directory'), '.'),
     probe: {
       timeoutMs: positiveDuration('probe-timeout', get('probe-timeout')),
+      timeoutAsWritten: given(read('probe-timeout')),
       samples: parseInteger('probe-samples', get('probe-samples'), 1, 20),
       modules: parseInteger('probe-modules', get('probe-modules'), 1, 50),
     },
@@ -124,6 +132,17 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
     metricsFile: (read('metrics-file') ?? '').trim() ? path.resolve(cwd, (read('metrics-file') as string).trim()) : undefined,
     override,
   };
+}
+
+/** The project directory working-directory names, resolved from `cwd`: the config's, and the CLI's before the run (its state file). */
+export function workingDirectoryOf(read: RawInputs, cwd: string): string {
+  return path.resolve(cwd, withDefaults(read)('working-directory'));
+}
+
+/** An input's trimmed value when the user gave one (other than `unset`, which means the same as nothing). */
+function given(raw: string | undefined, unset = ''): string | undefined {
+  const value = (raw ?? '').trim();
+  return value === '' || value === unset ? undefined : value;
 }
 
 /** Webhook URLs are secrets: an error names the input but never echoes the URL. */

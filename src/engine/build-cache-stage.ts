@@ -1,24 +1,17 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildCacheKeys, restoreBuildCache, selectUsed, stageEntries, type BuildCacheRestore } from '../cache/build-cache.js';
-import type { CacheHit, CiCache } from '../cache/ci-cache.js';
+import { buildCacheKeys, restoreBuildCache, selectUsed, stageEntries, type BuildCacheRestore, type BuildCacheState } from '../cache/build-cache.js';
+
+export type { BuildCacheState } from '../cache/build-cache.js';
+import type { CiCache } from '../cache/ci-cache.js';
 import { shouldSaveBuildCache } from '../cache/save-policy.js';
 import { setupGoCacheOn } from '../cache/setup-go.js';
 import { removeTree } from '../cache/staging.js';
-import type { Config, SaveCache } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import type { GoEnv } from '../go/go-env.js';
 import type { Platform } from '../platform/platform.js';
 import type { Project } from '../project/discover.js';
 
-/** What the main step hands the post step for the build cache. */
-export interface BuildCacheState {
-  key: string;
-  hit: CacheHit;
-  gocache: string;
-  stagingRoot: string;
-  markedAt: number;
-  policy: SaveCache;
-}
 
 export const buildStagingRoot = (platform: Platform) => path.join(platform.workDir, 'build-cache');
 

@@ -1,4 +1,5 @@
-import type { FailOn } from '../config/config.js';
+import type { Config, FailOn } from '../config/config.js';
+import type { RunReport } from '../report/run-report.js';
 import type { Verdict } from '../health/rank.js';
 
 export interface GateInput {
@@ -34,4 +35,15 @@ export function decideGate(g: GateInput): GateDecision {
       if (g.downloadOk === false) return { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' };
       return { pass: true, reason: g.downloadOk ? 'module cache is complete' : 'nothing was downloaded' };
   }
+}
+
+/** What the gate reads of a run. */
+export function gateInputOf(config: Pick<Config, 'failOn' | 'override'>, report: RunReport): GateInput {
+  return {
+    failOn: config.failOn,
+    verdict: report.verdict,
+    healthyCount: report.healthyCount,
+    downloadOk: report.warm ? report.warm.ladderStep !== 'failed' : undefined,
+    ...(config.override && config.override.mode !== 'proxies' ? { override: config.override.mode } : {}),
+  };
 }

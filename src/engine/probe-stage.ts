@@ -10,6 +10,8 @@ import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
 import { failure, type Failure } from '../diagnosis/failure.js';
 import type { Project } from '../project/discover.js';
 import { defaultCandidates } from './candidates.js';
+import type { Platform } from '../platform/platform.js';
+import { proxyTable } from '../report/table.js';
 
 export interface ProbeOutcome {
   candidates: string[];
@@ -83,15 +85,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const probes = candidates.map((url) =>
     probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut, concurrency: fit.concurrency, latencyMaxMs: config.score.latencyMaxMs })
       // A probe that throws is a proxy that could not be asked: down, with the reason, never a crashed run.
-      .catch((err: unknown): ProbeResult => ({
-        url,
-        tls: null,
-        outcomes: plan.map((r) => ({ kind: r.kind, ms: 0, ok: false, failure: failure('other', `probe failed: ${(err as Error).message}`) })),
-        stale: [],
-        durationMs: 0,
-        notWaitedFor: 0,
-        notMeasured: 0,
-      }))
+      .catch((err: unknown): ProbeResult => unaskable(url, plan, err))
       .then((result) => {
       const health = assessProxy(result, config.score, config.minScore);
       finished.set(url, health);
@@ -105,29 +99,9 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   );
 
   if (candidates.length === 0) resolveEarly([]);
-  const done = Promise.all(probes).then((all) => {
-    const ranked = rankProxies(all);
-    const healthy = ranked.filter((p) => p.verdict === 'healthy');
-    if (terminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
-    // A slow proxy that answers correctly is still a path: after the faster ones.
-    const chosen = usable(ranked).map((p) => p.url);
-    if (healthy.length === 0 && chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
-    const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
-    if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
-    if (forced) notes.push(`override: no proxy probed, GOPROXY=${forced}`);
-    return {
-      candidates,
-      ranked,
-      chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
-      // Nothing probed on purpose is not an outage: the override itself makes the run degraded.
-      verdict: forced ? 'degraded' : probeVerdict(ranked),
-      healthy,
-      probed: sample.map((m) => `${m.path}@${m.version}`),
-      durationMs: Math.round(performance.now() - started),
-      notes,
-      fit,
-    };
-  });
+  const done = Promise.all(probes).then((all) =>
+    finishProbe(config, all, { candidates, terminal, forced, notes, fit, probed: sample.map((m) => `${m.path}@${m.version}`), started }),
+  );
 
   return {
     candidates,
@@ -139,6 +113,49 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
       setTimeout(releaseCut, wait).unref();
     },
     done,
+  };
+}
+
+/** A probe that throws is a proxy that could not be asked: every planned request failed, with the reason. */
+function unaskable(url: string, plan: ReturnType<typeof planProbe>, err: unknown): ProbeResult {
+  return {
+    url,
+    tls: null,
+    outcomes: plan.map((r) => ({ kind: r.kind, ms: 0, ok: false, failure: failure('other', `probe failed: ${(err as Error).message}`) })),
+    stale: [],
+    durationMs: 0,
+    notWaitedFor: 0,
+    notMeasured: 0,
+  };
+}
+
+/** Rank every finished probe and build the chain to export from them. */
+function finishProbe(
+  config: Config,
+  all: ProxyHealth[],
+  o: { candidates: string[]; terminal: ProbeRun['terminal']; forced: 'direct' | 'off' | undefined; notes: string[]; fit: ProbeFit; probed: string[]; started: number },
+): ProbeOutcome {
+  const { terminal, forced, notes } = o;
+  const ranked = rankProxies(all);
+  const healthy = ranked.filter((p) => p.verdict === 'healthy');
+  if (terminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
+  // A slow proxy that answers correctly is still a path: after the faster ones.
+  const chosen = usable(ranked).map((p) => p.url);
+  if (healthy.length === 0 && chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
+  const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
+  if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
+  if (forced) notes.push(`override: no proxy probed, GOPROXY=${forced}`);
+  return {
+    candidates: o.candidates,
+    ranked,
+    chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
+    // Nothing probed on purpose is not an outage: the override itself makes the run degraded.
+    verdict: forced ? 'degraded' : probeVerdict(ranked),
+    healthy,
+    probed: o.probed,
+    durationMs: Math.round(performance.now() - o.started),
+    notes,
+    fit: o.fit,
   };
 }
 
@@ -169,4 +186,19 @@ export function applyWarmFailures(config: Config, probe: ProbeOutcome, terminal:
     verdict: probeVerdict(ranked),
     chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
   };
+}
+
+/** The final ranking, with what the warm found folded in; its table is printed inside its group, where a reader who opens it looks. */
+export function rankStage(
+  config: Config,
+  probes: ProbeRun,
+  warmFailures: { url: string; failure: Failure }[],
+  platform: Platform,
+  shown: (url: string) => string,
+): Promise<ProbeOutcome> {
+  return platform.group('Probing Go module proxies', async () => {
+    const done = applyWarmFailures(config, await probes.done, probes.terminal, warmFailures);
+    platform.info(proxyTable(done.ranked.map((p) => ({ ...p, url: shown(p.url) }))));
+    return done;
+  });
 }

@@ -37,28 +37,10 @@ export async function publishStage(opts: {
   const state = recordRun(opts.state, report, ctx, config.history.size);
   const thisRun = state.history[state.history.length - 1];
   if (thisRun && opts.override) thisRun.override = opts.override;
-  let silenced: string | undefined;
-  if (config.alerts.webhooks.length > 0) {
-    const input = { on: config.alerts.on, report, state: state.alerts, now: ctx.at, cooldownMs: config.alerts.cooldownMs };
-    const decision = applySilence(decideAlert(input), input, (failing) => {
-      const by = silencingWindows(config.alerts.silence, ctx.at, failing);
-      return by.length > 0 ? describeSilence(by) : undefined;
-    });
-    if (decision.silenced) {
-      silenced = decision.silenced;
-      if (thisRun) thisRun.silenced = silenced;
-      report.notes.push(`alert ${silenced} (the verdict and the gate are unchanged)`);
-    }
-    if (decision.action === 'none') {
-      platform.info(`alert: not sent (${decision.reason})`);
-      state.alerts = decision.nextState;
-    } else {
-      state.alerts = await deliver(decision, { config, report, platform, secrets, ctx, override: opts.override, prior: state.alerts });
-    }
-  }
+  const silenced = config.alerts.webhooks.length > 0 ? await alertStage(state, { config, report, platform, secrets, ctx, override: opts.override }) : undefined;
   const history = proxyStats(state.history, ctx.at);
   try {
-    const summary = renderSummary(report, { history, context: ctx, gate });
+    const summary = renderSummary(report, { history, context: ctx, gate, score: config.score });
     // An override must never be forgotten: it heads the summary.
     await platform.writeSummary(opts.override ? `> [!WARNING]\n> **${opts.override}**\n\n${summary}` : summary);
   } catch (err) {
@@ -86,6 +68,35 @@ export async function publishStage(opts: {
     }
   }
   return { state, statusPath };
+}
+
+/**
+ * Decide whether this run alerts (policy, cooldown, silence windows) and
+ * send it; the state's alert part is settled in place. Says what silenced
+ * the alert, when a window did.
+ */
+async function alertStage(
+  state: GuardState,
+  o: { config: Config; report: RunReport; platform: Platform; secrets: Secrets; ctx: RunContext; override?: string },
+): Promise<string | undefined> {
+  const { config, report, platform, ctx } = o;
+  const input = { on: config.alerts.on, report, state: state.alerts, now: ctx.at, cooldownMs: config.alerts.cooldownMs };
+  const decision = applySilence(decideAlert(input), input, (failing) => {
+    const by = silencingWindows(config.alerts.silence, ctx.at, failing);
+    return by.length > 0 ? describeSilence(by) : undefined;
+  });
+  if (decision.silenced) {
+    const thisRun = state.history[state.history.length - 1];
+    if (thisRun) thisRun.silenced = decision.silenced;
+    report.notes.push(`alert ${decision.silenced} (the verdict and the gate are unchanged)`);
+  }
+  if (decision.action === 'none') {
+    platform.info(`alert: not sent (${decision.reason})`);
+    state.alerts = decision.nextState;
+  } else {
+    state.alerts = await deliver(decision, { ...o, prior: state.alerts });
+  }
+  return decision.silenced;
 }
 
 /**

@@ -66,15 +66,8 @@ export async function warmStage(opts: {
   };
   const started = performance.now();
   const restored = await opts.restore;
-  if (restored.problem) platform.warning(`cache restore failed, continuing without it: ${restored.problem}`, 'go-proxy-guard cache');
-  else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
+  logRestore(restored, platform);
   const check = restored.check;
-  if (check && check.discarded.length > 0) {
-    platform.warning(
-      `cache: ${check.discarded.length} of ${check.checked} restored modules fail their checksums and were discarded, to be downloaded again: ${check.discarded.join('; ')}`,
-      'go-proxy-guard cache',
-    );
-  } else if (check) platform.info(`cache: ${check.checked} restored modules match go.sum and their .ziphash`);
   let cacheHit: CacheHit = restored.hit;
   const cacheKey = restored.key;
   const filesBefore = (await listFiles(moduleDownloadDir(goEnv.GOMODCACHE))).map((f) => f.split(path.sep).join('/'));
@@ -111,27 +104,50 @@ export async function warmStage(opts: {
       vendorFallback: config.warm.vendorFallback,
       hasVendor: project.vendorDir !== undefined,
     },
-    {
-      download: (goproxy) => downloadAll(target, goproxy, runner),
-      offline: async () => {
-        const a = await downloadAll(target, 'off', { ...runner, env: { ...runner.env, GONOPROXY: NO_MODULE } });
-        const v = a.ok ? await verifyModules(target, runner) : { ok: false, output: '' };
-        return { ...a, verified: v.ok, verifyOutput: v.output };
-      },
-      vendor: () => vendorUsable(target, runner),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      log: (m) => platform.info(m),
-    },
+    ladderActions(target, runner, platform),
   );
-  const downloaded = ladder.buildList.filter((id) => {
-    const at = id.lastIndexOf('@');
-    const rel = `${escapeModulePath(id.slice(0, at))}/@v/${escapeVersion(id.slice(at + 1))}.zip`;
-    return !zipsBefore.has(rel);
-  });
+  const downloaded = notIn(zipsBefore, ladder.buildList);
   if (restoredByPlatform) {
     const complete = ladder.step !== 'failed' && ladder.step !== 'vendor' && downloaded.length === 0;
     cacheHit = complete ? 'exact' : 'partial';
     platform.info(`cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`);
   }
   return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target, prefetch, restoreCheck: check };
+}
+
+/** Log what the module cache restore found. */
+function logRestore(restored: RestoreOutcome, platform: Platform): void {
+  if (restored.problem) platform.warning(`cache restore failed, continuing without it: ${restored.problem}`, 'go-proxy-guard cache');
+  else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
+  const check = restored.check;
+  if (check && check.discarded.length > 0) {
+    platform.warning(
+      `cache: ${check.discarded.length} of ${check.checked} restored modules fail their checksums and were discarded, to be downloaded again: ${check.discarded.join('; ')}`,
+      'go-proxy-guard cache',
+    );
+  } else if (check) platform.info(`cache: ${check.checked} restored modules match go.sum and their .ziphash`);
+}
+
+/** What each rung of the ladder does, with the real go command. */
+function ladderActions(target: DownloadTarget, runner: GoRunner, platform: Platform): Parameters<typeof climbLadder>[1] {
+  return {
+    download: (goproxy) => downloadAll(target, goproxy, runner),
+    offline: async () => {
+      const a = await downloadAll(target, 'off', { ...runner, env: { ...runner.env, GONOPROXY: NO_MODULE } });
+      const v = a.ok ? await verifyModules(target, runner) : { ok: false, output: '' };
+      return { ...a, verified: v.ok, verifyOutput: v.output };
+    },
+    vendor: () => vendorUsable(target, runner),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    log: (m) => platform.info(m),
+  };
+}
+
+/** The module@version of the build list whose zip was not in the cache before. */
+function notIn(zipsBefore: Set<string>, buildList: string[]): string[] {
+  return buildList.filter((id) => {
+    const at = id.lastIndexOf('@');
+    const rel = `${escapeModulePath(id.slice(0, at))}/@v/${escapeVersion(id.slice(at + 1))}.zip`;
+    return !zipsBefore.has(rel);
+  });
 }

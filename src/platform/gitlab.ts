@@ -8,7 +8,7 @@ import { FileStateStore } from '../state/file-state-store.js';
 import type { StateStore } from '../state/guard-state.js';
 import { withoutCredentials, writeDotenv } from './dotenv.js';
 import { SUMMARY_FILE } from './report-files.js';
-import type { Platform } from './platform.js';
+import type { CliPlatform } from './platform.js';
 import { alwaysStyles, type Styles, type TextStream } from './terminal.js';
 
 export interface GitLabPlatformOptions {
@@ -54,7 +54,7 @@ export function gitlabRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunCo
  * GitLab's own `cache:` keyword's business (the template keys it on go.sum),
  * so there is no CI cache for the engine to drive.
  */
-export class GitLabPlatform implements Platform {
+export class GitLabPlatform implements CliPlatform {
   readonly name = 'gitlab' as const;
   readonly cache: CiCache | undefined = undefined;
   readonly savesModuleCacheItself = true;
@@ -144,6 +144,11 @@ export class GitLabPlatform implements Platform {
   /** The dotenv report is rewritten on every change; this names it for the log. */
   finish(): string {
     return this.opts.dotenvFile;
+  }
+
+  /** The exported variables, and every output as GO_PROXY_GUARD_<OUTPUT>. */
+  dotenvNames(): string[] {
+    return [...Object.keys(this.exported), 'GO_PROXY_GUARD_<OUTPUT>'];
   }
 
   private writeDotenv(): void {

@@ -7,7 +7,7 @@ import type { Secrets } from '../secrets/secrets.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import type { StateStore } from '../state/guard-state.js';
 import { exportLine, writeDotenv } from './dotenv.js';
-import type { Platform } from './platform.js';
+import type { CliPlatform } from './platform.js';
 import { SUMMARY_FILE } from './report-files.js';
 import { StatusLine, stylesFor, type Styles, type TextStream } from './terminal.js';
 
@@ -44,7 +44,7 @@ export interface LocalPlatformOptions {
  * the end, as export lines or a dotenv file. The local module cache is
  * already on disk: there is no CI cache to drive.
  */
-export class LocalPlatform implements Platform {
+export class LocalPlatform implements CliPlatform {
   readonly name = 'local' as const;
   readonly cache: CiCache | undefined = undefined;
   readonly readInput: RawInputs;
@@ -136,6 +136,10 @@ export class LocalPlatform implements Platform {
     }
     if (!this.opts.json) for (const [name, value] of Object.entries(this.exported)) this.opts.stdout.write(`${exportLine(name, value)}\n`);
     return undefined;
+  }
+
+  dotenvNames(): string[] {
+    return Object.keys(this.exported);
   }
 
   private mask(text: string): string {

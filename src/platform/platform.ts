@@ -3,9 +3,10 @@ import type { OutputName, RawInputs } from '../config/inputs.js';
 import type { RunContext } from '../report/run-context.js';
 import type { AlertClaim } from '../state/alert-claim.js';
 import type { StateStore } from '../state/guard-state.js';
+import type { Styles } from './terminal.js';
 
 /**
- * The only code that knows where inputs come from and where outputs,
+ * The engine-facing seam. The only code that knows where inputs come from and where outputs,
  * exported variables, summaries and logs go (GitHub runner, GitLab job,
  * terminal). Everything it is handed is already masked, except exported
  * variables: later steps need the real GOPROXY.
@@ -46,4 +47,24 @@ export interface Platform {
   setOutput(name: OutputName, value: string): void;
   exportVariable(name: string, value: string): void;
   fail(message: string): void;
+}
+
+/**
+ * What the CLI needs beyond the engine's seam, of the platforms it runs the
+ * engine behind (a terminal, a GitLab job): the verdict lines' colours, the
+ * report files, and the outputs and variables handed over at the end.
+ */
+export interface CliPlatform extends Platform {
+  readonly name: 'gitlab' | 'local';
+  readonly styles: Styles;
+  /** JUnit and the Markdown summary belong in workDir (an artifact, or --reports-dir). */
+  readonly writesReportFiles: boolean;
+  /** Masked, as any output: for --json. */
+  readonly outputs: Partial<Record<OutputName, string>>;
+  /** What later steps get, by name (credentials are the platform's business: see each). */
+  readonly exported: Record<string, string>;
+  /** Hand the exported variables over; the dotenv file that holds them, when one does. */
+  finish(): string | undefined;
+  /** The variable names that dotenv file holds, for the log. */
+  dotenvNames(): string[];
 }

@@ -1,7 +1,7 @@
 import { prefetchLine } from '../warm/prefetch/prefetch.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import type { ProxyHealth } from '../health/proxy-health.js';
-import { DEFAULT_SCORE_MODEL } from '../health/score.js';
+import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
 import { TREND_LEGEND, type HistoryStats, type ProxyStats } from '../history/history.js';
 import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
 import { DOCS, gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
@@ -29,6 +29,8 @@ export interface SummaryOptions {
   /** The gate's decision, so the summary can say why the step passed or failed the job. */
   gate?: { pass: boolean; reason: string };
   maxBytes?: number;
+  /** The user's score model (score-thresholds): its cert-warn decides which certificates get a warning. Default: the defaults. */
+  score?: Pick<ScoreModel, 'certWarnDays'>;
 }
 
 /** How much of each list and text is shown; each next level is tried when the summary outgrows maxBytes. */
@@ -46,8 +48,8 @@ const LIMITS: Limits[] = [
 const SHOWN_OPEN = 10;
 /** The top block is read in five seconds: its sentences are cut well before the text limit. */
 const TOP_CHARS = 400;
-/** Days of certificate life under which a proxy's certificate gets advice (the score's own warning threshold). */
-const CERT_WARN_DAYS = DEFAULT_SCORE_MODEL.certWarnDays;
+/** Days of certificate life under which a proxy's certificate gets advice: the score's own warning threshold, the user's when given. */
+const certWarnDays = (opts: Pick<SummaryOptions, 'score'>): number => (opts.score ?? DEFAULT_SCORE_MODEL).certWarnDays;
 /** A proxy unhealthy this many runs in a row, or with this many outages in the history, is worth a word. */
 const FAILING_STREAK = 3;
 const FLAPPING_OUTAGES = 3;
@@ -81,7 +83,7 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
   const folded: { title: string; lines: string[] }[] = [];
   if (healthy) folded.push({ title: 'proxies', lines: proxiesSection(report, limits, '####') });
   else open.push(proxiesSection(report, limits, '###'));
-  folded.push({ title: 'scores', lines: figuresSection(report, limits) });
+  folded.push({ title: 'scores', lines: figuresSection(report, limits, certWarnDays(opts)) });
   if (report.warm) {
     if (ladderOpen) open.push(ladderSection(report.warm, limits, '###'));
     else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####') });
@@ -161,7 +163,7 @@ function proxiesSection(report: RunReport, limits: Limits, level: string): strin
 }
 
 /** The score's parts and the certificate, for a reader who wants to know why a proxy ranked where it did. */
-function figuresSection(report: RunReport, limits: Limits): string[] {
+function figuresSection(report: RunReport, limits: Limits, warnDays: number): string[] {
   const usable = report.proxies.filter(isUsable);
   if (usable.length === 0) return [];
   const unusable = report.proxies.length - usable.length;
@@ -177,7 +179,7 @@ function figuresSection(report: RunReport, limits: Limits): string[] {
         p.score.toFixed(2),
         `${p.parts.success.toFixed(2)} · ${p.parts.latency.toFixed(2)} · ${p.parts.cert.toFixed(1)}`,
         millis(p.latencyMs.p95),
-        p.tlsDaysLeft === null ? NONE : `${p.tlsDaysLeft}${p.tlsDaysLeft < CERT_WARN_DAYS ? ' ⚠️' : ''}`,
+        p.tlsDaysLeft === null ? NONE : `${p.tlsDaysLeft}${p.tlsDaysLeft < warnDays ? ' ⚠️' : ''}`,
       ],
       'proxies',
       limits,
@@ -264,7 +266,7 @@ const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? 'healthy' : 'faili
 // ---- what to do ----
 
 /** Advice derived from the run, most urgent first, as plain sentences (escaped when rendered). */
-export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history' | 'gate'> = {}): string[] {
+export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history' | 'gate' | 'score'> = {}): string[] {
   const advice: string[] = [];
   const warm = report.warm;
   if (warm?.ladderStep === 'failed') advice.push(...failedLadderAdvice(warm));
@@ -273,7 +275,7 @@ export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history
   for (const p of report.proxies) {
     const a = proxyAdvice(p, chained.has(p.url));
     if (a) advice.push(a);
-    const c = certAdvice(p);
+    const c = certAdvice(p, certWarnDays(opts));
     if (c) advice.push(c);
   }
   if (opts.history) advice.push(...historyAdvice(report, opts.history));
@@ -362,8 +364,8 @@ export function proxyAdvice(p: ProxyHealth, inChain: boolean): string | undefine
   }
 }
 
-function certAdvice(p: ProxyHealth): string | undefined {
-  if (p.tlsDaysLeft === null || p.tlsDaysLeft >= CERT_WARN_DAYS || p.failure?.code === 'tls-expired') return undefined;
+function certAdvice(p: ProxyHealth, warnDays: number): string | undefined {
+  if (p.tlsDaysLeft === null || p.tlsDaysLeft >= warnDays || p.failure?.code === 'tls-expired') return undefined;
   if (p.tlsDaysLeft <= 0) return `${p.url}'s certificate has expired.`;
   return `${p.url}'s certificate expires in ${p.tlsDaysLeft} day${p.tlsDaysLeft === 1 ? '' : 's'}: have it renewed before builds start failing.`;
 }

@@ -1,0 +1,206 @@
+/**
+ * The engine's pure parts, with tables: report assembly, outputs, the gate's
+ * input, the module cache save decision, and what the config records of the
+ * inputs as given.
+ */
+import { planModuleCacheSave } from '../../src/cache/module-cache-save.js';
+import { buildConfig, type Config } from '../../src/config/config.js';
+import { OUTPUTS, type InputName } from '../../src/config/inputs.js';
+import { assembleReport, overallVerdict, type ReportParts } from '../../src/engine/assemble-report.js';
+import { decideGate, gateInputOf } from '../../src/engine/gate.js';
+import { outputsOf } from '../../src/engine/outputs.js';
+import type { ProbeOutcome } from '../../src/engine/probe-stage.js';
+import type { Project } from '../../src/project/discover.js';
+import { adviceFor } from '../../src/report/summary.js';
+import { AT, failingProxy, healthyProxy, rung, runReport, warmReport } from './fixtures/report.js';
+
+const inputs = (values: Partial<Record<InputName, string>>) => (name: InputName) => values[name];
+const config = (values: Partial<Record<InputName, string>> = {}): Config => buildConfig(inputs(values), '/work/project');
+
+const project: Project = {
+  root: '/work/project',
+  layout: 'module',
+  modules: [{ dir: '/work/project', path: 'example.com/app', goMod: '/work/project/go.mod', goSum: '/work/project/go.sum' }],
+  goWork: undefined,
+  sumFiles: ['/work/project/go.sum'],
+  requirements: [
+    { path: 'example.com/beta', version: 'v0.2.0', private: false },
+    { path: 'corp.example/secret', version: 'v1.0.0', private: true },
+  ] as Project['requirements'],
+  vendorDir: undefined,
+};
+
+function probeOutcome(over: Partial<ProbeOutcome> = {}): ProbeOutcome {
+  const ranked = over.ranked ?? [healthyProxy('https://user:pw@a.example'), failingProxy('https://b.example', 'down', 'refused', 'connection refused')];
+  return {
+    candidates: ranked.map((p) => p.url),
+    ranked,
+    chain: [
+      { kind: 'proxy', url: 'https://user:pw@a.example', fallBackOnError: true },
+      { kind: 'direct' },
+    ] as ProbeOutcome['chain'],
+    verdict: 'degraded',
+    healthy: ranked.filter((p) => p.verdict === 'healthy'),
+    probed: ['example.com/beta@v0.2.0'],
+    durationMs: 900,
+    notes: ['probe note'],
+    fit: { samples: 3, concurrency: 4 } as ProbeOutcome['fit'],
+    ...over,
+  };
+}
+
+const shown = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+
+function parts(over: Partial<ReportParts> = {}): ReportParts {
+  return {
+    config: config(),
+    goEnv: { GOVERSION: 'go1.19', GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'off' },
+    project,
+    probe: probeOutcome(),
+    terminal: 'direct',
+    warm: warmReport(),
+    warmNotes: ['warm note'],
+    serve: { url: undefined, note: undefined },
+    build: undefined,
+    override: undefined,
+    shown,
+    generatedAt: AT,
+    ...over,
+  };
+}
+
+describe('report assembly is a pure function of what the stages returned', () => {
+  test('URLs are shown masked, notes come in the order the run found them, private modules are named', () => {
+    const r = assembleReport(parts({ serve: { url: undefined, note: 'serve note' } }));
+    expect(r.generatedAt).toBe(AT.toISOString());
+    expect(r.proxies.map((p) => p.url)).toEqual(['https://***@a.example', 'https://b.example']);
+    expect(r.goproxy).toBe('https://***@a.example|direct');
+    expect(r.exportedGoproxy).toBe(r.goproxy);
+    expect(r.bestProxy).toBe('https://***@a.example');
+    expect(r.project.private).toEqual(['corp.example/secret']);
+    expect(r.notes).toEqual(['probe note', 'warm note', 'serve note', 'private modules served by direct: corp.example/secret']);
+    expect(r.serve).toBeUndefined();
+  });
+
+  test('the same parts give the same report', () => {
+    expect(assembleReport(parts())).toEqual(assembleReport(parts()));
+  });
+
+  test('with the local proxy: its origin only, never its access token', () => {
+    const r = assembleReport(parts({ serve: { url: 'http://127.0.0.1:4321/SECRETTOKEN', note: undefined } }));
+    expect(r.exportedGoproxy).toBe('http://127.0.0.1:4321/…|https://***@a.example|direct');
+    expect(r.serve).toEqual({ url: 'http://127.0.0.1:4321', upstreams: ['https://***@a.example'] });
+    expect(JSON.stringify(r)).not.toContain('SECRETTOKEN');
+  });
+
+  test('an override heads the notes and is recorded', () => {
+    const r = assembleReport(parts({ override: 'override in force since then' }));
+    expect(r.notes[0]).toBe('override in force since then');
+    expect(r.override).toBe('override in force since then');
+  });
+
+  test('a failed ladder gets its cause and fails the verdict', () => {
+    const failed = warmReport({ ladderStep: 'failed', ladder: [rung('proxy', 'failed', 'refused', 10), rung('failed', 'failed', '', 0)] });
+    const r = assembleReport(parts({ warm: failed }));
+    expect(r.verdict).toBe('failed');
+    expect(r.warm?.cause).toEqual(expect.any(String));
+    expect(r.reason).toMatch(/^module download failed: /);
+    // The stage's value is not changed under it.
+    expect(failed.cause).toBeUndefined();
+  });
+
+  test.each([
+    ['healthy', 'proxy', 'healthy'],
+    ['failed', 'proxy', 'degraded'],
+    ['healthy', 'direct', 'degraded'],
+    ['healthy', 'failed', 'failed'],
+    ['degraded', undefined, 'degraded'],
+  ] as const)('probe %s, ladder %s: %s', (probe, step, verdict) => {
+    expect(overallVerdict(probe, step ? warmReport({ ladderStep: step }) : undefined)).toBe(verdict);
+  });
+});
+
+describe('outputs come from the report, one per declared name', () => {
+  const extras = { reportPath: '/tmp/report.json', statusPath: undefined, localProxy: undefined, exportedGoproxy: 'https://u:p@a.example|direct' };
+
+  test('every output named in OUTPUTS, and nothing else', () => {
+    expect(Object.keys(outputsOf(runReport(), extras)).sort()).toEqual(Object.keys(OUTPUTS).sort());
+  });
+
+  test.each([
+    ['goproxy', runReport(), 'https://proxy.golang.org|direct'],
+    ['best-proxy', runReport({ bestProxy: undefined }), ''],
+    ['healthy-count', runReport(), '1'],
+    ['report', runReport(), '/tmp/report.json'],
+    ['status', runReport(), ''],
+    ['cache-hit', runReport({ warm: undefined }), 'none'],
+    ['ladder-step', runReport({ warm: undefined }), ''],
+    ['modules', runReport(), '3'],
+    ['download-ms', runReport(), '2600'],
+    ['build-cache-hit', runReport(), 'none'],
+    ['build-cache-hit', runReport({ buildCache: { hit: 'exact', key: 'k', added: 3 } }), 'exact'],
+    ['local-proxy', runReport(), ''],
+  ] as const)('%s', (name, report, value) => {
+    expect(outputsOf(report, extras)[name]).toBe(value);
+  });
+
+  test('docker-build-args carry no credentials', () => {
+    expect(outputsOf(runReport(), extras)['docker-build-args']).not.toContain('u:p@');
+  });
+});
+
+describe('the gate reads the report', () => {
+  test.each([
+    [{}, runReport({ warm: warmReport({ ladderStep: 'failed' }) }), false],
+    [{}, runReport(), true],
+    [{ 'fail-on': 'degraded' }, runReport(), false],
+    [{ 'fail-on': 'unhealthy', override: 'direct' }, runReport({ healthyCount: 0 }), true],
+    [{ 'fail-on': 'unhealthy' }, runReport({ healthyCount: 0 }), false],
+  ] as const)('%j: pass %s', (values, report, pass) => {
+    expect(decideGate(gateInputOf(config(values), report)).pass).toBe(pass);
+  });
+});
+
+describe('who saves the module cache', () => {
+  const base = { cacheKey: 'k', hasCiCache: true, platformSavesItself: false, cacheEnabled: true, step: 'proxy', policy: 'auto' } as const;
+  test.each([
+    ['the guard drives a CI cache', 'post-step', {}],
+    ['no key: nothing was restored through the CI cache', 'none', { cacheKey: undefined }],
+    ['GitLab saves it itself', 'prune-now', { cacheKey: undefined, hasCiCache: false, platformSavesItself: true }],
+    ['GitLab, the ladder failed', 'none', { cacheKey: undefined, hasCiCache: false, platformSavesItself: true, step: 'failed' }],
+    ['GitLab, vendor/ saved the job', 'none', { cacheKey: undefined, hasCiCache: false, platformSavesItself: true, step: 'vendor' }],
+    ['GitLab, save-cache never', 'none', { cacheKey: undefined, hasCiCache: false, platformSavesItself: true, policy: 'never' }],
+    ['GitLab, cache off', 'none', { cacheKey: undefined, hasCiCache: false, platformSavesItself: true, cacheEnabled: false }],
+    ['a terminal: nobody saves', 'none', { cacheKey: undefined, hasCiCache: false }],
+  ] as const)('%s: %s', (_, plan, over) => {
+    expect(planModuleCacheSave({ ...base, ...over })).toBe(plan);
+  });
+});
+
+describe('every input decided once, in the config', () => {
+  test.each([
+    [undefined, undefined],
+    ['', undefined],
+    [' . ', undefined],
+    ['sub/dir', 'sub/dir'],
+    ['./', './'],
+  ])('working-directory %j: given as %j', (raw, given) => {
+    expect(config(raw === undefined ? {} : { 'working-directory': raw }).workingDirectoryGiven).toBe(given);
+  });
+
+  test.each([
+    [undefined, undefined, 3000],
+    ['2500ms', '2500ms', 2500],
+    [' 1m ', '1m', 60000],
+  ])('probe-timeout %j: shown as %j', (raw, shownAs, ms) => {
+    const c = config(raw === undefined ? {} : { 'probe-timeout': raw });
+    expect([c.probe.timeoutAsWritten, c.probe.timeoutMs]).toEqual([shownAs, ms]);
+  });
+
+  test("the summary's certificate advice follows the user's cert-warn, not the default", () => {
+    const report = runReport({ proxies: [healthyProxy('https://goproxy.corp.example', { tlsDaysLeft: 45 })] });
+    expect(adviceFor(report).join('\n')).not.toContain('certificate expires');
+    const score = config({ 'score-thresholds': 'cert-warn=60' }).score;
+    expect(adviceFor(report, { score }).join('\n')).toContain('certificate expires in 45 days');
+  });
+});

@@ -1,0 +1,123 @@
+import { planModuleCacheSave, pruneForPlatformSave, type SaveState } from '../cache/module-cache-save.js';
+import { restoreModuleCache, type RestoreOutcome } from '../cache/restore.js';
+import type { Failure } from '../diagnosis/failure.js';
+import type { Platform } from '../platform/platform.js';
+import type { WarmReport } from '../report/run-report.js';
+import { duration } from '../report/summary.js';
+import { moduleStagingRoot, type Prepared } from './prepare-stage.js';
+import type { ProbeRun } from './probe-stage.js';
+import { goRunEnv, warmStage, type WarmOutcome } from './warm-stage.js';
+
+export interface ModuleCacheResult {
+  /** Absent when prewarm is off or there is no go.mod. */
+  warm: WarmReport | undefined;
+  /** Proxies that passed the probe but failed while warming, for the ranking. */
+  warmFailures: { url: string; failure: Failure }[];
+  /** Set when the post step should consider saving the module cache. */
+  saveState: SaveState | undefined;
+  notes: string[];
+}
+
+/** The module cache restore, started before the probe so that its download overlaps it; undefined when prewarm is off. */
+export function startModuleCacheRestore(run: Prepared, platform: Platform): Promise<RestoreOutcome> | undefined {
+  if (!run.config.warm.enabled) return undefined;
+  return restoreModuleCache({
+    config: run.config,
+    goEnv: run.goEnv,
+    project: run.project,
+    cache: platform.cache,
+    stagingRoot: moduleStagingRoot(platform),
+    platformRestored: platform.savesModuleCacheItself,
+  });
+}
+
+/**
+ * Warm the module cache down the ladder, starting as soon as one healthy
+ * proxy is known (the rest of the probe finishes meanwhile), then decide
+ * who saves it.
+ */
+export async function moduleCacheStage(run: Prepared, restore: Promise<RestoreOutcome> | undefined, probes: ProbeRun, platform: Platform): Promise<ModuleCacheResult> {
+  const { config, project } = run;
+  if (!restore || project.layout === 'none') {
+    const notes = config.warm.enabled ? ['nothing to pre-warm without go.mod or go.work'] : [];
+    return { warm: undefined, warmFailures: [], saveState: undefined, notes };
+  }
+  const healthySoFar = await probes.early;
+  const outcome = await platform.group('Warming the module cache', async () => {
+    const warmed = await warmStage({
+      config,
+      goEnv: run.goEnv,
+      project,
+      healthyProxies: healthySoFar,
+      refreshProxies: probes.healthyNow,
+      probeDone: probes.done,
+      directAllowed: probes.terminal === 'direct',
+      platform,
+      restore,
+      env: run.env,
+      netrc: run.netrc,
+    });
+    platform.info(`ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`);
+    return warmed;
+  });
+  const warm = warmReportOf(outcome);
+  const notes: string[] = [];
+  if (warm.restoreCheck?.discarded.length) {
+    notes.push(
+      `the restored module cache held ${warm.restoreCheck.discarded.length} modules that fail their checksums: discarded and downloaded again, never saved back (${warm.restoreCheck.discarded.join('; ')})`,
+    );
+  }
+  if (warm.goflags) {
+    // Any -mod the user set would contradict the vendor rung that saved the job.
+    const goflags = [goRunEnv(run.env).GOFLAGS, warm.goflags].filter(Boolean).join(' ');
+    platform.exportVariable('GOFLAGS', goflags);
+    notes.push(`vendor/ saved the job: exported GOFLAGS=${goflags}`);
+  }
+  const saveState = await decideModuleCacheSave(run, outcome, platform);
+  probes.release();
+  const warmFailures = outcome.ladder.proxyFailures.map((f) => ({ url: f.url, failure: f.diagnosis }));
+  return { warm, warmFailures, saveState, notes };
+}
+
+/** What the report says about warming. */
+export function warmReportOf(outcome: WarmOutcome): WarmReport {
+  const l = outcome.ladder;
+  return {
+    ladderStep: l.step,
+    ladder: l.rungs,
+    cacheHit: outcome.cacheHit,
+    cacheKey: outcome.cacheKey,
+    downloaded: outcome.downloaded,
+    buildList: l.buildList.length,
+    downloadMs: outcome.downloadMs,
+    goflags: l.goflags,
+    diagnosis: l.diagnosis,
+    prefetch: outcome.prefetch,
+    ...(outcome.restoreCheck ? { restoreCheck: outcome.restoreCheck } : {}),
+  };
+}
+
+/** The post step saves (a CI cache the guard drives), or the cache is pruned now for the platform to save, or neither. */
+async function decideModuleCacheSave(run: Prepared, outcome: WarmOutcome, platform: Platform): Promise<SaveState | undefined> {
+  const { config } = run;
+  const state: SaveState = {
+    key: outcome.cacheKey ?? '',
+    hit: outcome.cacheHit,
+    step: outcome.ladder.step,
+    policy: config.cache.save,
+    gomodcache: run.goEnv.GOMODCACHE,
+    stagingRoot: moduleStagingRoot(platform),
+    target: outcome.target,
+    timeoutMs: config.warm.timeoutMs,
+  };
+  const plan = planModuleCacheSave({
+    cacheKey: outcome.cacheKey,
+    hasCiCache: platform.cache !== undefined,
+    platformSavesItself: platform.savesModuleCacheItself === true,
+    cacheEnabled: config.cache.enabled,
+    step: state.step,
+    policy: state.policy,
+  });
+  if (plan === 'prune-now') await pruneForPlatformSave(state, platform, goRunEnv(run.env));
+  return plan === 'post-step' ? state : undefined;
+}

@@ -1,0 +1,41 @@
+import * as path from 'node:path';
+import { buildConfig, type Config } from '../config/config.js';
+import { registerSecretInputs } from '../config/secret-inputs.js';
+import { readGoEnv, type GoEnv } from '../go/go-env.js';
+import { readNetrc, type NetrcEntry } from '../goproxy/netrc.js';
+import type { Platform } from '../platform/platform.js';
+import { discoverProject, requireDirectory, type Project } from '../project/discover.js';
+import type { Secrets } from '../secrets/secrets.js';
+
+/** Everything the run knows before it touches the network: read once, used by every stage. */
+export interface Prepared {
+  config: Config;
+  goEnv: GoEnv;
+  project: Project;
+  netrc: NetrcEntry[];
+  /** The process environment the run was started with. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Inputs, `go env`, the Go project and the user's netrc; the secrets among them are registered before anything is logged. */
+export async function prepareStage(ctx: { platform: Platform; secrets: Secrets; env: NodeJS.ProcessEnv; cwd: string }): Promise<Prepared> {
+  const { platform, secrets, env } = ctx;
+  registerSecretInputs(platform.readInput, secrets);
+  const config = buildConfig(platform.readInput, ctx.cwd, env);
+  const wd = config.workingDirectoryGiven ?? '.';
+  await requireDirectory(config.workingDirectory, wd);
+  const goEnv = await readGoEnv(config.workingDirectory, env);
+  if (goEnv.problem) platform.warning(`go env failed (${goEnv.problem}); using GOPROXY and friends from the environment`);
+  const project = await discoverProject(config.workingDirectory, {
+    gonoproxy: goEnv.env.GONOPROXY,
+    gowork: goEnv.env.GOWORK,
+    requireGoMod: config.workingDirectoryGiven !== undefined,
+    inputValue: wd,
+  });
+  const netrc = await readNetrc(env);
+  for (const entry of netrc) secrets.add(entry.password);
+  return { config, goEnv: goEnv.env, project, netrc, env };
+}
+
+/** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */
+export const moduleStagingRoot = (platform: { workDir: string }) => path.join(platform.workDir, 'module-cache');
