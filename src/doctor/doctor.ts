@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
 import { readNetrc } from '../goproxy/netrc.js';
-import { goRunEnv } from '../engine/warm-stage.js';
+import { goRunEnv } from '../go/run-env.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
 import { DEFAULT_SCORE_MODEL } from '../health/score.js';

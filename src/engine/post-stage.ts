@@ -10,7 +10,7 @@ import type { Platform } from '../platform/platform.js';
 import type { DownloadTarget } from '../warm/download.js';
 import { verifyModules } from '../warm/download.js';
 import type { LadderStep } from '../warm/ladder.js';
-import { goRunEnv } from './warm-stage.js';
+import { goRunEnv } from '../go/run-env.js';
 
 /** What the main step hands the post step. */
 export interface SaveState {

@@ -1,5 +1,5 @@
 import type { Failure } from '../diagnosis/failure.js';
-import { backoffDelay } from '../warm/backoff.js';
+import { backoffDelay } from '../diagnosis/backoff.js';
 import { Attempt, type AttemptLimits, type AttemptResult } from './attempt.js';
 import type { HeldBody } from './body.js';
 import type { ServeRequest } from './request-path.js';

@@ -1,6 +1,6 @@
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
 import { isUnderProxy } from '../goproxy/proxy-url.js';
-import { backoffDelay, BACKOFF_CAP_MS } from './backoff.js';
+import { backoffDelay, BACKOFF_CAP_MS } from '../diagnosis/backoff.js';
 import type { DownloadAttempt } from './download.js';
 
 /** The rungs, in the order they are tried (DESIGN.md, the degradation ladder). */
