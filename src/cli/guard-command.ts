@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../config/errors.js';
 import { runGuard, type RunOutcome } from '../engine/run.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import { GitLabPlatform } from '../platform/gitlab.js';
 import { LocalPlatform, type LocalPlatformOptions } from '../platform/local.js';
 import { userTempDir } from '../platform/private-files.js';

@@ -3,7 +3,7 @@ import { withImpliedScheme } from '../goproxy/chain.js';
 import { presetOf } from '../goproxy/presets.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { redactUrl } from '../secrets/secrets.js';
-import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
+import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../model/score.js';
 import { parseSilenceWindows, type SilenceWindow } from '../alert/silence.js';
 import { InputError } from './errors.js';
 import { parseOverride, type Override } from './override.js';

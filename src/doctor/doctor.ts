@@ -5,7 +5,7 @@ import { readNetrc } from '../goproxy/netrc.js';
 import { goRunEnv } from '../go/run-env.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
-import { DEFAULT_SCORE_MODEL } from '../health/score.js';
+import { DEFAULT_SCORE_MODEL } from '../model/score.js';
 import { probeProxy } from '../probe/probe-proxy.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { vendorUsable } from '../warm/download.js';

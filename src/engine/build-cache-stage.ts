@@ -1,7 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { buildCacheKeys, restoreBuildCache, selectUsed, stageEntries, type BuildCacheRestore } from '../cache/build-cache.js';
-import type { CacheHit, CiCache } from '../cache/ci-cache.js';
+import type { CiCache } from '../cache/ci-cache.js';
+import type { CacheHit } from '../model/cache-hit.js';
 import { shouldSaveBuildCache } from '../cache/save-policy.js';
 import { setupGoCacheOn } from '../cache/setup-go.js';
 import { removeTree } from '../cache/staging.js';

@@ -1,5 +1,5 @@
 import type { FailOn } from '../config/config.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 
 export interface GateInput {
   failOn: FailOn;

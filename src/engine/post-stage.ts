@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CacheHit, CiCache } from '../cache/ci-cache.js';
+import type { CiCache } from '../cache/ci-cache.js';
+import type { CacheHit } from '../model/cache-hit.js';
 import { listFiles } from '../cache/files.js';
 import { copyBuildList, pruneToBuildList } from '../cache/prune.js';
 import { shouldSaveCache } from '../cache/save-policy.js';
@@ -9,7 +10,7 @@ import type { SaveCache } from '../config/config.js';
 import type { Platform } from '../platform/platform.js';
 import type { DownloadTarget } from '../warm/download.js';
 import { verifyModules } from '../warm/download.js';
-import type { LadderStep } from '../warm/ladder.js';
+import type { LadderStep } from '../model/ladder.js';
 import { goRunEnv } from '../go/run-env.js';
 
 /** What the main step hands the post step. */

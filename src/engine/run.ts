@@ -4,7 +4,7 @@ import { buildConfig, type Config } from '../config/config.js';
 import { registerSecretInputs } from '../config/secret-inputs.js';
 import { formatChainShown, formatGoproxy, parseGoproxy, proxyUrls, type Chain } from '../goproxy/chain.js';
 import { readGoEnv } from '../go/go-env.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import type { Failure } from '../diagnosis/failure.js';
 import { moduleDownloadDir, restoreModuleCache } from '../cache/restore.js';
 import type { Platform } from '../platform/platform.js';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { CacheHit } from '../cache/ci-cache.js';
+import type { CacheHit } from '../model/cache-hit.js';
 import { listFiles } from '../cache/prune.js';
 import { moduleDownloadDir, type RestoreOutcome } from '../cache/restore.js';
 import type { RestoreCheck } from '../cache/verify-restored.js';

@@ -1,8 +1,8 @@
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import type { RunContext } from '../report/run-context.js';
 import type { RunReport } from '../report/run-report.js';
-import type { LadderStep } from '../warm/ladder.js';
-import type { CacheHit } from '../cache/ci-cache.js';
+import type { LadderStep } from '../model/ladder.js';
+import type { CacheHit } from '../model/cache-hit.js';
 
 /**
  * Per-run figures for tools outside CI: a CSV that grows one block of rows

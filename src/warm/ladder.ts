@@ -1,21 +1,8 @@
+import type { LadderStep, RungRecord } from '../model/ladder.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
 import { isUnderProxy } from '../goproxy/proxy-url.js';
 import { backoffDelay, BACKOFF_CAP_MS } from '../diagnosis/backoff.js';
 import type { DownloadAttempt } from './download.js';
-
-/** The rungs, in the order they are tried (DESIGN.md, the degradation ladder). */
-export type LadderStep = 'proxy' | 'retry' | 'direct' | 'cache' | 'vendor' | 'failed';
-
-export interface RungRecord {
-  step: LadderStep;
-  /** What was tried: the GOPROXY used, or what was checked. */
-  detail: string;
-  /** waited: the ladder waited for the probe to judge the proxies still being probed. */
-  outcome: 'ok' | 'failed' | 'skipped' | 'waited';
-  reason: string;
-  ms: number;
-  diagnosis?: GoDiagnosis;
-}
 
 /** A proxy that failed while the warm downloaded through it (the probe reads only the start of one zip). */
 export interface WarmFailure {
