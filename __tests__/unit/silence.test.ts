@@ -4,7 +4,8 @@
  * injected clock.
  */
 import { applySilence, decideAlert, type AlertPolicyInput } from '../../src/alert/policy.js';
-import { describeSilence, isActive, parseSilenceWindows, silencingWindows } from '../../src/alert/silence.js';
+import { describeSilence, isActive, silencingWindows } from '../../src/alert/silence.js';
+import { parseSilenceWindows } from '../../src/config/silence.js';
 import type { ProxyHealth, ProxyVerdict, Verdict } from '../../src/model/verdict.js';
 import type { AlertState } from '../../src/state/guard-state.js';
 

@@ -4,7 +4,7 @@ import { presetOf } from '../goproxy/presets.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { redactUrl } from '../secrets/secrets.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../model/score.js';
-import { parseSilenceWindows, type SilenceWindow } from '../alert/silence.js';
+import { parseSilenceWindows, type SilenceWindow } from './silence.js';
 import { InputError } from './errors.js';
 import { parseOverride, type Override } from './override.js';
 import { type InputName, type RawInputs, withDefaults } from './inputs.js';

@@ -1,3 +1,5 @@
+import { withoutUserinfo } from './proxy-url.js';
+
 /**
  * GOPROXY as the go command reads it (cmd/go/internal/modfetch/proxy.go):
  * entries split on "," (fall through only on 404/410) or "|" (fall through on
@@ -76,4 +78,21 @@ export function terminalOf(chain: Chain): 'direct' | 'off' | 'none' {
 /** The chain as it may be shown: every proxy URL passed through `shown` (which masks credentials). */
 export function formatChainShown(chain: Chain, shown: (url: string) => string): string {
   return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
+}
+
+/**
+ * GOPROXY without the user:password of its proxy URLs. Used where the value
+ * is stored somewhere others can read (a GitLab dotenv report is a
+ * downloadable artifact); the go command then finds credentials in netrc.
+ */
+export function withoutCredentials(goproxy: string): { value: string; hosts: string[] } {
+  const hosts: string[] = [];
+  const chain = parseGoproxy(goproxy).map((e) => {
+    if (e.kind !== 'proxy') return e;
+    const bare = withoutUserinfo(e.url);
+    if (bare === e.url) return e;
+    hosts.push(new URL(bare).hostname);
+    return { ...e, url: bare.replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
+  });
+  return { value: hosts.length ? formatGoproxy(chain) : goproxy, hosts };
 }

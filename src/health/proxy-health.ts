@@ -2,7 +2,7 @@ import type { ProxyHealth, ProxyVerdict } from '../model/verdict.js';
 import { failure, type Failure } from '../diagnosis/failure.js';
 import type { ProbeResult } from '../probe/probe-proxy.js';
 import { scoreProxy } from './score.js';
-import type { ScoreModel, ScoreParts } from '../model/score.js';
+import type { ScoreModel } from '../model/score.js';
 
 /** Nearest-rank percentile of the latencies of successful requests. */
 export function percentile(values: number[], p: number): number | null {
