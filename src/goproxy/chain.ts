@@ -64,6 +64,21 @@ export function buildChain(plan: ChainPlan): Chain {
   return chain;
 }
 
+/**
+ * The chain the ladder hands the go command while warming: every proxy falls
+ * through on any error ("|"), whatever `fallback` says for the exported
+ * chain, because the ladder itself decides what a failure means (it reads
+ * which proxies go fell through on, retries, drops and demotes them).
+ */
+export function warmingChain(proxies: readonly string[]): Chain {
+  return proxies.map((url) => ({ kind: 'proxy', url, fallBackOnError: true }));
+}
+
+/** The local proxy first, falling through to `chain` on any error: what the go command gets while serve runs. */
+export function localProxyFirst(localUrl: string, chain: Chain): Chain {
+  return [{ kind: 'proxy', url: localUrl, fallBackOnError: true }, ...chain];
+}
+
 /** The proxy URLs of a chain, without direct/off. */
 export function proxyUrls(chain: Chain): string[] {
   return chain.flatMap((e) => (e.kind === 'proxy' ? [e.url] : []));

@@ -1,5 +1,6 @@
 import type { LadderStep, RungRecord } from '../model/ladder.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
+import { formatGoproxy, warmingChain } from '../goproxy/chain.js';
 import { isUnderProxy } from '../goproxy/proxy-url.js';
 import { backoffDelay, BACKOFF_CAP_MS } from '../diagnosis/backoff.js';
 import type { DownloadAttempt } from './download.js';
@@ -64,7 +65,7 @@ export interface LadderIo {
   random?: () => number;
 }
 
-const joinChain = (proxies: string[]) => proxies.join('|');
+const joinChain = (proxies: string[]) => formatGoproxy(warmingChain(proxies));
 
 /**
  * Walk the ladder until a rung yields a complete module cache.
