@@ -114,7 +114,6 @@ class Climb {
     this.plan = plan;
     this.io = io;
     this.probeSettled = !plan.probeDone;
-    void plan.probeDone?.then(() => (this.probeSettled = true));
   }
 
   /** The cache first, when the restore already holds everything (see cacheFirst). */
@@ -133,6 +132,7 @@ class Climb {
    * A proxy the probe judges usable later is tried before leaving the proxies, retries spent or not.
    */
   async proxies(): Promise<LadderResult | undefined> {
+    void this.plan.probeDone?.then(() => (this.probeSettled = true));
     let order = [...this.plan.proxies];
     let retriesLeft = this.plan.retries;
     if (order.length === 0 && (await this.waitForProbe())) order = this.currentOrder();
