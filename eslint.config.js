@@ -1,5 +1,121 @@
 import js from '@eslint/js';
+import { builtinRules } from 'eslint/use-at-your-own-risk';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of src/, lowest first (docs/ARCHITECTURE.md). A folder may import
+ * its own layer and the ones below, never one above:
+ * - model: the shared vocabulary (verdicts, ladder steps, cache hits, the score model);
+ *   diagnosis: failure classes, the one rule for "transient", backoff, untrusted text;
+ *   secrets: masking; go: running the go command and reading go env;
+ * - config: inputs read once into a typed Config; goproxy: GOPROXY chains, endpoints, TLS trust;
+ * - the domain steps, each on its own: probe, health, warm, cache, serve, project;
+ * - what a run leaves behind: report, alert, history, state (kept between runs), doctor;
+ * - platform: GitHub, GitLab and the terminal, behind one interface;
+ * - engine: the pipeline of stages;
+ * - entry and cli: the front doors.
+ */
+const LAYERS = [
+  ['model', 'diagnosis', 'secrets', 'go'],
+  ['config', 'goproxy'],
+  ['probe', 'health', 'warm', 'cache', 'serve', 'project'],
+  ['report', 'alert', 'history', 'state', 'doctor'],
+  ['platform'],
+  ['engine'],
+  ['entry', 'cli'],
+];
+
+/**
+ * Imports across layers that wait for a move (keep this list short, and empty it).
+ * Each entry: the importing folder, the folder it may reach above its layer, and why.
+ */
+const PENDING_LAYER_EXCEPTIONS = [
+  // private-files.ts (0600 files, private temp dirs) and time-bound.ts are platform-free helpers in platform/.
+  ['serve', 'platform'],
+  ['state', 'platform'],
+  // doctor renders with the terminal's Styles type.
+  ['doctor', 'platform'],
+];
+
+function layerRules() {
+  return LAYERS.flatMap((layer, i) => {
+    const above = LAYERS.slice(i + 1).flat();
+    return layer.map((folder) => {
+      const forbidden = above.filter((f) => !PENDING_LAYER_EXCEPTIONS.some(([from, to]) => from === folder && to === f));
+      return {
+        files: [`src/${folder}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                {
+                  regex: `(^|/)(${forbidden.join('|')})/`,
+                  message: `src/${folder} sits below ${forbidden.join(', ')} (the layers in eslint.config.js): move the shared piece down (model/, diagnosis/...) instead of importing up.`,
+                },
+              ],
+            },
+          ],
+        },
+      };
+    });
+  });
+}
+
+/**
+ * Functions that are declarative tables (one entry per line, no logic):
+ * exempt from the length rule by name. Keep the list short.
+ */
+const DECLARATIVE_TABLES = [];
+
+/**
+ * Folders the engine engineer is reshaping (issue 11: runGuard into stages):
+ * long functions there warn until that work lands, then this list goes.
+ */
+const LONG_FUNCTIONS_PENDING = ['src/engine/**/*.ts', 'src/entry/**/*.ts', 'src/cli/**/*.ts', 'src/platform/**/*.ts'];
+
+const coreMaxLines = builtinRules.get('max-lines-per-function');
+
+/** The name a function is known by: its own, its variable's, its method's or its property's. */
+function functionName(node) {
+  if (node.id?.name) return node.id.name;
+  const p = node.parent;
+  if (p?.type === 'VariableDeclarator' && p.id.type === 'Identifier') return p.id.name;
+  if ((p?.type === 'MethodDefinition' || p?.type === 'Property' || p?.type === 'PropertyDefinition') && p.key.type === 'Identifier') return p.key.name;
+  return undefined;
+}
+
+/** max-lines-per-function, with the functions named in `exempt` left out. */
+const maxLinesPerFunction = {
+  meta: {
+    ...coreMaxLines.meta,
+    defaultOptions: [{}],
+    schema: [
+      {
+        type: 'object',
+        properties: {
+          max: { type: 'integer', minimum: 0 },
+          skipComments: { type: 'boolean' },
+          skipBlankLines: { type: 'boolean' },
+          IIFEs: { type: 'boolean' },
+          exempt: { type: 'array', items: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  create(context) {
+    const { exempt = [], ...options } = context.options[0] ?? {};
+    const report = (descriptor) => {
+      if (!exempt.includes(functionName(descriptor.node))) context.report(descriptor);
+    };
+    // The context is frozen: hand the core rule a view of it with our options and report.
+    const inner = Object.create(context, { options: { value: [options] }, report: { value: report } });
+    return coreMaxLines.create(inner);
+  },
+};
+
+const longFunctions = { max: 80, skipBlankLines: true, skipComments: true, exempt: DECLARATIVE_TABLES };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -15,4 +131,14 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { guard: { rules: { 'max-lines-per-function': maxLinesPerFunction } } },
+    rules: { 'guard/max-lines-per-function': ['error', longFunctions] },
+  },
+  {
+    files: LONG_FUNCTIONS_PENDING,
+    rules: { 'guard/max-lines-per-function': ['warn', longFunctions] },
+  },
+  ...layerRules(),
 );

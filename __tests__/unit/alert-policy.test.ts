@@ -1,8 +1,7 @@
 import { conditionOf, decideAlert, settleAlertState, type AlertPolicyInput } from '../../src/alert/policy.js';
-import type { ProxyHealth, ProxyVerdict } from '../../src/health/proxy-health.js';
-import type { Verdict } from '../../src/health/rank.js';
+import type { ProxyHealth, ProxyVerdict, Verdict } from '../../src/model/verdict.js';
 import type { AlertState } from '../../src/state/guard-state.js';
-import type { LadderStep } from '../../src/warm/ladder.js';
+import type { LadderStep } from '../../src/model/ladder.js';
 
 type Report = AlertPolicyInput['report'];
 

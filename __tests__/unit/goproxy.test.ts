@@ -1,4 +1,4 @@
-import { buildChain, formatGoproxy, parseGoproxy, terminalOf } from '../../src/goproxy/chain.js';
+import { buildChain, formatGoproxy, localProxyFirst, parseGoproxy, terminalOf, warmingChain } from '../../src/goproxy/chain.js';
 import { escapeModulePath, isPseudoVersion } from '../../src/goproxy/module-path.js';
 import { netrcFor, parseNetrc } from '../../src/goproxy/netrc.js';
 import { matchesPrefixPatterns } from '../../src/goproxy/private.js';
@@ -57,5 +57,16 @@ describe('netrc', () => {
     const entries = parseNetrc('machine a.example login u1 password p1\nmachine a.example\n login u2\n password p2\ndefault login any password leak');
     expect(netrcFor(entries, 'a.example')).toEqual({ machine: 'a.example', login: 'u2', password: 'p2' });
     expect(netrcFor(entries, 'other.example')).toBeUndefined();
+  });
+});
+
+describe('GOPROXY strings come from formatGoproxy only', () => {
+  test('the warming chain falls through on any error, as the ladder reads it', () => {
+    expect(formatGoproxy(warmingChain(['https://a.example', 'https://b.example']))).toBe('https://a.example|https://b.example');
+    expect(formatGoproxy(warmingChain([]))).toBe('');
+  });
+  test('the local proxy leads and falls through to the chain the user asked for', () => {
+    const chain = buildChain({ proxies: ['https://a.example', 'https://b.example'], fallback: 'not-found', terminal: 'direct' });
+    expect(formatGoproxy(localProxyFirst('http://127.0.0.1:1234/t', chain))).toBe('http://127.0.0.1:1234/t|https://a.example,https://b.example,direct');
   });
 });

@@ -5,7 +5,8 @@ import { fitProbe, planProbe, planShape } from '../../src/probe/plan.js';
 import { hungAfterMs } from '../../src/probe/probe-proxy.js';
 import { explainLadderFailure } from '../../src/diagnosis/ladder-cause.js';
 import { probeVerdict, rankProxies } from '../../src/health/rank.js';
-import { DEFAULT_SCORE_MODEL, scoreProxy } from '../../src/health/score.js';
+import { scoreProxy } from '../../src/health/score.js';
+import { DEFAULT_SCORE_MODEL } from '../../src/model/score.js';
 import type { ProbeResult, RequestOutcome } from '../../src/probe/probe-proxy.js';
 
 const outcomes = (ok: number, failed: number, ms: number, f: Failure = failure('http-5xx', 'HTTP 503')): RequestOutcome[] => [

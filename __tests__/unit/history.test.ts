@@ -1,5 +1,5 @@
 import { proxyStats, recordRun, TREND_RUNS } from '../../src/history/history.js';
-import type { ProxyVerdict } from '../../src/health/proxy-health.js';
+import type { ProxyVerdict } from '../../src/model/verdict.js';
 import { emptyState, type RunRecord } from '../../src/state/guard-state.js';
 import { AT, runContext, runReport, savedByCacheReport } from './fixtures/report.js';
 

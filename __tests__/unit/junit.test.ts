@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { ProxyHealth } from '../../src/health/proxy-health.js';
+import type { ProxyHealth } from '../../src/model/verdict.js';
 import { junitXml, xmlAttr, xmlText } from '../../src/report/junit.js';
 import { healthyProxy } from './fixtures/report.js';
 import { REPORT_SCHEMA, type RunReport } from '../../src/report/run-report.js';

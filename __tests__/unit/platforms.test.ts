@@ -1,6 +1,6 @@
 import * as tls from 'node:tls';
 import { treeKillPlan } from '../../src/go/process-tree.js';
-import { osStoreRoots } from '../../src/probe/trust.js';
+import { osStoreRoots } from '../../src/goproxy/trust.js';
 
 describe('macOS and Windows runners', () => {
   test('a timed-out go command is ended with its whole tree: a process group on POSIX, taskkill /T /F on Windows', () => {

@@ -4,9 +4,9 @@
  * injected clock.
  */
 import { applySilence, decideAlert, type AlertPolicyInput } from '../../src/alert/policy.js';
-import { describeSilence, isActive, parseSilenceWindows, silencingWindows } from '../../src/alert/silence.js';
-import type { ProxyHealth, ProxyVerdict } from '../../src/health/proxy-health.js';
-import type { Verdict } from '../../src/health/rank.js';
+import { describeSilence, isActive, silencingWindows } from '../../src/alert/silence.js';
+import { parseSilenceWindows } from '../../src/config/silence.js';
+import type { ProxyHealth, ProxyVerdict, Verdict } from '../../src/model/verdict.js';
 import type { AlertState } from '../../src/state/guard-state.js';
 
 const CN = 'https://goproxy.cn';

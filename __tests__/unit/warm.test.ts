@@ -3,7 +3,7 @@ import { shouldSaveCache } from '../../src/cache/save-policy.js';
 import { failure } from '../../src/diagnosis/failure.js';
 import type { GoDiagnosis } from '../../src/diagnosis/go-output.js';
 import { decideGate } from '../../src/engine/gate.js';
-import { backoffDelay } from '../../src/warm/backoff.js';
+import { backoffDelay } from '../../src/diagnosis/backoff.js';
 import type { DownloadAttempt } from '../../src/warm/download.js';
 import { climbLadder, type LadderIo, type LadderPlan } from '../../src/warm/ladder.js';
 import { parseJsonStream } from '../../src/warm/go-json.js';

@@ -1,9 +1,8 @@
-import type { ProxyVerdict } from '../health/proxy-health.js';
-import type { Verdict } from '../health/rank.js';
+import type { ProxyVerdict, Verdict } from '../model/verdict.js';
 import type { RunContext } from '../report/run-context.js';
 import type { RunReport } from '../report/run-report.js';
 import type { Secrets } from '../secrets/secrets.js';
-import type { LadderStep } from '../warm/ladder.js';
+import type { LadderStep } from '../model/ladder.js';
 
 export type AlertKind = 'alert' | 'recovery';
 

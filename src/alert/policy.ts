@@ -1,5 +1,5 @@
 import type { AlertOn } from '../config/config.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import type { RunReport } from '../report/run-report.js';
 import type { AlertState } from '../state/guard-state.js';
 

@@ -1,10 +1,10 @@
 import { HttpClient } from '@actions/http-client';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Webhook, WebhookFormat } from '../config/config.js';
-import { classifyNetworkError } from '../diagnosis/failure.js';
+import { classifyNetworkError, isTransientStatus } from '../diagnosis/failure.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
 import type { Secrets } from '../secrets/secrets.js';
-import { backoffDelay, BACKOFF_CAP_MS } from '../warm/backoff.js';
+import { backoffDelay, BACKOFF_CAP_MS } from '../diagnosis/backoff.js';
 import { formatAlert } from './formats/index.js';
 import { maskMessage, redactUserinfo, type AlertMessage } from './message.js';
 
@@ -154,7 +154,7 @@ const RATE_LIMIT_CODES: Partial<Record<WebhookFormat, number[]>> = {
 /**
  * Read a service's answer the way the service means it: DingTalk, WeCom and
  * Feishu answer HTTP 200 with an error code in the body, so a 200 is not yet
- * a delivery. Network errors, 408, 429 and 5xx are transient; anything else
+ * a delivery. Network errors and the statuses diagnosis/failure calls transient (408, 429, 5xx) are transient; anything else
  * (a bad signature, an unknown webhook, a refused payload) will not get better
  * by sending the same request again.
  */
@@ -187,7 +187,7 @@ export function judgeWebhookAnswer(format: WebhookFormat, answer: WebhookAnswer,
     }
     return { ok: true, status };
   }
-  const transient = status === 408 || status === 429 || status >= 500;
+  const transient = isTransientStatus(status);
   const snippet = said ? `${said.text}${said.code !== undefined ? ` (code ${said.code})` : ''}` : oneLine(body, 300);
   return {
     ok: false,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { hitKind, type CacheHit, type CiCache } from './ci-cache.js';
+import { hitKind, type CiCache } from './ci-cache.js';
+import type { CacheHit } from '../model/cache-hit.js';
 import { cacheKeys, type CacheKeys } from './key.js';
 import { freshStaging, mergeInto, removeTree } from './staging.js';
 import type { SaveCache } from '../config/config.js';

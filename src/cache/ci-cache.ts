@@ -1,6 +1,5 @@
+import type { CacheHit } from '../model/cache-hit.js';
 /** Where a CI platform keeps the module cache between runs. */
-export type CacheHit = 'exact' | 'partial' | 'none';
-
 export interface CiCache {
   /** Restore `paths`; returns the key that matched, or undefined on a miss. Throws when the service fails. */
   restore(paths: string[], primary: string, restoreKeys: string[]): Promise<string | undefined>;

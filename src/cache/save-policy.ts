@@ -1,6 +1,6 @@
 import type { SaveCache } from '../config/config.js';
-import type { LadderStep } from '../warm/ladder.js';
-import type { CacheHit } from './ci-cache.js';
+import type { LadderStep } from '../model/ladder.js';
+import type { CacheHit } from '../model/cache-hit.js';
 
 /**
  * Events whose jobs never write a cache, whatever save-cache says: they run

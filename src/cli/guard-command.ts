@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { workingDirectoryOf } from '../config/config.js';
 import { InputError } from '../config/errors.js';
 import { runGuard, type RunOutcome } from '../engine/run.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import { GitLabPlatform } from '../platform/gitlab.js';
 import { LocalPlatform, type LocalPlatformOptions } from '../platform/local.js';
 import type { CliPlatform } from '../platform/platform.js';

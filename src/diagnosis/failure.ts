@@ -74,11 +74,21 @@ export function classifyNetworkError(err: unknown): Failure {
   return failure('other', message);
 }
 
-/** Map an HTTP status that is not a success. */
+/**
+ * Map an HTTP status that is not a success. The one rule for "transient" on
+ * HTTP: 408, 429 and 5xx are worth another try (the go command treats 408 as
+ * the timeout it is); anything else will not get better by asking again.
+ */
 export function classifyStatus(status: number): Failure {
   if (status === 404 || status === 410) return failure('not-found', `HTTP ${status}`);
+  if (status === 408) return failure('timeout', 'HTTP 408 (request timeout)');
   if (status === 429) return failure('rate-limited', 'HTTP 429 (rate limited)');
   if (status === 401 || status === 403) return failure('unauthorized', `HTTP ${status} (credentials refused)`);
   if (status >= 500) return failure('http-5xx', `HTTP ${status}`);
   return failure('malformed', `unexpected HTTP ${status}`);
+}
+
+/** Whether an HTTP status is worth another try, by the rule of {@link classifyStatus}. */
+export function isTransientStatus(status: number): boolean {
+  return classifyStatus(status).class === 'transient';
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { explainLadderFailure } from '../diagnosis/ladder-cause.js';
 import { formatChainShown, parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import type { GoEnv } from '../go/go-env.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import type { Project } from '../project/discover.js';
 import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
 import type { ProbeOutcome, ProbeRun } from './probe-stage.js';

@@ -1,6 +1,6 @@
 import type { Config, FailOn } from '../config/config.js';
 import type { RunReport } from '../report/run-report.js';
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 
 export interface GateInput {
   failOn: FailOn;

@@ -6,7 +6,8 @@ import type { WarmReport } from '../report/run-report.js';
 import { duration } from '../report/summary.js';
 import { moduleStagingRoot, type Prepared } from './prepare-stage.js';
 import type { ProbeRun } from './probe-stage.js';
-import { goRunEnv, warmStage, type WarmOutcome } from './warm-stage.js';
+import { goRunEnv } from '../go/run-env.js';
+import { warmStage, type WarmOutcome } from './warm-stage.js';
 
 export interface ModuleCacheResult {
   /** Absent when prewarm is off or there is no go.mod. */

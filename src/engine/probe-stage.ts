@@ -3,8 +3,9 @@ import { buildChain, parseGoproxy, terminalOf, type Chain } from '../goproxy/cha
 import type { NetrcEntry } from '../goproxy/netrc.js';
 import type { GoEnv } from '../go/go-env.js';
 import { sumdbName } from '../go/go-env.js';
-import { assessProxy, withWarmFailure, type ProxyHealth } from '../health/proxy-health.js';
-import { probeVerdict, rankProxies, type Verdict } from '../health/rank.js';
+import { assessProxy, withWarmFailure } from '../health/proxy-health.js';
+import type { ProxyHealth, Verdict } from '../model/verdict.js';
+import { probeVerdict, rankProxies } from '../health/rank.js';
 import { SLOW_ANSWER_MS, fitProbe, planProbe, planShape, sampleModules, type ProbeFit } from '../probe/plan.js';
 import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
 import { failure, type Failure } from '../diagnosis/failure.js';

@@ -7,7 +7,7 @@ import { formatGoproxy, type Chain } from '../goproxy/chain.js';
 import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { makePrivateTempDir, writePrivateFile } from '../platform/private-files.js';
-import type { ProxyHealth } from '../health/proxy-health.js';
+import type { ProxyHealth } from '../model/verdict.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunReport } from '../report/run-report.js';
 import { absorbedWarning, serveMarkdown, serveTable } from '../report/serve-report.js';

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
-import type { CacheHit } from '../cache/ci-cache.js';
+import type { CacheHit } from '../model/cache-hit.js';
 import { listFiles } from '../cache/prune.js';
 import { moduleDownloadDir, type RestoreOutcome } from '../cache/restore.js';
 import type { RestoreCheck } from '../cache/verify-restored.js';
 import type { Config } from '../config/config.js';
 import { escapeModulePath, escapeVersion } from '../goproxy/module-path.js';
 import type { GoEnv } from '../go/go-env.js';
+import { goRunEnv } from '../go/run-env.js';
 import type { Platform } from '../platform/platform.js';
 import type { Project } from '../project/discover.js';
 import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoRunner } from '../warm/download.js';
@@ -34,12 +35,6 @@ export function downloadTarget(project: Project): DownloadTarget {
   const files = project.modules.flatMap((m) => [m.goMod, path.join(m.dir, 'go.sum')]);
   if (project.goWork) files.push(project.goWork, `${project.goWork}.sum`);
   return { dir, protectedFiles: files };
-}
-
-/** The environment every go invocation gets: the user's, minus a -mod flag that `go mod download` refuses. */
-export function goRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const goflags = (env.GOFLAGS ?? '').split(/\s+/).filter((f) => f && !/^-mod=/.test(f)).join(' ');
-  return { ...env, GOFLAGS: goflags };
 }
 
 export async function warmStage(opts: {

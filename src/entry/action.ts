@@ -3,7 +3,7 @@ import { saveModuleCache } from '../cache/module-cache-save.js';
 import { InputError } from '../config/errors.js';
 import { finishServeStage } from '../engine/serve-stage.js';
 import { saveBuildCacheStage } from '../engine/build-cache-stage.js';
-import { goRunEnv } from '../engine/warm-stage.js';
+import { goRunEnv } from '../go/run-env.js';
 import { isDaemonProcess, runDaemon } from '../serve/daemon.js';
 import { runGuard } from '../engine/run.js';
 import { finalLine } from '../report/headline.js';

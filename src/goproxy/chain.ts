@@ -1,3 +1,5 @@
+import { withoutUserinfo } from './proxy-url.js';
+
 /**
  * GOPROXY as the go command reads it (cmd/go/internal/modfetch/proxy.go):
  * entries split on "," (fall through only on 404/410) or "|" (fall through on
@@ -62,6 +64,21 @@ export function buildChain(plan: ChainPlan): Chain {
   return chain;
 }
 
+/**
+ * The chain the ladder hands the go command while warming: every proxy falls
+ * through on any error ("|"), whatever `fallback` says for the exported
+ * chain, because the ladder itself decides what a failure means (it reads
+ * which proxies go fell through on, retries, drops and demotes them).
+ */
+export function warmingChain(proxies: readonly string[]): Chain {
+  return proxies.map((url) => ({ kind: 'proxy', url, fallBackOnError: true }));
+}
+
+/** The local proxy first, falling through to `chain` on any error: what the go command gets while serve runs. */
+export function localProxyFirst(localUrl: string, chain: Chain): Chain {
+  return [{ kind: 'proxy', url: localUrl, fallBackOnError: true }, ...chain];
+}
+
 /** The proxy URLs of a chain, without direct/off. */
 export function proxyUrls(chain: Chain): string[] {
   return chain.flatMap((e) => (e.kind === 'proxy' ? [e.url] : []));
@@ -76,4 +93,21 @@ export function terminalOf(chain: Chain): 'direct' | 'off' | 'none' {
 /** The chain as it may be shown: every proxy URL passed through `shown` (which masks credentials). */
 export function formatChainShown(chain: Chain, shown: (url: string) => string): string {
   return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
+}
+
+/**
+ * GOPROXY without the user:password of its proxy URLs. Used where the value
+ * is stored somewhere others can read (a GitLab dotenv report is a
+ * downloadable artifact); the go command then finds credentials in netrc.
+ */
+export function withoutCredentials(goproxy: string): { value: string; hosts: string[] } {
+  const hosts: string[] = [];
+  const chain = parseGoproxy(goproxy).map((e) => {
+    if (e.kind !== 'proxy') return e;
+    const bare = withoutUserinfo(e.url);
+    if (bare === e.url) return e;
+    hosts.push(new URL(bare).hostname);
+    return { ...e, url: bare.replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
+  });
+  return { value: hosts.length ? formatGoproxy(chain) : goproxy, hosts };
 }

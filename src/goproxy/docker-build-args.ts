@@ -1,4 +1,4 @@
-import { withoutCredentials } from '../platform/dotenv.js';
+import { withoutCredentials } from './chain.js';
 
 /**
  * Build arguments for `docker build`, where neither the exported GOPROXY nor

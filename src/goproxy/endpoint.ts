@@ -2,8 +2,7 @@ import { HttpClient } from '@actions/http-client';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
 import http from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
-import { trustedRoots } from '../probe/trust.js';
+import { trustedContext } from './trust.js';
 import { redactUrl } from '../secrets/secrets.js';
 import { netrcFor, type NetrcEntry } from './netrc.js';
 import { withoutUserinfo } from './proxy-url.js';
@@ -69,7 +68,7 @@ export class ProxyEndpoint {
     agent = client.getAgent(url.origin) as http.Agent;
     if (url.protocol === 'https:' && !getProxyUrl(url)) {
       const a = agent as http.Agent & { options: Record<string, unknown> };
-      a.options = { ...a.options, secureContext: trustContext(this.env) };
+      a.options = { ...a.options, secureContext: trustedContext(this.env) };
     }
     this.agents.set(url.origin, agent);
     return agent;
@@ -113,19 +112,6 @@ export class ProxyEndpoint {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
   }
-}
-
-let contexts: { roots: string[]; context: tls.SecureContext } | undefined;
-
-/**
- * One TLS context holding the roots go trusts (trust.ts), shared by every
- * connection: given as `ca`, the whole bundle would be parsed again for each
- * handshake, which costs more than the handshake on a busy runner.
- */
-function trustContext(env: NodeJS.ProcessEnv): tls.SecureContext {
-  const roots = trustedRoots(env);
-  if (contexts?.roots !== roots) contexts = { roots, context: tls.createSecureContext({ ca: roots }) };
-  return contexts.context;
 }
 
 /** Where a redirect leads, or why it is not followed (pure: the rules of go's securityPreservingHTTPClient). */

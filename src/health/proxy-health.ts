@@ -1,32 +1,8 @@
+import type { ProxyHealth, ProxyVerdict } from '../model/verdict.js';
 import { failure, type Failure } from '../diagnosis/failure.js';
 import type { ProbeResult } from '../probe/probe-proxy.js';
-import { scoreProxy, type ScoreModel, type ScoreParts } from './score.js';
-
-/** healthy: in the chain; slow: answered but scored below min-score; stale: lacks what the project needs; broken: wrong answers or bad TLS; down: no usable answer. */
-export type ProxyVerdict = 'healthy' | 'slow' | 'stale' | 'broken' | 'down';
-
-export interface ProxyHealth {
-  url: string;
-  score: number;
-  parts: ScoreParts;
-  latencyMs: { p50: number | null; p95: number | null };
-  successRate: number;
-  /** Requests measured: answered, or failed (a hang past its time counts as failed). */
-  requests: number;
-  /** Requests the probe's deadline (or the end of the warm) cut off unanswered: not counted either way. Always set by assessProxy. */
-  notMeasured?: number;
-  /** Requests not waited for once the cache was warm (the proxy was answering, just slowly). */
-  notWaitedFor: number;
-  statuses: Record<string, number>;
-  tlsDaysLeft: number | null;
-  verdict: ProxyVerdict;
-  /** The dominant failure, when there was one. */
-  failure?: Failure;
-  stale: string[];
-  probeMs: number;
-  /** A failure while the warm downloaded through it, after it passed the probe. */
-  warmFailure?: Failure;
-}
+import { scoreProxy } from './score.js';
+import type { ScoreModel } from '../model/score.js';
 
 /** Nearest-rank percentile of the latencies of successful requests. */
 export function percentile(values: number[], p: number): number | null {

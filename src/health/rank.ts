@@ -1,9 +1,7 @@
-import type { ProxyHealth, ProxyVerdict } from './proxy-health.js';
+import type { Verdict, ProxyHealth, ProxyVerdict } from '../model/verdict.js';
 
 /** Usable proxies first, then the ones that answer but should not be used, then the dead. */
 const GROUP: Record<ProxyVerdict, number> = { healthy: 0, slow: 1, stale: 2, down: 3, broken: 4 };
-
-export type Verdict = 'healthy' | 'degraded' | 'failed';
 
 /** Best first: verdict group, score, median latency, then the order the user gave. */
 export function rankProxies(proxies: ProxyHealth[]): ProxyHealth[] {

@@ -1,8 +1,8 @@
-import type { Verdict } from '../health/rank.js';
+import type { Verdict } from '../model/verdict.js';
 import type { RunContext } from '../report/run-context.js';
 import type { RunReport } from '../report/run-report.js';
-import type { LadderStep } from '../warm/ladder.js';
-import type { CacheHit } from '../cache/ci-cache.js';
+import type { LadderStep } from '../model/ladder.js';
+import type { CacheHit } from '../model/cache-hit.js';
 
 /**
  * Per-run figures for tools outside CI: a CSV that grows one block of rows
@@ -93,8 +93,13 @@ interface Family {
  * others) so a query never sees a stale series from an earlier run.
  */
 export function metricsOpenMetrics(report: RunReport, ctx: RunContext): string {
-  const proxy = (url: string) => ({ proxy: url });
-  const families: Family[] = [
+  const families = [...runFamilies(report, ctx), ...proxyFamilies(report), ...(report.warm ? warmFamilies(report.warm) : [])];
+  return families.map(renderFamily).join('') + '# EOF\n';
+}
+
+/** The run: where, when, and its verdict. */
+function runFamilies(report: RunReport, ctx: RunContext): Family[] {
+  return [
     {
       name: `${PREFIX}_run`,
       type: 'info',
@@ -131,6 +136,13 @@ export function metricsOpenMetrics(report: RunReport, ctx: RunContext): string {
       help: 'How many proxies reached min-score.',
       samples: [{ labels: {}, value: report.healthyCount }],
     },
+  ];
+}
+
+/** One series per probed proxy: its score, the score's parts, latency, success and certificate. */
+function proxyFamilies(report: RunReport): Family[] {
+  const proxy = (url: string) => ({ proxy: url });
+  return [
     {
       name: `${PREFIX}_proxy_score`,
       type: 'gauge',
@@ -173,43 +185,43 @@ export function metricsOpenMetrics(report: RunReport, ctx: RunContext): string {
       samples: report.proxies.flatMap((p) => (p.tlsDaysLeft === null ? [] : [{ labels: proxy(p.url), value: p.tlsDaysLeft }])),
     },
   ];
-  const warm = report.warm;
-  if (warm) {
-    families.push(
-      {
-        name: `${PREFIX}_ladder_step`,
-        type: 'gauge',
-        help: 'The rung of the degradation ladder that ended the warm-up: 1 for it, 0 for the others.',
-        samples: LADDER_STEPS.map((s) => ({ labels: { step: s }, value: s === warm.ladderStep ? 1 : 0 })),
-      },
-      {
-        name: `${PREFIX}_cache_hit`,
-        type: 'gauge',
-        help: 'The CI cache result: 1 for it, 0 for the others.',
-        samples: CACHE_HITS.map((h) => ({ labels: { hit: h }, value: h === warm.cacheHit ? 1 : 0 })),
-      },
-      {
-        name: `${PREFIX}_download_seconds`,
-        type: 'gauge',
-        unit: 'seconds',
-        help: 'Time spent warming the module cache.',
-        samples: [{ labels: {}, value: warm.downloadMs / 1000 }],
-      },
-      {
-        name: `${PREFIX}_modules_downloaded`,
-        type: 'gauge',
-        help: 'Modules fetched over the network this run.',
-        samples: [{ labels: {}, value: warm.downloaded.length }],
-      },
-      {
-        name: `${PREFIX}_build_list_modules`,
-        type: 'gauge',
-        help: 'Modules in the build list.',
-        samples: [{ labels: {}, value: warm.buildList }],
-      },
-    );
-  }
-  return families.map(renderFamily).join('') + '# EOF\n';
+}
+
+/** The warm-up: the rung that ended it, the cache result, and what it fetched. */
+function warmFamilies(warm: NonNullable<RunReport['warm']>): Family[] {
+  return [
+    {
+      name: `${PREFIX}_ladder_step`,
+      type: 'gauge',
+      help: 'The rung of the degradation ladder that ended the warm-up: 1 for it, 0 for the others.',
+      samples: LADDER_STEPS.map((s) => ({ labels: { step: s }, value: s === warm.ladderStep ? 1 : 0 })),
+    },
+    {
+      name: `${PREFIX}_cache_hit`,
+      type: 'gauge',
+      help: 'The CI cache result: 1 for it, 0 for the others.',
+      samples: CACHE_HITS.map((h) => ({ labels: { hit: h }, value: h === warm.cacheHit ? 1 : 0 })),
+    },
+    {
+      name: `${PREFIX}_download_seconds`,
+      type: 'gauge',
+      unit: 'seconds',
+      help: 'Time spent warming the module cache.',
+      samples: [{ labels: {}, value: warm.downloadMs / 1000 }],
+    },
+    {
+      name: `${PREFIX}_modules_downloaded`,
+      type: 'gauge',
+      help: 'Modules fetched over the network this run.',
+      samples: [{ labels: {}, value: warm.downloaded.length }],
+    },
+    {
+      name: `${PREFIX}_build_list_modules`,
+      type: 'gauge',
+      help: 'Modules in the build list.',
+      samples: [{ labels: {}, value: warm.buildList }],
+    },
+  ];
 }
 
 function renderFamily(f: Family): string {

@@ -1,7 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatGoproxy, parseGoproxy } from '../goproxy/chain.js';
-import { withoutUserinfo } from '../goproxy/proxy-url.js';
 
 /**
  * Exported variables as files and shell lines. A dotenv file is `NAME=value`
@@ -29,21 +27,4 @@ export function writeDotenv(file: string, vars: Record<string, string>): void {
 export function exportLine(name: string, value: string): string {
   if (!NAME.test(name)) throw new Error(`cannot export ${JSON.stringify(name)}: names are letters, digits and _`);
   return `export ${name}='${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * GOPROXY without the user:password of its proxy URLs. Used where the value
- * is stored somewhere others can read (a GitLab dotenv report is a
- * downloadable artifact); the go command then finds credentials in netrc.
- */
-export function withoutCredentials(goproxy: string): { value: string; hosts: string[] } {
-  const hosts: string[] = [];
-  const chain = parseGoproxy(goproxy).map((e) => {
-    if (e.kind !== 'proxy') return e;
-    const bare = withoutUserinfo(e.url);
-    if (bare === e.url) return e;
-    hosts.push(new URL(bare).hostname);
-    return { ...e, url: bare.replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
-  });
-  return { value: hosts.length ? formatGoproxy(chain) : goproxy, hosts };
 }

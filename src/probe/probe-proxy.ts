@@ -51,23 +51,9 @@ export function hungAfterMs(answeredMs: number[], latencyMaxMs: number): number 
  * on the answers it gave and a hung one, answering nothing, is down. Either
  * way the probe costs at most the deadline.
  */
-export async function probeProxy(
-  url: string,
-  plan: ProbeRequest[],
-  opts: {
-    deadlineMs: number;
-    netrc: NetrcEntry[];
-    /** Ends the probe before its deadline, exactly as the deadline would (see probeStage). */
-    cut?: Promise<void>;
-    /** Requests in flight at once (see fitProbe). */
-    concurrency: number;
-    /** The score model's latency-max: an answer slower than this is worth nothing. */
-    latencyMaxMs: number;
-  },
-): Promise<ProbeResult> {
+export async function probeProxy(url: string, plan: ProbeRequest[], opts: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now();
   const result: ProbeResult = { url, tls: null, outcomes: [], stale: [], durationMs: 0, notWaitedFor: 0, notMeasured: 0 };
-  let wasCut = false;
   const remaining = () => opts.deadlineMs - (performance.now() - started);
 
   // Through an HTTP(S)_PROXY only the requests themselves can reach the proxy: no direct TLS look.
@@ -84,57 +70,84 @@ export async function probeProxy(
     result.tls = cert;
   }
 
+  const sent = await sendUntilDeadline(url, plan, opts, remaining, result.stale);
+  const answered = sent.outcomes.filter((o): o is RequestOutcome => o !== undefined);
+  result.outcomes = judgeAtTheCut(plan, sent, hungAfterMs(answered.map((o) => o.ms), opts.latencyMaxMs));
+  result.notMeasured = plan.length - result.outcomes.length;
+  // Stopped early, not timed out: the note says the proxy was still answering.
+  if (sent.wasCut && answered.length > 0) result.notWaitedFor = result.notMeasured;
+  // Freeze the answers: workers still waiting on a destroyed socket must not write later.
+  for (let i = 0; i < sent.outcomes.length; i++) sent.outcomes[i] ??= { kind: 'list', ms: 0, ok: false };
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+export interface ProbeOptions {
+  deadlineMs: number;
+  netrc: NetrcEntry[];
+  /** Ends the probe before its deadline, exactly as the deadline would (see probeStage). */
+  cut?: Promise<void>;
+  /** Requests in flight at once (see fitProbe). */
+  concurrency: number;
+  /** The score model's latency-max: an answer slower than this is worth nothing. */
+  latencyMaxMs: number;
+}
+
+/** What the requests sent so far gave, by their index in the plan, when the deadline or the cut came. */
+interface Sent {
+  outcomes: (RequestOutcome | undefined)[];
+  sentAt: (number | undefined)[];
+  wasCut: boolean;
+}
+
+/** Send the plan's requests, `concurrency` at a time, until they are all answered, the deadline passes or the caller cuts. */
+async function sendUntilDeadline(url: string, plan: ProbeRequest[], opts: ProbeOptions, remaining: () => number, stale: string[]): Promise<Sent> {
   const client = new ProxyClient(url, opts.netrc, remaining());
-  const outcomes: (RequestOutcome | undefined)[] = new Array(plan.length);
-  const sentAt: number[] = new Array(plan.length);
+  const sent: Sent = { outcomes: new Array(plan.length), sentAt: new Array(plan.length), wasCut: false };
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
   const worker = async () => {
     while (next < plan.length && remaining() > 0) {
       const i = next++;
       const req = plan[i] as ProbeRequest;
-      sentAt[i] = performance.now();
+      sent.sentAt[i] = performance.now();
       const fetched = await client.get(req.path, { firstBytesOnly: req.kind === 'zip' });
-      if (outcomes[i]) continue;
+      if (sent.outcomes[i]) continue;
       if ('failure' in fetched) {
-        outcomes[i] = { kind: req.kind, module: moduleOf(req), ms: fetched.ms, ok: false, failure: fetched.failure };
+        sent.outcomes[i] = { kind: req.kind, module: moduleOf(req), ms: fetched.ms, ok: false, failure: fetched.failure };
         continue;
       }
       const j = judgeAnswer(req, fetched.answer);
-      outcomes[i] = { kind: req.kind, module: moduleOf(req), status: fetched.answer.status, ms: fetched.ms, ok: j.ok, failure: j.failure };
-      if (j.stale && !result.stale.includes(j.stale)) result.stale.push(j.stale);
+      sent.outcomes[i] = { kind: req.kind, module: moduleOf(req), status: fetched.answer.status, ms: fetched.ms, ok: j.ok, failure: j.failure };
+      if (j.stale && !stale.includes(j.stale)) stale.push(j.stale);
     }
   };
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, Math.max(0, remaining()));
   });
   const cut = opts.cut?.then(() => {
-    wasCut = true;
+    sent.wasCut = true;
   });
   await Promise.race([Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker)), deadline, ...(cut ? [cut] : [])]);
   clearTimeout(timer);
   client.close();
+  return sent;
+}
+
+/** The answers, plus a timeout for each request that waited past hungAfter; the rest are not measured. */
+function judgeAtTheCut(plan: ProbeRequest[], sent: Sent, hungAfter: number): RequestOutcome[] {
   const now = performance.now();
-  const answered = outcomes.filter((o): o is RequestOutcome => o !== undefined);
-  const hungAfter = hungAfterMs(answered.map((o) => o.ms), opts.latencyMaxMs);
   const judged: RequestOutcome[] = [];
   plan.forEach((r, i) => {
-    const o = outcomes[i];
-    const sent = sentAt[i];
+    const o = sent.outcomes[i];
+    const at = sent.sentAt[i];
     if (o) judged.push(o);
-    else if (sent !== undefined && now - sent >= hungAfter) {
-      const waited = Math.round(now - sent);
+    else if (at !== undefined && now - at >= hungAfter) {
+      const waited = Math.round(now - at);
       judged.push({ kind: r.kind, module: moduleOf(r), ms: waited, ok: false, failure: deadlineFailure(waited) });
     }
   });
-  result.outcomes = judged;
-  result.notMeasured = plan.length - judged.length;
-  // Stopped early, not timed out: the note says the proxy was still answering.
-  if (wasCut && answered.length > 0) result.notWaitedFor = result.notMeasured;
-  // Freeze the answers: workers still waiting on a destroyed socket must not write later.
-  for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= { kind: 'list', ms: 0, ok: false };
-  result.durationMs = performance.now() - started;
-  return result;
+  return judged;
 }
 
 const moduleOf = (r: ProbeRequest) => (r.module ? `${r.module.path}@${r.module.version}` : undefined);

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { classifyNetworkError, failure, type Failure } from '../diagnosis/failure.js';
-import { trustedRoots } from './trust.js';
+import { trustedContext } from '../goproxy/trust.js';
 
 export interface TlsInfo {
   /** Whole days until the certificate expires (negative when expired). */
@@ -26,7 +26,7 @@ export function readCertificate(proxyUrl: string, timeoutMs: number, now = Date.
       port: Number(u.port || 443),
       servername: net.isIP(host) ? undefined : host,
       rejectUnauthorized: false,
-      ca: trustedRoots(),
+      secureContext: trustedContext(),
       ALPNProtocols: ['http/1.1'],
     });
     const done = (r: TlsInfo | { failure: Failure }) => {

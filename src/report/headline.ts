@@ -1,6 +1,5 @@
-import type { ProxyHealth, ProxyVerdict } from '../health/proxy-health.js';
-import type { Verdict } from '../health/rank.js';
-import type { LadderStep } from '../warm/ladder.js';
+import type { ProxyHealth, ProxyVerdict, Verdict } from '../model/verdict.js';
+import type { LadderStep } from '../model/ladder.js';
 import type { RunReport, WarmReport } from './run-report.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { ProxyHealth } from '../health/proxy-health.js';
-import type { RungRecord } from '../warm/ladder.js';
+import type { ProxyHealth } from '../model/verdict.js';
+import type { RungRecord } from '../model/ladder.js';
 import { xmlAttr, xmlText } from './escape.js';
 import { isUsable, millis, NONE, percent } from './headline.js';
 import type { RunReport } from './run-report.js';

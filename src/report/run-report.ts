@@ -1,10 +1,9 @@
 import type { PrefetchReport } from '../warm/prefetch/prefetch.js';
 import type { RestoreCheck } from '../cache/verify-restored.js';
-import type { ProxyHealth } from '../health/proxy-health.js';
-import type { CacheHit } from '../cache/ci-cache.js';
+import type { ProxyHealth, Verdict } from '../model/verdict.js';
+import type { CacheHit } from '../model/cache-hit.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
-import type { Verdict } from '../health/rank.js';
-import type { LadderStep, RungRecord } from '../warm/ladder.js';
+import type { LadderStep, RungRecord } from '../model/ladder.js';
 import type { ServeReport } from './serve-report.js';
 
 /** The JSON report: one document per run, versioned for tools that read it. */

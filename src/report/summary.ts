@@ -1,7 +1,7 @@
 import { prefetchLine } from '../warm/prefetch/prefetch.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
-import type { ProxyHealth } from '../health/proxy-health.js';
-import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../health/score.js';
+import type { ProxyHealth } from '../model/verdict.js';
+import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../model/score.js';
 import { TREND_LEGEND, type HistoryStats, type ProxyStats } from '../history/history.js';
 import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
 import { DOCS, gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';

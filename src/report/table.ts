@@ -1,4 +1,4 @@
-import type { ProxyHealth } from '../health/proxy-health.js';
+import type { ProxyHealth } from '../model/verdict.js';
 import { isUsable, millis, NONE, percent, proxyProblem } from './headline.js';
 
 /** The ranked proxies as a plain-text table for the log; a proxy that cannot be used shows no score and no certificate. */

@@ -1,5 +1,5 @@
 import type { Failure } from '../diagnosis/failure.js';
-import { backoffDelay } from '../warm/backoff.js';
+import { backoffDelay } from '../diagnosis/backoff.js';
 import { Attempt, type AttemptLimits, type AttemptResult } from './attempt.js';
 import type { HeldBody } from './body.js';
 import type { ServeRequest } from './request-path.js';
@@ -158,6 +158,8 @@ interface RoundHooks {
   retry(u: Upstream): boolean;
 }
 
+type Won = Extract<Answered, { kind: 'answer' }>;
+
 /** One pass over `order`, hedging as it goes; resolves with the first good answer, or undefined. */
 function runRound(
   req: ServeRequest,
@@ -166,99 +168,125 @@ function runRound(
   endsAt: number,
   signal: AbortSignal | undefined,
   hooks: RoundHooks,
-): Promise<Extract<Answered, { kind: 'answer' }> | undefined> {
-  return new Promise((resolve) => {
-    const inFlight = new Set<Attempt>();
-    /** Attempts silent past their hedge delay. */
-    const overdue = new Set<Attempt>();
-    /** Attempts of upstreams that fall back only on not-found, until they say not-found: nobody after them may be asked. */
-    const holding = new Set<Attempt>();
-    let next = 0;
-    let done = false;
-    const mayGoOn = () => next < order.length && holding.size === 0 && performance.now() < endsAt;
+): Promise<Won | undefined> {
+  return new Promise((resolve) => new Round(req, order, policy, endsAt, signal, hooks, resolve).start());
+}
 
-    const onGone = () => {
-      done = true;
-      for (const a of inFlight) a.abort();
-      resolve(undefined);
-    };
-    if (signal?.aborted) return onGone();
-    signal?.addEventListener('abort', onGone, { once: true });
-    const end = (answer: Extract<Answered, { kind: 'answer' }> | undefined) => {
-      done = true;
-      signal?.removeEventListener('abort', onGone);
-      resolve(answer);
-    };
+/** The state of one round: the attempts in flight, the next upstream to ask, and whether it is over. */
+class Round {
+  private readonly inFlight = new Set<Attempt>();
+  /** Attempts silent past their hedge delay. */
+  private readonly overdue = new Set<Attempt>();
+  /** Attempts of upstreams that fall back only on not-found, until they say not-found: nobody after them may be asked. */
+  private readonly holding = new Set<Attempt>();
+  private next = 0;
+  private done = false;
+  private readonly onGone = () => {
+    this.done = true;
+    for (const a of this.inFlight) a.abort();
+    this.resolve(undefined);
+  };
 
-    const launch = (hedge: boolean) => {
-      const upstream = order[next++] as Upstream;
-      const retry = hooks.retry(upstream);
-      hooks.tries.set(upstream, (hooks.tries.get(upstream) ?? 0) + 1);
-      upstream.stats.requests++;
-      if (retry) upstream.stats.retries++;
-      if (hedge) upstream.stats.hedgesSent++;
-      // With upstreams still to ask, one that trickles may take half of what is left, not all of it.
-      const now = performance.now();
-      const attemptEnds = next < order.length ? now + (endsAt - now) / 2 : endsAt;
-      const attempt = new Attempt(upstream, req, hedge, policy, attemptEnds);
-      inFlight.add(attempt);
-      if (!upstream.fallBackOnError) holding.add(attempt);
-      if (next < order.length) {
-        const timer = setTimeout(() => {
-          overdue.add(attempt);
-          if (!done && inFlight.has(attempt) && inFlight.size < MAX_IN_FLIGHT && mayGoOn()) launch(true);
-        }, upstream.hedgeDelay(policy.hedgeFloorMs, policy.headerTimeoutMs));
-        void attempt.answered.then(() => clearTimeout(timer));
-      }
-      void attempt.result.then((r) => settle(attempt, r));
-    };
+  constructor(
+    private readonly req: ServeRequest,
+    private readonly order: Upstream[],
+    private readonly policy: ForwardPolicy,
+    private readonly endsAt: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly hooks: RoundHooks,
+    private readonly resolve: (answer: Won | undefined) => void,
+  ) {}
 
-    const settle = (attempt: Attempt, r: AttemptResult) => {
-      inFlight.delete(attempt);
-      const u = attempt.upstream;
-      if (done) {
-        if (r.outcome === 'ok' || r.outcome === 'not-found') void r.body.dispose();
-        return;
-      }
-      switch (r.outcome) {
-        case 'ok': {
-          done = true;
-          u.recordLatency(r.headersMs);
-          u.goodTurn();
-          u.stats.served++;
-          if (attempt.hedge) u.stats.hedgesWon++;
-          for (const other of inFlight) {
-            // An earlier upstream still silent when its hedge answered lost the race.
-            if (!other.hedge || other.started < attempt.started) other.upstream.strike(policy.strikes, policy.restMs, Date.now());
-            other.abort();
-          }
-          return end({ kind: 'answer', status: r.status, contentType: r.contentType, body: r.body, from: u });
-        }
-        case 'not-found':
-          holding.delete(attempt);
-          u.recordLatency(r.headersMs);
-          u.goodTurn();
-          u.stats.notFound++;
-          hooks.onNotFound(attempt, r);
-          break;
-        case 'failed':
-          u.recordFailure(r.failure.code);
-          hooks.onFailure(attempt, r.failure, r.retryAfterMs);
-          break;
-        case 'aborted':
-          break;
-      }
-      if (inFlight.size === 0) {
-        if (mayGoOn()) launch(false);
-        else end(undefined);
-      } else if (mayGoOn() && [...inFlight].every((a) => overdue.has(a) && !a.hasAnswered)) {
-        // What is left in flight is silent past its hedge delay: keep going down the list.
-        launch(true);
-      }
-    };
+  start(): void {
+    if (this.signal?.aborted) return this.onGone();
+    this.signal?.addEventListener('abort', this.onGone, { once: true });
+    this.launch(false);
+  }
 
-    launch(false);
-  });
+  private mayGoOn(): boolean {
+    return this.next < this.order.length && this.holding.size === 0 && performance.now() < this.endsAt;
+  }
+
+  private end(answer: Won | undefined): void {
+    this.done = true;
+    this.signal?.removeEventListener('abort', this.onGone);
+    this.resolve(answer);
+  }
+
+  /** Ask the next upstream (a hedge when one in flight is overdue), and arm its hedge timer. */
+  private launch(hedge: boolean): void {
+    const { order, policy, endsAt, hooks } = this;
+    const upstream = order[this.next++] as Upstream;
+    const retry = hooks.retry(upstream);
+    hooks.tries.set(upstream, (hooks.tries.get(upstream) ?? 0) + 1);
+    upstream.stats.requests++;
+    if (retry) upstream.stats.retries++;
+    if (hedge) upstream.stats.hedgesSent++;
+    // With upstreams still to ask, one that trickles may take half of what is left, not all of it.
+    const now = performance.now();
+    const attemptEnds = this.next < order.length ? now + (endsAt - now) / 2 : endsAt;
+    const attempt = new Attempt(upstream, this.req, hedge, policy, attemptEnds);
+    this.inFlight.add(attempt);
+    if (!upstream.fallBackOnError) this.holding.add(attempt);
+    if (this.next < order.length) {
+      const timer = setTimeout(() => {
+        this.overdue.add(attempt);
+        if (!this.done && this.inFlight.has(attempt) && this.inFlight.size < MAX_IN_FLIGHT && this.mayGoOn()) this.launch(true);
+      }, upstream.hedgeDelay(policy.hedgeFloorMs, policy.headerTimeoutMs));
+      void attempt.answered.then(() => clearTimeout(timer));
+    }
+    void attempt.result.then((r) => this.settle(attempt, r));
+  }
+
+  /** An attempt ended: take a good answer, count a not-found or a failure, and decide whom to ask next. */
+  private settle(attempt: Attempt, r: AttemptResult): void {
+    this.inFlight.delete(attempt);
+    const u = attempt.upstream;
+    if (this.done) {
+      if (r.outcome === 'ok' || r.outcome === 'not-found') void r.body.dispose();
+      return;
+    }
+    switch (r.outcome) {
+      case 'ok':
+        return this.win(attempt, r);
+      case 'not-found':
+        this.holding.delete(attempt);
+        u.recordLatency(r.headersMs);
+        u.goodTurn();
+        u.stats.notFound++;
+        this.hooks.onNotFound(attempt, r);
+        break;
+      case 'failed':
+        u.recordFailure(r.failure.code);
+        this.hooks.onFailure(attempt, r.failure, r.retryAfterMs);
+        break;
+      case 'aborted':
+        break;
+    }
+    if (this.inFlight.size === 0) {
+      if (this.mayGoOn()) this.launch(false);
+      else this.end(undefined);
+    } else if (this.mayGoOn() && [...this.inFlight].every((a) => this.overdue.has(a) && !a.hasAnswered)) {
+      // What is left in flight is silent past its hedge delay: keep going down the list.
+      this.launch(true);
+    }
+  }
+
+  /** The first good answer: it ends the round, and the attempts still in flight are aborted. */
+  private win(attempt: Attempt, r: Extract<AttemptResult, { outcome: 'ok' }>): void {
+    const u = attempt.upstream;
+    this.done = true;
+    u.recordLatency(r.headersMs);
+    u.goodTurn();
+    u.stats.served++;
+    if (attempt.hedge) u.stats.hedgesWon++;
+    for (const other of this.inFlight) {
+      // An earlier upstream still silent when its hedge answered lost the race.
+      if (!other.hedge || other.started < attempt.started) other.upstream.strike(this.policy.strikes, this.policy.restMs, Date.now());
+      other.abort();
+    }
+    this.end({ kind: 'answer', status: r.status, contentType: r.contentType, body: r.body, from: u });
+  }
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,7 @@ import type { NetrcEntry } from '../goproxy/netrc.js';
 import { memoryBody, SpillMeter, type HeldBody } from './body.js';
 import { forward, type ForwardPolicy } from './forward.js';
 import { fromModuleCache } from './module-cache.js';
-import { parseServePath } from './request-path.js';
+import { parseServePath, type ServeRequest } from './request-path.js';
 import { RECENT_FAILURES, type ServeStats } from './serve-stats.js';
 import { Upstream, type UpstreamSpec } from './upstream.js';
 
@@ -53,12 +53,55 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const upstreams = opts.upstreams.map((spec) => new Upstream(spec, opts.netrc, opts.env));
   const spill = new SpillMeter();
-  const policy = { ...opts.policy, spill };
-  let host = '';
-  const sockets = new Set<Socket>();
-  let last = Date.now();
-  let active = 0;
-  const stats: ServeStats = {
+  const stats = newServeStats(upstreams);
+  const door: Door = { host: '', token, stats, log };
+  const requests = new RequestsInFlight();
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) =>
+    answerRequest(req, res, { door, upstreams, policy: { ...opts.policy, spill }, spill, moduleCache: opts.moduleCache });
+  const server = http.createServer((req, res) => requests.serve(req, res, handle, log));
+  const sockets = trackSockets(server);
+  const port = await listenOnLoopback(server, opts.port);
+  door.host = `127.0.0.1:${port}`;
+  stats.url = `http://${door.host}`;
+
+  return {
+    url: `${stats.url}/${token}`,
+    shownUrl: stats.url,
+    stats: () => stats,
+    lastActivity: () => requests.last,
+    inFlight: () => requests.active,
+    async close(reason: string) {
+      stats.stoppedAt = new Date().toISOString();
+      stats.stopReason = reason;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      for (const u of upstreams) u.close();
+      return stats;
+    },
+  };
+}
+
+/** Who may come in: the address we listen on and the per-run token; and where refusals are counted. */
+interface Door {
+  host: string;
+  token: string;
+  stats: ServeStats;
+  log: (line: string) => void;
+}
+
+/** What answers an admitted request: the upstreams, then the module cache. */
+interface Answerers {
+  door: Door;
+  upstreams: Upstream[];
+  policy: ForwardPolicy;
+  spill: SpillMeter;
+  moduleCache: string | undefined;
+}
+
+function newServeStats(upstreams: Upstream[]): ServeStats {
+  return {
     url: '',
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -75,68 +118,16 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
     upstreams: upstreams.map((u) => u.stats),
     recentFailures: [],
   };
-  const remember = (line: string) => {
-    log(line);
-    stats.recentFailures.push(line);
-    if (stats.recentFailures.length > RECENT_FAILURES) stats.recentFailures.shift();
-  };
+}
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    last = Date.now();
-    stats.requests++;
-    const raw = req.url ?? '/';
-    const who = admitted(req.headers.host, raw, host, token);
-    if ('refused' in who) {
-      stats.refused++;
-      log(`refused a request: ${who.refused}`);
-      return reply(res, 403, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: ${who.refused}\n`)));
-    }
-    const target = who.rest;
-    if (target === WHOAMI_PATH) return reply(res, 200, 'application/json', memoryBody(Buffer.from(JSON.stringify({ pid: process.pid }))));
-    const parsed = parseServePath(target);
-    if (req.method !== 'GET' || 'refused' in parsed) {
-      stats.refused++;
-      const why = req.method !== 'GET' ? `method ${req.method} is not part of the GOPROXY protocol` : (parsed as { refused: string }).refused;
-      log(`refused ${req.method} ${target.slice(0, 200)}: ${why}`);
-      return reply(res, req.method !== 'GET' ? 405 : 400, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: ${why}\n`)));
-    }
-    const r = parsed.request;
-    // The go command hung up (killed, or its own timeout): stop asking upstreams for it.
-    const gone = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    const result = await forward(r, upstreams, policy, undefined, gone.signal).finally(() => (stats.spillPeakBytes = spill.peak));
-    if (result.kind === 'gone' || gone.signal.aborted) {
-      stats.gone = (stats.gone ?? 0) + 1;
-      log(`${r.label}: the go command hung up; upstream requests aborted`);
-      if (result.kind === 'answer' || result.kind === 'not-found') await result.body.dispose();
-      return;
-    }
-    if (result.kind === 'answer') {
-      stats.served++;
-      if (result.attempts > 1) stats.rescued++;
-      return reply(res, result.status, result.contentType, result.body, (n) => (stats.bytesServed += n));
-    }
-    if (result.kind === 'not-found') {
-      stats.notFound++;
-      return reply(res, result.status, result.contentType || 'text/plain; charset=utf-8', result.body);
-    }
-    const cached = opts.moduleCache ? await fromModuleCache(opts.moduleCache, r) : undefined;
-    if (cached) {
-      stats.fromCache++;
-      stats.rescued++;
-      remember(`${r.label}: every upstream failed (${result.failures.join('; ')}); answered from the module cache`);
-      return reply(res, 200, cached.contentType, cached.body, (n) => (stats.bytesServed += n));
-    }
-    stats.failed++;
-    remember(`${r.label}: every upstream failed: ${result.failures.join('; ')}`);
-    // Not a 404: the go command must not conclude the version is missing; "|" sends it down the chain.
-    return reply(res, 502, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: every upstream failed for ${r.label}: ${result.failures.join('; ')}\n`)));
-  };
+/** The requests being answered, and when the last one came or went (for the idle timeout). */
+class RequestsInFlight {
+  active = 0;
+  last = Date.now();
 
-  const server = http.createServer((req, res) => {
-    active++;
+  serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>, log: (line: string) => void): void {
+    this.active++;
+    this.last = Date.now();
     req.resume();
     handle(req, res)
       .catch((err: unknown) => {
@@ -145,42 +136,96 @@ export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalPro
         else res.destroy();
       })
       .finally(() => {
-        active--;
-        last = Date.now();
+        this.active--;
+        this.last = Date.now();
       });
-  });
+  }
+}
+
+/** The open connections, destroyed on close so a kept-alive one does not hold the server open. */
+function trackSockets(server: http.Server): Set<Socket> {
+  const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', (_e, s: Socket) => s.destroy());
+  return sockets;
+}
+
+/** Loopback only: the proxy serves this machine's go commands and nothing else. */
+async function listenOnLoopback(server: http.Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // Loopback only: the proxy serves this machine's go commands and nothing else.
-    server.listen(opts.port, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  host = `127.0.0.1:${port}`;
-  stats.url = `http://${host}`;
+  return (server.address() as AddressInfo).port;
+}
 
-  return {
-    url: `${stats.url}/${token}`,
-    shownUrl: stats.url,
-    stats: () => stats,
-    lastActivity: () => last,
-    inFlight: () => active,
-    async close(reason: string) {
-      stats.stoppedAt = new Date().toISOString();
-      stats.stopReason = reason;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-      for (const u of upstreams) u.close();
-      return stats;
-    },
+/** One request from the go command: admitted or refused, then forwarded, and answered. */
+async function answerRequest(req: http.IncomingMessage, res: http.ServerResponse, a: Answerers): Promise<void> {
+  const { stats, log } = a.door;
+  stats.requests++;
+  const raw = req.url ?? '/';
+  const who = admitted(req.headers.host, raw, a.door.host, a.door.token);
+  if ('refused' in who) {
+    stats.refused++;
+    log(`refused a request: ${who.refused}`);
+    return reply(res, 403, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: ${who.refused}\n`)));
+  }
+  const target = who.rest;
+  if (target === WHOAMI_PATH) return reply(res, 200, 'application/json', memoryBody(Buffer.from(JSON.stringify({ pid: process.pid }))));
+  const parsed = parseServePath(target);
+  if (req.method !== 'GET' || 'refused' in parsed) {
+    stats.refused++;
+    const why = req.method !== 'GET' ? `method ${req.method} is not part of the GOPROXY protocol` : (parsed as { refused: string }).refused;
+    log(`refused ${req.method} ${target.slice(0, 200)}: ${why}`);
+    return reply(res, req.method !== 'GET' ? 405 : 400, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: ${why}\n`)));
+  }
+  return answerModuleRequest(parsed.request, res, a);
+}
+
+/** A GOPROXY request: the upstreams' answer, else the module cache's, else a 502 (never a 404). */
+async function answerModuleRequest(r: ServeRequest, res: http.ServerResponse, a: Answerers): Promise<void> {
+  const { stats, log } = a.door;
+  const remember = (line: string) => {
+    log(line);
+    stats.recentFailures.push(line);
+    if (stats.recentFailures.length > RECENT_FAILURES) stats.recentFailures.shift();
   };
+  // The go command hung up (killed, or its own timeout): stop asking upstreams for it.
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  const result = await forward(r, a.upstreams, a.policy, undefined, gone.signal).finally(() => (stats.spillPeakBytes = a.spill.peak));
+  if (result.kind === 'gone' || gone.signal.aborted) {
+    stats.gone = (stats.gone ?? 0) + 1;
+    log(`${r.label}: the go command hung up; upstream requests aborted`);
+    if (result.kind === 'answer' || result.kind === 'not-found') await result.body.dispose();
+    return;
+  }
+  if (result.kind === 'answer') {
+    stats.served++;
+    if (result.attempts > 1) stats.rescued++;
+    return reply(res, result.status, result.contentType, result.body, (n) => (stats.bytesServed += n));
+  }
+  if (result.kind === 'not-found') {
+    stats.notFound++;
+    return reply(res, result.status, result.contentType || 'text/plain; charset=utf-8', result.body);
+  }
+  const cached = a.moduleCache ? await fromModuleCache(a.moduleCache, r) : undefined;
+  if (cached) {
+    stats.fromCache++;
+    stats.rescued++;
+    remember(`${r.label}: every upstream failed (${result.failures.join('; ')}); answered from the module cache`);
+    return reply(res, 200, cached.contentType, cached.body, (n) => (stats.bytesServed += n));
+  }
+  stats.failed++;
+  remember(`${r.label}: every upstream failed: ${result.failures.join('; ')}`);
+  // Not a 404: the go command must not conclude the version is missing; "|" sends it down the chain.
+  return reply(res, 502, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: every upstream failed for ${r.label}: ${result.failures.join('; ')}\n`)));
 }
 
 /**

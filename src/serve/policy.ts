@@ -30,6 +30,11 @@ export const SERVE_LIMITS = {
   bodyIdleMs: 30_000,
   /** Answers above this are held on disk while they are checked. */
   memoryLimit: 1 << 20,
+  /**
+   * Not retry-backoff (README, the local proxy): that input paces the
+   * ladder's whole `go mod download` attempts; here one request of a waiting
+   * go command is retried, so the schedule is short and fixed.
+   */
   backoffMs: 200,
   backoffCapMs: 5_000,
   /** p95s below this on loopback-fast proxies would hedge nearly every request. */

@@ -1,6 +1,5 @@
-import type { Verdict } from '../health/rank.js';
-import type { ProxyVerdict } from '../health/proxy-health.js';
-import type { LadderStep } from '../warm/ladder.js';
+import type { Verdict, ProxyVerdict } from '../model/verdict.js';
+import type { LadderStep } from '../model/ladder.js';
 
 /**
  * What survives between runs (alert deduplication and health history), kept

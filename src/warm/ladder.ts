@@ -1,21 +1,9 @@
+import type { LadderStep, RungRecord } from '../model/ladder.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
+import { formatGoproxy, warmingChain } from '../goproxy/chain.js';
 import { isUnderProxy } from '../goproxy/proxy-url.js';
-import { backoffDelay, BACKOFF_CAP_MS } from './backoff.js';
+import { backoffDelay, BACKOFF_CAP_MS } from '../diagnosis/backoff.js';
 import type { DownloadAttempt } from './download.js';
-
-/** The rungs, in the order they are tried (DESIGN.md, the degradation ladder). */
-export type LadderStep = 'proxy' | 'retry' | 'direct' | 'cache' | 'vendor' | 'failed';
-
-export interface RungRecord {
-  step: LadderStep;
-  /** What was tried: the GOPROXY used, or what was checked. */
-  detail: string;
-  /** waited: the ladder waited for the probe to judge the proxies still being probed. */
-  outcome: 'ok' | 'failed' | 'skipped' | 'waited';
-  reason: string;
-  ms: number;
-  diagnosis?: GoDiagnosis;
-}
 
 /** A proxy that failed while the warm downloaded through it (the probe reads only the start of one zip). */
 export interface WarmFailure {
@@ -77,7 +65,7 @@ export interface LadderIo {
   random?: () => number;
 }
 
-const joinChain = (proxies: string[]) => proxies.join('|');
+const joinChain = (proxies: string[]) => formatGoproxy(warmingChain(proxies));
 
 /**
  * Walk the ladder until a rung yields a complete module cache.
@@ -89,67 +77,198 @@ const joinChain = (proxies: string[]) => proxies.join('|');
  * since nothing checks it against go.sum.
  */
 export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<LadderResult> {
-  const rungs: RungRecord[] = [];
-  const proxyFailures: WarmFailure[] = [];
-  const done = (step: LadderStep, a: DownloadAttempt, extra: Partial<LadderResult> = {}): LadderResult => ({
-    step,
-    rungs,
-    modules: a.modules.length,
-    buildList: a.modules.map((m) => `${m.Path}@${m.Version}`),
-    proxyFailures,
-    ...extra,
-  });
-  const fail = (diagnosis: GoDiagnosis | undefined): LadderResult => {
-    rungs.push({ step: 'failed', detail: '', outcome: 'failed', reason: diagnosis?.message ?? 'no rung produced a complete module cache', ms: 0, diagnosis });
-    return { step: 'failed', rungs, modules: 0, buildList: [], diagnosis, proxyFailures };
-  };
-  let last: GoDiagnosis | undefined;
-  /** A checksum mismatch blamed on a proxy: fatal unless a verified source serves the module. */
-  let mismatch: GoDiagnosis | undefined;
+  const climb = new Climb(plan, io);
+  return (
+    (plan.cacheFirst ? await climb.cacheFirst() : undefined) ??
+    (await climb.proxies()) ??
+    (await climb.directAndCache()) ??
+    (await climb.vendor())
+  );
+}
 
-  // The cache first, when the restore already holds everything (see cacheFirst).
-  if (plan.cacheFirst) {
-    const a = await io.offline();
-    const ok = a.ok && a.verified;
-    const reason = ok ? 'exact restore, complete and verified' : !a.ok ? (a.diagnosis?.message ?? 'incomplete') : `go mod verify failed: ${a.verifyOutput}`;
-    rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
-    if (ok) return done('cache', a);
-    if (a.diagnosis?.class === 'fatal') return fail(a.diagnosis);
+/** What the ladder does after a proxy chain failed. */
+type NextMove = 'stop' | 'retry' | 'move-on';
+
+/** One walk down the ladder: the rungs tried so far, and what each proxy did. */
+class Climb {
+  private readonly plan: LadderPlan;
+  private readonly io: LadderIo;
+  private readonly rungs: RungRecord[] = [];
+  private readonly proxyFailures: WarmFailure[] = [];
+  /** The latest failure: what the report gives when no rung worked. */
+  private last: GoDiagnosis | undefined;
+  /** A checksum mismatch blamed on a proxy: fatal unless a verified source serves the module. */
+  private mismatch: GoDiagnosis | undefined;
+  /** Proxies that broke: not asked again. */
+  private readonly dropped = new Set<string>();
+  /** Proxies that failed transiently: they lead no more (but "|" may still fall back to them). */
+  private readonly demoted: string[] = [];
+  private readonly tried = new Set<string>();
+  private probeSettled: boolean;
+  /** Proxy chains handed to go so far. */
+  private attempt = 0;
+  /** How long the ladder waited for a probe that found no proxy at all. */
+  private waitedMs = 0;
+
+  constructor(plan: LadderPlan, io: LadderIo) {
+    this.plan = plan;
+    this.io = io;
+    this.probeSettled = !plan.probeDone;
   }
 
-  // Rungs 1-2: the ranked proxies, then retries of transient failures with the next proxy leading.
-  // A proxy that broke is dropped; one that failed transiently leads no more (but "|" may still fall back to it).
-  // A proxy the probe judges usable later is tried before leaving the proxies, retries spent or not.
-  const dropped = new Set<string>();
-  const demoted: string[] = [];
-  const tried = new Set<string>();
-  const currentOrder = () => {
-    const base = (plan.refresh?.() ?? plan.proxies).filter((u) => !dropped.has(u));
-    const fresh = base.filter((u) => !tried.has(u));
-    const triedKept = base.filter((u) => tried.has(u) && !demoted.includes(u));
-    return [...fresh, ...triedKept, ...demoted.filter((u) => base.includes(u))];
-  };
-  const untried = (order: string[]) => order.some((u) => !tried.has(u));
-  let probeSettled = !plan.probeDone;
-  void plan.probeDone?.then(() => (probeSettled = true));
+  /** The cache first, when the restore already holds everything (see cacheFirst). */
+  async cacheFirst(): Promise<LadderResult | undefined> {
+    const a = await this.io.offline();
+    const ok = a.ok && a.verified;
+    const reason = ok ? 'exact restore, complete and verified' : !a.ok ? (a.diagnosis?.message ?? 'incomplete') : `go mod verify failed: ${a.verifyOutput}`;
+    this.rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
+    if (ok) return this.done('cache', a);
+    if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
+    return undefined;
+  }
+
+  /**
+   * Rungs 1-2: the ranked proxies, then retries of transient failures with the next proxy leading.
+   * A proxy the probe judges usable later is tried before leaving the proxies, retries spent or not.
+   */
+  async proxies(): Promise<LadderResult | undefined> {
+    void this.plan.probeDone?.then(() => (this.probeSettled = true));
+    let order = [...this.plan.proxies];
+    let retriesLeft = this.plan.retries;
+    if (order.length === 0 && (await this.waitForProbe())) order = this.currentOrder();
+    while (order.length > 0) {
+      const { step, a } = await this.tryChain(order, retriesLeft);
+      if (a.ok) return this.done(step, a);
+      this.last = a.diagnosis;
+      const next = this.judgeChainFailure(order, a.diagnosis);
+      if (next === 'stop') return this.fail(this.last);
+      // Not found behind every proxy: only a proxy not yet asked, direct or the caches can have it.
+      order = this.currentOrder();
+      if (order.length > 0 && this.untried(order)) continue;
+      if (order.length > 0 && next === 'retry' && retriesLeft-- > 0) continue;
+      // Retries spent (or nothing to retry): the proxies still being probed may yet be usable.
+      if (await this.waitForProbe()) {
+        order = this.currentOrder();
+        continue;
+      }
+      break;
+    }
+    if (this.attempt === 0) {
+      const reason = this.waitedMs > 0 ? `no healthy proxy (waited ${this.waitedMs} ms for the probe)` : 'no healthy proxy';
+      this.rungs.push({ step: 'proxy', detail: '', outcome: 'skipped', reason, ms: this.waitedMs });
+    }
+    return undefined;
+  }
+
+  /** Rungs 3-4: direct and the restored cache, the cache first when it is likely complete. */
+  async directAndCache(): Promise<LadderResult | undefined> {
+    const direct = () => this.direct();
+    const cache = () => this.cache();
+    for (const rung of this.plan.cacheBeforeDirect ? [cache, direct] : [direct, cache]) {
+      const result = await rung();
+      if (result) return result;
+    }
+    if (this.mismatch) {
+      this.rungs.push({ step: 'vendor', detail: '', outcome: 'skipped', reason: 'vendor/ is not checked against go.sum: never used past a checksum mismatch', ms: 0 });
+      return this.fail(this.mismatch);
+    }
+    return undefined;
+  }
+
+  /** Rung 5: vendor/, when present and consistent with go.mod; else the ladder failed. */
+  async vendor(): Promise<LadderResult> {
+    const { plan, rungs } = this;
+    if (plan.vendorFallback && plan.hasVendor) {
+      const started = Date.now();
+      const v = await this.io.vendor();
+      rungs.push({ step: 'vendor', detail: '-mod=vendor', outcome: v.ok ? 'ok' : 'failed', reason: v.ok ? 'vendor/ is consistent with go.mod' : v.output, ms: Date.now() - started });
+      if (v.ok) return { step: 'vendor', rungs, modules: 0, buildList: [], goflags: '-mod=vendor', proxyFailures: this.proxyFailures };
+    } else {
+      rungs.push({ step: 'vendor', detail: '', outcome: 'skipped', reason: plan.hasVendor ? 'vendor-fallback is false' : 'no vendor/', ms: 0 });
+    }
+    return this.fail(this.last);
+  }
+
+  /** Hand go one chain of proxies (after the backoff, when it is a retry). */
+  private async tryChain(order: string[], retriesLeft: number): Promise<{ step: LadderStep; a: DownloadAttempt }> {
+    const leadIsNew = !this.tried.has(order[0] as string);
+    const step: LadderStep = this.attempt === 0 ? 'proxy' : this.last?.class === 'transient' && !leadIsNew ? 'retry' : 'proxy';
+    if (step === 'retry') {
+      const wait = backoffDelay(this.plan.retries - retriesLeft, this.plan.backoffMs, BACKOFF_CAP_MS, this.io.random);
+      this.io.log(`retrying in ${wait} ms after ${this.last?.message}`);
+      await this.io.sleep(wait);
+    }
+    this.attempt++;
+    const goproxy = joinChain(order);
+    const a = await this.io.download(goproxy);
+    this.rungs.push(record(step, goproxy, a));
+    // Proxies go fell through on: at fault, even when the next one saved the attempt; they lead no more.
+    for (const f of a.fellThrough ?? []) {
+      this.blame(f.proxy, { ...f.failure, url: f.proxy, goMessage: f.goMessage, module: undefined });
+      if (f.failure.class !== 'transient') this.dropped.add(f.proxy);
+      else if (!this.demoted.includes(f.proxy)) this.demoted.push(f.proxy);
+    }
+    return { step, a };
+  }
+
+  /** Mark what a failed chain tried, blame the proxy at fault, and say whether to stop, retry or move on. */
+  private judgeChainFailure(order: string[], last: GoDiagnosis | undefined): NextMove {
+    const culprit = implicated(order, last);
+    // "|" fell through the whole chain on network errors, but not past a bad zip or a mismatch.
+    const fellThrough = last?.class === 'transient' || last?.class === 'proxy-miss';
+    for (const u of fellThrough ? order : [culprit]) this.tried.add(u);
+    if (last && last.class !== 'proxy-miss' && (last.class !== 'fatal' || last.code === 'checksum-mismatch')) this.blame(culprit, last);
+    if (last?.code === 'checksum-mismatch') {
+      this.mismatch = last;
+      this.dropped.add(culprit);
+      return 'move-on';
+    }
+    if (last?.class === 'fatal') return 'stop';
+    if (last?.killed) {
+      // It gave nothing within download-timeout: retrying it would cost that again.
+      this.dropped.add(culprit);
+      return 'retry';
+    }
+    if (last?.class === 'transient') {
+      const i = this.demoted.indexOf(culprit);
+      if (i >= 0) this.demoted.splice(i, 1);
+      this.demoted.push(culprit);
+      return 'retry';
+    }
+    if (last?.class === 'proxy-broken') this.dropped.add(culprit);
+    return 'move-on';
+  }
+
+  /** The proxies to hand go next: untried first, then the tried that did not fail transiently, then the demoted. */
+  private currentOrder(): string[] {
+    const base = (this.plan.refresh?.() ?? this.plan.proxies).filter((u) => !this.dropped.has(u));
+    const fresh = base.filter((u) => !this.tried.has(u));
+    const triedKept = base.filter((u) => this.tried.has(u) && !this.demoted.includes(u));
+    return [...fresh, ...triedKept, ...this.demoted.filter((u) => base.includes(u))];
+  }
+
+  private untried(order: string[]): boolean {
+    return order.some((u) => !this.tried.has(u));
+  }
+
   /** Wait for the probe to judge the proxies still being probed; true when it found untried ones. */
-  const waitForProbe = async (): Promise<boolean> => {
-    if (probeSettled || !plan.probeDone) return false;
+  private async waitForProbe(): Promise<boolean> {
+    if (this.probeSettled || !this.plan.probeDone) return false;
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, plan.probeWaitMs ?? 0x7fffffff)));
-    await Promise.race([plan.probeDone, bound]);
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.plan.probeWaitMs ?? 0x7fffffff)));
+    await Promise.race([this.plan.probeDone, bound]);
     clearTimeout(timer);
-    probeSettled = true;
-    const fresh = currentOrder().filter((u) => !tried.has(u));
+    this.probeSettled = true;
+    const fresh = this.currentOrder().filter((u) => !this.tried.has(u));
     const ms = Date.now() - started;
-    io.log(`waited ${ms} ms for the probe to finish: ${fresh.length} more usable ${fresh.length === 1 ? 'proxy' : 'proxies'}`);
+    this.io.log(`waited ${ms} ms for the probe to finish: ${fresh.length} more usable ${fresh.length === 1 ? 'proxy' : 'proxies'}`);
     // With no proxy tried and none found, the "no healthy proxy" rung says it all.
-    if (attempt === 0 && fresh.length === 0) {
-      waitedMs = ms;
+    if (this.attempt === 0 && fresh.length === 0) {
+      this.waitedMs = ms;
       return false;
     }
-    rungs.push({
+    this.rungs.push({
       step: 'proxy',
       detail: 'the probe',
       outcome: 'waited',
@@ -157,123 +276,54 @@ export async function climbLadder(plan: LadderPlan, io: LadderIo): Promise<Ladde
       ms,
     });
     return fresh.length > 0;
-  };
-  const blame = (url: string, d: GoDiagnosis) => {
-    if (!proxyFailures.some((f) => f.url === url)) proxyFailures.push({ url, diagnosis: d });
-  };
-
-  let order = [...plan.proxies];
-  let retriesLeft = plan.retries;
-  let attempt = 0;
-  let waitedMs = 0;
-  if (order.length === 0 && (await waitForProbe())) order = currentOrder();
-  while (order.length > 0) {
-    const leadIsNew = !tried.has(order[0] as string);
-    const step: LadderStep = attempt === 0 ? 'proxy' : last?.class === 'transient' && !leadIsNew ? 'retry' : 'proxy';
-    if (step === 'retry') {
-      const wait = backoffDelay(plan.retries - retriesLeft, plan.backoffMs, BACKOFF_CAP_MS, io.random);
-      io.log(`retrying in ${wait} ms after ${last?.message}`);
-      await io.sleep(wait);
-    }
-    attempt++;
-    const goproxy = joinChain(order);
-    const a = await io.download(goproxy);
-    rungs.push(record(step, goproxy, a));
-    // Proxies go fell through on: at fault, even when the next one saved the attempt; they lead no more.
-    for (const f of a.fellThrough ?? []) {
-      blame(f.proxy, { ...f.failure, url: f.proxy, goMessage: f.goMessage, module: undefined });
-      if (f.failure.class !== 'transient') dropped.add(f.proxy);
-      else if (!demoted.includes(f.proxy)) demoted.push(f.proxy);
-    }
-    if (a.ok) return done(step, a);
-    last = a.diagnosis;
-    const culprit = implicated(order, last);
-    // "|" fell through the whole chain on network errors, but not past a bad zip or a mismatch.
-    const fellThrough = last?.class === 'transient' || last?.class === 'proxy-miss';
-    for (const u of fellThrough ? order : [culprit]) tried.add(u);
-    if (last && last.class !== 'proxy-miss' && (last.class !== 'fatal' || last.code === 'checksum-mismatch')) blame(culprit, last);
-    let retry = false;
-    if (last?.code === 'checksum-mismatch') {
-      mismatch = last;
-      dropped.add(culprit);
-    } else if (last?.class === 'fatal') {
-      return fail(last);
-    } else if (last?.killed) {
-      // It gave nothing within download-timeout: retrying it would cost that again.
-      dropped.add(culprit);
-      retry = true;
-    } else if (last?.class === 'transient') {
-      retry = true;
-      const i = demoted.indexOf(culprit);
-      if (i >= 0) demoted.splice(i, 1);
-      demoted.push(culprit);
-    } else if (last?.class === 'proxy-broken') {
-      dropped.add(culprit);
-    }
-    // Not found behind every proxy: only a proxy not yet asked, direct or the caches can have it.
-    order = currentOrder();
-    if (order.length > 0 && untried(order)) continue;
-    if (order.length > 0 && retry && retriesLeft-- > 0) continue;
-    // Retries spent (or nothing to retry): the proxies still being probed may yet be usable.
-    if (await waitForProbe()) {
-      order = currentOrder();
-      continue;
-    }
-    break;
-  }
-  if (attempt === 0) {
-    const reason = waitedMs > 0 ? `no healthy proxy (waited ${waitedMs} ms for the probe)` : 'no healthy proxy';
-    rungs.push({ step: 'proxy', detail: '', outcome: 'skipped', reason, ms: waitedMs });
   }
 
-  // Rung 3: direct, where the user allows it.
-  const direct = async (): Promise<LadderResult | undefined> => {
-    if (!plan.directAllowed) {
-      rungs.push({ step: 'direct', detail: 'direct', outcome: 'skipped', reason: 'direct is not allowed', ms: 0 });
+  /** Rung 3: direct, where the user allows it. */
+  private async direct(): Promise<LadderResult | undefined> {
+    if (!this.plan.directAllowed) {
+      this.rungs.push({ step: 'direct', detail: 'direct', outcome: 'skipped', reason: 'direct is not allowed', ms: 0 });
       return undefined;
     }
-    const a = await io.download('direct');
-    rungs.push(record('direct', 'direct', a));
-    if (a.ok) return done('direct', a);
-    if (a.diagnosis?.class === 'fatal') return fail(a.diagnosis);
-    last = a.diagnosis ?? last;
+    const a = await this.io.download('direct');
+    this.rungs.push(record('direct', 'direct', a));
+    if (a.ok) return this.done('direct', a);
+    if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
+    this.last = a.diagnosis ?? this.last;
     return undefined;
-  };
-  // Rung 4: whatever the CI cache restored, served offline and verified.
-  const cache = async (): Promise<LadderResult | undefined> => {
+  }
+
+  /** Rung 4: whatever the CI cache restored, served offline and verified. */
+  private async cache(): Promise<LadderResult | undefined> {
+    const { plan } = this;
     if (!plan.cacheRestored || plan.cacheFirst) {
       const reason = plan.cacheFirst ? 'tried first' : 'nothing restored from the CI cache';
-      rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason, ms: 0 });
+      this.rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason, ms: 0 });
       return undefined;
     }
-    const a = await io.offline();
+    const a = await this.io.offline();
     const ok = a.ok && a.verified;
     const reason = !a.ok ? (a.diagnosis?.message ?? 'incomplete') : ok ? 'complete and verified' : `go mod verify failed: ${a.verifyOutput}`;
-    rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
-    if (ok) return done('cache', a);
-    if (a.diagnosis?.class === 'fatal') return fail(a.diagnosis);
-    last = a.diagnosis ?? last;
+    this.rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
+    if (ok) return this.done('cache', a);
+    if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
+    this.last = a.diagnosis ?? this.last;
     return undefined;
-  };
-  for (const rung of plan.cacheBeforeDirect ? [cache, direct] : [direct, cache]) {
-    const result = await rung();
-    if (result) return result;
-  }
-  if (mismatch) {
-    rungs.push({ step: 'vendor', detail: '', outcome: 'skipped', reason: 'vendor/ is not checked against go.sum: never used past a checksum mismatch', ms: 0 });
-    return fail(mismatch);
   }
 
-  // Rung 5: vendor/, when present and consistent with go.mod.
-  if (plan.vendorFallback && plan.hasVendor) {
-    const started = Date.now();
-    const v = await io.vendor();
-    rungs.push({ step: 'vendor', detail: '-mod=vendor', outcome: v.ok ? 'ok' : 'failed', reason: v.ok ? 'vendor/ is consistent with go.mod' : v.output, ms: Date.now() - started });
-    if (v.ok) return { step: 'vendor', rungs, modules: 0, buildList: [], goflags: '-mod=vendor', proxyFailures };
-  } else {
-    rungs.push({ step: 'vendor', detail: '', outcome: 'skipped', reason: plan.hasVendor ? 'vendor-fallback is false' : 'no vendor/', ms: 0 });
+  private blame(url: string, d: GoDiagnosis): void {
+    if (!this.proxyFailures.some((f) => f.url === url)) this.proxyFailures.push({ url, diagnosis: d });
   }
-  return fail(last);
+
+  private done(step: LadderStep, a: DownloadAttempt): LadderResult {
+    const buildList = a.modules.map((m) => `${m.Path}@${m.Version}`);
+    return { step, rungs: this.rungs, modules: a.modules.length, buildList, proxyFailures: this.proxyFailures };
+  }
+
+  private fail(diagnosis: GoDiagnosis | undefined): LadderResult {
+    const reason = diagnosis?.message ?? 'no rung produced a complete module cache';
+    this.rungs.push({ step: 'failed', detail: '', outcome: 'failed', reason, ms: 0, diagnosis });
+    return { step: 'failed', rungs: this.rungs, modules: 0, buildList: [], diagnosis, proxyFailures: this.proxyFailures };
+  }
 }
 
 function record(step: LadderStep, goproxy: string, a: DownloadAttempt): RungRecord {

@@ -58,8 +58,9 @@ export function trustedRoots(env: NodeJS.ProcessEnv = process.env): string[] {
 let cachedContext: { roots: string[]; context: tls.SecureContext } | undefined;
 
 /**
- * trustedRoots as one TLS context, built once: handing `ca` to every
- * connection makes Node parse the ~150 roots again for each handshake,
+ * trustedRoots as one TLS context, built once: the one trust the probe's
+ * certificate look and every endpoint's connections share. Handing `ca` to
+ * every connection makes Node parse the ~150 roots again for each handshake,
  * which on a busy runner costs more than the probe's answers.
  */
 export function trustedContext(env: NodeJS.ProcessEnv = process.env): tls.SecureContext {
