@@ -68,12 +68,6 @@ function layerRules() {
  */
 const DECLARATIVE_TABLES = [];
 
-/**
- * Folders the engine engineer is reshaping (issue 11: runGuard into stages):
- * long functions there warn until that work lands, then this list goes.
- */
-const LONG_FUNCTIONS_PENDING = ['src/engine/**/*.ts', 'src/entry/**/*.ts', 'src/cli/**/*.ts', 'src/platform/**/*.ts'];
-
 const coreMaxLines = builtinRules.get('max-lines-per-function');
 
 /** The name a function is known by: its own, its variable's, its method's or its property's. */
@@ -135,10 +129,6 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     plugins: { guard: { rules: { 'max-lines-per-function': maxLinesPerFunction } } },
     rules: { 'guard/max-lines-per-function': ['error', longFunctions] },
-  },
-  {
-    files: LONG_FUNCTIONS_PENDING,
-    rules: { 'guard/max-lines-per-function': ['warn', longFunctions] },
   },
   ...layerRules(),
 );
