@@ -75,7 +75,8 @@ function functionName(node) {
   if (node.id?.name) return node.id.name;
   const p = node.parent;
   if (p?.type === 'VariableDeclarator' && p.id.type === 'Identifier') return p.id.name;
-  if ((p?.type === 'MethodDefinition' || p?.type === 'Property' || p?.type === 'PropertyDefinition') && p.key.type === 'Identifier') return p.key.name;
+  if ((p?.type === 'MethodDefinition' || p?.type === 'Property' || p?.type === 'PropertyDefinition') && p.key.type === 'Identifier')
+    return p.key.name;
   return undefined;
 }
 

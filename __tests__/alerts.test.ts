@@ -194,7 +194,12 @@ describe('each format is accepted by its service, signature checked', () => {
 
   test('a recovery says so, in every format', async () => {
     const all = await Promise.all(FORMATS.map((format) => receiver(format)));
-    const recovery = buildAlertMessage({ kind: 'recovery', report: runReport({ verdict: 'healthy', failing: [] }), context, secrets: new Secrets() });
+    const recovery = buildAlertMessage({
+      kind: 'recovery',
+      report: runReport({ verdict: 'healthy', failing: [] }),
+      context,
+      secrets: new Secrets(),
+    });
     const results = await send(
       all.map((r) => ({ url: r.url, format: r.service })),
       recovery,
@@ -216,7 +221,13 @@ describe('a refusal is a failed send, reported as a warning, never thrown', () =
     expect(results[0]).toMatchObject({ ok: false, attempts: 1, status: 200 });
     expect(results[0]?.error).toMatch(/DingTalk refused the message: errcode 310000/);
     expect(r.requests[0]?.outcome).toBe('timestamp missing or more than an hour off');
-    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^alert: could not send to ${r.origin}/\\*\\*\\* \\(dingtalk\\) after 1 attempt\\(s\\): DingTalk refused the message: errcode 310000`))]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^alert: could not send to ${r.origin}/\\*\\*\\* \\(dingtalk\\) after 1 attempt\\(s\\): DingTalk refused the message: errcode 310000`,
+        ),
+      ),
+    ]);
   });
 
   test('feishu: a timestamp two hours old is refused with code 19021', async () => {
@@ -225,7 +236,9 @@ describe('a refusal is a failed send, reported as a warning, never thrown', () =
     const { log, warnings } = logger();
     const results = await send([{ url: r.url, format: 'feishu' }], messageOf(runReport()), { secret, log, now: stale });
     expect(results[0]).toMatchObject({ ok: false, attempts: 1 });
-    expect(results[0]?.error).toBe('Feishu refused the message: code 19021: sign match fail or timestamp is not within one hour from current time');
+    expect(results[0]?.error).toBe(
+      'Feishu refused the message: code 19021: sign match fail or timestamp is not within one hour from current time',
+    );
     expect(warnings).toHaveLength(1);
   });
 
@@ -327,7 +340,11 @@ describe('secrets never leave in a payload or a log line', () => {
     const privateProxy = secrets.addUrl(`https://ci-bot:${PROXY_PASSWORD}@goproxy.corp.example/go`);
     const report = runReport({
       failing: [
-        health(privateProxy, 'down', `dial tcp: lookup goproxy.corp.example: GOPROXY=https://ci-bot:${PROXY_PASSWORD}@goproxy.corp.example/go`),
+        health(
+          privateProxy,
+          'down',
+          `dial tcp: lookup goproxy.corp.example: GOPROXY=https://ci-bot:${PROXY_PASSWORD}@goproxy.corp.example/go`,
+        ),
         health('https://mirror.example', 'broken', `401 from https://deploy:${STRAY_PASSWORD}@mirror.example/go/@v/list`),
       ],
       reason: `private proxy https://ci-bot:${PROXY_PASSWORD}@goproxy.corp.example/go is down; notify ${slackUrl}`,
@@ -362,12 +379,18 @@ describe('size limits hold with 500 failing proxies', () => {
   /** Long URLs and multi-byte failure messages: the worst case for character and byte limits. */
   const crowd = () =>
     Array.from({ length: 500 }, (_, i) =>
-      health(`https://mirror-${String(i).padStart(3, '0')}.goproxy.example/very/long/path/to/the/module/proxy/endpoint`, 'down', `连接超时 (timeout) 🚧 after ${i} ms`),
+      health(
+        `https://mirror-${String(i).padStart(3, '0')}.goproxy.example/very/long/path/to/the/module/proxy/endpoint`,
+        'down',
+        `连接超时 (timeout) 🚧 after ${i} ms`,
+      ),
     );
 
   test('every service accepts the alert, and the lists say how many were left out', async () => {
     const all = await Promise.all(FORMATS.map((format) => receiver(format)));
-    const message = messageOf(runReport({ verdict: 'failed', failing: crowd(), reason: `no proxy reached min-score 0.5: ${'x'.repeat(5000)}` }));
+    const message = messageOf(
+      runReport({ verdict: 'failed', failing: crowd(), reason: `no proxy reached min-score 0.5: ${'x'.repeat(5000)}` }),
+    );
     const { log, warnings } = logger();
     const results = await send(
       all.map((r) => ({ url: r.url, format: r.service })),
@@ -399,7 +422,11 @@ describe('formats, without the network', () => {
       repository: 'r'.repeat(5000),
       workflow: 'w'.repeat(5000),
       goproxy: 'g'.repeat(5000),
-      failingProxies: Array.from({ length: 500 }, (_, i) => ({ url: `https://p${i}.example`, verdict: 'down' as const, reason: 'E'.repeat(2000) })),
+      failingProxies: Array.from({ length: 500 }, (_, i) => ({
+        url: `https://p${i}.example`,
+        verdict: 'down' as const,
+        reason: 'E'.repeat(2000),
+      })),
     };
     const body = formatAlert('discord', message, { now: new Date() }).body as {
       content: string;
@@ -412,7 +439,8 @@ describe('formats, without the network', () => {
     expect(e.description.length).toBeLessThanOrEqual(4096);
     expect(e.fields.length).toBeLessThanOrEqual(25);
     for (const f of e.fields) expect(f.value.length).toBeLessThanOrEqual(1024);
-    const total = e.title.length + e.description.length + e.footer.text.length + e.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    const total =
+      e.title.length + e.description.length + e.footer.text.length + e.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
     expect(total).toBeLessThanOrEqual(6000);
   });
 

@@ -70,152 +70,194 @@ function archiveEntries(key: string): string[] {
     .filter((f): f is string => f !== undefined);
 }
 
-test('go 1.19 refreshes a used entry whose mtime is over an hour old, and only a used one: the basis of pruning', async () => {
-  const p = await labProxy();
-  const c = guardCase('build-cache-mtime', { requires: [BETA, UPPER] });
-  withTest(c);
-  expect((await c.go(['mod', 'download', 'all'], { GOPROXY: p.url, GOFLAGS: '-modcacherw' })).code).toBe(0);
-  expect((await c.go(['test', './...'], { GOPROXY: 'off' })).code).toBe(0);
-  const back = new Date(Date.now() - MARK_BACK_MS);
-  for (const f of entries(gocache(c)).keys()) utimesSync(path.join(gocache(c), f), back, back);
-  const markedAt = Date.now();
-  // Nothing ran: nothing is newer. Then build upper alone: some entries refreshed, beta's not.
-  expect([...entries(gocache(c)).values()].filter((t) => t >= markedAt - 1000)).toEqual([]);
-  const list = await c.go(['list', '-export', '-f', '{{.Export}}', UPPER.path], { GOPROXY: 'off' });
-  expect(list.code).toBe(0);
-  const after = [...entries(gocache(c)).values()];
-  const used = after.filter((t) => t >= markedAt - 1000).length;
-  expect(used).toBeGreaterThan(0);
-  expect(used).toBeLessThan(after.length);
-}, JOBS_TIMEOUT);
+test(
+  'go 1.19 refreshes a used entry whose mtime is over an hour old, and only a used one: the basis of pruning',
+  async () => {
+    const p = await labProxy();
+    const c = guardCase('build-cache-mtime', { requires: [BETA, UPPER] });
+    withTest(c);
+    expect((await c.go(['mod', 'download', 'all'], { GOPROXY: p.url, GOFLAGS: '-modcacherw' })).code).toBe(0);
+    expect((await c.go(['test', './...'], { GOPROXY: 'off' })).code).toBe(0);
+    const back = new Date(Date.now() - MARK_BACK_MS);
+    for (const f of entries(gocache(c)).keys()) utimesSync(path.join(gocache(c), f), back, back);
+    const markedAt = Date.now();
+    // Nothing ran: nothing is newer. Then build upper alone: some entries refreshed, beta's not.
+    expect([...entries(gocache(c)).values()].filter((t) => t >= markedAt - 1000)).toEqual([]);
+    const list = await c.go(['list', '-export', '-f', '{{.Export}}', UPPER.path], { GOPROXY: 'off' });
+    expect(list.code).toBe(0);
+    const after = [...entries(gocache(c)).values()];
+    const used = after.filter((t) => t >= markedAt - 1000).length;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(after.length);
+  },
+  JOBS_TIMEOUT,
+);
 
 describe('the build cache across jobs', () => {
-  test('exact hit: the next job restores what the first compiled and tested; its tests come from the cache', async () => {
-    const p = await labProxy();
-    const c = guardCase('build-cache-exact');
-    withTest(c);
-    const first = await job(c, { proxies: p.url });
-    expect(first.main.code).toBe(0);
-    expect(first.main.outputs['build-cache-hit']).toBe('none');
-    expect(first.test.code).toBe(0);
-    expect(first.post.stdout).toMatch(/build cache: kept [1-9]\d* entries this job used or wrote \(.* MiB\), left out \d+ it did not use; GOCACHE is left as it is/);
-    expect(first.post.stdout).toMatch(/build cache: saved go-proxy-guard-build-linux-amd64-go1\.\d+(\.\d+)?-[0-9a-f]{32} /);
-    expect(buildEntries()).toHaveLength(1);
+  test(
+    'exact hit: the next job restores what the first compiled and tested; its tests come from the cache',
+    async () => {
+      const p = await labProxy();
+      const c = guardCase('build-cache-exact');
+      withTest(c);
+      const first = await job(c, { proxies: p.url });
+      expect(first.main.code).toBe(0);
+      expect(first.main.outputs['build-cache-hit']).toBe('none');
+      expect(first.test.code).toBe(0);
+      expect(first.post.stdout).toMatch(
+        /build cache: kept [1-9]\d* entries this job used or wrote \(.* MiB\), left out \d+ it did not use; GOCACHE is left as it is/,
+      );
+      expect(first.post.stdout).toMatch(/build cache: saved go-proxy-guard-build-linux-amd64-go1\.\d+(\.\d+)?-[0-9a-f]{32} /);
+      expect(buildEntries()).toHaveLength(1);
 
-    nextJob(c);
-    const second = await job(c, { proxies: p.url });
-    expect(second.main.outputs['build-cache-hit']).toBe('exact');
-    expect(second.main.report.buildCache).toEqual({ hit: 'exact', key: buildEntries()[0]!.key, added: expect.any(Number) });
-    expect(second.main.report.buildCache.added).toBeGreaterThan(0);
-    expect(second.test.stdout).toMatch(/^ok\s+lab\.example\/project\s+\(cached\)$/m);
-    expect(second.post.stdout).toMatch(/build cache: not saving \(the exact key was restored/);
-  }, JOBS_TIMEOUT);
+      nextJob(c);
+      const second = await job(c, { proxies: p.url });
+      expect(second.main.outputs['build-cache-hit']).toBe('exact');
+      expect(second.main.report.buildCache).toEqual({ hit: 'exact', key: buildEntries()[0]!.key, added: expect.any(Number) });
+      expect(second.main.report.buildCache.added).toBeGreaterThan(0);
+      expect(second.test.stdout).toMatch(/^ok\s+lab\.example\/project\s+\(cached\)$/m);
+      expect(second.post.stdout).toMatch(/build cache: not saving \(the exact key was restored/);
+    },
+    JOBS_TIMEOUT,
+  );
 
-  test('a dependency bump restores the old entry (partial), and saves only what the new state used: no snowball', async () => {
-    const p = await labProxy();
-    const c = guardCase('build-cache-bump', { requires: [BETA, UPPER] });
-    withTest(c);
-    await job(c, { proxies: p.url });
-    const oldKey = buildEntries()[0]!.key;
+  test(
+    'a dependency bump restores the old entry (partial), and saves only what the new state used: no snowball',
+    async () => {
+      const p = await labProxy();
+      const c = guardCase('build-cache-bump', { requires: [BETA, UPPER] });
+      withTest(c);
+      await job(c, { proxies: p.url });
+      const oldKey = buildEntries()[0]!.key;
 
-    // The bump: Upper/Case leaves, gamma arrives. A new job on the same paths.
-    makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
-    withTest(c);
-    nextJob(c);
-    const bumped = await job(c, { proxies: p.url });
-    expect(bumped.main.outputs['build-cache-hit']).toBe('partial');
-    expect(bumped.test.code).toBe(0);
-    const left = /left out (\d+) it did not use/.exec(bumped.post.stdout);
-    expect(Number(left?.[1])).toBeGreaterThan(0);
-    expect(bumped.post.stdout).toMatch(/build cache: saved .*dependencies changed since the restored entry/);
-    const newKey = buildEntries().find((e) => e.key !== oldKey)!.key;
+      // The bump: Upper/Case leaves, gamma arrives. A new job on the same paths.
+      makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
+      withTest(c);
+      nextJob(c);
+      const bumped = await job(c, { proxies: p.url });
+      expect(bumped.main.outputs['build-cache-hit']).toBe('partial');
+      expect(bumped.test.code).toBe(0);
+      const left = /left out (\d+) it did not use/.exec(bumped.post.stdout);
+      expect(Number(left?.[1])).toBeGreaterThan(0);
+      expect(bumped.post.stdout).toMatch(/build cache: saved .*dependencies changed since the restored entry/);
+      const newKey = buildEntries().find((e) => e.key !== oldKey)!.key;
 
-    // The new entry holds what a cold cache for the new state holds, not old plus new.
-    const saved = new Set(archiveEntries(newKey));
-    nextJob(c);
-    expect((await c.go(['mod', 'download', 'all'], { GOPROXY: p.url, GOFLAGS: '-modcacherw' })).code).toBe(0);
-    expect((await c.go(['test', './...'], { GOPROXY: 'off', GOFLAGS: '-modcacherw' })).code).toBe(0);
-    const cold = new Set(entries(gocache(c)).keys());
-    const extra = [...saved].filter((f) => !cold.has(f));
-    // Only the old go.sum's entries could be extra; the saved entry is within 1.2x of the cold cache.
-    expect(saved.size).toBeLessThanOrEqual(Math.ceil(cold.size * 1.2));
-    expect(extra.length).toBeLessThan(saved.size * 0.2);
-    const oldSaved = new Set(archiveEntries(oldKey));
-    const upperOnly = [...oldSaved].filter((f) => !cold.has(f));
-    expect(upperOnly.length).toBeGreaterThan(0);
-    expect(upperOnly.filter((f) => saved.has(f))).toEqual([]);
-  }, JOBS_TIMEOUT);
+      // The new entry holds what a cold cache for the new state holds, not old plus new.
+      const saved = new Set(archiveEntries(newKey));
+      nextJob(c);
+      expect((await c.go(['mod', 'download', 'all'], { GOPROXY: p.url, GOFLAGS: '-modcacherw' })).code).toBe(0);
+      expect((await c.go(['test', './...'], { GOPROXY: 'off', GOFLAGS: '-modcacherw' })).code).toBe(0);
+      const cold = new Set(entries(gocache(c)).keys());
+      const extra = [...saved].filter((f) => !cold.has(f));
+      // Only the old go.sum's entries could be extra; the saved entry is within 1.2x of the cold cache.
+      expect(saved.size).toBeLessThanOrEqual(Math.ceil(cold.size * 1.2));
+      expect(extra.length).toBeLessThan(saved.size * 0.2);
+      const oldSaved = new Set(archiveEntries(oldKey));
+      const upperOnly = [...oldSaved].filter((f) => !cold.has(f));
+      expect(upperOnly.length).toBeGreaterThan(0);
+      expect(upperOnly.filter((f) => saved.has(f))).toEqual([]);
+    },
+    JOBS_TIMEOUT,
+  );
 
-  test.each(['pull_request_target', 'workflow_run', 'issue_comment'])('%s never saves the build cache, even with save-cache: always', async (event) => {
-    const p = await labProxy();
-    const c = guardCase(`build-cache-${event}`);
-    withTest(c);
-    const { post } = await job(c, { proxies: p.url, 'save-cache': 'always' }, { GITHUB_EVENT_NAME: event });
-    expect(post.stdout).toContain(`build cache: not saving (${event} events never save caches`);
-    expect(buildEntries()).toEqual([]);
-  }, JOBS_TIMEOUT);
+  test.each(['pull_request_target', 'workflow_run', 'issue_comment'])(
+    '%s never saves the build cache, even with save-cache: always',
+    async (event) => {
+      const p = await labProxy();
+      const c = guardCase(`build-cache-${event}`);
+      withTest(c);
+      const { post } = await job(c, { proxies: p.url, 'save-cache': 'always' }, { GITHUB_EVENT_NAME: event });
+      expect(post.stdout).toContain(`build cache: not saving (${event} events never save caches`);
+      expect(buildEntries()).toEqual([]);
+    },
+    JOBS_TIMEOUT,
+  );
 
-  test('a shared GOCACHE loses nothing: what it held stays, byte for byte, and only what this job used is saved', async () => {
-    const p = await labProxy();
-    const c = guardCase('build-cache-shared');
-    withTest(c);
-    // Another project's entries, and go's own files, in the runner's GOCACHE.
-    const foreign = ['0a/0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a-a', '0a/0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a-d'];
-    const old = new Date(Date.now() - 3 * 86400_000);
-    for (const f of foreign) {
-      mkdirSync(path.join(gocache(c), path.dirname(f)), { recursive: true });
-      writeFileSync(path.join(gocache(c), f), `someone else's ${f}\n`);
-      utimesSync(path.join(gocache(c), f), old, old);
-    }
-    writeFileSync(path.join(gocache(c), 'README'), 'This directory holds cached build artifacts from the Go build system.\n');
-    const first = await job(c, { proxies: p.url });
-    expect(first.post.stdout).toMatch(/build cache: saved /);
-    for (const f of foreign) expect(readFileSync(path.join(gocache(c), f), 'utf8')).toBe(`someone else's ${f}\n`);
-    expect(readFileSync(path.join(gocache(c), 'README'), 'utf8')).toContain('cached build artifacts');
-    const saved = archiveEntries(buildEntries()[0]!.key);
-    for (const f of foreign) expect(saved).not.toContain(f);
+  test(
+    'a shared GOCACHE loses nothing: what it held stays, byte for byte, and only what this job used is saved',
+    async () => {
+      const p = await labProxy();
+      const c = guardCase('build-cache-shared');
+      withTest(c);
+      // Another project's entries, and go's own files, in the runner's GOCACHE.
+      const foreign = [
+        '0a/0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a-a',
+        '0a/0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a-d',
+      ];
+      const old = new Date(Date.now() - 3 * 86400_000);
+      for (const f of foreign) {
+        mkdirSync(path.join(gocache(c), path.dirname(f)), { recursive: true });
+        writeFileSync(path.join(gocache(c), f), `someone else's ${f}\n`);
+        utimesSync(path.join(gocache(c), f), old, old);
+      }
+      writeFileSync(path.join(gocache(c), 'README'), 'This directory holds cached build artifacts from the Go build system.\n');
+      const first = await job(c, { proxies: p.url });
+      expect(first.post.stdout).toMatch(/build cache: saved /);
+      for (const f of foreign) expect(readFileSync(path.join(gocache(c), f), 'utf8')).toBe(`someone else's ${f}\n`);
+      expect(readFileSync(path.join(gocache(c), 'README'), 'utf8')).toContain('cached build artifacts');
+      const saved = archiveEntries(buildEntries()[0]!.key);
+      for (const f of foreign) expect(saved).not.toContain(f);
 
-    // The next job restores into a GOCACHE that already has entries: they are kept as they are.
-    const before = entries(gocache(c));
-    rmSync(path.join(cacheServer!.env.RUNNER_TEMP!, 'go-proxy-guard'), { recursive: true, force: true });
-    const second = await job(c, { proxies: p.url });
-    expect(second.main.outputs['build-cache-hit']).toBe('exact');
-    expect(second.main.report.buildCache.added).toBe(0);
-    for (const f of foreign) expect(readFileSync(path.join(gocache(c), f), 'utf8')).toBe(`someone else's ${f}\n`);
-    for (const f of before.keys()) expect(entries(gocache(c)).has(f)).toBe(true);
-  }, JOBS_TIMEOUT);
+      // The next job restores into a GOCACHE that already has entries: they are kept as they are.
+      const before = entries(gocache(c));
+      rmSync(path.join(cacheServer!.env.RUNNER_TEMP!, 'go-proxy-guard'), { recursive: true, force: true });
+      const second = await job(c, { proxies: p.url });
+      expect(second.main.outputs['build-cache-hit']).toBe('exact');
+      expect(second.main.report.buildCache.added).toBe(0);
+      for (const f of foreign) expect(readFileSync(path.join(gocache(c), f), 'utf8')).toBe(`someone else's ${f}\n`);
+      for (const f of before.keys()) expect(entries(gocache(c)).has(f)).toBe(true);
+    },
+    JOBS_TIMEOUT,
+  );
 });
 
-test('setup-go with its cache on in the same workflow: the guard says what to change and does not double-save', async () => {
-  const p = await labProxy();
-  const c = guardCase('build-cache-setup-go');
-  withTest(c);
-  const wf = path.join(c.project.dir, '.github', 'workflows', 'ci.yml');
-  mkdirSync(path.dirname(wf), { recursive: true });
-  writeFileSync(wf, 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n      - uses: org/go-proxy-guard@v1\n');
-  const { post } = await job(c, { proxies: p.url }, { GITHUB_WORKFLOW_REF: 'lab/project/.github/workflows/ci.yml@refs/heads/main' });
-  expect(post.warnings.join('\n')).toMatch(/build cache: not saving: actions\/setup-go@v5 in this workflow saves GOCACHE and GOMODCACHE too\. Set "cache: false" on setup-go/);
-  expect(buildEntries()).toEqual([]);
-}, JOBS_TIMEOUT);
+test(
+  'setup-go with its cache on in the same workflow: the guard says what to change and does not double-save',
+  async () => {
+    const p = await labProxy();
+    const c = guardCase('build-cache-setup-go');
+    withTest(c);
+    const wf = path.join(c.project.dir, '.github', 'workflows', 'ci.yml');
+    mkdirSync(path.dirname(wf), { recursive: true });
+    writeFileSync(
+      wf,
+      'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n      - uses: org/go-proxy-guard@v1\n',
+    );
+    const { post } = await job(c, { proxies: p.url }, { GITHUB_WORKFLOW_REF: 'lab/project/.github/workflows/ci.yml@refs/heads/main' });
+    expect(post.warnings.join('\n')).toMatch(
+      /build cache: not saving: actions\/setup-go@v5 in this workflow saves GOCACHE and GOMODCACHE too\. Set "cache: false" on setup-go/,
+    );
+    expect(buildEntries()).toEqual([]);
+  },
+  JOBS_TIMEOUT,
+);
 
-test('build-cache: false leaves GOCACHE alone: no restore, no save, output none', async () => {
-  const p = await labProxy();
-  const c = guardCase('build-cache-off');
-  withTest(c);
-  const { main, post } = await job(c, { proxies: p.url, 'build-cache': 'false' });
-  expect(main.outputs['build-cache-hit']).toBe('none');
-  expect(main.report.buildCache).toBeUndefined();
-  expect(post.stdout).not.toMatch(/build cache:/);
-  expect(buildEntries()).toEqual([]);
-}, JOBS_TIMEOUT);
+test(
+  'build-cache: false leaves GOCACHE alone: no restore, no save, output none',
+  async () => {
+    const p = await labProxy();
+    const c = guardCase('build-cache-off');
+    withTest(c);
+    const { main, post } = await job(c, { proxies: p.url, 'build-cache': 'false' });
+    expect(main.outputs['build-cache-hit']).toBe('none');
+    expect(main.report.buildCache).toBeUndefined();
+    expect(post.stdout).not.toMatch(/build cache:/);
+    expect(buildEntries()).toEqual([]);
+  },
+  JOBS_TIMEOUT,
+);
 
-test('docker-build-args: GOPROXY as a build argument, never with credentials', async () => {
-  const secret = 'hunter2-docker';
-  const p = await labProxy('ok', { tls: 'valid', auth: { user: 'bot', pass: secret } });
-  const c = guardCase('docker-build-args');
-  const { main } = await job(c, { proxies: p.authUrl, prewarm: 'false', 'probe-timeout': '10s', 'probe-samples': '1' });
-  expect(main.outputs['healthy-count']).toBe('1');
-  const args = main.outputs['docker-build-args']!;
-  expect(args.split('\n')).toEqual([`GOPROXY=${p.url.replace(/\/$/, '')}|direct`]);
-  expect(args).not.toContain(secret);
-}, JOBS_TIMEOUT);
+test(
+  'docker-build-args: GOPROXY as a build argument, never with credentials',
+  async () => {
+    const secret = 'hunter2-docker';
+    const p = await labProxy('ok', { tls: 'valid', auth: { user: 'bot', pass: secret } });
+    const c = guardCase('docker-build-args');
+    const { main } = await job(c, { proxies: p.authUrl, prewarm: 'false', 'probe-timeout': '10s', 'probe-samples': '1' });
+    expect(main.outputs['healthy-count']).toBe('1');
+    const args = main.outputs['docker-build-args']!;
+    expect(args.split('\n')).toEqual([`GOPROXY=${p.url.replace(/\/$/, '')}|direct`]);
+    expect(args).not.toContain(secret);
+  },
+  JOBS_TIMEOUT,
+);

@@ -19,13 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import {
-  type CacheProtocol,
-  type CacheServer,
-  libraryCacheVersion,
-  startCacheServer,
-  useCacheEnv,
-} from './lab/cache-server.js';
+import { type CacheProtocol, type CacheServer, libraryCacheVersion, startCacheServer, useCacheEnv } from './lab/cache-server.js';
 import { makeLabDir } from './lab/paths.js';
 
 const TWIRP = '/twirp/github.actions.results.api.v1.CacheService/';
@@ -117,12 +111,14 @@ function compressLibraryBackoff(): number[] {
 function compressSocketTimeouts(toMs: number): number[] {
   const requested: number[] = [];
   const original = http.ClientRequest.prototype.setTimeout;
-  jest
-    .spyOn(http.ClientRequest.prototype, 'setTimeout')
-    .mockImplementation(function (this: http.ClientRequest, ms: number, cb?: () => void) {
-      requested.push(ms);
-      return original.call(this, ms >= 60_000 ? toMs : ms, cb);
-    });
+  jest.spyOn(http.ClientRequest.prototype, 'setTimeout').mockImplementation(function (
+    this: http.ClientRequest,
+    ms: number,
+    cb?: () => void,
+  ) {
+    requested.push(ms);
+    return original.call(this, ms >= 60_000 ? toMs : ms, cb);
+  });
   return requested;
 }
 
@@ -190,9 +186,10 @@ function chdirToFreshDir(protocol: CacheProtocol): string {
 
 describe.each(['v1', 'v2'] as const)('@actions/cache %s against the lab server', (protocol) => {
   const get = useFixture(protocol);
-  const saveSeq = protocol === 'v1'
-    ? ['v1.reserveCache', 'v1.uploadChunk', 'v1.commitCache']
-    : ['v2.CreateCacheEntry', 'blob.put', 'v2.FinalizeCacheEntryUpload'];
+  const saveSeq =
+    protocol === 'v1'
+      ? ['v1.reserveCache', 'v1.uploadChunk', 'v1.commitCache']
+      : ['v2.CreateCacheEntry', 'blob.put', 'v2.FinalizeCacheEntryUpload'];
   const lookupEndpoint = protocol === 'v1' ? 'v1.getCacheEntry' : 'v2.GetCacheEntryDownloadURL';
   const reserveEndpoint = protocol === 'v1' ? 'v1.reserveCache' : 'v2.CreateCacheEntry';
 
@@ -330,7 +327,7 @@ describe.each(['v1', 'v2'] as const)('@actions/cache %s against the lab server',
     expect(await cache.restoreCache(['work'], 'go-mod-linux-reject')).toBeUndefined();
   });
 
-  test("fault {slow}: everything still works, each request is delayed", async () => {
+  test('fault {slow}: everything still works, each request is delayed', async () => {
     const { server, dir } = get();
     writeTree(path.join(dir, 'work'), sampleTree('slow'));
     const before = readTree(path.join(dir, 'work'));
@@ -419,7 +416,9 @@ describe.each(['v1', 'v2'] as const)('@actions/cache %s against the lab server',
       expect(backoff).toEqual([5000, 5000, 5000, 5000]);
       expect(perCallWaitMs(backoff.slice(0, 2))).toBe(370_000); // ~6 min per restore or save
       expect(annotations(out, 'warning')).toEqual([
-        expect.stringMatching(/^Failed to restore: getCacheEntry failed: Request timeout: \/lab-cache\/_apis\/artifactcache\/cache\?keys=go-mod-linux-hang&version=[0-9a-f]{64}$/),
+        expect.stringMatching(
+          /^Failed to restore: getCacheEntry failed: Request timeout: \/lab-cache\/_apis\/artifactcache\/cache\?keys=go-mod-linux-hang&version=[0-9a-f]{64}$/,
+        ),
         'Failed to save: reserveCache failed: Request timeout: /lab-cache/_apis/artifactcache/caches',
       ]);
     } else {
@@ -465,7 +464,9 @@ describe.each(['v1', 'v2'] as const)('@actions/cache %s against the lab server',
       // ECONNRESET is a NetworkError: not retried.
       expect(backoff).toEqual([]);
       expect(annotations(out, 'warning')).toEqual([
-        expect.stringMatching(/^Failed to restore: Failed to GetCacheEntryDownloadURL: Unable to make request: ECONNRESET%0AIf you are using self-hosted runners/),
+        expect.stringMatching(
+          /^Failed to restore: Failed to GetCacheEntryDownloadURL: Unable to make request: ECONNRESET%0AIf you are using self-hosted runners/,
+        ),
       ]);
     }
   });

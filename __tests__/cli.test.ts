@@ -56,7 +56,10 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
     // -q leaves only the export lines: eval them, then the go command downloads through the chain.
     const shell = await runCommand(
       'sh',
-      ['-c', `eval "$("${process.execPath}" "${CLI}" probe -q --proxies ${fast.url} --probe-samples 1)" && echo "GOPROXY=$GOPROXY" && go mod download all`],
+      [
+        '-c',
+        `eval "$("${process.execPath}" "${CLI}" probe -q --proxies ${fast.url} --probe-samples 1)" && echo "GOPROXY=$GOPROXY" && go mod download all`,
+      ],
       { cwd: c.project.dir, env: { ...c.env, TMPDIR: path.join(c.lab, 'tmp') }, timeoutMs: 60_000 },
     );
     expect(shell.stderr).toBe('');
@@ -132,7 +135,12 @@ describe('bad command lines exit 2 with the message the action would give', () =
     const c = guardCase('cli-bad-env');
     const r = await cli(c, ['probe', '--json', '--proxies', 'http://127.0.0.1:9'], { GPG_MIN_SCORE: '1.7' });
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ schema: 'go-proxy-guard/cli@1', command: 'probe', exitCode: 2, error: 'input "min-score" must be a number from 0 to 1, got "1.7"' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      schema: 'go-proxy-guard/cli@1',
+      command: 'probe',
+      exitCode: 2,
+      error: 'input "min-score" must be a number from 0 to 1, got "1.7"',
+    });
   });
 
   test('no command, or an unknown one', async () => {
@@ -226,7 +234,9 @@ describe('doctor: the local Go setup, explained', () => {
     const c = guardCase('cli-doctor-comma', { goEnv: { GOPROXY: `${p.url},direct` } });
     const r = await cli(c, ['doctor']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^warn +goproxy +GOPROXY=${p.url},direct: "," after ${p.url} makes one outage fail the build$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^warn +goproxy +GOPROXY=${p.url},direct: "," after ${p.url} makes one outage fail the build$`, 'm'),
+    );
     expect(r.stdout).toContain('falls through to the next entry only when the proxy answers 404 or 410');
     expect(r.stdout).toContain('One 503, 500, refused connection or reset fails the whole download');
     expect(r.stdout).toContain(`fix: GOPROXY='${p.url}|direct'`);
@@ -235,19 +245,29 @@ describe('doctor: the local Go setup, explained', () => {
 
     const piped = guardCase('cli-doctor-pipe', { goEnv: { GOPROXY: `${p.url}|direct` } });
     const { check } = await doctorJson(piped);
-    expect(check('goproxy')).toMatchObject({ status: 'ok', summary: `GOPROXY=${p.url}|direct: every proxy falls through on any error ("|")` });
+    expect(check('goproxy')).toMatchObject({
+      status: 'ok',
+      summary: `GOPROXY=${p.url}|direct: every proxy falls through on any error ("|")`,
+    });
   });
 
   test('GOPRIVATE, the checksum database through the proxies, the module cache', async () => {
     const serving = await labProxy('ok', { sumdbSupported: 200 });
     const plain = await labProxy();
     const c = guardCase('cli-doctor-private', {
-      goEnv: { GOPROXY: `${serving.url}|${plain.url}|direct`, GOPRIVATE: 'example.com/beta', GOSUMDB: 'sum.golang.org', GONOSUMDB: 'example.com' },
+      goEnv: {
+        GOPROXY: `${serving.url}|${plain.url}|direct`,
+        GOPRIVATE: 'example.com/beta',
+        GOSUMDB: 'sum.golang.org',
+        GONOSUMDB: 'example.com',
+      },
     });
     const { r, check } = await doctorJson(c);
     expect(r.code).toBe(0);
     expect(check('private')).toMatchObject({ status: 'info' });
-    expect(check('private').details).toEqual(expect.arrayContaining(['GOPRIVATE=example.com/beta', 'private (fetched with direct, never from a proxy): example.com/beta']));
+    expect(check('private').details).toEqual(
+      expect.arrayContaining(['GOPRIVATE=example.com/beta', 'private (fetched with direct, never from a proxy): example.com/beta']),
+    );
     expect(check('gosumdb')).toMatchObject({ status: 'ok', summary: '1 of 2 proxies serve the checksum database sum.golang.org' });
     expect(check('gosumdb').details).toEqual([
       `${serving.url}: serves sum.golang.org`,
@@ -257,7 +277,9 @@ describe('doctor: the local Go setup, explained', () => {
     expect(check('modcache').summary).toMatch(/^GOMODCACHE=.*modcache/);
 
     // Bypassing the proxies but not the checksum database is the classic private-module failure.
-    const leaky = guardCase('cli-doctor-leak', { goEnv: { GOPROXY: plain.url, GONOPROXY: 'example.com/beta', GONOSUMDB: '', GOSUMDB: 'sum.golang.org' } });
+    const leaky = guardCase('cli-doctor-leak', {
+      goEnv: { GOPROXY: plain.url, GONOPROXY: 'example.com/beta', GONOSUMDB: '', GOSUMDB: 'sum.golang.org' },
+    });
     const { check: leakCheck } = await doctorJson(leaky);
     expect(leakCheck('private')).toMatchObject({
       status: 'warn',
@@ -318,8 +340,15 @@ describe('serve: a local proxy for every go command of a shell or CI job', () =>
     const shell = await running;
     expect(shell.stderr).toBe('');
     expect(shell.code).toBe(0);
-    expect(shell.stdout).toMatch(new RegExp(`^GOPROXY=http://127\\.0\\.0\\.1:\\d+/[A-Za-z0-9_-]{32}\\|${a.url.replace(/[.:/]/g, '\\$&')}\\|${b.url.replace(/[.:/]/g, '\\$&')}\\|direct$`, 'm'));
-    expect(shell.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command, \d+ served by upstreams, 0 failed; [1-9]\d* upstream failures absorbed/);
+    expect(shell.stdout).toMatch(
+      new RegExp(
+        `^GOPROXY=http://127\\.0\\.0\\.1:\\d+/[A-Za-z0-9_-]{32}\\|${a.url.replace(/[.:/]/g, '\\$&')}\\|${b.url.replace(/[.:/]/g, '\\$&')}\\|direct$`,
+        'm',
+      ),
+    );
+    expect(shell.stdout).toMatch(
+      /local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command, \d+ served by upstreams, 0 failed; [1-9]\d* upstream failures absorbed/,
+    );
     expect(shell.stdout).toMatch(/upstream\s+requests\s+served\s+retries\s+hedges sent\/won\s+failures \(absorbed\)/);
     const stats = JSON.parse(readFileSync(path.join(reports, 'serve.json'), 'utf8'));
     expect(stats.failed).toBe(0);
@@ -332,11 +361,15 @@ describe('serve: a local proxy for every go command of a shell or CI job', () =>
     const c = guardCase('cli-serve-orphan');
     const dir = path.join(c.lab, 'serve-dir');
     // "; true" keeps sh from exec-ing node, so the shell really is the parent that goes away.
-    const start = await runCommand('sh', ['-c', `"${process.execPath}" "${CLI}" serve -q --proxies ${a.url} --probe-samples 1 --serve-dir "${dir}"; true`], {
-      cwd: c.project.dir,
-      env: { ...c.env, TMPDIR: path.join(c.lab, 'tmp') },
-      timeoutMs: 60_000,
-    });
+    const start = await runCommand(
+      'sh',
+      ['-c', `"${process.execPath}" "${CLI}" serve -q --proxies ${a.url} --probe-samples 1 --serve-dir "${dir}"; true`],
+      {
+        cwd: c.project.dir,
+        env: { ...c.env, TMPDIR: path.join(c.lab, 'tmp') },
+        timeoutMs: 60_000,
+      },
+    );
     expect(start.code).toBe(0);
     const handle = JSON.parse(readFileSync(path.join(dir, 'handle.json'), 'utf8'));
     // The shell has exited: the proxy must notice within a tick or two.

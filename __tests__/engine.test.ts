@@ -55,6 +55,8 @@ test('a healthy proxy: probed, warmed through it, every output set, GOPROXY expo
 test('working-directory given but holding no go.mod: an input error naming it, before any probe', async () => {
   const { lab, env } = project('engine-fake-wd');
   const platform = new FakePlatform({ 'working-directory': 'home' }, path.join(lab, 'work'));
-  await expect(runGuard({ platform, secrets: new Secrets(), env, cwd: lab })).rejects.toThrow(/input "working-directory" must hold a go\.mod or go\.work/);
+  await expect(runGuard({ platform, secrets: new Secrets(), env, cwd: lab })).rejects.toThrow(
+    /input "working-directory" must hold a go\.mod or go\.work/,
+  );
   expect(platform.lines('info')).toEqual([]);
 });

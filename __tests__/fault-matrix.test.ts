@@ -54,16 +54,43 @@ interface FaultCase {
 const ZIP = { path: /\.zip$/ };
 const FAULTS: FaultCase[] = [
   { name: '503', proxy: { fault: { status: 503 } }, expect: { codes: ['http-5xx'], cls: 'transient', verdicts: ['down'] } },
-  { name: '429', proxy: { fault: { status: 429, retryAfter: 1 } }, expect: { codes: ['rate-limited'], cls: 'transient', verdicts: ['down'] } },
-  { name: '404', proxy: { fault: { notFound: 404 } }, expect: { codes: ['stale', 'not-found'], cls: 'proxy-miss', verdicts: ['stale', 'down'] } },
-  { name: '410', proxy: { fault: { notFound: 410 } }, expect: { codes: ['stale', 'not-found'], cls: 'proxy-miss', verdicts: ['stale', 'down'] } },
+  {
+    name: '429',
+    proxy: { fault: { status: 429, retryAfter: 1 } },
+    expect: { codes: ['rate-limited'], cls: 'transient', verdicts: ['down'] },
+  },
+  {
+    name: '404',
+    proxy: { fault: { notFound: 404 } },
+    expect: { codes: ['stale', 'not-found'], cls: 'proxy-miss', verdicts: ['stale', 'down'] },
+  },
+  {
+    name: '410',
+    proxy: { fault: { notFound: 410 } },
+    expect: { codes: ['stale', 'not-found'], cls: 'proxy-miss', verdicts: ['stale', 'down'] },
+  },
   { name: 'hang', proxy: { fault: 'hang' }, expect: { codes: ['timeout'], cls: 'transient', verdicts: ['down'] } },
   // 700 ms per answer, every answer right: a usable proxy, so it is a path of its own.
   { name: 'slow', proxy: { fault: { slow: 700 } }, expect: 'usable' },
-  { name: 'reset mid-body', proxy: { fault: 'reset', scope: ZIP }, expect: { codes: ['reset'], cls: 'transient', verdicts: ['down'] }, onlyOnDownload: true },
-  { name: 'corrupt zip', proxy: { fault: 'corrupt-zip', scope: ZIP }, expect: { codes: ['corrupt-zip'], cls: 'proxy-broken', verdicts: ['broken'] } },
+  {
+    name: 'reset mid-body',
+    proxy: { fault: 'reset', scope: ZIP },
+    expect: { codes: ['reset'], cls: 'transient', verdicts: ['down'] },
+    onlyOnDownload: true,
+  },
+  {
+    name: 'corrupt zip',
+    proxy: { fault: 'corrupt-zip', scope: ZIP },
+    expect: { codes: ['corrupt-zip'], cls: 'proxy-broken', verdicts: ['broken'] },
+  },
   // vendor/ is never checked against go.sum: it is not used to get past a checksum mismatch.
-  { name: 'tampered zip', proxy: { fault: 'tampered-zip', scope: ZIP }, expect: { codes: ['checksum-mismatch'], cls: 'fatal', verdicts: ['broken'] }, notAPath: ['only vendor/'], onlyOnDownload: true },
+  {
+    name: 'tampered zip',
+    proxy: { fault: 'tampered-zip', scope: ZIP },
+    expect: { codes: ['checksum-mismatch'], cls: 'fatal', verdicts: ['broken'] },
+    notAPath: ['only vendor/'],
+    onlyOnDownload: true,
+  },
   { name: 'expired TLS', proxy: { tls: 'expired' }, expect: { codes: ['tls-expired'], cls: 'proxy-broken', verdicts: ['broken'] } },
   { name: 'untrusted TLS', proxy: { tls: 'untrusted' }, expect: { codes: ['tls-untrusted'], cls: 'proxy-broken', verdicts: ['broken'] } },
   { name: 'HTML 200', proxy: { fault: 'html' }, expect: { codes: ['html'], cls: 'proxy-broken', verdicts: ['broken'] } },
@@ -73,7 +100,14 @@ const FAULTS: FaultCase[] = [
 
 const DNS_FAILURE_URL = `http://${'a'.repeat(64)}.invalid`;
 /** Inputs every cell shares: bounded, quick, no local proxy (the matrix is about the ladder). */
-const BASE = { serve: 'false', 'probe-timeout': '1500ms', retries: '1', 'retry-backoff': '100ms', 'download-timeout': '20s', 'alert-on': 'never' };
+const BASE = {
+  serve: 'false',
+  'probe-timeout': '1500ms',
+  retries: '1',
+  'retry-backoff': '100ms',
+  'download-timeout': '20s',
+  'alert-on': 'never',
+};
 
 const proxies = new Map<string, GoProxy>();
 let healthy: GoProxy;
@@ -189,7 +223,10 @@ function checkCell(f: FaultCase, where: Path, { r, gomodcache }: Cell): string[]
   if (!report) return [`no report (exit ${r.code}):\n${r.stdout.slice(-2000)}`];
   const pathRemains = where !== 'nothing' && !f.notAPath?.includes(where);
   const succeeds = f.expect === 'usable' || pathRemains;
-  if ((r.code === 0) !== succeeds) problems.push(`exit ${r.code}, expected ${succeeds ? 0 : 1}; ladder: ${JSON.stringify(report.warm?.ladder?.map((x: { step: string; outcome: string; reason: string }) => `${x.step}:${x.outcome} ${x.reason}`))}`);
+  if ((r.code === 0) !== succeeds)
+    problems.push(
+      `exit ${r.code}, expected ${succeeds ? 0 : 1}; ladder: ${JSON.stringify(report.warm?.ladder?.map((x: { step: string; outcome: string; reason: string }) => `${x.step}:${x.outcome} ${x.reason}`))}`,
+    );
   if (!succeeds && report.warm?.ladderStep !== 'failed') problems.push(`ladder-step ${report.warm?.ladderStep}, expected failed`);
   const url = f.proxy.dns ? DNS_FAILURE_URL : (proxies.get(f.name) as GoProxy).url;
   const e = report.proxies.find((p: { url: string }) => p.url === url);
@@ -204,7 +241,8 @@ function checkCell(f: FaultCase, where: Path, { r, gomodcache }: Cell): string[]
     if (!unmet) {
       if (!failure) problems.push(`no failure on ${url} (verdict ${e.verdict}); ladder: ${JSON.stringify(report.warm?.ladder)}`);
       else {
-        if (!f.expect.codes.includes(failure.code)) problems.push(`failure code ${failure.code} (${failure.message}), expected ${f.expect.codes.join('|')}`);
+        if (!f.expect.codes.includes(failure.code))
+          problems.push(`failure code ${failure.code} (${failure.message}), expected ${f.expect.codes.join('|')}`);
         if (failure.class !== f.expect.cls) problems.push(`failure class ${failure.class}, expected ${f.expect.cls}`);
       }
       if (!f.expect.verdicts.includes(e.verdict)) problems.push(`verdict ${e.verdict}, expected ${f.expect.verdicts.join('|')}`);
@@ -212,26 +250,32 @@ function checkCell(f: FaultCase, where: Path, { r, gomodcache }: Cell): string[]
   }
   const foreign = foreignZips(gomodcache);
   if (foreign.length > 0) problems.push(`zips that are not the lab's were accepted: ${foreign.join(', ')}`);
-  if (r.code !== 0 && report.warm?.ladderStep === 'failed' && !/proxies: /.test(report.warm.cause ?? '')) problems.push(`the cause does not say what the proxies answered: ${report.warm?.cause}`);
+  if (r.code !== 0 && report.warm?.ladderStep === 'failed' && !/proxies: /.test(report.warm.cause ?? ''))
+    problems.push(`the cause does not say what the proxies answered: ${report.warm?.cause}`);
   return problems;
 }
 
 describe('fault matrix: every fault against every remaining path', () => {
-  test.each(FAULTS.map((f) => [f.name, f] as const))('%s', async (_name, f) => {
-    const cells = await Promise.all(PATHS.map(async (where) => [where, await runCell(f, where)] as const));
-    const problems: string[] = [];
-    for (const [where, cell] of cells) {
-      for (const p of checkCell(f, where, cell)) problems.push(`${f.name} x ${where}: ${p}`);
-      // A job that succeeded left a module cache a later step can build from, verified.
-      if (cell.r.code === 0 && cell.r.report?.warm?.ladderStep !== 'vendor') {
-        const verify = await cell.c.go(['mod', 'verify'], { GOPROXY: 'off', GOMODCACHE: cell.gomodcache });
-        if (verify.stdout.trim() !== 'all modules verified') problems.push(`${f.name} x ${where}: go mod verify: ${verify.stdout}${verify.stderr}`);
+  test.each(FAULTS.map((f) => [f.name, f] as const))(
+    '%s',
+    async (_name, f) => {
+      const cells = await Promise.all(PATHS.map(async (where) => [where, await runCell(f, where)] as const));
+      const problems: string[] = [];
+      for (const [where, cell] of cells) {
+        for (const p of checkCell(f, where, cell)) problems.push(`${f.name} x ${where}: ${p}`);
+        // A job that succeeded left a module cache a later step can build from, verified.
+        if (cell.r.code === 0 && cell.r.report?.warm?.ladderStep !== 'vendor') {
+          const verify = await cell.c.go(['mod', 'verify'], { GOPROXY: 'off', GOMODCACHE: cell.gomodcache });
+          if (verify.stdout.trim() !== 'all modules verified')
+            problems.push(`${f.name} x ${where}: go mod verify: ${verify.stdout}${verify.stderr}`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-    // Each cell says which fault it met: the lab proxy saw the fault applied (DNS: no server at all).
-    if (!f.proxy.dns && !f.proxy.tls && f.proxy.fault !== 'refused') {
-      expect((proxies.get(f.name) as GoProxy).requests.some((q) => q.fault === faultName(f.proxy.fault as Fault))).toBe(true);
-    }
-  }, 120_000);
+      expect(problems).toEqual([]);
+      // Each cell says which fault it met: the lab proxy saw the fault applied (DNS: no server at all).
+      if (!f.proxy.dns && !f.proxy.tls && f.proxy.fault !== 'refused') {
+        expect((proxies.get(f.name) as GoProxy).requests.some((q) => q.fault === faultName(f.proxy.fault as Fault))).toBe(true);
+      }
+    },
+    120_000,
+  );
 });

@@ -57,7 +57,15 @@ const GITLAB_ONLY = ['stage', 'job-name', 'image', 'node-version', 'node-mirror'
  * Inputs whose meaning GitLab shapes, so their description says how: the cache ones (GitLab's own cache:
  * keyword) and the serve ones (the hidden job .<job-name>-serve, since the guard job's processes end with it).
  */
-const GITLAB_MEANING: InputName[] = ['cache', 'cache-key-prefix', 'save-cache', 'build-cache', 'serve', 'serve-idle-timeout', 'serve-request-timeout'];
+const GITLAB_MEANING: InputName[] = [
+  'cache',
+  'cache-key-prefix',
+  'save-cache',
+  'build-cache',
+  'serve',
+  'serve-idle-timeout',
+  'serve-request-timeout',
+];
 /** The report directory of the hidden job's after_script (serve --stop --reports-dir). */
 const SERVE_REPORTS_DIR = 'go-proxy-guard-serve-report';
 
@@ -82,7 +90,10 @@ function readTemplate() {
   const docs = parseAllDocuments(text);
   expect(docs.map((d) => d.errors)).toEqual([[], []]);
   const spec = (docs[0]!.toJSON() as { spec: { inputs: Record<string, SpecInput> } }).spec.inputs;
-  const jobs = docs[1]!.toJSON() as Record<string, { variables: Record<string, string>; artifacts: { paths: string[]; reports: Record<string, string> }; cache: { policy?: string }[] }>;
+  const jobs = docs[1]!.toJSON() as Record<
+    string,
+    { variables: Record<string, string>; artifacts: { paths: string[]; reports: Record<string, string> }; cache: { policy?: string }[] }
+  >;
   return {
     text,
     spec,
@@ -119,7 +130,8 @@ describe('the template mirrors the INPUTS table', () => {
     expect(Object.keys(spec).sort()).toEqual([...Object.keys(INPUTS), ...GITLAB_ONLY].sort());
     const used = new Set([...text.matchAll(/\$\[\[ inputs\.([a-z0-9-]+) \]\]/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual(Object.keys(spec).sort());
-    for (const name of Object.keys(INPUTS) as InputName[]) expect([name, job.variables[inputEnvName(name)]]).toEqual([name, `$[[ inputs.${name} ]]`]);
+    for (const name of Object.keys(INPUTS) as InputName[])
+      expect([name, job.variables[inputEnvName(name)]]).toEqual([name, `$[[ inputs.${name} ]]`]);
     for (const choice of SAVE_CACHE) {
       expect(job.variables[`GPG_CACHE_POLICY_${choice}`]).toMatch(/^(pull|pull-push)$/);
       expect(job.variables[`GPG_LATEST_POLICY_${choice}`]).toMatch(/^(pull|push)$/);
@@ -133,7 +145,11 @@ describe('the template mirrors the INPUTS table', () => {
     expect(job.artifacts.reports.dotenv).toBe(option('dotenv').default);
     expect(job.artifacts.reports.junit).toBe(`${option('reports-dir').default}/junit.xml`);
     expect(job.artifacts.paths).toEqual([`${option('reports-dir').default}/`]);
-    expect(job.cache.map((c) => c.policy)).toEqual([undefined, '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]', '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]']);
+    expect(job.cache.map((c) => c.policy)).toEqual([
+      undefined,
+      '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]',
+      '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]',
+    ]);
   });
 
   test('gitlab/README.md documents every input', () => {
@@ -157,7 +173,15 @@ function componentRepo(dir: string, pipeline = CONSUMER): void {
 async function git(dir: string, args: string[]) {
   const r = await runCommand('git', args, {
     cwd: dir,
-    env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'lab', GIT_AUTHOR_EMAIL: 'lab@example.invalid', GIT_COMMITTER_NAME: 'lab', GIT_COMMITTER_EMAIL: 'lab@example.invalid' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'lab',
+      GIT_AUTHOR_EMAIL: 'lab@example.invalid',
+      GIT_COMMITTER_NAME: 'lab',
+      GIT_COMMITTER_EMAIL: 'lab@example.invalid',
+    },
     timeoutMs: 20_000,
   });
   if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
@@ -170,7 +194,11 @@ async function httpsServer(handler: http.RequestListener): Promise<{ port: numbe
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -229,12 +257,15 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       const r = await pipeline();
       const out = r.stdout + r.stderr;
       expect(out).toMatch(/json schema validated/);
-      for (const job of ['go-proxy-guard', 'guard-from-component', 'build', 'from-component']) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+      for (const job of ['go-proxy-guard', 'guard-from-component', 'build', 'from-component'])
+        expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
       expect(r.code).toBe(0);
 
       // include: local: the engine from the checkout, Node.js from the image, the dead proxy left out.
       const guard = jobLog(out, 'go-proxy-guard');
-      expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^> go-proxy-guard: using Node\.js v\d+/), `> GOPROXY=${ok.url}|direct`]));
+      expect(guard).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^> go-proxy-guard: using Node\.js v\d+/), `> GOPROXY=${ok.url}|direct`]),
+      );
       // gitlab-ci-local reads the section markers as GitLab does (and prints them its own way).
       expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^go-proxy-guard_\d+_probing_go_module_proxies_started$/)]));
       expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^> gate: .*pass.* \(1 proxy\(ies\) reached min-score\)$/)]));
@@ -245,7 +276,9 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(build).toEqual(expect.arrayContaining([`> GOPROXY=${ok.url}|direct`, '> verdict=degraded healthy=1', '> ok']));
 
       // include: component: the engine downloaded from its release URL and checked against its hash.
-      expect(jobLog(out, 'guard-from-component')).toEqual(expect.arrayContaining([`> go-proxy-guard: downloading the engine from ${engine.url}`]));
+      expect(jobLog(out, 'guard-from-component')).toEqual(
+        expect.arrayContaining([`> go-proxy-guard: downloading the engine from ${engine.url}`]),
+      );
       expect(engine.hits).toEqual([new URL(engine.url).pathname]);
       expect(jobLog(out, 'from-component')).toEqual(expect.arrayContaining([`> GOPROXY=${ok.url}|direct`]));
 
@@ -262,8 +295,28 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
 
       // GitLab's cache: the module downloads under the go.sum key and the stable fallback key, and the state.
       const caches = readdirSync(path.join(repo, '.gitlab-ci-local', 'cache'));
-      expect(caches).toEqual(expect.arrayContaining(['go-proxy-guard-gomod-latest', 'go-proxy-guard-state-go-proxy-guard', expect.stringMatching(/go-proxy-guard-gomod-[0-9a-f]{8,}$/)]));
-      const zips = path.join(repo, '.gitlab-ci-local', 'cache', 'go-proxy-guard-gomod-latest', '.go', 'pkg', 'mod', 'cache', 'download', 'example.com', 'beta', '@v', 'v0.2.0.zip');
+      expect(caches).toEqual(
+        expect.arrayContaining([
+          'go-proxy-guard-gomod-latest',
+          'go-proxy-guard-state-go-proxy-guard',
+          expect.stringMatching(/go-proxy-guard-gomod-[0-9a-f]{8,}$/),
+        ]),
+      );
+      const zips = path.join(
+        repo,
+        '.gitlab-ci-local',
+        'cache',
+        'go-proxy-guard-gomod-latest',
+        '.go',
+        'pkg',
+        'mod',
+        'cache',
+        'download',
+        'example.com',
+        'beta',
+        '@v',
+        'v0.2.0.zip',
+      );
       expect(existsSync(zips)).toBe(true);
 
       // The next pipeline, every proxy down: fail-on unhealthy stops it before the build job runs.
@@ -275,13 +328,30 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(downOut).toMatch(/FAIL +go-proxy-guard\b/);
       expect(downOut).not.toMatch(/PASS +build\b/);
       const guardDown = jobLog(downOut, 'go-proxy-guard');
-      expect(guardDown).toEqual(expect.arrayContaining([expect.stringMatching(/^imported cache 'go-proxy-guard-state-go-proxy-guard'/), expect.stringMatching(/^imported cache '1_go-proxy-guard-gomod-/)]));
-      expect(guardDown).toEqual(expect.arrayContaining([expect.stringMatching(/^> .*ERROR: gate: fail \(no proxy reached min-score \(fail-on: unhealthy\)\)/)]));
-      const state = JSON.parse(readFileSync(path.join(repo, '.gitlab-ci-local', 'cache', 'go-proxy-guard-state-go-proxy-guard', '.go-proxy-guard', 'state', 'state.json'), 'utf8'));
+      expect(guardDown).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^imported cache 'go-proxy-guard-state-go-proxy-guard'/),
+          expect.stringMatching(/^imported cache '1_go-proxy-guard-gomod-/),
+        ]),
+      );
+      expect(guardDown).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^> .*ERROR: gate: fail \(no proxy reached min-score \(fail-on: unhealthy\)\)/)]),
+      );
+      const state = JSON.parse(
+        readFileSync(
+          path.join(repo, '.gitlab-ci-local', 'cache', 'go-proxy-guard-state-go-proxy-guard', '.go-proxy-guard', 'state', 'state.json'),
+          'utf8',
+        ),
+      );
       expect(state.history.map((h: { verdict: string }) => h.verdict)).toEqual(['degraded', 'degraded']);
       // The modules came from GitLab's cache: the engine finds them on disk and credits the cache rung.
       const second = JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8'));
-      expect([second.healthyCount, second.warm.ladderStep, second.warm.downloaded, second.warm.cacheHit]).toEqual([0, 'cache', [], 'exact']);
+      expect([second.healthyCount, second.warm.ladderStep, second.warm.downloaded, second.warm.cacheHit]).toEqual([
+        0,
+        'cache',
+        [],
+        'exact',
+      ]);
     } finally {
       await engine.close();
     }
@@ -310,7 +380,11 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     // ... and the script's go commands used the local proxy in front of it.
     const goproxy = build.find((l) => l.startsWith('> GOPROXY='))!;
     expect(goproxy).toMatch(/^> GOPROXY=http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\|/);
-    const [, withToken, local] = /^> GOPROXY=((http:\/\/127\.0\.0\.1:\d+)\/[A-Za-z0-9_-]{32})\|/.exec(goproxy)! as unknown as [string, string, string];
+    const [, withToken, local] = /^> GOPROXY=((http:\/\/127\.0\.0\.1:\d+)\/[A-Za-z0-9_-]{32})\|/.exec(goproxy)! as unknown as [
+      string,
+      string,
+      string,
+    ];
     expect(goproxy).toBe(`> GOPROXY=${withToken}|${ok.url}|direct`);
     // The template's own line shows it without its access token.
     expect(build).toContain(`> go-proxy-guard: GOPROXY starts with the local proxy ${local}, in front of the ranked chain`);
@@ -321,7 +395,11 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     const after = build.indexOf('Running after script...');
     expect(after).toBeGreaterThan(build.indexOf('> ok'));
     const figures = build.slice(after).find((l) => /local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/.test(l));
-    expect(figures).toMatch(new RegExp(`^> local proxy ${local.replace(/[.]/g, '\\.')}: \\d+ requests from the go command, \\d+ served by upstreams(, [^,;]+)*, 0 failed(;|$)`));
+    expect(figures).toMatch(
+      new RegExp(
+        `^> local proxy ${local.replace(/[.]/g, '\\.')}: \\d+ requests from the go command, \\d+ served by upstreams(, [^,;]+)*, 0 failed(;|$)`,
+      ),
+    );
 
     // The report, kept as an artifact: every request served, none failed; the proxy is gone.
     const reports = path.join(repo, '.gitlab-ci-local', 'artifacts', 'build-behind-local-proxy', SERVE_REPORTS_DIR);
@@ -345,7 +423,11 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     await git(repo, ['init', '-q', '-b', 'main']);
     await git(repo, ['add', '-A']);
     await git(repo, ['commit', '-q', '-m', 'lab']);
-    const r = await runCommand(process.execPath, [GITLAB_CI_LOCAL, '--preview', '--no-color', '--home', path.join(c.lab, 'home-glci')], { cwd: repo, env: c.env, timeoutMs: 30_000 });
+    const r = await runCommand(process.execPath, [GITLAB_CI_LOCAL, '--preview', '--no-color', '--home', path.join(c.lab, 'home-glci')], {
+      cwd: repo,
+      env: c.env,
+      timeoutMs: 30_000,
+    });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/fail-on.*sometimes|sometimes.*fail-on/s);
   }, 60_000);
@@ -380,8 +462,12 @@ describe('Node.js for the engine', () => {
     const tarball = path.join(lab, `${name}.tar.gz`);
     await runCommand('tar', ['-czf', tarball, '-C', path.join(lab, 'mirror-src'), name]);
     const body = readFileSync(tarball);
-    const sha = createHash('sha256').update(opts.tamper ? Buffer.from('something else') : body).digest('hex');
-    const sums = [`${'0'.repeat(64)}  node-v20.99.0-darwin-x64.tar.gz`, `${sha}  ${name}.tar.gz`, `${'1'.repeat(64)}  ${name}.tar.xz`].join('\n') + '\n';
+    const sha = createHash('sha256')
+      .update(opts.tamper ? Buffer.from('something else') : body)
+      .digest('hex');
+    const sums =
+      [`${'0'.repeat(64)}  node-v20.99.0-darwin-x64.tar.gz`, `${sha}  ${name}.tar.gz`, `${'1'.repeat(64)}  ${name}.tar.xz`].join('\n') +
+      '\n';
     const hits: string[] = [];
     const server = await httpsServer((req, res) => {
       hits.push(req.url ?? '');
@@ -392,7 +478,7 @@ describe('Node.js for the engine', () => {
     return { url: `https://127.0.0.1:${server.port}/dist`, hits, close: server.close };
   }
 
-  test('an image without Node.js gets the mirror\'s build, checked against SHASUMS256.txt', async () => {
+  test("an image without Node.js gets the mirror's build, checked against SHASUMS256.txt", async () => {
     if (process.arch !== 'x64') return; // the lab mirror serves linux-x64 only
     const c = guardCase('gitlab-node');
     const mirror = await nodeMirror(c.lab);
@@ -400,7 +486,9 @@ describe('Node.js for the engine', () => {
       const r = await nodeStep(c.lab, mirror.url);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`go-proxy-guard: the image has no Node.js 20+; installing Node.js 20 from ${mirror.url} for this job\nnow ${process.version}\n`);
+      expect(r.stdout).toBe(
+        `go-proxy-guard: the image has no Node.js 20+; installing Node.js 20 from ${mirror.url} for this job\nnow ${process.version}\n`,
+      );
       expect(mirror.hits).toEqual(['/dist/latest-v20.x/SHASUMS256.txt', '/dist/latest-v20.x/node-v20.99.0-linux-x64.tar.gz']);
     } finally {
       await mirror.close();
@@ -427,7 +515,9 @@ describe('the engine the job runs', () => {
   /** The functions, the engine step and the step that runs it, as the job has them. */
   const engineStep = () => {
     const { script } = readTemplate();
-    return [setupStep(script), ...script.filter((s) => s.startsWith('gpg_get_engine') || s.startsWith('gpg_engine '))].join('\n').replace(/ gitlab$/, '');
+    return [setupStep(script), ...script.filter((s) => s.startsWith('gpg_get_engine') || s.startsWith('gpg_engine '))]
+      .join('\n')
+      .replace(/ gitlab$/, '');
   };
   const run = (cwd: string, env: Record<string, string>) =>
     runCommand('/bin/sh', ['-e', '-c', engineStep()], { cwd, env: { PATH: process.env.PATH, ...NO_EGRESS, ...env }, timeoutMs: 30_000 });
@@ -437,7 +527,9 @@ describe('the engine the job runs', () => {
     writeFileSync(path.join(c.lab, 'engine.js'), 'console.log("ran")\n');
     const mismatch = await run(c.lab, { GPG_ENGINE: 'engine.js', GPG_ENGINE_SHA256: '0'.repeat(64) });
     expect([mismatch.code, mismatch.stdout, mismatch.stderr]).toEqual([3, '', 'go-proxy-guard: engine.js does not match engine-sha256\n']);
-    const sha = createHash('sha256').update(readFileSync(path.join(c.lab, 'engine.js'))).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(path.join(c.lab, 'engine.js')))
+      .digest('hex');
     const match = await run(c.lab, { GPG_ENGINE: 'engine.js', GPG_ENGINE_SHA256: sha });
     expect([match.code, match.stdout]).toEqual([0, `go-proxy-guard: using Node.js ${process.version} from the image\nran\n`]);
     const missing = await run(c.lab, { GPG_ENGINE: 'dist/cli/index.js', GPG_ENGINE_SHA256: '' });
@@ -447,7 +539,7 @@ describe('the engine the job runs', () => {
 });
 
 describe('the hidden job .go-proxy-guard-serve', () => {
-  test('gets Node.js and the engine with the guard job\'s own code, from the same inputs, and keeps its report', () => {
+  test("gets Node.js and the engine with the guard job's own code, from the same inputs, and keeps its report", () => {
     const { text, script, job, serveJob } = readTemplate();
     // One copy of the shell code: a YAML anchor, in both of the serve job's shells.
     expect(text.match(/gpg_get_node\(\) \{/g)).toHaveLength(1);
@@ -456,10 +548,33 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     // Its variables are the guard job's, for what serve reads: Node.js, the engine, the candidates and how they are ranked.
     for (const [name, value] of Object.entries(serveJob.variables)) expect([name, value]).toEqual([name, job.variables[name]]);
     const used = Object.keys(serveJob.variables).sort();
-    const serveNeeds = ['node-version', 'node-mirror', 'engine', 'engine-project', 'engine-version', 'engine-sha256', 'serve', 'serve-idle-timeout', 'serve-request-timeout', 'proxies', 'working-directory', 'probe-timeout', 'probe-samples', 'probe-modules', 'min-score', 'fallback', 'direct', 'score-weights', 'score-thresholds', 'retries', 'build-cache'];
+    const serveNeeds = [
+      'node-version',
+      'node-mirror',
+      'engine',
+      'engine-project',
+      'engine-version',
+      'engine-sha256',
+      'serve',
+      'serve-idle-timeout',
+      'serve-request-timeout',
+      'proxies',
+      'working-directory',
+      'probe-timeout',
+      'probe-samples',
+      'probe-modules',
+      'min-score',
+      'fallback',
+      'direct',
+      'score-weights',
+      'score-thresholds',
+      'retries',
+      'build-cache',
+    ];
     const policies = SAVE_CACHE.flatMap((c) => [`GPG_CACHE_POLICY_${c}`, `GPG_LATEST_POLICY_${c}`]);
     expect(used).toEqual([...serveNeeds.map((n) => `GPG_${n.toUpperCase().replace(/-/g, '_')}`), ...policies].sort());
-    for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS)) expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
+    for (const name of serveNeeds.filter((n): n is InputName => n in INPUTS))
+      expect(serveJob.variables[inputEnvName(name)]).toBe(`$[[ inputs.${name} ]]`);
     // The guard job gates and alerts; the serve job only serves.
     expect(serveJob.before_script[1]).toContain('serve -q --fail-on never --alert-on never');
     expect(serveJob.after_script[1]).toContain(`serve --stop --reports-dir ${SERVE_REPORTS_DIR}`);
@@ -475,24 +590,35 @@ describe('the hidden job .go-proxy-guard-serve', () => {
   /** The hidden job's before_script (then after_script) in one POSIX sh, as a runner without bash runs them. */
   async function serveShells(lab: string, env: Record<string, string>) {
     const { serveJob } = readTemplate();
-    const sh = (steps: string[], tail: string) => runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd: lab, env, timeoutMs: 60_000 });
+    const sh = (steps: string[], tail: string) =>
+      runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd: lab, env, timeoutMs: 60_000 });
     const before = await sh(serveJob.before_script, 'echo "GOPROXY=$GOPROXY"');
     const after = await sh(serveJob.after_script, 'echo "after_script done"');
     return { before, after };
   }
 
-  test('the build cache GitLab restored: a job\'s go test reuses it, and after_script drops only the entries the job did not use', async () => {
+  test("the build cache GitLab restored: a job's go test reuses it, and after_script drops only the entries the job did not use", async () => {
     const p = await labProxy();
     const c = guardCase('gitlab-build-cache');
-    writeFileSync(path.join(c.project.dir, 'main_test.go'), 'package main\n\nimport "testing"\n\nfunc TestMain0(t *testing.T) { main() }\n');
+    writeFileSync(
+      path.join(c.project.dir, 'main_test.go'),
+      'package main\n\nimport "testing"\n\nfunc TestMain0(t *testing.T) { main() }\n',
+    );
     const cwd = c.project.dir;
     const gocache = path.join(cwd, '.go', 'build-cache');
     const env = { ...c.env, GOPROXY: p.url, GOFLAGS: '-modcacherw', GPG_SERVE: 'false', GPG_BUILD_CACHE: 'true' };
-    const count = () => readdirSync(gocache).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(path.join(gocache, d)).length, 0);
+    const count = () =>
+      readdirSync(gocache)
+        .filter((d) => /^[0-9a-f]{2}$/.test(d))
+        .reduce((n, d) => n + readdirSync(path.join(gocache, d)).length, 0);
     const { serveJob } = readTemplate();
-    const sh = (steps: string[], tail: string) => runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 120_000 });
+    const sh = (steps: string[], tail: string) =>
+      runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 120_000 });
     // What an earlier pipeline left in GitLab's cache: the cache of the project when it had one more package.
-    const first = await sh(serveJob.before_script, "mkdir -p extra && printf 'package extra\\n\\nfunc X() int { return 1 }\\n' > extra/extra.go && go test ./... && rm -r extra");
+    const first = await sh(
+      serveJob.before_script,
+      "mkdir -p extra && printf 'package extra\\n\\nfunc X() int { return 1 }\\n' > extra/extra.go && go test ./... && rm -r extra",
+    );
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`go-proxy-guard: GOCACHE=${gocache}`);
     const restored = count();
@@ -531,7 +657,9 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     // Every candidate down: nothing to stand in front of.
     const noProxy = await serveShells(cwd, env);
     expect([noProxy.before.code, noProxy.before.stdout.split('\n').at(-2)]).toEqual([0, `GOPROXY=${chain}`]);
-    expect(noProxy.before.stderr).toMatch(/go-proxy-guard: WARNING: the local proxy did not start \(see above\); GOPROXY stays as it was\n$/);
+    expect(noProxy.before.stderr).toMatch(
+      /go-proxy-guard: WARNING: the local proxy did not start \(see above\); GOPROXY stays as it was\n$/,
+    );
     // after_script: nothing to stop, not a failure.
     expect([noProxy.after.code, noProxy.after.stdout]).toEqual([0, 'after_script done\n']);
     expect(noProxy.after.stderr).toMatch(/no local proxy recorded/);
@@ -547,7 +675,11 @@ describe('the hidden job .go-proxy-guard-serve', () => {
 
     // serve: false.
     const off = await serveShells(cwd, { ...env, GPG_SERVE: 'false' });
-    expect([off.before.code, off.before.stdout, off.before.stderr]).toEqual([0, `go-proxy-guard: serve is false; GOPROXY stays as it was\nGOPROXY=${chain}\n`, '']);
+    expect([off.before.code, off.before.stdout, off.before.stderr]).toEqual([
+      0,
+      `go-proxy-guard: serve is false; GOPROXY stays as it was\nGOPROXY=${chain}\n`,
+      '',
+    ]);
     expect([off.after.code, off.after.stdout, off.after.stderr]).toEqual([0, 'after_script done\n', '']);
     expect(down.hits().length).toBeGreaterThan(0);
   }, 90_000);
@@ -558,7 +690,14 @@ describe('the gitlab subcommand up close', () => {
     const secret = 'hunter2-gitlab';
     const p = await labProxy('ok', { tls: 'valid', auth: { user: 'bot', pass: secret } });
     const c = guardCase('gitlab-cli');
-    const env = { ...c.env, GPG_PROXIES: p.authUrl, GPG_PREWARM: 'false', GPG_PROBE_SAMPLES: '1', CI_PROJECT_PATH: 'lab/project', CI_JOB_URL: 'https://gitlab.example.invalid/lab/project/-/jobs/1' };
+    const env = {
+      ...c.env,
+      GPG_PROXIES: p.authUrl,
+      GPG_PREWARM: 'false',
+      GPG_PROBE_SAMPLES: '1',
+      CI_PROJECT_PATH: 'lab/project',
+      CI_JOB_URL: 'https://gitlab.example.invalid/lab/project/-/jobs/1',
+    };
     const r = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env, timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -580,20 +719,28 @@ describe('the gitlab subcommand up close', () => {
     const goproxy = /^GOPROXY=(.*)$/m.exec(dotenv)![1]!;
     const netrc = path.join(c.lab, 'netrc');
     writeFileSync(netrc, `machine 127.0.0.1 login bot password ${secret}\n`);
-    const dl = await runGo(['mod', 'download', 'all'], { cwd: c.project.dir, env: { ...c.env, GOPROXY: goproxy, NETRC: netrc }, timeoutMs: 60_000 });
+    const dl = await runGo(['mod', 'download', 'all'], {
+      cwd: c.project.dir,
+      env: { ...c.env, GOPROXY: goproxy, NETRC: netrc },
+      timeoutMs: 60_000,
+    });
     expect(dl.stderr).toBe('');
     expect(dl.code).toBe(0);
   });
 
-  test('a bad input fails the job with the action\'s message and exit status 2', async () => {
+  test("a bad input fails the job with the action's message and exit status 2", async () => {
     const c = guardCase('gitlab-bad');
-    const r = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env: { ...c.env, GPG_MIN_SCORE: '1.7' }, timeoutMs: 30_000 });
+    const r = await runCommand(process.execPath, [CLI, 'gitlab'], {
+      cwd: c.project.dir,
+      env: { ...c.env, GPG_MIN_SCORE: '1.7' },
+      timeoutMs: 30_000,
+    });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('ERROR: input "min-score" must be a number from 0 to 1, got "1.7"');
   });
 });
 
-describe('engine: release, the default: the engine of the template\'s version from this GitLab, nothing else', () => {
+describe("engine: release, the default: the engine of the template's version from this GitLab, nothing else", () => {
   const PROJECT = 'lab/go-proxy-guard';
   const TOKEN = 'lab-job-token-d41d8cd98f00b204';
   let bundles: string;
@@ -611,7 +758,10 @@ describe('engine: release, the default: the engine of the template\'s version fr
     symlinkSync(process.execPath, path.join(nodeDir, 'bin', 'node'));
     writeFileSync(path.join(nodeDir, 'LICENSE'), 'Node.js license\n');
     bundles = path.join(lab, 'bundles');
-    const r = await runCommand('bash', [path.join(repoRoot, 'scripts', 'gitlab', 'bundle.sh'), version, arch, nodeDir, bundles], { env: { PATH: process.env.PATH }, timeoutMs: 90_000 });
+    const r = await runCommand('bash', [path.join(repoRoot, 'scripts', 'gitlab', 'bundle.sh'), version, arch, nodeDir, bundles], {
+      env: { PATH: process.env.PATH },
+      timeoutMs: 90_000,
+    });
     expect([r.code, r.stderr]).toEqual([0, '']);
   }, 120_000);
 
@@ -632,7 +782,9 @@ describe('engine: release, the default: the engine of the template\'s version fr
     const api = await httpsServer((req, res) => {
       seen.push({ host: 'api', url: req.url ?? '', token: req.headers['job-token'] as string | undefined });
       if (req.headers['job-token'] !== TOKEN || !req.url?.startsWith(prefix)) return void res.writeHead(404).end();
-      res.writeHead(302, { location: `https://localhost:${storage.port}/objects/${req.url.slice(prefix.length)}?X-Amz-Signature=lab` }).end();
+      res
+        .writeHead(302, { location: `https://localhost:${storage.port}/objects/${req.url.slice(prefix.length)}?X-Amz-Signature=lab` })
+        .end();
     });
     return {
       apiUrl: `https://127.0.0.1:${api.port}/api/v4`,
@@ -648,7 +800,23 @@ describe('engine: release, the default: the engine of the template\'s version fr
   async function pathWithoutNode(lab: string): Promise<string> {
     const bin = path.join(lab, 'bin-go-image');
     mkdirSync(bin, { recursive: true });
-    for (const tool of ['sh', 'awk', 'sed', 'grep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'rm', 'dirname', 'cat', 'curl', 'go', 'git']) {
+    for (const tool of [
+      'sh',
+      'awk',
+      'sed',
+      'grep',
+      'tar',
+      'gzip',
+      'sha256sum',
+      'uname',
+      'mkdir',
+      'rm',
+      'dirname',
+      'cat',
+      'curl',
+      'go',
+      'git',
+    ]) {
       const found = (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
       if (found) symlinkSync(found, path.join(bin, tool));
     }
@@ -705,10 +873,18 @@ describe('engine: release, the default: the engine of the template\'s version fr
       const { serveJob } = readTemplate();
       const before = gitlab.seen.length;
       const jobEnv = { ...env, GPG_SERVE: 'true', CI_JOB_ID: `lab-${process.pid}-${Date.now()}`, TMPDIR: c.lab };
-      const serve = await runCommand('/bin/sh', ['-e', '-c', [...serveJob.before_script, 'echo "GOPROXY=$GOPROXY"'].join('\n')], { cwd: c.project.dir, env: jobEnv, timeoutMs: 60_000 });
+      const serve = await runCommand('/bin/sh', ['-e', '-c', [...serveJob.before_script, 'echo "GOPROXY=$GOPROXY"'].join('\n')], {
+        cwd: c.project.dir,
+        env: jobEnv,
+        timeoutMs: 60_000,
+      });
       expect(serve.code).toBe(0);
       expect(serve.stdout).toMatch(/^GOPROXY=http:\/\/127\.0\.0\.1:\d+.*\|/m);
-      const stop = await runCommand('/bin/sh', ['-e', '-c', serveJob.after_script.join('\n')], { cwd: c.project.dir, env: jobEnv, timeoutMs: 60_000 });
+      const stop = await runCommand('/bin/sh', ['-e', '-c', serveJob.after_script.join('\n')], {
+        cwd: c.project.dir,
+        env: jobEnv,
+        timeoutMs: 60_000,
+      });
       expect(stop.code).toBe(0);
       const stats = JSON.parse(readFileSync(path.join(c.project.dir, SERVE_REPORTS_DIR, 'serve.json'), 'utf8'));
       expect(alive(stats.pid)).toBe(false);
@@ -718,16 +894,31 @@ describe('engine: release, the default: the engine of the template\'s version fr
     }
   }, 120_000);
 
-  test('a tarball that does not match the release\'s SHA256SUMS is refused and never run', async () => {
+  test("a tarball that does not match the release's SHA256SUMS is refused and never run", async () => {
     const gitlab = await gitlabWithObjectStorage({ sums: (text) => text.replace(/^[0-9a-f]{64}/gm, '0'.repeat(64)) });
     const c = guardCase('gitlab-release-tampered');
     try {
-      const env = { ...c.env, ...NO_EGRESS, ...CURL_TRUST(), PATH: process.env.PATH!, CI_API_V4_URL: gitlab.apiUrl, CI_JOB_TOKEN: TOKEN, GPG_ENGINE: 'release', GPG_ENGINE_PROJECT: PROJECT, GPG_ENGINE_VERSION: version, GPG_ENGINE_SHA256: '' };
+      const env = {
+        ...c.env,
+        ...NO_EGRESS,
+        ...CURL_TRUST(),
+        PATH: process.env.PATH!,
+        CI_API_V4_URL: gitlab.apiUrl,
+        CI_JOB_TOKEN: TOKEN,
+        GPG_ENGINE: 'release',
+        GPG_ENGINE_PROJECT: PROJECT,
+        GPG_ENGINE_VERSION: version,
+        GPG_ENGINE_SHA256: '',
+      };
       const r = await guardScript(c.project.dir, env);
       expect(r.code).toBe(3);
-      expect(r.stderr).toBe(`go-proxy-guard: go-proxy-guard-${version}-linux-${arch}.tar.gz does not match its line in the release's SHA256SUMS\n`);
+      expect(r.stderr).toBe(
+        `go-proxy-guard: go-proxy-guard-${version}-linux-${arch}.tar.gz does not match its line in the release's SHA256SUMS\n`,
+      );
       expect(existsSync(path.join(c.project.dir, 'go-proxy-guard.env'))).toBe(false);
-      expect(existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', `go-proxy-guard-${version}-linux-${arch}`, '.verified'))).toBe(false);
+      expect(
+        existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', `go-proxy-guard-${version}-linux-${arch}`, '.verified')),
+      ).toBe(false);
     } finally {
       await gitlab.close();
     }
@@ -737,16 +928,33 @@ describe('engine: release, the default: the engine of the template\'s version fr
     const engine = await serveEngine();
     const c = guardCase('gitlab-engine-url');
     try {
-      const env = { ...c.env, ...NO_EGRESS, ...CURL_TRUST(), PATH: process.env.PATH!, CI_JOB_TOKEN: TOKEN, GPG_ENGINE_PROJECT: PROJECT, GPG_ENGINE_VERSION: version, GPG_ENGINE_SHA256: '' };
+      const env = {
+        ...c.env,
+        ...NO_EGRESS,
+        ...CURL_TRUST(),
+        PATH: process.env.PATH!,
+        CI_JOB_TOKEN: TOKEN,
+        GPG_ENGINE_PROJECT: PROJECT,
+        GPG_ENGINE_VERSION: version,
+        GPG_ENGINE_SHA256: '',
+      };
       const plainApi = await guardScript(c.project.dir, { ...env, GPG_ENGINE: 'release', CI_API_V4_URL: 'http://127.0.0.1:9/api/v4' });
-      expect([plainApi.code, plainApi.stderr]).toEqual([3, 'go-proxy-guard: engine: release needs this GitLab over https (CI_API_V4_URL is "http://127.0.0.1:9/api/v4"); set the engine input to a dist/cli/index.js\n']);
+      expect([plainApi.code, plainApi.stderr]).toEqual([
+        3,
+        'go-proxy-guard: engine: release needs this GitLab over https (CI_API_V4_URL is "http://127.0.0.1:9/api/v4"); set the engine input to a dist/cli/index.js\n',
+      ]);
       const plainUrl = engine.url.replace('https:', 'http:');
       const plain = await guardScript(c.project.dir, { ...env, GPG_ENGINE: plainUrl });
-      expect([plain.code, plain.stderr]).toEqual([3, `go-proxy-guard: refusing the engine ${plainUrl}: only https:// URLs (or release, or a path in the checkout)\n`]);
+      expect([plain.code, plain.stderr]).toEqual([
+        3,
+        `go-proxy-guard: refusing the engine ${plainUrl}: only https:// URLs (or release, or a path in the checkout)\n`,
+      ]);
       // No engine-sha256 and no SHA256SUMS next to the URL (404): refused, and the download removed.
       const unchecked = await guardScript(c.project.dir, { ...env, GPG_ENGINE: engine.url });
       expect(unchecked.code).toBe(3);
-      expect(unchecked.stderr).toMatch(new RegExp(`go-proxy-guard: ${engine.url.replace(/[.]/g, '\\.')} has no SHA256SUMS next to it: set engine-sha256\\n$`));
+      expect(unchecked.stderr).toMatch(
+        new RegExp(`go-proxy-guard: ${engine.url.replace(/[.]/g, '\\.')} has no SHA256SUMS next to it: set engine-sha256\\n$`),
+      );
       expect(existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', 'url', 'go-proxy-guard.mjs'))).toBe(false);
       expect(engine.hits).toEqual([new URL(engine.url).pathname, new URL(engine.url).pathname.replace(/index\.js$/, 'SHA256SUMS')]);
     } finally {
@@ -755,7 +963,7 @@ describe('engine: release, the default: the engine of the template\'s version fr
   }, 60_000);
 });
 
-describe('the component project\'s own pipeline (.gitlab-ci.yml at the root), run by gitlab-ci-local', () => {
+describe("the component project's own pipeline (.gitlab-ci.yml at the root), run by gitlab-ci-local", () => {
   /** A throwaway copy of this repository as mirrored to GitLab: what the root pipeline uses. */
   async function mirror(lab: string, changelog?: string) {
     const dir = path.join(lab, 'mirror');
@@ -772,8 +980,17 @@ describe('the component project\'s own pipeline (.gitlab-ci.yml at the root), ru
     return dir;
   }
   const glci = (dir: string, lab: string, args: string[], env: Record<string, string>) =>
-    runCommand(process.execPath, [GITLAB_CI_LOCAL, '--no-color', '--home', path.join(lab, 'glci-home'), ...args], { cwd: dir, env, timeoutMs: 90_000 });
-  const jobNames = (out: string) => out.split('\n').slice(out.split('\n').findIndex((l) => l.startsWith('name ')) + 1).map((l) => l.split(/\s{2,}/)[0]!).filter(Boolean);
+    runCommand(process.execPath, [GITLAB_CI_LOCAL, '--no-color', '--home', path.join(lab, 'glci-home'), ...args], {
+      cwd: dir,
+      env,
+      timeoutMs: 90_000,
+    });
+  const jobNames = (out: string) =>
+    out
+      .split('\n')
+      .slice(out.split('\n').findIndex((l) => l.startsWith('name ')) + 1)
+      .map((l) => l.split(/\s{2,}/)[0]!)
+      .filter(Boolean);
 
   test('a branch runs the component on itself; a vX.Y.Z tag runs version, bundles, publish and release:', async () => {
     const c = guardCase('gitlab-root-pipeline');
@@ -795,7 +1012,12 @@ describe('the component project\'s own pipeline (.gitlab-ci.yml at the root), ru
 
     const c2 = guardCase('gitlab-root-version-ok');
     const withNotes = await mirror(c2.lab, `# Changelog\n\n## [${version}] - 2026-11-30\n\n### Added\n- the lab release\n`);
-    const ok = await glci(withNotes, c2.lab, ['--force-shell-executor', '--no-artifacts-to-source', '--variable', `CI_COMMIT_TAG=v${version}`, 'version'], c2.env);
+    const ok = await glci(
+      withNotes,
+      c2.lab,
+      ['--force-shell-executor', '--no-artifacts-to-source', '--variable', `CI_COMMIT_TAG=v${version}`, 'version'],
+      c2.env,
+    );
     expect(ok.stdout + ok.stderr).toMatch(/PASS +version\b/);
     const artifacts = path.join(withNotes, '.gitlab-ci-local', 'artifacts', 'version');
     expect(readFileSync(path.join(artifacts, 'release-notes.md'), 'utf8')).toBe('### Added\n- the lab release\n');

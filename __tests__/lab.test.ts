@@ -6,9 +6,31 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { hermeticGoEnv, makeGoProject, makeGoWork, parseJsonStream, removeDirForce, runCommand, runGo, vendorProject, type GoModDownload, type GoProject } from './lab/go.js';
+import {
+  hermeticGoEnv,
+  makeGoProject,
+  makeGoWork,
+  parseJsonStream,
+  removeDirForce,
+  runCommand,
+  runGo,
+  vendorProject,
+  type GoModDownload,
+  type GoProject,
+} from './lab/go.js';
 import { faultName, labRequest, startGoProxy, type GoProxy, type GoProxyOptions } from './lab/goproxy-server.js';
-import { buildZip, defaultWorld, escapePath, findModule, goSumLines, hash1, largeModuleOnDisk, moduleVersion, unescapePath, type ModuleVersion } from './lab/modules.js';
+import {
+  buildZip,
+  defaultWorld,
+  escapePath,
+  findModule,
+  goSumLines,
+  hash1,
+  largeModuleOnDisk,
+  moduleVersion,
+  unescapePath,
+  type ModuleVersion,
+} from './lab/modules.js';
 import { makeLabDir, repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 import { endAllJobs, endJob, parseFileCommands, parseWorkflowCommands, runAction, runPost } from './lab/runner.js';
@@ -95,11 +117,17 @@ describe('modules', () => {
 
   test('hash1 matches a value computed by the go command', () => {
     // go.sum line written by go 1.19 for this exact go.mod content
-    expect(hash1([{ name: 'go.mod', data: 'module example.com/alpha\n\ngo 1.19\n' }])).toBe('h1:mOuCh+O5UHj5VcgHWatIyIi4p7hbUt1aSlR0h02xb1o=');
+    expect(hash1([{ name: 'go.mod', data: 'module example.com/alpha\n\ngo 1.19\n' }])).toBe(
+      'h1:mOuCh+O5UHj5VcgHWatIyIi4p7hbUt1aSlR0h02xb1o=',
+    );
   });
 
   test('custom modules and go.sum lines', () => {
-    const m = moduleVersion({ path: 'example.com/delta', version: 'v0.0.1-rc.1', requires: [{ path: 'example.com/alpha', version: 'v1.0.0' }] });
+    const m = moduleVersion({
+      path: 'example.com/delta',
+      version: 'v0.0.1-rc.1',
+      requires: [{ path: 'example.com/alpha', version: 'v1.0.0' }],
+    });
     expect(m.mod.toString()).toContain('require example.com/alpha v1.0.0');
     expect(m.files['delta.go']).toContain('dep0.Hello()');
     expect(JSON.parse(m.info)).toEqual({ Version: 'v0.0.1-rc.1', Time: m.time });
@@ -108,14 +136,22 @@ describe('modules', () => {
   });
 
   test('largeModuleOnDisk writes exactly what buildZip and hash1 make in memory', async () => {
-    const big = await largeModuleOnDisk({ path: 'example.com/Large', version: 'v1.0.0', sizeBytes: 3 * 1024 * 1024 + 123, dir: makeLabDir('large-small') });
+    const big = await largeModuleOnDisk({
+      path: 'example.com/Large',
+      version: 'v1.0.0',
+      sizeBytes: 3 * 1024 * 1024 + 123,
+      dir: makeLabDir('large-small'),
+    });
     const file = readFileSync(big.zipFile);
     expect(file.length).toBe(3 * 1024 * 1024 + 123);
     expect(big.zipFile).toMatch(/example\.com\/!large\/@v\/v1\.0\.0\.zip$/);
     const prefix = 'example.com/Large@v1.0.0/';
     const blobAt = 30 + file.readUInt16LE(26);
     const blob = file.subarray(blobAt, blobAt + file.readUInt32LE(18));
-    const entries = [{ name: `${prefix}blob.bin`, data: blob }, { name: `${prefix}go.mod`, data: big.mod }];
+    const entries = [
+      { name: `${prefix}blob.bin`, data: blob },
+      { name: `${prefix}go.mod`, data: big.mod },
+    ];
     expect(file.equals(buildZip(entries))).toBe(true);
     expect(big.h1).toBe(hash1(entries));
     expect(big.goModH1).toBe(moduleVersion({ path: 'example.com/Large', version: 'v1.0.0', files: {} }).goModH1);
@@ -129,7 +165,10 @@ describe('goproxy server (protocol)', () => {
     const alpha11 = mod('example.com/alpha', 'v1.1.0');
     const list = await labRequest(`${p.url}/example.com/alpha/@v/list`);
     expect(list.body.toString().split('\n').filter(Boolean).sort()).toEqual(['v1.0.0', 'v1.1.0']);
-    expect(JSON.parse((await labRequest(`${p.url}/example.com/alpha/@latest`)).body.toString())).toEqual({ Version: 'v1.1.0', Time: alpha11.time });
+    expect(JSON.parse((await labRequest(`${p.url}/example.com/alpha/@latest`)).body.toString())).toEqual({
+      Version: 'v1.1.0',
+      Time: alpha11.time,
+    });
     expect((await labRequest(`${p.url}/example.com/alpha/@v/v1.1.0.info`)).body.toString()).toBe(alpha11.info);
     expect((await labRequest(`${p.url}/example.com/alpha/@v/v1.1.0.mod`)).body.equals(alpha11.mod)).toBe(true);
     const zip = await labRequest(`${p.url}/example.com/alpha/@v/v1.1.0.zip`);
@@ -157,7 +196,9 @@ describe('goproxy server (protocol)', () => {
     expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/goproxy$/);
     expect((await labRequest(`${p.url}/example.com/alpha/@v/list`)).status).toBe(401);
     expect((await labRequest(`${p.authUrl}/example.com/alpha/@v/list`)).status).toBe(200);
-    expect((await labRequest(`${p.origin}/example.com/alpha/@v/list`, { headers: { authorization: 'Basic bGFiOnMzY3JldA==' } })).status).toBe(404);
+    expect(
+      (await labRequest(`${p.origin}/example.com/alpha/@v/list`, { headers: { authorization: 'Basic bGFiOnMzY3JldA==' } })).status,
+    ).toBe(404);
     expect((await labRequest(`${p.authUrl}/sumdb/sum.golang.org/supported`)).status).toBe(200);
   });
 
@@ -182,7 +223,9 @@ describe('goproxy server (protocol)', () => {
     expect([portal.status, portal.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
 
     await p.setFault('reset', { path: /\.zip$/ });
-    await expect(labRequest(`${p.url}/example.com/beta/@v/v0.2.0.zip`)).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|ERR_STREAM_PREMATURE_CLOSE/) });
+    await expect(labRequest(`${p.url}/example.com/beta/@v/v0.2.0.zip`)).rejects.toMatchObject({
+      code: expect.stringMatching(/ECONNRESET|ERR_STREAM_PREMATURE_CLOSE/),
+    });
     expect(p.requests.at(-1)).toMatchObject({ status: 200, aborted: true, fault: 'reset' });
 
     await p.setFault({ slow: 200 }, { module: 'example.com/beta' });
@@ -217,7 +260,12 @@ describe('goproxy server (protocol)', () => {
     }
     expect(alpha).toEqual([200, 200, 200, 200, 500, 200, 200, 200, 200, 500]);
     expect(gamma).toEqual([200, 200, 429, 200, 200, 429]);
-    expect(p.hits('/example.com/gamma/').filter((r) => r.status === 429).map((r) => r.fault)).toEqual(Array(2).fill('{"status":429,"retryAfter":2}'));
+    expect(
+      p
+        .hits('/example.com/gamma/')
+        .filter((r) => r.status === 429)
+        .map((r) => r.fault),
+    ).toEqual(Array(2).fill('{"status":429,"retryAfter":2}'));
     await expect(p.setFault({ failEvery: 0 })).rejects.toThrow(/positive integer/);
   });
 
@@ -232,7 +280,9 @@ describe('goproxy server (protocol)', () => {
   test('hang never answers, and close() still returns at once', async () => {
     const p = await proxy({ tls: 'valid' });
     await p.setFault('hang');
-    await expect(labRequest(`${p.url}/example.com/beta/@v/list`, { ca: pki.caCert, timeoutMs: 300 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(labRequest(`${p.url}/example.com/beta/@v/list`, { ca: pki.caCert, timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+    });
     const pending = labRequest(`${p.url}/example.com/beta/@v/list`, { ca: pki.caCert, timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
@@ -259,7 +309,12 @@ describe('the real go command against the lab proxy', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const got = parseJsonStream<GoModDownload>(r.stdout);
-    expect(got.map((d) => `${d.Path}@${d.Version}`).sort()).toEqual(['example.com/Upper/Case@v1.0.0', 'example.com/alpha@v1.1.0', 'example.com/beta@v0.2.0', 'example.com/gamma/v2@v2.0.1']);
+    expect(got.map((d) => `${d.Path}@${d.Version}`).sort()).toEqual([
+      'example.com/Upper/Case@v1.0.0',
+      'example.com/alpha@v1.1.0',
+      'example.com/beta@v0.2.0',
+      'example.com/gamma/v2@v2.0.1',
+    ]);
     for (const d of got) {
       const m = mod(d.Path, d.Version);
       expect([d.Error, d.Sum, d.GoModSum]).toEqual([undefined, m.h1, m.goModH1]);
@@ -393,7 +448,11 @@ describe('the real go command against the lab proxy', () => {
     makeGoProject(path.join(lab, 'ws', 'a'), { module: 'lab.example/a', requires: [BETA], world });
     makeGoProject(path.join(lab, 'ws', 'b'), { module: 'lab.example/b', requires: [GAMMA, UPPER], world });
     makeGoWork(path.join(lab, 'ws'), ['a', 'b']);
-    const ws = await runGo(['build', '-o', `${path.join(lab, 'bin')}/`, './a', './b'], { cwd: path.join(lab, 'ws'), env, timeoutMs: 60_000 });
+    const ws = await runGo(['build', '-o', `${path.join(lab, 'bin')}/`, './a', './b'], {
+      cwd: path.join(lab, 'ws'),
+      env,
+      timeoutMs: 60_000,
+    });
     expect(ws.stderr).toMatch(/go: downloading example\.com\/gamma\/v2 v2\.0\.1/);
     expect(ws.code).toBe(0);
     expect(existsSync(path.join(lab, 'bin', 'a')) && existsSync(path.join(lab, 'bin', 'b'))).toBe(true);
@@ -408,7 +467,11 @@ describe('the real go command against the lab proxy', () => {
     const head = await labRequest(zipUrl, { method: 'HEAD' });
     expect([head.status, head.headers['content-length']]).toEqual([200, String(size)]);
     const tail = await labRequest(zipUrl, { headers: { Range: 'bytes=-22' } });
-    expect([tail.status, tail.headers['content-range'], tail.body.readUInt32LE(0)]).toEqual([206, `bytes ${size - 22}-${size - 1}/${size}`, 0x06054b50]);
+    expect([tail.status, tail.headers['content-range'], tail.body.readUInt32LE(0)]).toEqual([
+      206,
+      `bytes ${size - 22}-${size - 1}/${size}`,
+      0x06054b50,
+    ]);
     await p.setFault('reset', { module: 'example.com/large' });
     await expect(labRequest(zipUrl)).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|ERR_STREAM_PREMATURE_CLOSE/) });
     expect(p.requests.at(-1)).toMatchObject({ status: 200, aborted: true, fault: 'reset' });
@@ -574,7 +637,9 @@ appendFileSync(process.env.GITHUB_OUTPUT, 'pid=' + child.pid + '\\n');
   test('file-command and workflow-command parsers', () => {
     expect(parseFileCommands('a=1\nb<<EOF\nx\n\ny=z\nEOF\nc=3=4\n')).toEqual({ values: { a: '1', b: 'x\n\ny=z', c: '3=4' }, errors: [] });
     expect(parseFileCommands('d<<EOF\nnever closed\n').errors[0]).toMatch(/delimiter 'EOF' not found/);
-    const cmds = parseWorkflowCommands('::warning file=a.go,line=3::50%25 done%0Anext\n::stop-commands::tok\n::error::hidden\n::tok::\n::error::shown\n');
+    const cmds = parseWorkflowCommands(
+      '::warning file=a.go,line=3::50%25 done%0Anext\n::stop-commands::tok\n::error::hidden\n::tok::\n::error::shown\n',
+    );
     expect(cmds).toEqual([
       { command: 'warning', properties: { file: 'a.go', line: '3' }, message: '50% done\nnext' },
       { command: 'error', properties: {}, message: 'shown' },

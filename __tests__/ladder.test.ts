@@ -12,7 +12,8 @@ import { makeLabDir } from './lab/paths.js';
 afterEach(closeProxies);
 
 const noCache = { cache: 'false', 'download-timeout': '30s' };
-const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) => r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
+const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
+  r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const entry = (r: { report: any }, url: string) => r.report.proxies.find((p: { url: string }) => p.url === url);
 
@@ -54,15 +55,27 @@ describe('the ladder waits for healthy proxies still being probed', () => {
   });
 
   test('a realistic tree: the first proxy resets the 8 MB zip mid-body, the second (250 ms slower) serves it', async () => {
-    const big = await largeModuleOnDisk({ path: 'golang.org/x/text', version: 'v0.3.8', sizeBytes: 8 * 1024 * 1024, dir: makeLabDir('big-text-zips') });
+    const big = await largeModuleOnDisk({
+      path: 'golang.org/x/text',
+      version: 'v0.3.8',
+      sizeBytes: 8 * 1024 * 1024,
+      dir: makeLabDir('big-text-zips'),
+    });
     const modules = [...world, big];
     const fast = await labProxy('ok', { modules });
     await fast.setFault('reset', { module: big.path, path: /\.zip$/ });
     const correct = await labProxy({ slow: 250 }, { modules });
-    const c = guardCase('wait-big', { requires: [BETA, UPPER, GAMMA, big], world: modules, mainImports: [BETA.path, UPPER.path, GAMMA.path] });
+    const c = guardCase('wait-big', {
+      requires: [BETA, UPPER, GAMMA, big],
+      world: modules,
+      mainImports: [BETA.path, UPPER.path, GAMMA.path],
+    });
     const r = await c.run({ ...theWorld, proxies: `${fast.url}\n${correct.url}` });
     expect(r.code).toBe(0);
-    expect(r.report.warm.ladder[r.report.warm.ladder.length - 1]).toMatchObject({ outcome: 'ok', detail: `GOPROXY=${correct.url}|${fast.url}` });
+    expect(r.report.warm.ladder[r.report.warm.ladder.length - 1]).toMatchObject({
+      outcome: 'ok',
+      detail: `GOPROXY=${correct.url}|${fast.url}`,
+    });
     expect(entry(r, fast.url).warmFailure.code).toBe('reset');
     expect(correct.hits(/text\/@v\/v0\.3\.8\.zip$/).filter((q) => q.status === 200)).toHaveLength(1);
     expect((await c.go(['mod', 'verify'], { GOPROXY: 'off' })).stdout.trim()).toBe('all modules verified');
@@ -96,7 +109,9 @@ describe('a slow but correct proxy is slow, never down', () => {
     expect(p.notMeasured).toBe(1);
     // The plan was fitted to the deadline: one sample round, every other request answered.
     expect(r.report.probe.samples).toBe(1);
-    expect(r.report.notes.join('\n')).toMatch(/probe-samples 3 cannot be answered by a 800 ms proxy within probe-timeout 1500 ms: probed with 1/);
+    expect(r.report.notes.join('\n')).toMatch(
+      /probe-samples 3 cannot be answered by a 800 ms proxy within probe-timeout 1500 ms: probed with 1/,
+    );
     expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${far.url}|direct`);
   });
 
@@ -117,28 +132,31 @@ describe('what the warm found and what the diagnosis says', () => {
     ['reset', 'reset' as const, 'transient', 'down'],
     ['corrupt zip', 'corrupt-zip' as const, 'proxy-broken', 'broken'],
     ['tampered zip', 'tampered-zip' as const, 'fatal', 'broken'],
-  ])('a proxy that passed the probe and then served gamma with a %s: its entry carries it, the next attempt leads with the other', async (_name, fault, cls, verdict) => {
-    const bad = await labProxy();
-    // The probe reads beta's zip only (the first required module).
-    await bad.setFault(fault, { module: GAMMA.path, path: /\.zip$/ });
-    // Slower, so the faulty one ranks first and leads the first attempt.
-    const good = await labProxy({ slow: 150 });
-    const c = guardCase(`warm-${fault}`);
-    const r = await c.run({ ...noCache, proxies: `${bad.url}\n${good.url}`, 'retry-backoff': '100ms' });
-    expect(r.code).toBe(0);
-    const e = entry(r, bad.url);
-    expect([e.verdict, e.warmFailure.class]).toEqual([verdict, cls]);
-    expect(e.failure.message).toMatch(/^while warming: /);
-    expect(r.report.proxies[0].url).toBe(good.url);
-    const tries = r.report.warm.ladder.filter((x: { detail: string }) => x.detail.startsWith('GOPROXY='));
-    expect(tries[0].detail.startsWith(`GOPROXY=${bad.url}`)).toBe(true);
-    expect(tries[tries.length - 1].detail).toMatch(new RegExp(`^GOPROXY=${good.url.replace(/[.]/g, '\\.')}`));
-    expect(r.report.notes.join('\n')).toContain(`${bad.url} passed the probe but failed while warming`);
-    // The module in the cache is the real one.
-    expect((await c.go(['mod', 'verify'], { GOPROXY: 'off' })).stdout.trim()).toBe('all modules verified');
-    // The exported chain leaves out a broken proxy, and puts one that failed transiently last.
-    expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${good.url}${verdict === 'down' ? `|${bad.url}` : ''}|direct`);
-  });
+  ])(
+    'a proxy that passed the probe and then served gamma with a %s: its entry carries it, the next attempt leads with the other',
+    async (_name, fault, cls, verdict) => {
+      const bad = await labProxy();
+      // The probe reads beta's zip only (the first required module).
+      await bad.setFault(fault, { module: GAMMA.path, path: /\.zip$/ });
+      // Slower, so the faulty one ranks first and leads the first attempt.
+      const good = await labProxy({ slow: 150 });
+      const c = guardCase(`warm-${fault}`);
+      const r = await c.run({ ...noCache, proxies: `${bad.url}\n${good.url}`, 'retry-backoff': '100ms' });
+      expect(r.code).toBe(0);
+      const e = entry(r, bad.url);
+      expect([e.verdict, e.warmFailure.class]).toEqual([verdict, cls]);
+      expect(e.failure.message).toMatch(/^while warming: /);
+      expect(r.report.proxies[0].url).toBe(good.url);
+      const tries = r.report.warm.ladder.filter((x: { detail: string }) => x.detail.startsWith('GOPROXY='));
+      expect(tries[0].detail.startsWith(`GOPROXY=${bad.url}`)).toBe(true);
+      expect(tries[tries.length - 1].detail).toMatch(new RegExp(`^GOPROXY=${good.url.replace(/[.]/g, '\\.')}`));
+      expect(r.report.notes.join('\n')).toContain(`${bad.url} passed the probe but failed while warming`);
+      // The module in the cache is the real one.
+      expect((await c.go(['mod', 'verify'], { GOPROXY: 'off' })).stdout.trim()).toBe('all modules verified');
+      // The exported chain leaves out a broken proxy, and puts one that failed transiently last.
+      expect(r.exportedEnv.GOPROXY).toBe(`${r.outputs['local-proxy']}|${good.url}${verdict === 'down' ? `|${bad.url}` : ''}|direct`);
+    },
+  );
 
   test('direct: false, every proxy answering 503: the cause names the proxies, their status, and that direct was off', async () => {
     const a = await labProxy({ status: 503 });

@@ -25,9 +25,11 @@ afterEach(async () => {
 const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
 const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const moduleEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-linux-'));
-const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) => r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
+const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
+  r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
 const download = (c: GuardCase) => path.join(c.env.GOMODCACHE!, 'cache', 'download');
-const zipPath = (c: GuardCase, m: { path: string; version: string }) => path.join(download(c), escapePath(m.path), '@v', `${m.version}.zip`);
+const zipPath = (c: GuardCase, m: { path: string; version: string }) =>
+  path.join(download(c), escapePath(m.path), '@v', `${m.version}.zip`);
 
 async function job(c: GuardCase, inputs: Record<string, string>, env: Record<string, string> = {}) {
   cacheServer ??= await startCacheServer({ protocol: 'v2' });
@@ -69,7 +71,10 @@ function tamperStoredEntry(key: string, m: typeof GAMMA): void {
 /** Files of a stored entry's archive (paths as tar lists them). */
 function archiveFiles(key: string): string[] {
   const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(key)! });
-  return execFileSync('tar', ['-t'], { input: tar }).toString().split('\n').filter((l) => l && !l.endsWith('/'));
+  return execFileSync('tar', ['-t'], { input: tar })
+    .toString()
+    .split('\n')
+    .filter((l) => l && !l.endsWith('/'));
 }
 
 describe('a restored module cache is hashed before anything uses it', () => {
@@ -86,8 +91,15 @@ describe('a restored module cache is hashed before anything uses it', () => {
     const { main, post } = await job(c, { proxies: p.url });
     expect(main.code).toBe(0);
     expect([main.outputs['cache-hit'], main.warnings.join('\n')]).toEqual(['exact', expect.anything()]);
-    expect(main.warnings.join('\n')).toMatch(new RegExp(`1 of 4 restored modules fail their checksums .*${GAMMA.path.replace(/[.]/g, '\\.')}@${GAMMA.version}: the zip hashes to h1:`));
-    expect(main.report.warm.restoreCheck).toEqual({ checked: 4, discarded: [expect.stringContaining(`${GAMMA.path}@${GAMMA.version}: the zip hashes to`)] });
+    expect(main.warnings.join('\n')).toMatch(
+      new RegExp(
+        `1 of 4 restored modules fail their checksums .*${GAMMA.path.replace(/[.]/g, '\\.')}@${GAMMA.version}: the zip hashes to h1:`,
+      ),
+    );
+    expect(main.report.warm.restoreCheck).toEqual({
+      checked: 4,
+      discarded: [expect.stringContaining(`${GAMMA.path}@${GAMMA.version}: the zip hashes to`)],
+    });
     expect(main.report.notes.join('\n')).toMatch(/fail their checksums: discarded and downloaded again, never saved back/);
     // Only gamma came over the network; what is on disk is the proxy's zip, go.sum's h1:.
     expect(main.outputs['ladder-step']).toBe('proxy');
@@ -138,7 +150,8 @@ describe('a restored module cache is hashed before anything uses it', () => {
     expect(first.code).toBe(0);
     // What GitLab's cache: would bring back, with gamma's zip altered and its .ziphash left alone.
     writeFileSync(zipPath(c, GAMMA), tamperedSameLength(GAMMA));
-    for (const d of readdirSync(c.env.GOMODCACHE!)) if (d !== 'cache') rmSync(path.join(c.env.GOMODCACHE!, d), { recursive: true, force: true });
+    for (const d of readdirSync(c.env.GOMODCACHE!))
+      if (d !== 'cache') rmSync(path.join(c.env.GOMODCACHE!, d), { recursive: true, force: true });
     p.resetLog();
     const r = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env, timeoutMs: 60_000 });
     expect(r.code).toBe(0);
@@ -150,13 +163,17 @@ describe('a restored module cache is hashed before anything uses it', () => {
   });
 });
 
-describe('the user\'s module cache loses nothing', () => {
-  test('a shared GOMODCACHE keeps other projects\' modules and the sumdb cache; the saved entry holds exactly the build list', async () => {
+describe("the user's module cache loses nothing", () => {
+  test("a shared GOMODCACHE keeps other projects' modules and the sumdb cache; the saved entry holds exactly the build list", async () => {
     const p = await labProxy();
     const c = guardCase('shared-modcache', { requires: [BETA, GAMMA] });
     // Another project on the same runner left Upper/Case, and go's checksum database cache.
     const other = guardCase('shared-modcache-other', { requires: [UPPER] });
-    const dl = await runCommand('go', ['mod', 'download', 'all'], { cwd: other.project.dir, env: { ...other.env, GOMODCACHE: c.env.GOMODCACHE!, GOPROXY: p.url, GOFLAGS: '-modcacherw' }, timeoutMs: 60_000 });
+    const dl = await runCommand('go', ['mod', 'download', 'all'], {
+      cwd: other.project.dir,
+      env: { ...other.env, GOMODCACHE: c.env.GOMODCACHE!, GOPROXY: p.url, GOFLAGS: '-modcacherw' },
+      timeoutMs: 60_000,
+    });
     expect(dl.code).toBe(0);
     const sumdb = path.join(download(c), 'sumdb', 'sum.golang.org', 'lookup', 'example.com', 'x@v1.0.0');
     mkdirSync(path.dirname(sumdb), { recursive: true });
@@ -165,7 +182,9 @@ describe('the user\'s module cache loses nothing', () => {
 
     const { main, post } = await job(c, { proxies: p.url });
     expect(main.code).toBe(0);
-    expect(post.stdout).toMatch(/cache: pruned to the build list: kept \d+ files .*removed [1-9]\d* from the saved copy; GOMODCACHE is left as it is/);
+    expect(post.stdout).toMatch(
+      /cache: pruned to the build list: kept \d+ files .*removed [1-9]\d* from the saved copy; GOMODCACHE is left as it is/,
+    );
     expect(post.stdout).toMatch(/cache: saved /);
     // Nothing that was there before is gone or changed.
     const after = snapshot(download(c));
@@ -173,7 +192,10 @@ describe('the user\'s module cache loses nothing', () => {
     expect(existsSync(zipPath(c, UPPER)) && existsSync(sumdb)).toBe(true);
     // The saved entry: the build list's zips and nothing else (no other project, no sumdb).
     const saved = archiveFiles(moduleEntries()[0]!.key);
-    const zips = saved.filter((f) => f.endsWith('.zip')).map((f) => f.split('/cache/download/')[1]).sort();
+    const zips = saved
+      .filter((f) => f.endsWith('.zip'))
+      .map((f) => f.split('/cache/download/')[1])
+      .sort();
     // gamma needs alpha: the build list is beta, gamma and alpha.
     expect(zips).toEqual([ALPHA, BETA, GAMMA].map((m) => `${escapePath(m.path)}/@v/${m.version}.zip`).sort());
     expect(saved.some((f) => f.includes('/sumdb/'))).toBe(false);

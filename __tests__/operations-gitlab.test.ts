@@ -21,9 +21,10 @@ afterEach(async () => {
 });
 
 /** The component template, wherever the repository keeps it. */
-const TEMPLATE = [path.join(repoRoot, 'templates', 'go-proxy-guard.yml'), path.join(repoRoot, 'gitlab', 'templates', 'go-proxy-guard.yml')].find((p) =>
-  existsSync(p),
-)!;
+const TEMPLATE = [
+  path.join(repoRoot, 'templates', 'go-proxy-guard.yml'),
+  path.join(repoRoot, 'gitlab', 'templates', 'go-proxy-guard.yml'),
+].find((p) => existsSync(p))!;
 const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
@@ -56,7 +57,15 @@ build:
 async function git(dir: string, args: string[]) {
   const r = await runCommand('git', args, {
     cwd: dir,
-    env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'lab', GIT_AUTHOR_EMAIL: 'lab@example.invalid', GIT_COMMITTER_NAME: 'lab', GIT_COMMITTER_EMAIL: 'lab@example.invalid' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'lab',
+      GIT_AUTHOR_EMAIL: 'lab@example.invalid',
+      GIT_COMMITTER_NAME: 'lab',
+      GIT_COMMITTER_EMAIL: 'lab@example.invalid',
+    },
     timeoutMs: 20_000,
   });
   if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
@@ -95,7 +104,9 @@ test('gitlab: one guard job per pipeline, a matrix of 5 jobs, one alert; the ove
         '--no-color',
         '--home',
         path.join(c.lab, 'gitlab-ci-local-home'),
-        ...Object.entries({ LAB_PROXY_URL: ok.url, LAB_DEAD_PROXY_URL: dead.url, LAB_WEBHOOK_URL: slack.url, ...extra }).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+        ...Object.entries({ LAB_PROXY_URL: ok.url, LAB_DEAD_PROXY_URL: dead.url, LAB_WEBHOOK_URL: slack.url, ...extra }).flatMap(
+          ([k, v]) => ['--variable', `${k}=${v}`],
+        ),
       ],
       { cwd: repo, env: c.env, timeoutMs: 150_000 },
     );
@@ -116,7 +127,13 @@ test('gitlab: one guard job per pipeline, a matrix of 5 jobs, one alert; the ove
   expect(second.code).toBe(0);
   const guard = jobLog(out2, 'go-proxy-guard');
   expect(guard).toEqual(
-    expect.arrayContaining([expect.stringMatching(new RegExp(`OVERRIDE: proxies ${ok.url.replace(/[.]/g, '\\.')}; override in force since \\S+, set by variable GO_PROXY_GUARD_OVERRIDE`))]),
+    expect.arrayContaining([
+      expect.stringMatching(
+        new RegExp(
+          `OVERRIDE: proxies ${ok.url.replace(/[.]/g, '\\.')}; override in force since \\S+, set by variable GO_PROXY_GUARD_OVERRIDE`,
+        ),
+      ),
+    ]),
   );
   for (const leg of [1, 2, 3, 4, 5]) expect(out2).toContain(`leg ${leg} GOPROXY=${ok.url}|direct`);
   // Healthy under the override: one recovery, and it says the override is in force.

@@ -47,7 +47,9 @@ describe('one alert per outage across a matrix', () => {
     const inputs = { ...quick, proxies: `${good.url}\n${bad.url}`, 'slack-webhook-url': slack.url, 'alert-cooldown': '1h' };
     // Hosted runners of one OS see the same paths (the lab cache server's env sets RUNNER_TEMP), and one run id.
     const legs = (runId: string) =>
-      Promise.all([1, 2, 3, 4, 5].map(() => c.run(inputs, { env: { ...cacheServer!.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } })));
+      Promise.all(
+        [1, 2, 3, 4, 5].map(() => c.run(inputs, { env: { ...cacheServer!.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } })),
+      );
 
     const first = await legs('7001');
     for (const r of first) {
@@ -59,7 +61,8 @@ describe('one alert per outage across a matrix', () => {
     const logs = first.map((r) => r.stdout);
     expect(logs.filter((l) => /alert: alert sent to 1 of 1 webhooks/.test(l))).toHaveLength(1);
     // The others lost the election, or (started later on a busy machine) restored this run's state and saw the alert sent.
-    const quiet = /alert: alert left to another job of this run, which claimed go-proxy-guard-alert-lab_project-7001-1-|alert: not sent \(same condition already alerted/;
+    const quiet =
+      /alert: alert left to another job of this run, which claimed go-proxy-guard-alert-lab_project-7001-1-|alert: not sent \(same condition already alerted/;
     expect(logs.filter((l) => quiet.test(l))).toHaveLength(4);
     expect(logs.filter((l) => /alert: alert left to another job of this run/.test(l)).length).toBeGreaterThan(0);
     const keys = () => cacheServer!.entries().map((e) => e.key);
@@ -81,7 +84,12 @@ describe('one alert per outage across a matrix', () => {
     expect(slack.accepted()[1]!.rawBody).toMatch(/healthy again/i);
     // Masked: the only lines holding the token are the mask registrations themselves.
     for (const r of [...first, ...second, ...third]) {
-      expect(r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(slack.token);
+      expect(
+        r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n'),
+      ).not.toContain(slack.token);
     }
   }, 240_000);
 });
@@ -101,7 +109,9 @@ describe('silence windows', () => {
     expect(silenced.outputs.verdict).toBe('degraded');
     // Silence is about people: fail-on degraded still fails the build.
     expect(silenced.code).not.toBe(0);
-    expect(silenced.errors.join('\n')).toMatch(/^go-proxy-guard: degraded\..*This step fails the job: verdict is degraded, as fail-on: degraded asks\.$/m);
+    expect(silenced.errors.join('\n')).toMatch(
+      /^go-proxy-guard: degraded\..*This step fails the job: verdict is degraded, as fail-on: degraded asks\.$/m,
+    );
     expect(slack.requests).toHaveLength(0);
     expect(silenced.stdout).toContain(`alert: not sent (silenced by ${window}`);
     expect(silenced.summary).toContain(`silenced by ${window}`);
@@ -134,7 +144,9 @@ describe('silence windows', () => {
     const c = guardCase('silence-bad');
     const r = await c.run({ ...quick, proxies: good.url, 'alert-silence': 'Sat 02:00-04:00 UTC\nSat 04:00-02:00 CEST' });
     expect(r.code).not.toBe(0);
-    expect(r.errors.join('\n')).toContain('input "alert-silence" line 2: weekly windows are in UTC: write "UTC", got "CEST", got "Sat 04:00-02:00 CEST"');
+    expect(r.errors.join('\n')).toContain(
+      'input "alert-silence" line 2: weekly windows are in UTC: write "UTC", got "CEST", got "Sat 04:00-02:00 CEST"',
+    );
   });
 });
 
@@ -188,7 +200,9 @@ describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^go-proxy-guard: degraded\. .*override.*$/m);
     expect(r.stdout).not.toMatch(/This step fails the job/);
-    expect(r.warnings.join('\n')).toMatch(/OVERRIDE: direct \(no proxy\); override in force since \S+, set by variable GO_PROXY_GUARD_OVERRIDE/);
+    expect(r.warnings.join('\n')).toMatch(
+      /OVERRIDE: direct \(no proxy\); override in force since \S+, set by variable GO_PROXY_GUARD_OVERRIDE/,
+    );
 
     const byInput = await c.run({ ...quick, proxies: configured.url, override: 'direct' }, { env: { GO_PROXY_GUARD_OVERRIDE: 'off' } });
     expect(byInput.exportedEnv.GOPROXY).toBe('direct');
@@ -200,7 +214,10 @@ describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
     const c = guardCase('override-off');
     await vendorProject(c.project.dir, { ...c.env, GOPROXY: configured.url });
     const before = configured.requests.length;
-    const r = await c.run({ ...quick, prewarm: 'true', cache: 'false', proxies: configured.url }, { env: { GO_PROXY_GUARD_OVERRIDE: 'off' } });
+    const r = await c.run(
+      { ...quick, prewarm: 'true', cache: 'false', proxies: configured.url },
+      { env: { GO_PROXY_GUARD_OVERRIDE: 'off' } },
+    );
     expect(r.code).toBe(0);
     expect(r.exportedEnv.GOPROXY).toBe('off');
     expect(r.outputs['ladder-step']).toBe('vendor');
@@ -216,7 +233,9 @@ describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
     const c = guardCase('override-bad');
     const r = await c.run({ ...quick }, { env: { GO_PROXY_GUARD_OVERRIDE: 'ftp://mirror.example' } });
     expect(r.code).not.toBe(0);
-    expect(r.errors.join('\n')).toMatch(/input "GO_PROXY_GUARD_OVERRIDE" must be proxy URLs \(comma- or newline-separated\), "direct" or "off", got "ftp:\/\/mirror\.example"/);
+    expect(r.errors.join('\n')).toMatch(
+      /input "GO_PROXY_GUARD_OVERRIDE" must be proxy URLs \(comma- or newline-separated\), "direct" or "off", got "ftp:\/\/mirror\.example"/,
+    );
   });
 });
 
@@ -257,7 +276,11 @@ describe('scheduled health check (.github/workflows/proxy-health.yml)', () => {
     const steady = await labProxy();
     const wobbly = await labProxy();
     const c = guardCase('scheduled');
-    const inputs = { ...stepInputs({ 'secrets.GO_PROXY_GUARD_WEBHOOK': slack.url, 'vars.GO_PROXY_GUARD_SILENCE': '' }), proxies: `${steady.url}\n${wobbly.url}`, 'probe-timeout': '3s' };
+    const inputs = {
+      ...stepInputs({ 'secrets.GO_PROXY_GUARD_WEBHOOK': slack.url, 'vars.GO_PROXY_GUARD_SILENCE': '' }),
+      proxies: `${steady.url}\n${wobbly.url}`,
+      'probe-timeout': '3s',
+    };
     const run = async () => {
       const r = await c.run(inputs, { env: { ...cacheServer!.env, GITHUB_EVENT_NAME: 'schedule' } });
       expect(r.code).toBe(0);

@@ -21,7 +21,8 @@ afterEach(async () => {
 const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
 const noCache = { ...fast, cache: 'false' };
 /** The module files the go command itself asked for (the probe and the prefetch say go-proxy-guard). */
-const goFiles = (reqs: ProxyRequest[]) => reqs.filter((q) => q.userAgent?.startsWith('Go-http-client') && ['mod', 'zip', 'info'].includes(q.kind));
+const goFiles = (reqs: ProxyRequest[]) =>
+  reqs.filter((q) => q.userAgent?.startsWith('Go-http-client') && ['mod', 'zip', 'info'].includes(q.kind));
 const buildOffline = (c: GuardCase) => c.go(['build', '-o', path.join(c.lab, 'app'), '.'], { GOPROXY: 'off' });
 
 test('a cold cache: everything go.sum names is prefetched, go mod download asks the proxy for nothing, the summary shows it', async () => {
@@ -36,7 +37,9 @@ test('a cold cache: everything go.sum names is prefetched, go mod download asks 
   expect(pf.fetched).toBe(3 * c.project.buildList.length);
   expect(pf.bytes).toBeGreaterThan(0);
   expect(goFiles(p.requests)).toEqual([]);
-  expect(r.stdout).toMatch(new RegExp(`prefetch: ${pf.fetched} of ${pf.planned} files \\([\\d.]+ MiB\\) in [\\d.]+ s, 16 at a time, 0 failures absorbed`));
+  expect(r.stdout).toMatch(
+    new RegExp(`prefetch: ${pf.fetched} of ${pf.planned} files \\([\\d.]+ MiB\\) in [\\d.]+ s, 16 at a time, 0 failures absorbed`),
+  );
   expect(r.summary).toMatch(/- Prefetch: \d+ of \d+ files/);
   expect(Number(r.outputs.modules)).toBe(c.project.buildList.length);
   expect((await buildOffline(c)).code).toBe(0);

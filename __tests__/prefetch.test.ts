@@ -56,7 +56,8 @@ async function prefetch(c: Case, proxies: GoProxy[], concurrency = 8): Promise<P
   });
 }
 
-const goDownload = (c: Case, goproxy: string) => runGo(['mod', 'download', '-json', 'all'], { cwd: c.project.dir, env: { ...c.env, GOPROXY: goproxy }, timeoutMs: 60_000 });
+const goDownload = (c: Case, goproxy: string) =>
+  runGo(['mod', 'download', '-json', 'all'], { cwd: c.project.dir, env: { ...c.env, GOPROXY: goproxy }, timeoutMs: 60_000 });
 const fromGo = (reqs: ProxyRequest[]) => reqs.filter((q) => q.userAgent?.startsWith('Go-http-client'));
 const fromGuard = (reqs: ProxyRequest[]) => reqs.filter((q) => q.userAgent?.startsWith('go-proxy-guard'));
 const files = (reqs: ProxyRequest[]) => reqs.filter((q) => q.kind === 'mod' || q.kind === 'zip' || q.kind === 'info');
@@ -81,7 +82,11 @@ test('a complete prefetch: go mod download asks the proxy for nothing, verifies 
   expect(r.code).toBe(0);
   expect(files(p.requests)).toEqual([]);
   for (const m of c.project.buildList) expect(readFileSync(`${zipPath(c, m)}hash`, 'utf8')).toBe(m.h1);
-  const build = await runGo(['build', '-o', path.join(c.lab, 'app'), '.'], { cwd: c.project.dir, env: { ...c.env, GOPROXY: 'off' }, timeoutMs: 60_000 });
+  const build = await runGo(['build', '-o', path.join(c.lab, 'app'), '.'], {
+    cwd: c.project.dir,
+    env: { ...c.env, GOPROXY: 'off' },
+    timeoutMs: 60_000,
+  });
   expect(build.code).toBe(0);
 
   // No waste: about as many requests as the go command makes for the same build list from an empty cache.

@@ -29,7 +29,12 @@ describe('probing ranks proxies by measured health and exports the chain', () =>
     const r = await c.run({ ...probeOnly, proxies: all.map((p) => p.url).join('\n'), 'probe-timeout': '5s', 'probe-samples': '2' });
 
     expect(r.code).toBe(0);
-    const verdicts = Object.fromEntries(r.report.proxies.map((p: { url: string; verdict: string; failure?: { code: string } }) => [p.url, `${p.verdict}:${p.failure?.code ?? ''}`]));
+    const verdicts = Object.fromEntries(
+      r.report.proxies.map((p: { url: string; verdict: string; failure?: { code: string } }) => [
+        p.url,
+        `${p.verdict}:${p.failure?.code ?? ''}`,
+      ]),
+    );
     expect(verdicts).toEqual({
       [fast.url]: 'healthy:',
       [slow.url]: 'healthy:',
@@ -147,7 +152,10 @@ describe('private modules and credentials', () => {
     expect(withUrl.requests.every((q) => q.status !== 401)).toBe(true);
     expect(viaNetrc.requests.every((q) => q.status !== 401)).toBe(true);
     // ::add-mask:: lines are instructions to the runner, never shown.
-    const log = r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const log = r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     const visible = [log, r.stderr, JSON.stringify(r.outputs), readFileSync(r.outputs.report!, 'utf8')].join('\n');
     expect(visible).not.toContain(secret);
     expect(visible).toContain('bot:***@');
@@ -157,7 +165,7 @@ describe('private modules and credentials', () => {
     expect(readFileSync(r.exportedEnv.NETRC ?? '', 'utf8')).toContain(`login bot password ${secret}`);
   });
 
-  test('certificates are judged by the roots the go command trusts (SSL_CERT_FILE), not only Node\'s', async () => {
+  test("certificates are judged by the roots the go command trusts (SSL_CERT_FILE), not only Node's", async () => {
     const p = await labProxy('ok', { tls: 'valid' });
     const c = guardCase('go-trust');
     const r = await c.run({ ...probeOnly, proxies: p.url }, { env: { NODE_EXTRA_CA_CERTS: undefined } });
@@ -165,10 +173,12 @@ describe('private modules and credentials', () => {
     expect(r.report.proxies[0].tlsDaysLeft).toBeGreaterThan(300);
   });
 
-  test('credentials in the environment\'s GOPROXY never reach the report, even when proxies is set', async () => {
+  test("credentials in the environment's GOPROXY never reach the report, even when proxies is set", async () => {
     const token = 'tok3n-Secret-value';
     const p = await labProxy();
-    const c = guardCase('env-creds', { goEnv: { GOPROXY: `https://a.invalid|https://${token}@b.invalid,https://bot:${token}@c.invalid,direct` } });
+    const c = guardCase('env-creds', {
+      goEnv: { GOPROXY: `https://a.invalid|https://${token}@b.invalid,https://bot:${token}@c.invalid,direct` },
+    });
     const r = await c.run({ ...probeOnly, proxies: p.url });
     expect(r.code).toBe(0);
     const report = readFileSync(r.outputs.report!, 'utf8');
@@ -189,7 +199,9 @@ describe('project layouts and bad input', () => {
     const r = await c.run({ ...probeOnly, proxies: p.url, 'probe-modules': '10', 'probe-samples': '1' });
     expect(r.code).toBe(0);
     expect(r.report.project.layout).toBe('workspace');
-    expect(r.report.project.probed).toEqual(expect.arrayContaining([`${BETA.path}@${BETA.version}`, `${GAMMA.path}@${GAMMA.version}`, `${ALPHA.path}@${ALPHA.version}`]));
+    expect(r.report.project.probed).toEqual(
+      expect.arrayContaining([`${BETA.path}@${BETA.version}`, `${GAMMA.path}@${GAMMA.version}`, `${ALPHA.path}@${ALPHA.version}`]),
+    );
   });
 
   test('no go.mod: the candidates are still probed, and the log says so', async () => {
@@ -225,5 +237,9 @@ test('the sample of modules probed is the direct requirements first', async () =
   const c = guardCase('demo-shape', { requires: [BETA, UPPER] });
   const r = await c.run({ ...probeOnly, proxies: healthy.url });
   // Direct requirements first, in go.mod order; the indirect one last.
-  expect(r.report.project.probed).toEqual([`${UPPER.path}@${UPPER.version}`, `${BETA.path}@${BETA.version}`, `${ALPHA.path}@${ALPHA.version}`]);
+  expect(r.report.project.probed).toEqual([
+    `${UPPER.path}@${UPPER.version}`,
+    `${BETA.path}@${BETA.version}`,
+    `${ALPHA.path}@${ALPHA.version}`,
+  ]);
 });

@@ -20,7 +20,11 @@ const GIT_ENV = {
 };
 
 const script = (name: string, args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) =>
-  runCommand('bash', [path.join(SCRIPTS, name), ...args], { cwd: opts.cwd ?? repoRoot, env: { PATH: process.env.PATH, ...opts.env }, timeoutMs: 30_000 });
+  runCommand('bash', [path.join(SCRIPTS, name), ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { PATH: process.env.PATH, ...opts.env },
+    timeoutMs: 30_000,
+  });
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const r = await runCommand('git', args, { cwd, env: { ...GIT_ENV, HOME: cwd }, timeoutMs: 20_000 });
@@ -70,11 +74,13 @@ describe('release notes come from the CHANGELOG section of the version', () => {
     for (const version of ['1.2', '1.3.0']) {
       const r = await script('changelog-notes.sh', [version, 'CHANGELOG.md'], { cwd: dir });
       expect([r.code, r.stdout]).toEqual([1, '']);
-      expect(r.stderr).toBe(`changelog-notes: CHANGELOG.md has no "## [${version}]" section with notes; add one (move the lines of "## [Unreleased]" under it) before tagging v${version}\n`);
+      expect(r.stderr).toBe(
+        `changelog-notes: CHANGELOG.md has no "## [${version}]" section with notes; add one (move the lines of "## [Unreleased]" under it) before tagging v${version}\n`,
+      );
     }
   });
 
-  test('this repository\'s CHANGELOG has an Unreleased section the next release takes its notes from', async () => {
+  test("this repository's CHANGELOG has an Unreleased section the next release takes its notes from", async () => {
     const r = await script('changelog-notes.sh', ['Unreleased', 'CHANGELOG.md']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^### Added\n- /);
@@ -83,7 +89,10 @@ describe('release notes come from the CHANGELOG section of the version', () => {
   test('a tag must be a stable vX.Y.Z matching package.json, with notes', async () => {
     const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
     const bad = await script('check-release.sh', ['v1.2.3-rc.1']);
-    expect([bad.code, bad.stderr]).toEqual([1, 'check-release: tag "v1.2.3-rc.1" is not vMAJOR.MINOR.PATCH (like v1.2.3); push such a tag to release\n']);
+    expect([bad.code, bad.stderr]).toEqual([
+      1,
+      'check-release: tag "v1.2.3-rc.1" is not vMAJOR.MINOR.PATCH (like v1.2.3); push such a tag to release\n',
+    ]);
     const other = await script('check-release.sh', ['v999.0.0']);
     expect([other.code, other.stderr]).toEqual([
       1,
@@ -97,7 +106,7 @@ describe('release notes come from the CHANGELOG section of the version', () => {
 });
 
 describe('one version for the npm package and the GitLab component', () => {
-  test('the component runs the engine of its own version: GPG_ENGINE_VERSION is package.json\'s version', () => {
+  test("the component runs the engine of its own version: GPG_ENGINE_VERSION is package.json's version", () => {
     const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
     const template = readFileSync(path.join(repoRoot, 'templates', 'go-proxy-guard.yml'), 'utf8');
     const stamped = [...template.matchAll(/^ +GPG_ENGINE_VERSION: "([^"]*)"$/gm)].map((m) => m[1]);
@@ -109,23 +118,45 @@ describe('one version for the npm package and the GitLab component', () => {
     for (const p of ['package.json', 'package-lock.json', 'CHANGELOG.md', 'templates', path.join('scripts', 'release')]) {
       cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true });
     }
-    const changelog = readFileSync(path.join(dir, 'CHANGELOG.md'), 'utf8').replace('## [Unreleased]', '## [Unreleased]\n\n## [7.8.9] - 2026-12-01');
+    const changelog = readFileSync(path.join(dir, 'CHANGELOG.md'), 'utf8').replace(
+      '## [Unreleased]',
+      '## [Unreleased]\n\n## [7.8.9] - 2026-12-01',
+    );
     writeFileSync(path.join(dir, 'CHANGELOG.md'), changelog);
     const env = { PATH: process.env.PATH, HOME: dir, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
-    const before = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], { cwd: dir, env, timeoutMs: 30_000 });
+    const before = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
     expect(before.code).toBe(1);
-    const set = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'set-version.sh'), '7.8.9'], { cwd: dir, env, timeoutMs: 60_000 });
+    const set = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'set-version.sh'), '7.8.9'], {
+      cwd: dir,
+      env,
+      timeoutMs: 60_000,
+    });
     expect([set.code, set.stdout]).toEqual([0, 'version 7.8.9 in package.json, package-lock.json and templates/go-proxy-guard.yml\n']);
     expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version).toBe('7.8.9');
     expect(JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).version).toBe('7.8.9');
     expect(readFileSync(path.join(dir, 'templates', 'go-proxy-guard.yml'), 'utf8').match(/GPG_ENGINE_VERSION: "7\.8\.9"/g)).toHaveLength(2);
     // The template alone out of step is caught too.
-    const after = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], { cwd: dir, env, timeoutMs: 30_000 });
+    const after = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
     expect([after.code, after.stdout, after.stderr]).toEqual([0, '7.8.9\n', '']);
     const tpl = path.join(dir, 'templates', 'go-proxy-guard.yml');
     writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('GPG_ENGINE_VERSION: "7.8.9"', 'GPG_ENGINE_VERSION: "7.8.8"'));
-    const stale = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], { cwd: dir, env, timeoutMs: 30_000 });
-    expect([stale.code, stale.stderr]).toEqual([1, `check-release: templates/go-proxy-guard.yml has GPG_ENGINE_VERSION: "7.8.8" but the tag is v7.8.9; run 'bash scripts/release/set-version.sh 7.8.9', commit, and tag that commit\n`]);
+    const stale = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
+    expect([stale.code, stale.stderr]).toEqual([
+      1,
+      `check-release: templates/go-proxy-guard.yml has GPG_ENGINE_VERSION: "7.8.8" but the tag is v7.8.9; run 'bash scripts/release/set-version.sh 7.8.9', commit, and tag that commit\n`,
+    ]);
   }, 90_000);
 });
 
@@ -177,7 +208,10 @@ describe('the major tag follows the release, as actions/* do', () => {
     expect((await move(work, 'v1.0.0')).code).toBe(0);
     await git(work, ['tag', 'v1.1.0-rc.1']);
     const rc = await move(work, 'v1.1.0-rc.1');
-    expect([rc.code, rc.stderr]).toEqual([1, 'move-major-tag: "v1.1.0-rc.1" is not a stable vMAJOR.MINOR.PATCH tag; the major tag stays where it is\n']);
+    expect([rc.code, rc.stderr]).toEqual([
+      1,
+      'move-major-tag: "v1.1.0-rc.1" is not a stable vMAJOR.MINOR.PATCH tag; the major tag stays where it is\n',
+    ]);
     const missing = await move(work, 'v1.9.9');
     expect([missing.code, missing.stderr]).toEqual([1, 'move-major-tag: no tag v1.9.9 in this repository\n']);
     expect(await at('v1')).toBe(first);
@@ -200,7 +234,10 @@ describe('the release workflow', () => {
 
   test('npm publishing is skipped with a notice when no token is configured', async () => {
     const r = await script('publish-npm.sh', [], { env: { NODE_AUTH_TOKEN: '' } });
-    expect([r.code, r.stdout]).toEqual([0, '::notice title=npm publish skipped::no NPM_TOKEN secret is configured; the GitHub release is made, the npm package is not published\n']);
+    expect([r.code, r.stdout]).toEqual([
+      0,
+      '::notice title=npm publish skipped::no NPM_TOKEN secret is configured; the GitHub release is made, the npm package is not published\n',
+    ]);
   });
 });
 
@@ -210,22 +247,50 @@ describe('the npm package', () => {
   test('packs the bundled CLI only, installs offline with no dependencies, and runs from the PATH', async () => {
     expect(existsSync(CLI_BUNDLE)).toBe(true); // npm run build first
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-    expect([pkg.private, pkg.dependencies, pkg.license, pkg.engines.node, pkg.bin['go-proxy-guard']]).toEqual([undefined, undefined, 'MIT', '>=20', 'dist/cli/index.js']);
+    expect([pkg.private, pkg.dependencies, pkg.license, pkg.engines.node, pkg.bin['go-proxy-guard']]).toEqual([
+      undefined,
+      undefined,
+      'MIT',
+      '>=20',
+      'dist/cli/index.js',
+    ]);
 
     const dir = makeLabDir('npm-pack');
-    const env = { PATH: process.env.PATH, HOME: dir, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      npm_config_cache: path.join(dir, 'npm-cache'),
+      npm_config_update_notifier: 'false',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+    };
     const pack = await runCommand('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repoRoot, env, timeoutMs: 60_000 });
     expect(pack.code).toBe(0);
     const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[]; size: number }[];
-    expect(packed!.files.map((f) => f.path).sort()).toEqual(['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/licenses.txt', 'dist/cli/package.json', 'package.json']);
+    expect(packed!.files.map((f) => f.path).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/cli/index.js',
+      'dist/cli/licenses.txt',
+      'dist/cli/package.json',
+      'package.json',
+    ]);
 
     const prefix = path.join(dir, 'prefix');
-    const install = await runCommand('npm', ['install', '-g', '--offline', '--prefix', prefix, path.join(dir, packed!.filename)], { cwd: dir, env, timeoutMs: 90_000 });
+    const install = await runCommand('npm', ['install', '-g', '--offline', '--prefix', prefix, path.join(dir, packed!.filename)], {
+      cwd: dir,
+      env,
+      timeoutMs: 90_000,
+    });
     expect([install.code, install.stderr]).toEqual([0, '']);
 
     // Only the prefix's bin and node itself on the PATH: no repository, no node_modules.
     const bin = path.join(prefix, 'bin');
-    const help = await runCommand('go-proxy-guard', ['probe', '--help'], { cwd: dir, env: { PATH: `${bin}:${path.dirname(process.execPath)}`, HOME: dir }, timeoutMs: 30_000 });
+    const help = await runCommand('go-proxy-guard', ['probe', '--help'], {
+      cwd: dir,
+      env: { PATH: `${bin}:${path.dirname(process.execPath)}`, HOME: dir },
+      timeoutMs: 30_000,
+    });
     expect([help.code, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(/^Usage: go-proxy-guard probe/m);
     expect(existsSync(path.join(prefix, 'lib', 'node_modules', 'go-proxy-guard', 'node_modules'))).toBe(false);

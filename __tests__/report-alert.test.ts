@@ -27,7 +27,16 @@ async function receiver(...args: Parameters<typeof startWebhookReceiver>): Promi
 const quick = { 'probe-timeout': '1500ms', 'retry-backoff': '100ms', prewarm: 'false' };
 /** Everything a person or a log collector can see of a run. */
 const visible = (r: { stdout: string; stderr: string; outputs: Record<string, string>; summary: string }) =>
-  [r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.stderr, JSON.stringify(r.outputs), r.summary, readFileSync(r.outputs.report!, 'utf8')].join('\n');
+  [
+    r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n'),
+    r.stderr,
+    JSON.stringify(r.outputs),
+    r.summary,
+    readFileSync(r.outputs.report!, 'utf8'),
+  ].join('\n');
 
 test('the job summary puts the verdict first, then the ranked proxies, and the log ends with one line: verdict, cause, action', async () => {
   const good = await labProxy();
@@ -58,7 +67,12 @@ describe('alerts', () => {
     const secret = 'pw-3xtra-S3cret';
     const authed = await labProxy('ok', { tls: 'valid', auth: { user: 'bot', pass: secret } });
     const c = guardCase('alerts');
-    const inputs = { ...quick, proxies: `${proxy.url}\n${flaky.url}\n${authed.authUrl}`, 'slack-webhook-url': slack.url, 'alert-cooldown': '1h' };
+    const inputs = {
+      ...quick,
+      proxies: `${proxy.url}\n${flaky.url}\n${authed.authUrl}`,
+      'slack-webhook-url': slack.url,
+      'alert-cooldown': '1h',
+    };
     const env = cacheServer.env;
 
     const first = await c.run(inputs, { env });
@@ -98,8 +112,17 @@ describe('alerts', () => {
     const bad = await labProxy({ status: 502 });
     const good = await labProxy();
     const c = guardCase('signed');
-    for (const [hook, format] of [[ding, 'dingtalk'], [feishu, 'feishu']] as const) {
-      const r = await c.run({ ...quick, proxies: `${bad.url}\n${good.url}`, 'webhook-url': hook.url, 'webhook-format': format, 'webhook-secret': secret });
+    for (const [hook, format] of [
+      [ding, 'dingtalk'],
+      [feishu, 'feishu'],
+    ] as const) {
+      const r = await c.run({
+        ...quick,
+        proxies: `${bad.url}\n${good.url}`,
+        'webhook-url': hook.url,
+        'webhook-format': format,
+        'webhook-secret': secret,
+      });
       expect(r.code).toBe(0);
       expect(hook.accepted()).toHaveLength(1);
       expect(visible(r)).not.toContain(secret);

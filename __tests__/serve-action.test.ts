@@ -121,7 +121,7 @@ test('serve: false keeps the plain chain; a chain without proxies starts nothing
   expect(none.report.notes.join('\n')).toMatch(/no proxy to stand in front of/);
 });
 
-test('proxy credentials reach the upstream but never the local proxy\'s log, figures or summary', async () => {
+test("proxy credentials reach the upstream but never the local proxy's log, figures or summary", async () => {
   const secret = 'serve-Secret-pw';
   const a = await labProxy('ok', { tls: 'valid', auth: { user: 'bot', pass: secret } });
   const c = guardCase('serve-creds');
@@ -132,7 +132,13 @@ test('proxy credentials reach the upstream but never the local proxy\'s log, fig
   expect(a.requests.filter((q) => q.status === 401)).toEqual([]);
   const post = await c.post(r);
   const h = handleOf(r);
-  const seen = [readFileSync(h.logFile, 'utf8'), readFileSync(h.statsFile, 'utf8'), post.summary, post.stdout, readFileSync(r.outputs.report ?? '', 'utf8')].join('\n');
+  const seen = [
+    readFileSync(h.logFile, 'utf8'),
+    readFileSync(h.statsFile, 'utf8'),
+    post.summary,
+    post.stdout,
+    readFileSync(r.outputs.report ?? '', 'utf8'),
+  ].join('\n');
   expect(seen).toContain('bot:***@');
   expect(seen).not.toContain(secret);
 });
@@ -148,11 +154,19 @@ test('an https proxy with credentials: GOPROXY carries none, a later step authen
   const netrc = r.exportedEnv.NETRC ?? '';
   expect(readFileSync(netrc, 'utf8')).toMatch(/^machine 127\.0\.0\.1 login ci password S3cret-pw$/m);
   // The local proxy adds the credentials itself; stopped, go falls through to the bare chain and reads NETRC.
-  const through = await c.go(['mod', 'download', '-json', 'all'], { GOPROXY: r.exportedEnv.GOPROXY ?? '', NETRC: netrc, GOMODCACHE: path.join(c.lab, 'through') });
+  const through = await c.go(['mod', 'download', '-json', 'all'], {
+    GOPROXY: r.exportedEnv.GOPROXY ?? '',
+    NETRC: netrc,
+    GOMODCACHE: path.join(c.lab, 'through'),
+  });
   expect(through.code).toBe(0);
   const post = await c.post(r);
   expect(post.code).toBe(0);
-  const fallback = await c.go(['mod', 'download', '-json', 'all'], { GOPROXY: r.exportedEnv.GOPROXY ?? '', NETRC: netrc, GOMODCACHE: path.join(c.lab, 'fallback') });
+  const fallback = await c.go(['mod', 'download', '-json', 'all'], {
+    GOPROXY: r.exportedEnv.GOPROXY ?? '',
+    NETRC: netrc,
+    GOMODCACHE: path.join(c.lab, 'fallback'),
+  });
   expect(fallback.code).toBe(0);
   // Every request reached it with the credentials: through the local proxy, and straight from go with NETRC.
   expect(a.requests.filter((q) => q.status === 401)).toEqual([]);

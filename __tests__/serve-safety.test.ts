@@ -38,7 +38,11 @@ interface LocalOptions {
 }
 
 /** A local proxy in front of `upstreams` (as the probe measured them on loopback), with its spill directory. */
-async function local(name: string, upstreams: (GoProxy | UpstreamSpec)[], opts: LocalOptions = {}): Promise<{ proxy: LocalProxy; lab: string; spill: string }> {
+async function local(
+  name: string,
+  upstreams: (GoProxy | UpstreamSpec)[],
+  opts: LocalOptions = {},
+): Promise<{ proxy: LocalProxy; lab: string; spill: string }> {
   const lab = makeLabDir(name);
   const spill = path.join(lab, 'spill');
   const base = servePolicy(opts.retries ?? 1, spill, opts.budgetMs);
@@ -53,7 +57,8 @@ async function local(name: string, upstreams: (GoProxy | UpstreamSpec)[], opts: 
   return { proxy, lab, spill };
 }
 
-const get = (base: string, rel: string, opts: Parameters<typeof labRequest>[1] = {}) => labRequest(`${base}/${rel}`, { timeoutMs: 20_000, ...opts });
+const get = (base: string, rel: string, opts: Parameters<typeof labRequest>[1] = {}) =>
+  labRequest(`${base}/${rel}`, { timeoutMs: 20_000, ...opts });
 const spillFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 describe('size: every kind of answer has a cap', () => {
@@ -153,7 +158,9 @@ describe('the go command hangs up', () => {
   test('the upstream request is aborted at once, not left to its timeouts', async () => {
     const hang = await labProxy('hang');
     const { proxy } = await local('safety-gone', [hang]);
-    await expect(get(proxy.url, `example.com/beta/@v/${BETA.version}.zip`, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(get(proxy.url, `example.com/beta/@v/${BETA.version}.zip`, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+    });
     const deadline = Date.now() + 2000;
     while (Date.now() < deadline && !hang.hits('.zip')[0]?.aborted) await new Promise((r) => setTimeout(r, 25));
     expect(hang.hits('.zip')[0]?.aborted).toBe(true);
@@ -191,14 +198,23 @@ describe('the daemon', () => {
       HOME: lab,
       HTTPS_PROXY: 'http://127.0.0.1:9',
       NO_PROXY: '127.0.0.1',
-      'INPUT_PROXIES': 'https://user:S3cret@proxy.example',
+      INPUT_PROXIES: 'https://user:S3cret@proxy.example',
       'INPUT_WEBHOOK-URL': 'https://hooks.example/T000/B000/XXXX',
       'INPUT_WEBHOOK-SECRET': 'sign-me',
       GITHUB_TOKEN: 'ghs_secret',
     };
     const handle = await launchDaemon(
       CLI,
-      { upstreams: [{ url: a.url, p95Ms: 20 }], netrc: [], moduleCache: undefined, retries: 0, dir: lab, idleTimeoutMs: 60_000, requestTimeoutMs: 5000, watchPid: process.pid },
+      {
+        upstreams: [{ url: a.url, p95Ms: 20 }],
+        netrc: [],
+        moduleCache: undefined,
+        retries: 0,
+        dir: lab,
+        idleTimeoutMs: 60_000,
+        requestTimeoutMs: 5000,
+        watchPid: process.pid,
+      },
       env,
     );
     try {
@@ -220,11 +236,25 @@ describe('the daemon', () => {
     // A handle naming someone else's process (a reused pid, a forged file).
     const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
-      const forged = { pid: bystander.pid as number, url: `http://127.0.0.1:${a.port}/x`, statsFile: path.join(lab, 'none.json'), logFile: path.join(lab, 'none.log') };
+      const forged = {
+        pid: bystander.pid as number,
+        url: `http://127.0.0.1:${a.port}/x`,
+        statsFile: path.join(lab, 'none.json'),
+        logFile: path.join(lab, 'none.log'),
+      };
       await stopDaemon(forged, 1000);
       expect(bystander.exitCode).toBeNull();
       expect(bystander.signalCode).toBeNull();
-      const handle = await launchDaemon(CLI, { upstreams: [{ url: a.url, p95Ms: 20 }], netrc: [], moduleCache: undefined, retries: 0, dir: lab, idleTimeoutMs: 60_000, requestTimeoutMs: 5000, watchPid: process.pid });
+      const handle = await launchDaemon(CLI, {
+        upstreams: [{ url: a.url, p95Ms: 20 }],
+        netrc: [],
+        moduleCache: undefined,
+        retries: 0,
+        dir: lab,
+        idleTimeoutMs: 60_000,
+        requestTimeoutMs: 5000,
+        watchPid: process.pid,
+      });
       // The right URL but another pid: not signalled either.
       await stopDaemon({ ...handle, pid: bystander.pid as number }, 1000);
       expect(bystander.signalCode).toBeNull();
@@ -251,7 +281,10 @@ describe('credentials', () => {
     expect(res.body.toString()).toMatch(/refusing to pass credentials to insecure URL/);
     expect(res.body.toString()).not.toContain('S3cret');
     // A netrc entry for a plain-http host is not sent either (go sends netrc credentials over https only).
-    const netrcd = await local('safety-insecure-netrc', [plain], { retries: 0, netrc: [{ machine: '127.0.0.1', login: 'ci', password: 'S3cret' }] });
+    const netrcd = await local('safety-insecure-netrc', [plain], {
+      retries: 0,
+      netrc: [{ machine: '127.0.0.1', login: 'ci', password: 'S3cret' }],
+    });
     expect((await get(netrcd.proxy.url, 'example.com/beta/@v/list')).status).toBe(502);
     expect(plain.hits().filter((h) => h.authorization)).toEqual([]);
   });
@@ -260,7 +293,13 @@ describe('credentials', () => {
     const plain = await labProxy('ok', { auth: { user: 'ci', pass: 'S3cret' } });
     const good = await labProxy();
     const c = guardCase('safety-insecure-report');
-    const r = await c.run({ proxies: `${plain.authUrl}\n${good.url}`, 'probe-timeout': '3s', 'probe-samples': '1', prewarm: 'false', serve: 'false' });
+    const r = await c.run({
+      proxies: `${plain.authUrl}\n${good.url}`,
+      'probe-timeout': '3s',
+      'probe-samples': '1',
+      prewarm: 'false',
+      serve: 'false',
+    });
     expect(r.code).toBe(0);
     const entry = r.report.proxies.find((p: { url: string }) => p.url.includes(`:${plain.port}`));
     expect(entry.verdict).toBe('broken');
@@ -288,15 +327,25 @@ describe('credentials', () => {
     expect(lstatSync(netrcFile).mode & 0o777).toBe(0o600);
     expect(lstatSync(path.dirname(netrcFile)).mode & 0o777).toBe(0o700);
     // The user's own netrc is kept, after ours.
-    expect(readFileSync(netrcFile, 'utf8')).toBe('machine 127.0.0.1 login ci password S3cret\nmachine git.example login me password mine\n');
+    expect(readFileSync(netrcFile, 'utf8')).toBe(
+      'machine 127.0.0.1 login ci password S3cret\nmachine git.example login me password mine\n',
+    );
     // The real go command, with the local proxy gone (port 1): it falls through to the bare chain and authenticates from NETRC.
     const project = makeGoProject(path.join(lab, 'project'), { requires: [BETA], world });
     const env = hermeticGoEnv(lab, { ...NO_EGRESS, GOPROXY: served.goproxy });
-    const withNetrc = await runGo(['mod', 'download', '-json', 'all'], { cwd: project.dir, env: { ...env, NETRC: netrcFile }, timeoutMs: 30_000 });
+    const withNetrc = await runGo(['mod', 'download', '-json', 'all'], {
+      cwd: project.dir,
+      env: { ...env, NETRC: netrcFile },
+      timeoutMs: 30_000,
+    });
     expect(withNetrc.code).toBe(0);
     expect(secure.hits('.zip').every((h) => h.status === 200)).toBe(true);
     expect(secure.hits('.zip').length).toBeGreaterThan(0);
-    const without = await runGo(['mod', 'download', '-json', 'all'], { cwd: project.dir, env: { ...env, GOMODCACHE: path.join(lab, 'modcache2') }, timeoutMs: 30_000 });
+    const without = await runGo(['mod', 'download', '-json', 'all'], {
+      cwd: project.dir,
+      env: { ...env, GOMODCACHE: path.join(lab, 'modcache2') },
+      timeoutMs: 30_000,
+    });
     expect(without.code).not.toBe(0);
   });
 });
@@ -368,7 +417,14 @@ describe('redirects', () => {
     const front = await labProxy({ redirect: cdn.url }, { tls: 'valid', pki, auth: { user: 'ci', pass: 'S3cret' } });
     const env = { ...process.env, SSL_CERT_FILE: pki.caCert };
     const lab = makeLabDir('safety-redirect-auth');
-    const proxy = await startLocalProxy({ upstreams: [{ url: front.authUrl, p95Ms: 20 }], netrc: [], moduleCache: undefined, policy: servePolicy(0, path.join(lab, 'spill')), port: 0, env });
+    const proxy = await startLocalProxy({
+      upstreams: [{ url: front.authUrl, p95Ms: 20 }],
+      netrc: [],
+      moduleCache: undefined,
+      policy: servePolicy(0, path.join(lab, 'spill')),
+      port: 0,
+      env,
+    });
     locals.push(proxy);
     // The lab's redirect comes before its auth check; what matters is what each host was sent.
     const res = await get(proxy.url, `example.com/beta/@v/${BETA.version}.info`);
@@ -400,7 +456,9 @@ describe('redirects', () => {
     expect(redirectTarget(from, 'x', 1)).toEqual({ url: new URL('https://proxy.example/a/x') });
     expect(redirectTarget(from, 'http://cdn.example/x', 1)).toMatchObject({ refused: expect.stringMatching(/secure URL .* insecure URL/) });
     expect(redirectTarget(from, 'https://cdn.example/x', 11)).toMatchObject({ refused: 'stopped after 10 redirects' });
-    expect(redirectTarget(new URL('http://proxy.example/'), 'file:///etc/passwd', 1)).toMatchObject({ refused: expect.stringMatching(/file:/) });
+    expect(redirectTarget(new URL('http://proxy.example/'), 'file:///etc/passwd', 1)).toMatchObject({
+      refused: expect.stringMatching(/file:/),
+    });
   });
 });
 
@@ -410,17 +468,22 @@ describe('serve from the command line', () => {
     const c = guardCase('safety-foreground');
     const tmp = path.join(c.lab, 'tmp');
     mkdirSync(tmp, { recursive: true });
-    const child = spawn(process.execPath, [CLI, 'serve', '--foreground', '--proxies', a.url, '--probe-samples', '1', '--serve-dir', path.join(c.lab, 'serve')], {
-      cwd: c.project.dir,
-      env: { ...c.env, TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--foreground', '--proxies', a.url, '--probe-samples', '1', '--serve-dir', path.join(c.lab, 'serve')],
+      {
+        cwd: c.project.dir,
+        env: { ...c.env, TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && !/serving on (\S+);/.test(stderr) && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      while (Date.now() < deadline && !/serving on (\S+);/.test(stderr) && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
       const url = /serving on (\S+);/.exec(stderr)?.[1];
       expect(url).toBeDefined();
       await new Promise((r) => setTimeout(r, 2000));
@@ -454,7 +517,11 @@ describe('serve from the command line', () => {
       expect(lstatSync(path.join(dir, 'handle.json')).isSymbolicLink()).toBe(false);
       expect(lstatSync(path.join(dir, 'handle.json')).mode & 0o777).toBe(0o600);
     } finally {
-      await runCommand(process.execPath, [CLI, 'serve', '--stop', '--serve-dir', dir], { cwd: c.project.dir, env: c.env, timeoutMs: 30_000 });
+      await runCommand(process.execPath, [CLI, 'serve', '--stop', '--serve-dir', dir], {
+        cwd: c.project.dir,
+        env: c.env,
+        timeoutMs: 30_000,
+      });
     }
   });
 });

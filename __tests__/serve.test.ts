@@ -31,10 +31,17 @@ interface ServeCase {
 }
 
 /** A project needing BETA, UPPER and GAMMA (and what they require), served through a local proxy in front of `upstreams`. */
-async function serveCase(name: string, upstreams: GoProxy[], opts: { retries?: number; memoryLimit?: number; moduleCache?: string; goEnv?: Record<string, string> } = {}): Promise<ServeCase> {
+async function serveCase(
+  name: string,
+  upstreams: GoProxy[],
+  opts: { retries?: number; memoryLimit?: number; moduleCache?: string; goEnv?: Record<string, string> } = {},
+): Promise<ServeCase> {
   const lab = makeLabDir(name);
   const project = makeGoProject(path.join(lab, 'project'), { requires: [BETA, UPPER, GAMMA], world });
-  const policy = { ...servePolicy(opts.retries ?? 2, path.join(lab, 'spill')), ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}) };
+  const policy = {
+    ...servePolicy(opts.retries ?? 2, path.join(lab, 'spill')),
+    ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}),
+  };
   const local = await startLocalProxy({
     // As the probe measured them on loopback.
     upstreams: upstreams.map((u) => ({ url: u.url, p95Ms: 20 })),
@@ -238,7 +245,9 @@ describe('the go command through the local proxy', () => {
     // A zip asked for directly is the cached file, byte for byte.
     const zip = await labRequest(`${c.local.url}/example.com/beta/@v/${BETA.version}.zip`);
     expect(zip.status).toBe(200);
-    expect(zip.body.equals(readFileSync(path.join(c.env.GOMODCACHE!, 'cache/download/example.com/beta/@v', `${BETA.version}.zip`)))).toBe(true);
+    expect(zip.body.equals(readFileSync(path.join(c.env.GOMODCACHE!, 'cache/download/example.com/beta/@v', `${BETA.version}.zip`)))).toBe(
+      true,
+    );
   });
 
   test('every upstream down and nothing cached: a 502 that names the failures, never a 404', async () => {
@@ -278,6 +287,8 @@ describe('what the local proxy refuses', () => {
     const right = buildZip([{ name: 'example.com/beta@v0.2.0/go.mod', data: 'module example.com/beta\n' }]);
     expect((await zipLayoutProblem(memoryBody(wrong), 'example.com/beta', 'v0.2.0'))?.code).toBe('corrupt-zip');
     expect(await zipLayoutProblem(memoryBody(right), 'example.com/beta', 'v0.2.0')).toBeUndefined();
-    expect((await zipLayoutProblem(memoryBody(Buffer.from('PK\u0003\u0004 truncated')), 'example.com/beta', 'v0.2.0'))?.code).toBe('corrupt-zip');
+    expect((await zipLayoutProblem(memoryBody(Buffer.from('PK\u0003\u0004 truncated')), 'example.com/beta', 'v0.2.0'))?.code).toBe(
+      'corrupt-zip',
+    );
   });
 });

@@ -33,7 +33,8 @@ function groupsOf(stdout: string): { line: string; group: string }[] {
   });
 }
 /** Log lines a reader sees: workflow commands other than annotations are the runner's business. */
-const logLines = (r: ActionResult) => r.stdout.split('\n').filter((l) => l.trim() !== '' && !/^::(add-mask|save-state|set-output|debug)/.test(l));
+const logLines = (r: ActionResult) =>
+  r.stdout.split('\n').filter((l) => l.trim() !== '' && !/^::(add-mask|save-state|set-output|debug)/.test(l));
 const lastLogLine = (r: ActionResult) => logLines(r).pop() ?? '';
 const everyVisibleTableNarrow = (md: string) => visibleTables(md).every((t) => cellsOf(t[0] as string).length <= 6);
 const escaped = (url: string) => url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -74,12 +75,16 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   expect(header?.group).toBe('Probing Go module proxies');
   expect(log.find((l) => l.line.startsWith(`1  ${a.url}`))?.group).toBe('Probing Go module proxies');
   // The state cache's own messages stay in the reporting group.
-  const chatter = log.filter((l) => /^Cache (restored|saved)|Cache Size|not found for input keys|^\[command\].*tar|^Sent \d+ of/.test(l.line));
+  const chatter = log.filter((l) =>
+    /^Cache (restored|saved)|Cache Size|not found for input keys|^\[command\].*tar|^Sent \d+ of/.test(l.line),
+  );
   expect(chatter.length).toBeGreaterThan(0);
   for (const l of chatter) expect(l.group).toMatch(/^Run history: (restoring|saving) it/);
   // Durations as the user wrote them, units with a space.
   expect(r.stdout).toMatch(/^probing 2 proxies, 1500ms deadline each: /m);
-  expect(r.stdout).toMatch(new RegExp(`^GOPROXY=${escaped(shownGoproxy)} for later steps; without the local proxy: ${escaped(`${a.url}|${b.url}|direct`)}$`, 'm'));
+  expect(r.stdout).toMatch(
+    new RegExp(`^GOPROXY=${escaped(shownGoproxy)} for later steps; without the local proxy: ${escaped(`${a.url}|${b.url}|direct`)}$`, 'm'),
+  );
   expect(r.stdout).not.toMatch(/\d(ms)\b(?! deadline)/);
   expect(lastLogLine(r)).toBe(`${topLine('healthy')} ${topBlock(md)[1]} Nothing to do: the build used ${a.url}.`);
   await c.post(r);
@@ -116,7 +121,10 @@ test('degraded: the failing proxy and its 503 before any table; narrow tables; o
   expect(r.stdout.split('\n').find((l) => l.startsWith(`2  ${bad.url}`))).toMatch(/down\s+–\s+–\s+0%\s+–\s+–\s+returned HTTP 503$/);
 
   expect(r.warnings).toHaveLength(2);
-  expect(r.commands.filter((x) => x.command === 'warning').map((x) => x.properties.title)).toEqual(['Go modules: degraded', 'Go proxies: 1 of 2 proxies failing']);
+  expect(r.commands.filter((x) => x.command === 'warning').map((x) => x.properties.title)).toEqual([
+    'Go modules: degraded',
+    'Go proxies: 1 of 2 proxies failing',
+  ]);
   expect(r.warnings[1]).toBe(`- ${bad.url} returned HTTP 503; it was left out of GOPROXY.`);
   expect(lastLogLine(r)).toMatch(/^go-proxy-guard: degraded\. .* returned HTTP 503; 1 of 2 proxies healthy\. Nothing to do: /);
 });
@@ -137,9 +145,15 @@ test('failed: "3 of 3 proxies returned HTTP 503; direct was off", one action, an
   expect(md).not.toMatch(/Score\]\(/);
   expect(md).not.toMatch(/\b36[0-9]\b/);
   expect(r.errors).toHaveLength(3);
-  expect(r.commands.filter((x) => x.command === 'error').map((x) => x.properties.title)).toEqual(['Go modules: failed', 'Go proxies: 3 of 3 proxies failing', undefined]);
+  expect(r.commands.filter((x) => x.command === 'error').map((x) => x.properties.title)).toEqual([
+    'Go modules: failed',
+    'Go proxies: 3 of 3 proxies failing',
+    undefined,
+  ]);
   const last = lastLogLine(r);
-  expect(last).toMatch(/^::error::go-proxy-guard: failed\. 3 of 3 proxies returned HTTP 503; direct was off; no CI cache to fall back on\. Re-run when .* This step fails the job: the module cache is incomplete, as fail-on: download-failure asks\.$/);
+  expect(last).toMatch(
+    /^::error::go-proxy-guard: failed\. 3 of 3 proxies returned HTTP 503; direct was off; no CI cache to fall back on\. Re-run when .* This step fails the job: the module cache is incomplete, as fail-on: download-failure asks\.$/,
+  );
   expect(last).not.toMatch(/\([^)]*\(|\brung\b/);
 });
 
@@ -152,7 +166,10 @@ test('absorbed by the local proxy: one warning names the upstream and the counts
   expect(r.code).toBe(0);
   expect(r.outputs.verdict).toBe('healthy');
   await a.setFault({ status: 503 });
-  const step = await c.go(['mod', 'download', '-json', 'all'], { GOPROXY: r.exportedEnv.GOPROXY ?? '', GOMODCACHE: path.join(c.lab, 'later-modcache') });
+  const step = await c.go(['mod', 'download', '-json', 'all'], {
+    GOPROXY: r.exportedEnv.GOPROXY ?? '',
+    GOMODCACHE: path.join(c.lab, 'later-modcache'),
+  });
   expect(step.code).toBe(0);
 
   const post = await c.post(r);
@@ -160,7 +177,9 @@ test('absorbed by the local proxy: one warning names the upstream and the counts
   const first = post.commands.filter((x) => x.command === 'warning');
   expect(first).toHaveLength(1);
   expect(first[0]?.properties.title).toBe('Go proxy failures absorbed by the local proxy');
-  const m = new RegExp(`^${escaped(a.url)} failed (\\d+) of (\\d+) requests?; the local proxy absorbed them\\.$`).exec(post.warnings[0] ?? '');
+  const m = new RegExp(`^${escaped(a.url)} failed (\\d+) of (\\d+) requests?; the local proxy absorbed them\\.$`).exec(
+    post.warnings[0] ?? '',
+  );
   expect(m).not.toBeNull();
   const failures = Number(m?.[1]);
   expect(failures).toBeGreaterThan(0);

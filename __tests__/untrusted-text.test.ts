@@ -45,7 +45,10 @@ const OWN_COMMANDS = new Set(['add-mask', 'group', 'endgroup', 'debug', 'warning
 describe('upstream text is one clean line and never a workflow command', () => {
   test('a Version holding ::set-output, ##[...], a CR and escape sequences: shown on one line, no command runs', async () => {
     const hostile = await labProxy();
-    await hostile.setFault({ status: 200, body: JSON.stringify({ Version: HOSTILE_VERSION }) }, { module: BETA.path, version: BETA.version, path: '.info' });
+    await hostile.setFault(
+      { status: 200, body: JSON.stringify({ Version: HOSTILE_VERSION }) },
+      { module: BETA.path, version: BETA.version, path: '.info' },
+    );
     const good = await labProxy();
     const c = guardCase('hostile-version');
     const r = await c.run({ ...probeOnly, proxies: `${hostile.url}\n${good.url}` });
@@ -75,7 +78,10 @@ describe('upstream text is one clean line and never a workflow command', () => {
 
   test('go quoting an upstream error body: the diagnosis and annotation hold it on one line', async () => {
     const p = await labProxy();
-    await p.setFault({ status: 500, body: 'upstream broke\n::set-output name=goproxy::pwned\n::warning::owned by the body\n' }, { module: GAMMA.path, path: '.zip' });
+    await p.setFault(
+      { status: 500, body: 'upstream broke\n::set-output name=goproxy::pwned\n::warning::owned by the body\n' },
+      { module: GAMMA.path, path: '.zip' },
+    );
     const c = guardCase('hostile-body');
     const r = await c.run({ cache: 'false', proxies: p.url, 'probe-samples': '1', 'probe-modules': '1', retries: '0', direct: 'false' });
 
@@ -95,7 +101,10 @@ describe('chat: upstream text pings nobody and links nowhere', () => {
 
   test.each(FORMATS)('%s: the alert shows the text, and the service finds no mention and no link in it', async (format) => {
     const hostile = await labProxy();
-    await hostile.setFault({ status: 200, body: JSON.stringify({ Version: `v9.9.9 ${BAIT}` }) }, { module: BETA.path, version: BETA.version, path: '.info' });
+    await hostile.setFault(
+      { status: 200, body: JSON.stringify({ Version: `v9.9.9 ${BAIT}` }) },
+      { module: BETA.path, version: BETA.version, path: '.info' },
+    );
     const good = await labProxy();
     const hook = await startWebhookReceiver(format);
     receivers.push(hook);
@@ -139,7 +148,15 @@ describe('credentials: every form masked, and before any input is checked', () =
     expect(r.report.proxies.find((x: { verdict: string }) => x.verdict === 'healthy')).toBeDefined();
     expect(p.requests.every((q) => q.status !== 401)).toBe(true);
     expect(r.masks).toContain(TOKEN);
-    const visible = [shownLog(r), r.stderr, JSON.stringify(r.outputs), readFileSync(r.outputs.report!, 'utf8'), r.summary, readFileSync(metrics, 'utf8'), ...hook.requests.map((q) => q.rawBody)];
+    const visible = [
+      shownLog(r),
+      r.stderr,
+      JSON.stringify(r.outputs),
+      readFileSync(r.outputs.report!, 'utf8'),
+      r.summary,
+      readFileSync(metrics, 'utf8'),
+      ...hook.requests.map((q) => q.rawBody),
+    ];
     expect(hook.accepted()).toHaveLength(1);
     for (const text of visible) expect(text).not.toContain(TOKEN);
     expect(readFileSync(r.outputs.report!, 'utf8')).toContain('https://***:***@127.0.0.1');
@@ -154,7 +171,10 @@ describe('credentials: every form masked, and before any input is checked', () =
     const files = readdirSync(reports).map((f) => readFileSync(path.join(reports, f), 'utf8'));
     expect(readdirSync(reports)).toEqual(expect.arrayContaining(['junit.xml', 'report.json']));
     // The export line for `eval` is the one place the real chain must be (how later steps get credentials is another matter).
-    const log = r.stdout.split('\n').filter((l) => !l.startsWith('export GOPROXY=')).join('\n');
+    const log = r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('export GOPROXY='))
+      .join('\n');
     for (const text of [log, r.stderr, ...files]) expect(text).not.toContain(TOKEN);
   });
 
@@ -191,7 +211,9 @@ describe('durations a timer cannot hold are refused', () => {
       const c = guardCase('long-duration');
       const r = await c.run({ ...probeOnly, proxies: p.url, [input]: '999h' });
       expect(r.code).toBe(1);
-      expect(r.errors).toEqual([`input "${input}" must be a duration of at most 596h (24.8 days), the longest a timer can wait, got "999h"`]);
+      expect(r.errors).toEqual([
+        `input "${input}" must be a duration of at most 596h (24.8 days), the longest a timer can wait, got "999h"`,
+      ]);
       // Nothing was probed: the error came before any proxy was judged "down".
       expect(p.requests).toEqual([]);
       expect(r.outputs.goproxy).toBeUndefined();

@@ -93,7 +93,11 @@ test('a proxy that lacks a version the probe did not sample is a miss, not a fat
   expect(r.report.proxies[0].verdict).toBe('healthy');
   expect(r.code).toBe(1);
   expect(rungs(r)).toEqual(['proxy:failed', 'direct:failed', 'cache:skipped', 'vendor:skipped', 'failed:failed']);
-  expect(r.report.warm.ladder[0].diagnosis).toMatchObject({ code: 'not-found', class: 'proxy-miss', module: `${GAMMA.path}@${GAMMA.version}` });
+  expect(r.report.warm.ladder[0].diagnosis).toMatchObject({
+    code: 'not-found',
+    class: 'proxy-miss',
+    module: `${GAMMA.path}@${GAMMA.version}`,
+  });
 });
 
 test('a transient failure after the probe is retried with backoff: ladder-step retry', async () => {
@@ -275,7 +279,10 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(zipsIn(c).some((z) => z.includes('!upper'))).toBe(true);
     expect(moduleEntries()).toHaveLength(2);
     const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(moduleEntries()[1]!.key)! });
-    const savedZips = execFileSync('tar', ['-t'], { input: tar }).toString().split('\n').filter((f) => f.endsWith('.zip'));
+    const savedZips = execFileSync('tar', ['-t'], { input: tar })
+      .toString()
+      .split('\n')
+      .filter((f) => f.endsWith('.zip'));
     expect(savedZips).toHaveLength(3);
     expect(savedZips.some((z) => z.includes('!upper'))).toBe(false);
   });

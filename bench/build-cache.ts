@@ -38,8 +38,10 @@ type Approach = (typeof APPROACHES)[number];
 /** A dependency's package: FUNCS functions and a type, differing per version. */
 function depModule(i: number, minor: number): ModuleVersion {
   const pkg = `lib${String(i).padStart(2, '0')}`;
-  const funcs = Array.from({ length: FUNCS }, (_, f) =>
-    `// F${f} is generated.\nfunc F${f}(xs []int) (int, error) {\n\tsum := ${minor}\n\tfor i, x := range xs {\n\t\tif x < 0 {\n\t\t\treturn 0, fmt.Errorf("F${f}: negative at %d", i)\n\t\t}\n\t\tsum += x * ${f + 1}\n\t}\n\treturn sum, nil\n}\n`,
+  const funcs = Array.from(
+    { length: FUNCS },
+    (_, f) =>
+      `// F${f} is generated.\nfunc F${f}(xs []int) (int, error) {\n\tsum := ${minor}\n\tfor i, x := range xs {\n\t\tif x < 0 {\n\t\t\treturn 0, fmt.Errorf("F${f}: negative at %d", i)\n\t\t}\n\t\tsum += x * ${f + 1}\n\t}\n\treturn sum, nil\n}\n`,
   ).join('\n');
   const code = `// Package ${pkg} is generated for the build-cache benchmark (minor ${minor}).\npackage ${pkg}\n\nimport "fmt"\n\ntype T struct{ N int }\n\nfunc (t T) String() string { return fmt.Sprint("${pkg} v1.${minor} ", t.N) }\n\n${funcs}`;
   return moduleVersion({ path: `bench.example/${pkg}`, version: `v1.${minor}.0`, files: { [`${pkg}.go`]: code } });
@@ -51,15 +53,28 @@ function writeProject(dir: string, deps: ModuleVersion[]): void {
   mkdirSync(dir, { recursive: true });
   const require = deps.map((d) => `\t${d.path} ${d.version}\n`).join('');
   writeFileSync(path.join(dir, 'go.mod'), `module bench.example/project\n\ngo 1.19\n\nrequire (\n${require})\n`);
-  writeFileSync(path.join(dir, 'go.sum'), goSumLines(deps).map((l) => `${l}\n`).join(''));
+  writeFileSync(
+    path.join(dir, 'go.sum'),
+    goSumLines(deps)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   for (let p = 0; p < PACKAGES; p++) {
     const name = `pkg${String(p).padStart(2, '0')}`;
     const uses = [p % DEPS, (p * 7 + 3) % DEPS, (p * 5 + 1) % DEPS].filter((d, i, a) => a.indexOf(d) === i);
     const imports = uses.map((d) => `\t"${deps[d]!.path}"\n`).join('');
-    const calls = uses.map((d) => `\tif v, err := lib${String(d).padStart(2, '0')}.F${p % FUNCS}(xs); err == nil {\n\t\ttotal += v\n\t}\n`).join('');
+    const calls = uses
+      .map((d) => `\tif v, err := lib${String(d).padStart(2, '0')}.F${p % FUNCS}(xs); err == nil {\n\t\ttotal += v\n\t}\n`)
+      .join('');
     mkdirSync(path.join(dir, name));
-    writeFileSync(path.join(dir, name, `${name}.go`), `package ${name}\n\nimport (\n${imports})\n\n// Total adds what its dependencies say.\nfunc Total(xs []int) int {\n\ttotal := 0\n${calls}\treturn total\n}\n`);
-    writeFileSync(path.join(dir, name, `${name}_test.go`), `package ${name}\n\nimport "testing"\n\nfunc TestTotal(t *testing.T) {\n\tif Total([]int{1, 2, 3}) < 0 {\n\t\tt.Fatal("negative")\n\t}\n}\n`);
+    writeFileSync(
+      path.join(dir, name, `${name}.go`),
+      `package ${name}\n\nimport (\n${imports})\n\n// Total adds what its dependencies say.\nfunc Total(xs []int) int {\n\ttotal := 0\n${calls}\treturn total\n}\n`,
+    );
+    writeFileSync(
+      path.join(dir, name, `${name}_test.go`),
+      `package ${name}\n\nimport "testing"\n\nfunc TestTotal(t *testing.T) {\n\tif Total([]int{1, 2, 3}) < 0 {\n\t\tt.Fatal("negative")\n\t}\n}\n`,
+    );
   }
 }
 
@@ -85,7 +100,9 @@ async function main(): Promise<void> {
     prev[i] = next;
     states.push(prev);
   }
-  const proxy = await startGoProxy({ modules: states.flat().filter((m, i, a) => a.findIndex((x) => x.path === m.path && x.version === m.version) === i) });
+  const proxy = await startGoProxy({
+    modules: states.flat().filter((m, i, a) => a.findIndex((x) => x.path === m.path && x.version === m.version) === i),
+  });
   const server = await startCacheServer({ protocol: 'v2' });
   const lab = makeLabDir('bench-build-cache');
   const env = { ...hermeticGoEnv(lab, { GOPROXY: proxy.url, GOFLAGS: '-modcacherw', GONOSUMDB: 'bench.example', GOSUMDB: 'off' }) };
@@ -115,7 +132,13 @@ async function main(): Promise<void> {
         let hit = 'none';
         let saveFrom: () => Promise<string | undefined>;
         if (a === 'guard') {
-          const keys = buildCacheKeys({ prefix: 'bench-guard', os: 'linux', arch: 'amd64', goVersion: 'go1.19', sums: [{ name: 'go.sum', content: sum }] });
+          const keys = buildCacheKeys({
+            prefix: 'bench-guard',
+            os: 'linux',
+            arch: 'amd64',
+            goVersion: 'go1.19',
+            sums: [{ name: 'go.sum', content: sum }],
+          });
           const staging = path.join(runnerTemp, 'go-proxy-guard', 'build-cache');
           const r = await restoreBuildCache({ cache: ci, keys, gocache, stagingRoot: staging });
           if (r.problem) throw new Error(r.problem);
@@ -123,7 +146,11 @@ async function main(): Promise<void> {
           saveFrom = async () => {
             if (r.hit === 'exact') return undefined;
             const used = await selectUsed(gocache, r.markedAt);
-            await stageEntries(gocache, used.used.map((f) => f.rel), staging);
+            await stageEntries(
+              gocache,
+              used.used.map((f) => f.rel),
+              staging,
+            );
             await ci.save([staging], keys.primary);
             rmSync(staging, { recursive: true, force: true });
             return keys.primary;
@@ -140,12 +167,16 @@ async function main(): Promise<void> {
         }
         const started = performance.now();
         const build = await runGo(['build', './...'], { cwd: project, env: { ...env, GOPROXY: 'off' }, timeoutMs: 600_000 });
-        const test = build.code === 0 ? await runGo(['test', './...'], { cwd: project, env: { ...env, GOPROXY: 'off' }, timeoutMs: 600_000 }) : build;
+        const test =
+          build.code === 0 ? await runGo(['test', './...'], { cwd: project, env: { ...env, GOPROXY: 'off' }, timeoutMs: 600_000 }) : build;
         const secs = (performance.now() - started) / 1000;
         if (test.code !== 0) throw new Error(`${a}: go build/test failed: ${test.stderr.slice(0, 400)}`);
         const key = await saveFrom();
         // An exact hit saves nothing: the entry it restored is what the cache holds for this state.
-        const entry = server.entries().filter((e) => e.key === key || (key === undefined && hit === 'exact')).at(-1);
+        const entry = server
+          .entries()
+          .filter((e) => e.key === key || (key === undefined && hit === 'exact'))
+          .at(-1);
         const size = key ? (server.entries().find((e) => e.key === key)?.size ?? 0) : (entry?.size ?? 0);
         sizes[a].push(size);
         times[a].push(secs);
@@ -164,9 +195,15 @@ async function main(): Promise<void> {
   const bumps = Array.from({ length: BUMPS }, (_, i) => i + 1);
   const slower = bumps.filter((b) => times.guard[b]! > Math.min(times.exact[b]!, times.prefix[b]!) * 1.1);
   const oversize = bumps.filter((b) => sizes.guard[b]! > 1.2 * sizes.exact[b]!);
-  console.log(`(a) guard within 10% of the best of (b) and (c) on ${BUMPS - slower.length}/${BUMPS} bumps${slower.length ? ` (not on ${slower.join(', ')})` : ''}`);
-  console.log(`(a) guard saved size within 1.2x of a cold cache on ${BUMPS - oversize.length}/${BUMPS} bumps; largest ratio ${Math.max(...bumps.map((b) => sizes.guard[b]! / sizes.exact[b]!)).toFixed(2)}`);
-  console.log(`(c) prefix saved size: ${sizes.prefix.map(mib).join(' -> ')} MiB (snowball); (a) guard: ${sizes.guard.map(mib).join(' -> ')} MiB`);
+  console.log(
+    `(a) guard within 10% of the best of (b) and (c) on ${BUMPS - slower.length}/${BUMPS} bumps${slower.length ? ` (not on ${slower.join(', ')})` : ''}`,
+  );
+  console.log(
+    `(a) guard saved size within 1.2x of a cold cache on ${BUMPS - oversize.length}/${BUMPS} bumps; largest ratio ${Math.max(...bumps.map((b) => sizes.guard[b]! / sizes.exact[b]!)).toFixed(2)}`,
+  );
+  console.log(
+    `(c) prefix saved size: ${sizes.prefix.map(mib).join(' -> ')} MiB (snowball); (a) guard: ${sizes.guard.map(mib).join(' -> ')} MiB`,
+  );
 }
 
 await main();

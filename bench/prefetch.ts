@@ -38,7 +38,9 @@ function chainWorld(n: number, tag: string): { modules: ModuleVersion[]; roots: 
   const modules: ModuleVersion[] = [];
   for (let i = n - 1; i >= 0; i--) {
     const next = (i + 1) % 6 !== 0 && i + 1 < n ? modules.find((m) => m.path === name(i + 1)) : undefined;
-    modules.unshift(moduleVersion({ path: name(i), version: `v1.${i % 4}.0`, requires: next ? [{ path: next.path, version: next.version }] : [] }));
+    modules.unshift(
+      moduleVersion({ path: name(i), version: `v1.${i % 4}.0`, requires: next ? [{ path: next.path, version: next.version }] : [] }),
+    );
   }
   return { modules, roots: modules.filter((_, i) => i % 6 === 0) };
 }
@@ -59,9 +61,17 @@ async function makeWorld(spec: string): Promise<World> {
   if (size === 'big') {
     const dir = makeLabDir('bench-prefetch-bigzips');
     const big: ModuleVersion[] = [];
-    for (let i = 0; i < BIG_ZIPS; i++) big.push(await largeModuleOnDisk({ path: `bench.example/big${i}`, version: 'v1.0.0', sizeBytes: BIG_ZIP_BYTES, dir }));
+    for (let i = 0; i < BIG_ZIPS; i++)
+      big.push(await largeModuleOnDisk({ path: `bench.example/big${i}`, version: 'v1.0.0', sizeBytes: BIG_ZIP_BYTES, dir }));
     const small = chainWorld(30, 'bz');
-    return { label: `${BIG_ZIPS} x ${BIG_ZIP_BYTES >> 20} MB zips + 30 modules, ${latencyMs} ms`, dir, latencyMs, modules: [...small.modules, ...big], roots: [...small.roots, ...big], mainImports: false };
+    return {
+      label: `${BIG_ZIPS} x ${BIG_ZIP_BYTES >> 20} MB zips + 30 modules, ${latencyMs} ms`,
+      dir,
+      latencyMs,
+      modules: [...small.modules, ...big],
+      roots: [...small.roots, ...big],
+      mainImports: false,
+    };
   }
   const w = chainWorld(Number(size), `m${size}x`);
   return { label: `${size} modules, ${latencyMs} ms`, latencyMs, ...w, mainImports: true };
@@ -78,7 +88,8 @@ interface Sample {
   note?: string;
 }
 
-const moduleFiles = (reqs: ProxyRequest[], agent: string) => reqs.filter((q) => q.userAgent?.startsWith(agent) && ['mod', 'zip', 'info'].includes(q.kind)).length;
+const moduleFiles = (reqs: ProxyRequest[], agent: string) =>
+  reqs.filter((q) => q.userAgent?.startsWith(agent) && ['mod', 'zip', 'info'].includes(q.kind)).length;
 
 /** One cold run in a fresh lab: an empty module cache, one proxy answering after the world's latency. */
 async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
@@ -94,7 +105,11 @@ async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
       if (process.env.BENCH_DEBUG) console.log(r.stdout);
       if (r.code !== 0 || r.outputs['ladder-step'] !== 'proxy') throw new Error(`guard failed in ${w.label}: ${r.stdout.slice(-2000)}`);
       const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as {
-        warm: { downloadMs: number; ladder: { ms: number }[]; prefetch: { ms: number; maxRssMiB: number; fetched: number; planned: number; absorbed: number; concurrency: number } };
+        warm: {
+          downloadMs: number;
+          ladder: { ms: number }[];
+          prefetch: { ms: number; maxRssMiB: number; fetched: number; planned: number; absorbed: number; concurrency: number };
+        };
       };
       const pf = report.warm.prefetch;
       const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
@@ -108,7 +123,11 @@ async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
       };
     }
     const started = performance.now();
-    const r = await runGo(['mod', 'download', 'all'], { cwd: dir, env: { ...env, GOPROXY: p.url, ...(kind === 'go32' ? { GOMAXPROCS: '32' } : {}) }, timeoutMs: TRY_TIMEOUT_MS });
+    const r = await runGo(['mod', 'download', 'all'], {
+      cwd: dir,
+      env: { ...env, GOPROXY: p.url, ...(kind === 'go32' ? { GOMAXPROCS: '32' } : {}) },
+      timeoutMs: TRY_TIMEOUT_MS,
+    });
     if (r.code !== 0) throw new Error(`go failed in ${w.label}: ${r.stderr.slice(-2000)}`);
     return { ms: performance.now() - started, goFiles: moduleFiles(p.requests, 'Go-http-client'), guardFiles: 0 };
   } finally {
@@ -118,7 +137,9 @@ async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
-  console.log(`go-proxy-guard bench:prefetch: cold module cache, one proxy per world, median of ${REPS} run(s); this machine has GOMAXPROCS=${(await import('node:os')).availableParallelism()}`);
+  console.log(
+    `go-proxy-guard bench:prefetch: cold module cache, one proxy per world, median of ${REPS} run(s); this machine has GOMAXPROCS=${(await import('node:os')).availableParallelism()}`,
+  );
   const rows: string[] = [];
   const verdicts: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
@@ -143,23 +164,38 @@ async function main(): Promise<void> {
     const row = `${pad(w.label, 34)} ${s(g)} ${s(warm)} ${s(plain)} ${s(x32)} ${`${(plain / g).toFixed(1)}/${(plain / warm).toFixed(1)}x`.padStart(10)} ${`${(x32 / g).toFixed(1)}/${(x32 / warm).toFixed(1)}x`.padStart(10)} ${`${last.guardFiles}+${last.goFiles}/${goReqs}`.padStart(18)} ${`${last.rssMiB ?? '-'}M`.padStart(7)}  ${last.note ?? ''}`;
     rows.push(row);
     console.log(row);
-    for (const [what, t] of [['whole step', g], ['warm step', warm]] as const) {
+    for (const [what, t] of [
+      ['whole step', g],
+      ['warm step', warm],
+    ] as const) {
       if (w.latencyMs >= 100) {
-        verdicts.push(`${w.label}, ${what}: >=5x faster than plain go: ${(plain / t).toFixed(1)}x ${plain / t >= 5 ? 'MET' : 'MISSED'}; >=3x faster than GOMAXPROCS=32: ${(x32 / t).toFixed(1)}x ${x32 / t >= 3 ? 'MET' : 'MISSED'}`);
+        verdicts.push(
+          `${w.label}, ${what}: >=5x faster than plain go: ${(plain / t).toFixed(1)}x ${plain / t >= 5 ? 'MET' : 'MISSED'}; >=3x faster than GOMAXPROCS=32: ${(x32 / t).toFixed(1)}x ${x32 / t >= 3 ? 'MET' : 'MISSED'}`,
+        );
       } else {
         verdicts.push(`${w.label}, ${what}: never slower than plain go: ${(plain / t).toFixed(1)}x ${t <= plain ? 'MET' : 'MISSED'}`);
       }
     }
     const ratio = (last.guardFiles + last.goFiles) / goReqs;
     verdicts.push(`${w.label}: requests at most 1.2x go's: ${ratio.toFixed(2)}x ${ratio <= 1.2 ? 'MET' : 'MISSED'}`);
-    if (spec.startsWith('big')) verdicts.push(`${w.label}: peak RSS of the prefetching process < ${RSS_LIMIT_MIB} MiB: ${last.rssMiB} MiB ${(last.rssMiB ?? Infinity) < RSS_LIMIT_MIB ? 'MET' : 'MISSED'}`);
+    if (spec.startsWith('big'))
+      verdicts.push(
+        `${w.label}: peak RSS of the prefetching process < ${RSS_LIMIT_MIB} MiB: ${last.rssMiB} MiB ${(last.rssMiB ?? Infinity) < RSS_LIMIT_MIB ? 'MET' : 'MISSED'}`,
+      );
   }
   console.log('');
   console.log(rows.join('\n'));
   console.log('');
   console.log('guard: the whole action (Node start, go env, probe, prefetch, go mod download checking every file, report), cache off;');
-  console.log('warm: its warm step (report.warm.downloadMs: prefetch + go mod download); vs: plain go / guard (whole / warm); requests: prefetch + go / plain go');
-  console.log(`load average when done: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    'warm: its warm step (report.warm.downloadMs: prefetch + go mod download); vs: plain go / guard (whole / warm); requests: prefetch + go / plain go',
+  );
+  console.log(
+    `load average when done: ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   for (const v of verdicts) console.log(`target: ${v}`);
 }
 

@@ -92,7 +92,11 @@ const retryLoop = (name: string, firstFault: Fault | undefined, reps: number): P
     const started = performance.now();
     let succeededOn = 0;
     for (let attempt = 1; attempt <= 3 && succeededOn === 0; attempt++) {
-      const r = await runGo(['mod', 'download', 'all'], { cwd: p.dir, env: { ...p.env, GOPROXY: goproxy }, timeoutMs: LOOP_TRY_TIMEOUT_MS });
+      const r = await runGo(['mod', 'download', 'all'], {
+        cwd: p.dir,
+        env: { ...p.env, GOPROXY: goproxy },
+        timeoutMs: LOOP_TRY_TIMEOUT_MS,
+      });
       if (r.code === 0) succeededOn = attempt;
       else if (attempt < 3) await new Promise((res) => setTimeout(res, 1000));
     }
@@ -129,13 +133,22 @@ async function partialRestore(): Promise<Row> {
 /** Probe only (no warming): 4 candidates, all healthy or one hanging, under the default 3 s deadline. */
 const probeOnly = (name: string, hang: boolean): Promise<Row> =>
   repeat(name, REPS, [hang ? 'hang' : 'ok', 'ok', 'ok'], async ({ proxies, p }) => {
-    const r = await runAction({ cwd: p.dir, inputs: { proxies: proxies.map((x) => x.url).join('\n'), prewarm: 'false', cache: 'false' }, env: p.env });
+    const r = await runAction({
+      cwd: p.dir,
+      inputs: { proxies: proxies.map((x) => x.url).join('\n'), prewarm: 'false', cache: 'false' },
+      env: p.env,
+    });
     const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as { probe: { durationMs: number; timeoutMs: number } };
-    return { ms: report.probe.durationMs, note: `probe time (report.probe.durationMs), deadline ${report.probe.timeoutMs} ms, ${r.outputs['healthy-count']} healthy` };
+    return {
+      ms: report.probe.durationMs,
+      note: `probe time (report.probe.durationMs), deadline ${report.probe.timeoutMs} ms, ${r.outputs['healthy-count']} healthy`,
+    };
   });
 
 async function main(): Promise<void> {
-  console.log(`go-proxy-guard bench: ${MODULES} modules, proxies answer after ${LATENCY_MS} ms, median of ${REPS} runs from an empty module cache`);
+  console.log(
+    `go-proxy-guard bench: ${MODULES} modules, proxies answer after ${LATENCY_MS} ms, median of ${REPS} runs from an empty module cache`,
+  );
   const healthy = await guardCase('guard: healthy proxy only', undefined);
   const rows: Row[] = [healthy];
   for (const [label, fault] of [
@@ -162,8 +175,12 @@ async function main(): Promise<void> {
   const hang = median(rows[3]!.ms);
   const worstFirst = Math.max(...rows.slice(1, 4).map((r) => median(r.ms)));
   console.log('');
-  console.log(`target: failing first proxy within 1.15x of healthy-only: worst ${(worstFirst / base).toFixed(2)}x ${worstFirst / base <= 1.15 ? 'MET' : 'MISSED'}`);
-  console.log(`target: 5x faster than the retry loop on a hanging proxy: ${(median(loopHang.ms) / hang).toFixed(1)}x ${median(loopHang.ms) / hang >= 5 ? 'MET' : 'MISSED'} (the loop is given a ${LOOP_TRY_TIMEOUT_MS / 1000}s timeout per try; without one it hangs until the job times out)`);
+  console.log(
+    `target: failing first proxy within 1.15x of healthy-only: worst ${(worstFirst / base).toFixed(2)}x ${worstFirst / base <= 1.15 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `target: 5x faster than the retry loop on a hanging proxy: ${(median(loopHang.ms) / hang).toFixed(1)}x ${median(loopHang.ms) / hang >= 5 ? 'MET' : 'MISSED'} (the loop is given a ${LOOP_TRY_TIMEOUT_MS / 1000}s timeout per try; without one it hangs until the job times out)`,
+  );
 }
 
 await main();

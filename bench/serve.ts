@@ -152,20 +152,34 @@ async function main(): Promise<void> {
   const rows: [string, Run[], string][] = [];
   const plainHealthy = await repeat(REPS, () => download('plain-ok', 'ok', false), 'a');
   const localHealthy = await repeat(REPS, () => download('local-ok', 'ok', true), 'a');
-  rows.push(['(a) all healthy: plain a,b', plainHealthy, okCount(plainHealthy)], ['(a) all healthy: local proxy', localHealthy, `${okCount(localHealthy)}; ${counters(localHealthy)}`]);
+  rows.push(
+    ['(a) all healthy: plain a,b', plainHealthy, okCount(plainHealthy)],
+    ['(a) all healthy: local proxy', localHealthy, `${okCount(localHealthy)}; ${counters(localHealthy)}`],
+  );
   // 700 ms a request makes the plain chain take minutes, and always the same minutes: one run is its figure.
   const plainSlow = await repeat(1, () => download('plain-slow', { slow: 700 }, false), 'b');
   const localSlow = await repeat(SLOW_REPS, () => download('local-slow', { slow: 700 }, true), 'b');
-  rows.push(['(b) first slow 700 ms: plain a,b', plainSlow, okCount(plainSlow)], ['(b) first slow 700 ms: local proxy', localSlow, `${okCount(localSlow)}; ${counters(localSlow)}`]);
+  rows.push(
+    ['(b) first slow 700 ms: plain a,b', plainSlow, okCount(plainSlow)],
+    ['(b) first slow 700 ms: local proxy', localSlow, `${okCount(localSlow)}; ${counters(localSlow)}`],
+  );
   const flaky: Fault = { failEvery: 5 };
   const plainFlaky = await repeat(REPS, () => download('plain-flaky', flaky, false), 'c');
   const localFlaky = await repeat(REPS, () => download('local-flaky', flaky, true), 'c');
-  rows.push(['(c) first fails 1 in 5: plain a,b', plainFlaky, okCount(plainFlaky)], ['(c) first fails 1 in 5: local proxy', localFlaky, `${okCount(localFlaky)}; ${counters(localFlaky)}`]);
+  rows.push(
+    ['(c) first fails 1 in 5: plain a,b', plainFlaky, okCount(plainFlaky)],
+    ['(c) first fails 1 in 5: local proxy', localFlaky, `${okCount(localFlaky)}; ${counters(localFlaky)}`],
+  );
 
   let bigRun: Run = { ok: false, ms: NaN };
   if (ONLY.has('memory')) {
     const bigLab = makeLabDir('bench-serve-big');
-    const big = await largeModuleOnDisk({ path: 'bench.example/big', version: 'v1.0.0', sizeBytes: BIG_ZIP_BYTES, dir: path.join(bigLab, 'zips') });
+    const big = await largeModuleOnDisk({
+      path: 'bench.example/big',
+      version: 'v1.0.0',
+      sizeBytes: BIG_ZIP_BYTES,
+      dir: path.join(bigLab, 'zips'),
+    });
     bigRun = await download('big', 'ok', true, [big], [big]);
     rmSync(bigLab, { recursive: true, force: true });
   }
@@ -190,8 +204,12 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`target (a) within 1.10x of the plain chain: ${ratioA.toFixed(2)}x ${ratioA <= 1.1 ? 'MET' : 'MISSED'}`);
   console.log(`target (b) at least 3x faster than the plain chain: ${speedB.toFixed(1)}x ${speedB >= 3 ? 'MET' : 'MISSED'}`);
-  console.log(`target (c) completes every time where the plain chain fails: local ${okCount(localFlaky)}, plain ${okCount(plainFlaky)} ${localFlaky.every((r) => r.ok) ? 'MET' : 'MISSED'}`);
-  console.log(`target: proxy peak memory under 100 MB serving a 200 MB zip: ${peakMiB.toFixed(1)} MiB ${peakMiB < 100 && bigRun.ok ? 'MET' : 'MISSED'}`);
+  console.log(
+    `target (c) completes every time where the plain chain fails: local ${okCount(localFlaky)}, plain ${okCount(plainFlaky)} ${localFlaky.every((r) => r.ok) ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `target: proxy peak memory under 100 MB serving a 200 MB zip: ${peakMiB.toFixed(1)} MiB ${peakMiB < 100 && bigRun.ok ? 'MET' : 'MISSED'}`,
+  );
   const endlessSpill = endlessRun.stats?.spillPeakBytes ?? Infinity;
   console.log(
     `target: an endless zip is cut at 500 MiB, spill never past it, memory under 100 MB: spill ${mib(endlessSpill)}, RSS ${mib((endlessRun.peakRssKiB ?? Infinity) * 1024)} ${endlessRun.ok && endlessSpill <= 500 * (1 << 20) && (endlessRun.peakRssKiB ?? Infinity) < 100 * 1024 ? 'MET' : 'MISSED'}`,

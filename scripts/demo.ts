@@ -16,7 +16,12 @@ const shown = (stdout: string) =>
     .filter((l) => !/^::(add-mask|group|endgroup|save-state|set-output|debug)/.test(l))
     // An annotation as the run page shows it: its title, then its message.
     .map((l) =>
-      l.replace(/^::(warning|error|notice)(?: title=([^:]*))?::/, (_, level: string, title?: string) => `${level}: ${title ? `${decodeURIComponent(title)}: ` : ''}`).replace(/%0A/g, '\n  '),
+      l
+        .replace(
+          /^::(warning|error|notice)(?: title=([^:]*))?::/,
+          (_, level: string, title?: string) => `${level}: ${title ? `${decodeURIComponent(title)}: ` : ''}`,
+        )
+        .replace(/%0A/g, '\n  '),
     )
     .join('\n');
 
@@ -27,7 +32,9 @@ async function main(): Promise<void> {
   const cache = await startCacheServer({ protocol: 'v2' });
   const c = guardCase('demo');
   console.log('go-proxy-guard demo: three proxies on 127.0.0.1 and a Go project with four dependencies');
-  console.log(`  healthy  ${healthy.url}\n  slow     ${slow.url} (350 ms per answer)\n  failing  ${failing.url} (HTTP 503)\n  project  ${c.project.dir}\n`);
+  console.log(
+    `  healthy  ${healthy.url}\n  slow     ${slow.url} (350 ms per answer)\n  failing  ${failing.url} (HTTP 503)\n  project  ${c.project.dir}\n`,
+  );
   try {
     const proxies = [failing.url, slow.url, healthy.url].join('\n');
     const main = await c.run({ proxies }, { env: cache.env });
@@ -35,7 +42,8 @@ async function main(): Promise<void> {
     const post = await runPost(main, { env: { ...c.env, ...cache.env } });
     console.log(shown(post.stdout));
     console.log('outputs:');
-    for (const [k, v] of Object.entries(main.outputs)) console.log(`  ${k.padEnd(14)} ${k === 'report' ? path.relative(process.cwd(), v) : v}`);
+    for (const [k, v] of Object.entries(main.outputs))
+      console.log(`  ${k.padEnd(14)} ${k === 'report' ? path.relative(process.cwd(), v) : v}`);
     console.log(`exported to later steps: GOPROXY=${main.exportedEnv.GOPROXY}`);
     const summary = path.join(c.lab, 'step-summary.md');
     writeFileSync(summary, main.summary);

@@ -361,8 +361,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     return e;
   };
 
-  const exists = (key: string, version: string): boolean =>
-    store.some((e) => e.key === key && e.version === version && e.scope === scope);
+  const exists = (key: string, version: string): boolean => store.some((e) => e.key === key && e.version === version && e.scope === scope);
 
   /** GitHub's lookup: per key in order, exact match first, then newest prefix match. */
   const lookup = (keys: string[], version: string): Entry | undefined => {
@@ -563,9 +562,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       if (!id) throw new HttpError(400, 'blockid is required', 'InvalidQueryParameterValue');
       e.blocks.set(id, body);
     } else {
-      const ids = [...body.toString('utf8').matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)].map(
-        (m) => m[2] ?? '',
-      );
+      const ids = [...body.toString('utf8').matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)].map((m) => m[2] ?? '');
       const parts: Buffer[] = [];
       for (const id of ids) {
         const b = e.blocks.get(id);

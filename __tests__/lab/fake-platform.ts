@@ -36,7 +36,15 @@ export class FakePlatform implements Platform {
 
   readonly readInput = (name: InputName): string | undefined => this.inputs[name];
   runContext(): RunContext {
-    return { platform: 'local', repository: 'lab/fake', workflow: 'engine test', runId: '1', runUrl: undefined, event: 'test', at: new Date() };
+    return {
+      platform: 'local',
+      repository: 'lab/fake',
+      workflow: 'engine test',
+      runId: '1',
+      runUrl: undefined,
+      event: 'test',
+      at: new Date(),
+    };
   }
   async writeSummary(markdown: string): Promise<void> {
     this.summaries.push(markdown);

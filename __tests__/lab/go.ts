@@ -7,13 +7,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  defaultWorld,
-  goSumLines,
-  resolveBuildList,
-  type ModuleRef,
-  type ModuleVersion,
-} from './modules.js';
+import { defaultWorld, goSumLines, resolveBuildList, type ModuleRef, type ModuleVersion } from './modules.js';
 import { ensureLabPki } from './pki.js';
 
 export interface RunResult {
@@ -236,10 +230,19 @@ export function makeGoProject(dir: string, opts: GoProjectOptions): GoProject {
   const moduleName = opts.module ?? 'lab.example/project';
   const lines = selected.map((m) => `\t${m.path} ${m.version}${directPaths.has(m.path) ? '' : ' // indirect'}\n`);
   const goMod = `module ${moduleName}\n\ngo ${opts.goVersion ?? '1.19'}\n${lines.length ? `\nrequire (\n${lines.join('')})\n` : ''}`;
-  const goSum = opts.withGoSum === false ? '' : goSumLines(graph, { zip: (m) => selected.includes(m) }).map((l) => `${l}\n`).join('');
+  const goSum =
+    opts.withGoSum === false
+      ? ''
+      : goSumLines(graph, { zip: (m) => selected.includes(m) })
+          .map((l) => `${l}\n`)
+          .join('');
 
   const importPaths =
-    opts.mainImports === false ? [] : opts.mainImports === true || opts.mainImports === undefined ? direct.map((r) => r.path) : [...opts.mainImports];
+    opts.mainImports === false
+      ? []
+      : opts.mainImports === true || opts.mainImports === undefined
+        ? direct.map((r) => r.path)
+        : [...opts.mainImports];
   const imported = importPaths.map((p) => {
     const m = selected.find((s) => s.path === p);
     if (!m) throw new Error(`lab: mainImports names ${p}, which is not in the build list`);

@@ -219,7 +219,8 @@ function route(rel: string): Route {
  */
 function countedFault(f: Fault, n: number): Fault {
   if (typeof f !== 'object') return f;
-  if ('flaky' in f) return n <= f.flaky ? { status: 503, body: 'lab proxy: flaky, try again\n' } : countedFault(f.then ?? 'ok', n - f.flaky);
+  if ('flaky' in f)
+    return n <= f.flaky ? { status: 503, body: 'lab proxy: flaky, try again\n' } : countedFault(f.then ?? 'ok', n - f.flaky);
   if ('failEvery' in f) return n % f.failEvery === 0 ? countedFault(f.fault ?? { status: f.status ?? 503 }, n / f.failEvery) : 'ok';
   return f;
 }
@@ -229,7 +230,8 @@ function checkFault(f: Fault, nested: boolean): void {
   if (f === 'refused' && nested) throw new Error("lab proxy: 'refused' cannot be nested: it closes the listener");
   if (typeof f !== 'object') return;
   if ('failEvery' in f) {
-    if (!Number.isInteger(f.failEvery) || f.failEvery < 1) throw new Error(`lab proxy: failEvery must be a positive integer, got ${f.failEvery}`);
+    if (!Number.isInteger(f.failEvery) || f.failEvery < 1)
+      throw new Error(`lab proxy: failEvery must be a positive integer, got ${f.failEvery}`);
     if (f.fault !== undefined) checkFault(f.fault, true);
   }
   if ('flaky' in f && f.then !== undefined) checkFault(f.then, true);
@@ -241,7 +243,12 @@ function scopeMatches(scope: FaultScope | undefined, r: Route): boolean {
   if (scope.module !== undefined && scope.module !== r.module) return false;
   if (scope.version !== undefined && scope.version !== r.version) return false;
   if (scope.path !== undefined) {
-    if (typeof scope.path === 'string' ? !r.rel.includes(scope.path) : !new RegExp(scope.path.source, scope.path.flags.replace('g', '')).test(r.rel)) return false;
+    if (
+      typeof scope.path === 'string'
+        ? !r.rel.includes(scope.path)
+        : !new RegExp(scope.path.source, scope.path.flags.replace('g', '')).test(r.rel)
+    )
+      return false;
   }
   return true;
 }
@@ -286,13 +293,25 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
       /* malformed escape: route the raw path, which will 404 */
     }
     // Where a relative redirect (`{ redirect: '/mirror' }`) leads: served normally, below the mirror path.
-    const mirror = typeof globalRule.fault === 'object' && 'redirect' in globalRule.fault && globalRule.fault.redirect.startsWith('/') ? `${prefix}${globalRule.fault.redirect.replace(/\/+$/, '')}` : undefined;
+    const mirror =
+      typeof globalRule.fault === 'object' && 'redirect' in globalRule.fault && globalRule.fault.redirect.startsWith('/')
+        ? `${prefix}${globalRule.fault.redirect.replace(/\/+$/, '')}`
+        : undefined;
     const mirrored = mirror !== undefined && pathOnly.startsWith(`${mirror}/`);
     if (mirrored) pathOnly = `${prefix}${pathOnly.slice(mirror.length)}`;
     const inPrefix = !prefix || pathOnly === prefix || pathOnly.startsWith(`${prefix}/`);
     const r = inPrefix ? route(pathOnly.slice(prefix.length) || '/') : { kind: 'other' as const, rel: pathOnly };
     const query = fullPath.includes('?') ? fullPath.slice(fullPath.indexOf('?')) : '';
-    const entry: ProxyRequest = { method: req.method ?? 'GET', path: pathOnly + query, rawPath: fullPath, status: 0, time: started, kind: r.kind, fault: 'ok', userAgent: req.headers['user-agent'] };
+    const entry: ProxyRequest = {
+      method: req.method ?? 'GET',
+      path: pathOnly + query,
+      rawPath: fullPath,
+      status: 0,
+      time: started,
+      kind: r.kind,
+      fault: 'ok',
+      userAgent: req.headers['user-agent'],
+    };
     if (r.module) entry.module = r.module;
     if (r.version) entry.version = r.version;
     if (req.headers.authorization) entry.authorization = req.headers.authorization;
@@ -334,7 +353,8 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
       return send(req, res, text(fault.status ?? 302, `moved to ${location}\n`, { location }));
     }
     if (typeof fault === 'object' && 'trickle' in fault) return sendTrickle(res, content('ok', r), fault.trickle);
-    if (fault === 'html') return send(req, res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(CAPTIVE_PORTAL) });
+    if (fault === 'html')
+      return send(req, res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(CAPTIVE_PORTAL) });
     if (typeof fault === 'object' && 'status' in fault && !('failEvery' in fault)) {
       const headers: Record<string, string> = {};
       if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
@@ -447,7 +467,9 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
       }
       case 'latest': {
         const m = latestVersion(visibleVersions(r.module ?? ''));
-        return m ? { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(m.info) } : text(404, `not found: module ${r.module}: no versions\n`);
+        return m
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(m.info) }
+          : text(404, `not found: module ${r.module}: no versions\n`);
       }
       case 'info':
       case 'mod':
@@ -463,7 +485,12 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
           tampered.set(m, body);
         } else if (m.zipFile) {
           // stat per request: a benchmark may regenerate the file between runs
-          return { status: 200, headers: { 'content-type': 'application/zip' }, body: Buffer.alloc(0), file: { path: m.zipFile, size: statSync(m.zipFile).size } };
+          return {
+            status: 200,
+            headers: { 'content-type': 'application/zip' },
+            body: Buffer.alloc(0),
+            file: { path: m.zipFile, size: statSync(m.zipFile).size },
+          };
         }
         return { status: 200, headers: { 'content-type': 'application/zip' }, body };
       }
@@ -622,7 +649,8 @@ export function labRequest(
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = { ...opts.headers };
-  if (u.username) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  if (u.username)
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
   return new Promise((resolve, reject) => {
     const req = lib.request(
       {

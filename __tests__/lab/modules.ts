@@ -100,10 +100,7 @@ export function hash1OfDigests(files: ReadonlyArray<{ name: string; sha256: stri
  * `zip` (default true) says which versions get the zip line: go wants it only
  * for modules in the build list, but the /go.mod line for every graph node.
  */
-export function goSumLines(
-  versions: readonly ModuleVersion[],
-  opts: { zip?: boolean | ((m: ModuleVersion) => boolean) } = {},
-): string[] {
+export function goSumLines(versions: readonly ModuleVersion[], opts: { zip?: boolean | ((m: ModuleVersion) => boolean) } = {}): string[] {
   const lines = new Set<string>();
   for (const m of versions) {
     const zip = typeof opts.zip === 'function' ? opts.zip(m) : opts.zip !== false;
@@ -161,7 +158,15 @@ export function buildZip(entries: ReadonlyArray<{ name: string; data: Buffer | s
     centrals.push(central, name);
     offset += local.length + name.length + data.length;
   }
-  return Buffer.concat([...locals, ...centrals, zipEnd(entries.length, centrals.reduce((n, b) => n + b.length, 0), offset)]);
+  return Buffer.concat([
+    ...locals,
+    ...centrals,
+    zipEnd(
+      entries.length,
+      centrals.reduce((n, b) => n + b.length, 0),
+      offset,
+    ),
+  ]);
 }
 
 /** Local and central headers of one stored entry (the name follows each). */
@@ -256,8 +261,12 @@ export function latestVersion<T extends ModuleRef>(versions: readonly T[]): T | 
 
 // ---------------------------------------------------------------- generation
 
-const GO_KEYWORDS = new Set(('break case chan const continue default defer else fallthrough for func go goto if ' +
-  'import interface map package range return select struct switch type var').split(' '));
+const GO_KEYWORDS = new Set(
+  (
+    'break case chan const continue default defer else fallthrough for func go goto if ' +
+    'import interface map package range return select struct switch type var'
+  ).split(' '),
+);
 
 /** A valid Go package name for a module path: last element, minus /vN, lower-case. */
 export function packageNameFor(modPath: string): string {
@@ -301,9 +310,7 @@ export function moduleVersion(spec: ModuleSpec): ModuleVersion {
   if (!parseSemver(spec.version)) throw new Error(`lab: not a semantic version: ${spec.version}`);
   const requires = [...(spec.requires ?? [])];
   const pkg = packageNameFor(spec.path);
-  const files: Record<string, string> = spec.files
-    ? { ...spec.files }
-    : { [`${pkg}.go`]: generatedPackage(spec, pkg) };
+  const files: Record<string, string> = spec.files ? { ...spec.files } : { [`${pkg}.go`]: generatedPackage(spec, pkg) };
   files['go.mod'] ??= goModFor(spec.path, requires, spec.goVersion);
   const prefix = `${spec.path}@${spec.version}/`;
   const entries = Object.keys(files)
@@ -337,10 +344,12 @@ export function tamperedZip(m: ModuleVersion): Buffer {
   const prefix = `${m.path}@${m.version}/`;
   const names = Object.keys(m.files).sort();
   const victim = names.find((n) => n.endsWith('.go')) ?? names.find((n) => n !== 'go.mod') ?? 'go.mod';
-  return buildZip(names.map((n) => ({
-    name: prefix + n,
-    data: (m.files[n] ?? '') + (n === victim ? '\n// tampered by the lab proxy\n' : ''),
-  })));
+  return buildZip(
+    names.map((n) => ({
+      name: prefix + n,
+      data: (m.files[n] ?? '') + (n === victim ? '\n// tampered by the lab proxy\n' : ''),
+    })),
+  );
 }
 
 export interface LargeModuleSpec {
@@ -404,7 +413,9 @@ export async function largeModuleOnDisk(spec: LargeModuleSpec): Promise<ModuleVe
     const cdOffset = modOffset + 30 + modName.length + mod.length;
     const blobCentral = zipHeaders(blobName, blobCrc, blobSize, 0).central;
     const cdSize = 2 * 46 + blobName.length + modName.length;
-    await fh.write(Buffer.concat([modHeaders.local, modName, mod, blobCentral, blobName, modHeaders.central, modName, zipEnd(2, cdSize, cdOffset)]));
+    await fh.write(
+      Buffer.concat([modHeaders.local, modName, mod, blobCentral, blobName, modHeaders.central, modName, zipEnd(2, cdSize, cdOffset)]),
+    );
     const { size } = await fh.stat();
     if (size !== spec.sizeBytes) throw new Error(`lab: wrote ${size} bytes, expected ${spec.sizeBytes}`);
     await fh.close();

@@ -90,7 +90,10 @@ function isFresh(dir: string): boolean {
 
 /** `openssl ca` wants GeneralizedTime `YYYYMMDDHHMMSSZ`. */
 function asn1Time(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -145,26 +148,74 @@ function makeCa(work: string, name: string, cn: string): { cnf: string; cert: st
   writeFileSync(cnf, caConfig(caDir));
   const cert = path.join(work, `${name}.crt`);
   const key = path.join(work, `${name}.key`);
-  openssl(['req', '-config', cnf, '-x509', '-new', ...EC, '-keyout', key, '-out', cert, '-days', '3650',
-    '-subj', `/O=go-proxy-guard lab/CN=${cn}`, '-extensions', 'v3_ca'], work);
+  openssl(
+    [
+      'req',
+      '-config',
+      cnf,
+      '-x509',
+      '-new',
+      ...EC,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '3650',
+      '-subj',
+      `/O=go-proxy-guard lab/CN=${cn}`,
+      '-extensions',
+      'v3_ca',
+    ],
+    work,
+  );
   return { cnf, cert, key };
 }
 
-function issue(
-  work: string,
-  ca: { cnf: string; cert: string; key: string },
-  name: string,
-  notBefore: number,
-  notAfter: number,
-): void {
+function issue(work: string, ca: { cnf: string; cert: string; key: string }, name: string, notBefore: number, notAfter: number): void {
   const csr = path.join(work, `${name}.csr`);
-  openssl(['req', '-config', ca.cnf, '-new', ...EC, '-keyout', path.join(work, `${name}.key`), '-out', csr,
-    '-subj', `/O=go-proxy-guard lab/CN=${name} 127.0.0.1`], work);
+  openssl(
+    [
+      'req',
+      '-config',
+      ca.cnf,
+      '-new',
+      ...EC,
+      '-keyout',
+      path.join(work, `${name}.key`),
+      '-out',
+      csr,
+      '-subj',
+      `/O=go-proxy-guard lab/CN=${name} 127.0.0.1`,
+    ],
+    work,
+  );
   // `openssl ca` (unlike `x509 -req` on OpenSSL 3.0) can put notBefore in the
   // past, which is the only way to get a genuinely expired certificate.
-  openssl(['ca', '-config', ca.cnf, '-batch', '-notext', '-cert', ca.cert, '-keyfile', ca.key, '-in', csr,
-    '-out', path.join(work, `${name}.crt`), '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter),
-    '-extensions', 'v3_server'], work);
+  openssl(
+    [
+      'ca',
+      '-config',
+      ca.cnf,
+      '-batch',
+      '-notext',
+      '-cert',
+      ca.cert,
+      '-keyfile',
+      ca.key,
+      '-in',
+      csr,
+      '-out',
+      path.join(work, `${name}.crt`),
+      '-startdate',
+      asn1Time(notBefore),
+      '-enddate',
+      asn1Time(notAfter),
+      '-extensions',
+      'v3_server',
+    ],
+    work,
+  );
   rmSync(csr);
 }
 

@@ -321,7 +321,10 @@ export async function runAction(opts: RunActionOptions = {}): Promise<ActionResu
     stderr: r.stderr,
     outputs,
     exportedEnv: exp.values,
-    addedPaths: readIfExists(files.GITHUB_PATH).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
+    addedPaths: readIfExists(files.GITHUB_PATH)
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean),
     state,
     summary: readIfExists(files.GITHUB_STEP_SUMMARY),
     durationMs: r.durationMs,
@@ -331,7 +334,11 @@ export async function runAction(opts: RunActionOptions = {}): Promise<ActionResu
     debug: pick('debug'),
     masks: pick('add-mask'),
     commands,
-    fileCommandErrors: [...out.errors.map((e) => `GITHUB_OUTPUT ${e}`), ...exp.errors.map((e) => `GITHUB_ENV ${e}`), ...st.errors.map((e) => `GITHUB_STATE ${e}`)],
+    fileCommandErrors: [
+      ...out.errors.map((e) => `GITHUB_OUTPUT ${e}`),
+      ...exp.errors.map((e) => `GITHUB_ENV ${e}`),
+      ...st.errors.map((e) => `GITHUB_STATE ${e}`),
+    ],
     labNotes: notes,
     unexpectedInputs,
     env,

@@ -123,24 +123,30 @@ function slackBlocksProblem(blocks: unknown): string | undefined {
     const t = b.text as Record<string, unknown> | undefined;
     switch (b.type) {
       case 'header':
-        if (!isObject(t) || t.type !== 'plain_text' || !isText(t.text) || chars(t.text) > 150) return 'header needs plain_text of 1-150 characters';
+        if (!isObject(t) || t.type !== 'plain_text' || !isText(t.text) || chars(t.text) > 150)
+          return 'header needs plain_text of 1-150 characters';
         break;
       case 'section': {
         const fields = b.fields as unknown[] | undefined;
         if (t === undefined && fields === undefined) return 'section needs text or fields';
-        if (t !== undefined && (!isObject(t) || !['mrkdwn', 'plain_text'].includes(String(t.type)) || !isText(t.text) || chars(t.text) > 3000)) {
+        if (
+          t !== undefined &&
+          (!isObject(t) || !['mrkdwn', 'plain_text'].includes(String(t.type)) || !isText(t.text) || chars(t.text) > 3000)
+        ) {
           return 'section text must be 1-3000 characters';
         }
         if (fields !== undefined) {
           if (!Array.isArray(fields) || fields.length === 0 || fields.length > 10) return 'section fields must be 1-10';
-          for (const f of fields) if (!isObject(f) || !isText(f.text) || chars(f.text) > 2000) return 'section field text must be 1-2000 characters';
+          for (const f of fields)
+            if (!isObject(f) || !isText(f.text) || chars(f.text) > 2000) return 'section field text must be 1-2000 characters';
         }
         break;
       }
       case 'context': {
         const elements = b.elements as unknown[] | undefined;
         if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10) return 'context elements must be 1-10';
-        for (const e of elements) if (!isObject(e) || !isText(e.text) || chars(e.text) > 3000) return 'context element text must be 1-3000 characters';
+        for (const e of elements)
+          if (!isObject(e) || !isText(e.text) || chars(e.text) > 3000) return 'context element text must be 1-3000 characters';
         break;
       }
       case 'divider':
@@ -170,7 +176,8 @@ const slack: Service = {
 
 // ---------------------------------------------------------------- Discord
 
-const DISCORD_BAD_FORM = (problem: string) => json(400, { message: 'Invalid Form Body', code: 50035, errors: { _problem: problem } }, problem);
+const DISCORD_BAD_FORM = (problem: string) =>
+  json(400, { message: 'Invalid Form Body', code: 50035, errors: { _problem: problem } }, problem);
 
 function discordProblem(body: Record<string, unknown>): string | undefined {
   if (body.content !== undefined && chars(body.content) > 2000) return 'content over 2000 characters';
@@ -219,19 +226,35 @@ const discord: Service = {
 const teams: Service = {
   target: (token) => `/workflows/0a1b2c3d/triggers/manual/paths/invoke?api-version=1&sig=${token}`,
   addressed: (req, token) => req.path === '/workflows/0a1b2c3d/triggers/manual/paths/invoke' && req.query.get('sig') === token,
-  unknownWebhook: json(401, { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated.' } }, 'unknown webhook'),
+  unknownWebhook: json(
+    401,
+    { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated.' } },
+    'unknown webhook',
+  ),
   accepted: { status: 202, body: '', outcome: 'accepted' },
   judge(req) {
     const mismatch = (problem: string) =>
-      json(400, { error: { code: 'TriggerInputSchemaMismatch', message: `The input body for trigger 'manual' did not match its schema: ${problem}` } }, problem);
+      json(
+        400,
+        {
+          error: {
+            code: 'TriggerInputSchemaMismatch',
+            message: `The input body for trigger 'manual' did not match its schema: ${problem}`,
+          },
+        },
+        problem,
+      );
     // Teams refuses cards over about 28 KB.
-    if (Buffer.byteLength(req.rawBody) > 28 * 1024) return json(413, { error: { code: 'MessageTooLarge', message: 'message too large' } }, 'over 28 KB');
+    if (Buffer.byteLength(req.rawBody) > 28 * 1024)
+      return json(413, { error: { code: 'MessageTooLarge', message: 'message too large' } }, 'over 28 KB');
     const b = req.body;
-    if (!isObject(b) || b.type !== 'message' || !Array.isArray(b.attachments) || b.attachments.length === 0) return mismatch('type message with attachments');
+    if (!isObject(b) || b.type !== 'message' || !Array.isArray(b.attachments) || b.attachments.length === 0)
+      return mismatch('type message with attachments');
     for (const a of b.attachments) {
       if (!isObject(a) || a.contentType !== 'application/vnd.microsoft.card.adaptive') return mismatch('attachment contentType');
       const c = a.content;
-      if (!isObject(c) || c.type !== 'AdaptiveCard' || !isText(c.version) || !Array.isArray(c.body) || c.body.length === 0) return mismatch('AdaptiveCard content');
+      if (!isObject(c) || c.type !== 'AdaptiveCard' || !isText(c.version) || !Array.isArray(c.body) || c.body.length === 0)
+        return mismatch('AdaptiveCard content');
       for (const el of c.body) if (!isObject(el) || !isText(el.type)) return mismatch('card element without type');
     }
     return this.accepted;
@@ -256,9 +279,11 @@ const dingtalk: Service = {
       if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() - ts) > HOUR_MS) {
         return json(200, { errcode: 310000, errmsg: 'invalid timestamp' }, 'timestamp missing or more than an hour off');
       }
-      if (!sameText(sign, dingtalkSign(secret, timestamp))) return json(200, { errcode: 310000, errmsg: 'sign not match' }, 'sign not match');
+      if (!sameText(sign, dingtalkSign(secret, timestamp)))
+        return json(200, { errcode: 310000, errmsg: 'sign not match' }, 'sign not match');
     }
-    if (Buffer.byteLength(req.rawBody) > 20000) return json(200, { errcode: 460101, errmsg: 'message too long, exceed 20000 bytes' }, 'over 20000 bytes');
+    if (Buffer.byteLength(req.rawBody) > 20000)
+      return json(200, { errcode: 460101, errmsg: 'message too long, exceed 20000 bytes' }, 'over 20000 bytes');
     const b = req.body;
     if (!isObject(b) || b.msgtype !== 'markdown' || !isObject(b.markdown) || !isText(b.markdown.title) || !isText(b.markdown.text)) {
       return json(200, { errcode: 40035, errmsg: '缺少参数 json' }, 'not a markdown message');
@@ -283,7 +308,8 @@ const feishu: Service = {
     if (!isObject(b)) return bad('body is not a JSON object');
     if (secret !== undefined) {
       const timestamp = typeof b.timestamp === 'string' ? b.timestamp : '';
-      if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() - Number(timestamp) * 1000) > HOUR_MS) return json(200, FEISHU_SIGN_FAIL, 'timestamp missing or more than an hour off');
+      if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() - Number(timestamp) * 1000) > HOUR_MS)
+        return json(200, FEISHU_SIGN_FAIL, 'timestamp missing or more than an hour off');
       if (!isText(b.sign) || !sameText(b.sign, feishuSign(secret, timestamp))) return json(200, FEISHU_SIGN_FAIL, 'sign mismatch');
     }
     // A custom bot's request body is limited to 20 KB.
@@ -319,7 +345,11 @@ const wecom: Service = {
     }
     const bytes = Buffer.byteLength(b.markdown.content, 'utf8');
     if (bytes > 4096) {
-      return json(200, { errcode: 40058, errmsg: 'markdown.content exceed max length 4096. invalid Request Parameter, hint: [lab]' }, `content is ${bytes} bytes`);
+      return json(
+        200,
+        { errcode: 40058, errmsg: 'markdown.content exceed max length 4096. invalid Request Parameter, hint: [lab]' },
+        `content is ${bytes} bytes`,
+      );
     }
     return this.accepted;
   },
@@ -337,12 +367,15 @@ const jsonReceiver: Service = {
       const timestamp = String(req.headers['x-go-proxy-guard-timestamp'] ?? '');
       const signature = String(req.headers['x-go-proxy-guard-signature'] ?? '');
       const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${req.rawBody}`).digest('hex')}`;
-      if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() - Number(timestamp) * 1000) > 5 * 60 * 1000) return json(401, { error: 'stale or missing timestamp' }, 'stale timestamp');
+      if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() - Number(timestamp) * 1000) > 5 * 60 * 1000)
+        return json(401, { error: 'stale or missing timestamp' }, 'stale timestamp');
       if (!sameText(signature, expected)) return json(401, { error: 'bad signature' }, 'bad signature');
     }
     const b = req.body;
-    if (!isObject(b) || b.schema !== 'go-proxy-guard/alert@1') return json(422, { error: 'not a go-proxy-guard/alert@1 document' }, 'wrong schema');
-    for (const key of ['title', 'kind', 'verdict', 'goproxy', 'reason', 'at']) if (typeof b[key] !== 'string') return json(422, { error: `missing ${key}` }, `missing ${key}`);
+    if (!isObject(b) || b.schema !== 'go-proxy-guard/alert@1')
+      return json(422, { error: 'not a go-proxy-guard/alert@1 document' }, 'wrong schema');
+    for (const key of ['title', 'kind', 'verdict', 'goproxy', 'reason', 'at'])
+      if (typeof b[key] !== 'string') return json(422, { error: `missing ${key}` }, `missing ${key}`);
     if (!Array.isArray(b.failingProxies)) return json(422, { error: 'missing failingProxies' }, 'missing failingProxies');
     return this.accepted;
   },

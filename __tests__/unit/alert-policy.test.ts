@@ -50,22 +50,40 @@ describe('the condition an alert is about', () => {
 
 describe('alert-on: degraded (the default)', () => {
   test('a degraded run alerts; the same condition one run later, within the cooldown, does not', () => {
-    const first = decideAlert({ on: 'degraded', report: run('degraded', ['https://goproxy.io']), state: closed, now: at(0), cooldownMs: 60 * MINUTE });
+    const first = decideAlert({
+      on: 'degraded',
+      report: run('degraded', ['https://goproxy.io']),
+      state: closed,
+      now: at(0),
+      cooldownMs: 60 * MINUTE,
+    });
     expect(first.action).toBe('alert');
-    expect(first.nextState).toEqual({ open: true, lastCondition: 'verdict=degraded;failing=https://goproxy.io', lastSentAt: T0.toISOString() });
+    expect(first.nextState).toEqual({
+      open: true,
+      lastCondition: 'verdict=degraded;failing=https://goproxy.io',
+      lastSentAt: T0.toISOString(),
+    });
 
-    const repeat = decideAlert({ on: 'degraded', report: run('degraded', ['https://goproxy.io']), state: first.nextState, now: at(30), cooldownMs: 60 * MINUTE });
+    const repeat = decideAlert({
+      on: 'degraded',
+      report: run('degraded', ['https://goproxy.io']),
+      state: first.nextState,
+      now: at(30),
+      cooldownMs: 60 * MINUTE,
+    });
     expect(repeat.action).toBe('none');
     expect(repeat.reason).toMatch(/cooldown/);
     expect(repeat.nextState).toEqual(first.nextState);
   });
 
   test('the same condition alerts again once the cooldown is over', () => {
-    expect(runs('degraded', 60, [[0, run('degraded', ['https://goproxy.io'])], [59, run('degraded', ['https://goproxy.io'])], [61, run('degraded', ['https://goproxy.io'])]])).toEqual([
-      'alert',
-      'none',
-      'alert',
-    ]);
+    expect(
+      runs('degraded', 60, [
+        [0, run('degraded', ['https://goproxy.io'])],
+        [59, run('degraded', ['https://goproxy.io'])],
+        [61, run('degraded', ['https://goproxy.io'])],
+      ]),
+    ).toEqual(['alert', 'none', 'alert']);
   });
 
   test('a changed condition goes through at once, inside the cooldown', () => {
@@ -89,23 +107,39 @@ describe('alert-on: degraded (the default)', () => {
   });
 
   test('after a recovery, the old condition coming back is a new incident and alerts at once', () => {
-    expect(runs('degraded', 60, [[0, run('degraded', ['https://goproxy.io'])], [5, run('healthy')], [10, run('degraded', ['https://goproxy.io'])]])).toEqual([
-      'alert',
-      'recovery',
-      'alert',
-    ]);
+    expect(
+      runs('degraded', 60, [
+        [0, run('degraded', ['https://goproxy.io'])],
+        [5, run('healthy')],
+        [10, run('degraded', ['https://goproxy.io'])],
+      ]),
+    ).toEqual(['alert', 'recovery', 'alert']);
   });
 
   test('healthy runs with nothing open send nothing', () => {
-    expect(runs('degraded', 60, [[0, run('healthy')], [5, run('healthy')]])).toEqual(['none', 'none']);
+    expect(
+      runs('degraded', 60, [
+        [0, run('healthy')],
+        [5, run('healthy')],
+      ]),
+    ).toEqual(['none', 'none']);
   });
 
   test('a cooldown of zero repeats every run', () => {
-    expect(runs('degraded', 0, [[0, run('degraded', ['https://goproxy.io'])], [1, run('degraded', ['https://goproxy.io'])]])).toEqual(['alert', 'alert']);
+    expect(
+      runs('degraded', 0, [
+        [0, run('degraded', ['https://goproxy.io'])],
+        [1, run('degraded', ['https://goproxy.io'])],
+      ]),
+    ).toEqual(['alert', 'alert']);
   });
 
   test('a lastSentAt in the future (clock skew) does not mute the alert', () => {
-    const state: AlertState = { open: true, lastCondition: conditionOf(run('degraded', ['https://goproxy.io'])), lastSentAt: at(600).toISOString() };
+    const state: AlertState = {
+      open: true,
+      lastCondition: conditionOf(run('degraded', ['https://goproxy.io'])),
+      lastSentAt: at(600).toISOString(),
+    };
     const d = decideAlert({ on: 'degraded', report: run('degraded', ['https://goproxy.io']), state, now: at(0), cooldownMs: 60 * MINUTE });
     expect(d.action).toBe('alert');
   });
@@ -113,10 +147,12 @@ describe('alert-on: degraded (the default)', () => {
 
 describe('alert-on: failed', () => {
   test('a degraded run is not alerted; a failed one is', () => {
-    expect(runs('failed', 60, [[0, run('degraded', ['https://goproxy.io'])], [5, run('failed', ['https://goproxy.io', 'https://proxy.golang.org'])]])).toEqual([
-      'none',
-      'alert',
-    ]);
+    expect(
+      runs('failed', 60, [
+        [0, run('degraded', ['https://goproxy.io'])],
+        [5, run('failed', ['https://goproxy.io', 'https://proxy.golang.org'])],
+      ]),
+    ).toEqual(['none', 'alert']);
   });
 
   test('failed, then degraded, keeps the incident open: the recovery waits for healthy', () => {
@@ -153,7 +189,13 @@ describe('alert-on: never', () => {
 });
 
 describe('the state kept after sending', () => {
-  const decision = decideAlert({ on: 'degraded', report: run('degraded', ['https://goproxy.io']), state: closed, now: at(0), cooldownMs: MINUTE });
+  const decision = decideAlert({
+    on: 'degraded',
+    report: run('degraded', ['https://goproxy.io']),
+    state: closed,
+    now: at(0),
+    cooldownMs: MINUTE,
+  });
   test('is the next state when any webhook took the message', () => {
     expect(settleAlertState(closed, decision, [{ ok: false }, { ok: true }])).toEqual(decision.nextState);
   });

@@ -19,20 +19,41 @@ test('build cache keys: OS, arch, Go version and go.sum; the restore prefix stay
 });
 
 describe('setup-go with its cache on, read from the workflow', () => {
-  const wf = (step: string) => `jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${step}      - uses: org/go-proxy-guard@v1\n`;
+  const wf = (step: string) =>
+    `jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${step}      - uses: org/go-proxy-guard@v1\n`;
   test.each([
-    ['v5, no cache input: on by default', '      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n', 'actions/setup-go@v5'],
-    ['v5, cache: false', '      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n          cache: false\n', undefined],
-    ['v5, flow mapping with cache: false', '      - uses: actions/setup-go@v5\n        with: { go-version-file: go.mod, cache: false }\n', undefined],
+    [
+      'v5, no cache input: on by default',
+      '      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n',
+      'actions/setup-go@v5',
+    ],
+    [
+      'v5, cache: false',
+      '      - uses: actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n          cache: false\n',
+      undefined,
+    ],
+    [
+      'v5, flow mapping with cache: false',
+      '      - uses: actions/setup-go@v5\n        with: { go-version-file: go.mod, cache: false }\n',
+      undefined,
+    ],
     ['v3: off by default', '      - uses: actions/setup-go@v3\n        with:\n          go-version: "1.19"\n', undefined],
     ['v3, cache: true', '      - uses: actions/setup-go@v3\n        with:\n          cache: true\n', 'actions/setup-go@v3'],
-    ['a SHA pin: a current release', '      - name: Go\n        uses: actions/setup-go@0c52d547c9bc32b1aa3301fd7a9cb496313a4491\n', 'actions/setup-go@0c52d547c9bc32b1aa3301fd7a9cb496313a4491'],
-    ['name first, cache: false after uses', "      - name: Go\n        uses: 'actions/setup-go@v5'\n        with:\n          cache: 'false'\n", undefined],
+    [
+      'a SHA pin: a current release',
+      '      - name: Go\n        uses: actions/setup-go@0c52d547c9bc32b1aa3301fd7a9cb496313a4491\n',
+      'actions/setup-go@0c52d547c9bc32b1aa3301fd7a9cb496313a4491',
+    ],
+    [
+      'name first, cache: false after uses',
+      "      - name: Go\n        uses: 'actions/setup-go@v5'\n        with:\n          cache: 'false'\n",
+      undefined,
+    ],
     ['no setup-go', '', undefined],
   ])('%s', (_name, step, want) => {
     expect(setupGoCacheStep(wf(step))).toBe(want);
   });
-  test('the cache input of the next step is not this one\'s', () => {
+  test("the cache input of the next step is not this one's", () => {
     const text = wf('      - uses: actions/setup-go@v5\n      - uses: actions/cache@v4\n        with:\n          cache: false\n');
     expect(setupGoCacheStep(text)).toBe('actions/setup-go@v5');
   });
@@ -42,5 +63,7 @@ test('docker-build-args: the chain without credentials, GOFLAGS when vendor/ sav
   expect(dockerBuildArgs('http://127.0.0.1:4100/tok|https://bot:s3cret@goproxy.example|direct', undefined)).toBe(
     'GOPROXY=http://127.0.0.1:4100/tok|https://goproxy.example|direct',
   );
-  expect(dockerBuildArgs('https://proxy.golang.org,direct', '-mod=vendor')).toBe('GOPROXY=https://proxy.golang.org,direct\nGOFLAGS=-mod=vendor');
+  expect(dockerBuildArgs('https://proxy.golang.org,direct', '-mod=vendor')).toBe(
+    'GOPROXY=https://proxy.golang.org,direct\nGOFLAGS=-mod=vendor',
+  );
 });

@@ -2,8 +2,11 @@ import { parseProxies } from '../../src/config/config.js';
 import { defaultCandidates } from '../../src/engine/candidates.js';
 
 describe('default candidates respect the user', () => {
-  test('empty proxies: the entries of the user\'s own GOPROXY, then proxy.golang.org, and no other mirror', () => {
-    expect(defaultCandidates('https://goproxy.corp.example|https://proxy.golang.org,direct')).toEqual(['https://goproxy.corp.example', 'https://proxy.golang.org']);
+  test("empty proxies: the entries of the user's own GOPROXY, then proxy.golang.org, and no other mirror", () => {
+    expect(defaultCandidates('https://goproxy.corp.example|https://proxy.golang.org,direct')).toEqual([
+      'https://goproxy.corp.example',
+      'https://proxy.golang.org',
+    ]);
     expect(defaultCandidates('https://proxy.golang.org,direct')).toEqual(['https://proxy.golang.org']);
     expect(defaultCandidates('off')).toEqual(['https://proxy.golang.org']);
     expect(defaultCandidates('file:///srv/mods,https://goproxy.cn')).toEqual(['https://goproxy.cn', 'https://proxy.golang.org']);
@@ -22,6 +25,8 @@ describe('default candidates respect the user', () => {
   });
 
   test('an unknown preset is refused with the names that exist', () => {
-    expect(() => parseProxies('preset:europe')).toThrow('input "proxies" names no preset; known presets: preset:golang, preset:china, preset:public, got "preset:europe"');
+    expect(() => parseProxies('preset:europe')).toThrow(
+      'input "proxies" names no preset; known presets: preset:golang, preset:china, preset:public, got "preset:europe"',
+    );
   });
 });

@@ -14,10 +14,16 @@ describe('inputs are validated once, with errors that name the input, the value 
     [{ fallback: 'sometimes' }, 'input "fallback" must be one of any-error, not-found, got "sometimes"'],
     [{ 'min-score': '1.7' }, 'input "min-score" must be a number from 0 to 1, got "1.7"'],
     [{ 'probe-timeout': 'fast' }, 'input "probe-timeout" must be a duration like 3s, 2500ms or 1m, got "fast"'],
-    [{ proxies: 'ftp://mirror.example' }, 'input "proxies" must list http:// or https:// URLs (or bare host names), got "ftp://mirror.example"'],
+    [
+      { proxies: 'ftp://mirror.example' },
+      'input "proxies" must list http:// or https:// URLs (or bare host names), got "ftp://mirror.example"',
+    ],
     [{ proxies: 'goproxy' }, 'input "proxies" must list http(s) URLs or bare host names like goproxy.io, got "goproxy"'],
     [{ proxies: ' , ,' }, 'input "proxies" must list at least one proxy URL, got " , ,"'],
-    [{ proxies: 'https://a.example,direct' }, 'input "proxies" must list proxy URLs only; "direct" is set with the "direct" input, got "direct"'],
+    [
+      { proxies: 'https://a.example,direct' },
+      'input "proxies" must list proxy URLs only; "direct" is set with the "direct" input, got "direct"',
+    ],
     [{ 'probe-samples': '0' }, 'input "probe-samples" must be a whole number from 1 to 20, got "0"'],
     [{ direct: 'maybe' }, 'input "direct" must be true or false, got "maybe"'],
     [{ 'fail-on': 'sometimes' }, 'input "fail-on" must be one of download-failure, unhealthy, degraded, never, got "sometimes"'],

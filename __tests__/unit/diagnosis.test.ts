@@ -7,16 +7,46 @@ const d = (stderr: string) => diagnoseGo(stderr, [], { timedOut: false, timeoutM
 
 describe('go command failures are classified from its own words', () => {
   test.each([
-    ['verifying example.com/alpha@v1.1.0: checksum mismatch\n\tdownloaded: h1:x\n\tgo.sum:     h1:y\n\nSECURITY ERROR', 'checksum-mismatch', 'fatal', 'example.com/alpha@v1.1.0'],
+    [
+      'verifying example.com/alpha@v1.1.0: checksum mismatch\n\tdownloaded: h1:x\n\tgo.sum:     h1:y\n\nSECURITY ERROR',
+      'checksum-mismatch',
+      'fatal',
+      'example.com/alpha@v1.1.0',
+    ],
     // A proxy's 404 says "unknown revision" even when it only lags behind: a miss, so direct is still tried.
-    ['go: example.com/alpha@v9.9.9: reading http://127.0.0.1:1/example.com/alpha/@v/v9.9.9.info: 404 Not Found\n\tserver response: not found: unknown revision v9.9.9', 'not-found', 'proxy-miss', 'example.com/alpha@v9.9.9'],
+    [
+      'go: example.com/alpha@v9.9.9: reading http://127.0.0.1:1/example.com/alpha/@v/v9.9.9.info: 404 Not Found\n\tserver response: not found: unknown revision v9.9.9',
+      'not-found',
+      'proxy-miss',
+      'example.com/alpha@v9.9.9',
+    ],
     ['go: example.com/alpha@v9.9.9: invalid version: unknown revision v9.9.9', 'unknown-revision', 'fatal', 'example.com/alpha@v9.9.9'],
-    ['go: example.com/beta@v0.2.0: reading http://127.0.0.1:1/example.com/beta/@v/v0.2.0.zip: 503 Service Unavailable', 'http-5xx', 'transient', 'example.com/beta@v0.2.0'],
-    ['go: example.com/beta@v0.2.0: Get "https://proxy.golang.org/x": stream error: stream ID 5; INTERNAL_ERROR', 'reset', 'transient', 'example.com/beta@v0.2.0'],
+    [
+      'go: example.com/beta@v0.2.0: reading http://127.0.0.1:1/example.com/beta/@v/v0.2.0.zip: 503 Service Unavailable',
+      'http-5xx',
+      'transient',
+      'example.com/beta@v0.2.0',
+    ],
+    [
+      'go: example.com/beta@v0.2.0: Get "https://proxy.golang.org/x": stream error: stream ID 5; INTERNAL_ERROR',
+      'reset',
+      'transient',
+      'example.com/beta@v0.2.0',
+    ],
     ['go: zip: not a valid zip file', 'corrupt-zip', 'proxy-broken', undefined],
-    ['go: example.com/alpha@v1.1.0: reading https://127.0.0.1:1/x: x509: certificate has expired or is not yet valid', 'tls-expired', 'proxy-broken', 'example.com/alpha@v1.1.0'],
+    [
+      'go: example.com/alpha@v1.1.0: reading https://127.0.0.1:1/x: x509: certificate has expired or is not yet valid',
+      'tls-expired',
+      'proxy-broken',
+      'example.com/alpha@v1.1.0',
+    ],
     ['go: example.com/alpha@v1.1.0: module lookup disabled by GOPROXY=off', 'not-found', 'proxy-miss', 'example.com/alpha@v1.1.0'],
-    ['go: example.com/alpha@v1.1.0: reading http://x/@v/v1.1.0.mod: 429 Too Many Requests', 'rate-limited', 'transient', 'example.com/alpha@v1.1.0'],
+    [
+      'go: example.com/alpha@v1.1.0: reading http://x/@v/v1.1.0.mod: 429 Too Many Requests',
+      'rate-limited',
+      'transient',
+      'example.com/alpha@v1.1.0',
+    ],
   ])('%s', (stderr, code, cls, module) => {
     const diag = d(stderr);
     expect([diag.code, diag.class, diag.module]).toEqual([code, cls, module]);
@@ -37,7 +67,11 @@ describe('go command failures are classified from its own words', () => {
 });
 
 describe('proxy answers are judged as the go command would use them', () => {
-  const [list, info, mod, zip] = planProbe({ modules: [{ path: 'example.com/Upper/Case', version: 'v1.0.0' }], samples: 1, sumdb: 'sum.golang.org' }) as ProbeRequest[];
+  const [list, info, mod, zip] = planProbe({
+    modules: [{ path: 'example.com/Upper/Case', version: 'v1.0.0' }],
+    samples: 1,
+    sumdb: 'sum.golang.org',
+  }) as ProbeRequest[];
   const a = (status: number, body: string | Buffer, contentType = 'text/plain') => ({ status, contentType, body: Buffer.from(body) });
 
   test('requests are case-encoded', () => {

@@ -29,7 +29,9 @@ describe('dist freshness', () => {
     expect(distProblem(repoWith(10, 10 + MTIME_TOLERANCE_MS / 2000))).toBeUndefined();
   });
   test('src edited after the build: refused, naming the file and the fix', () => {
-    expect(distProblem(repoWith(10, 60))).toMatch(/dist\/index\.js is older than src\/ \(src\/engine\/run\.ts changed 50 s after the build\): run `npm run build`/);
+    expect(distProblem(repoWith(10, 60))).toMatch(
+      /dist\/index\.js is older than src\/ \(src\/engine\/run\.ts changed 50 s after the build\): run `npm run build`/,
+    );
   });
   test('no build at all: refused', () => {
     expect(distProblem(repoWith(10, undefined))).toMatch(/dist\/index\.js is missing: run `npm run build`/);

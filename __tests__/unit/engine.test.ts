@@ -31,14 +31,14 @@ const project: Project = {
 };
 
 function probeOutcome(over: Partial<ProbeOutcome> = {}): ProbeOutcome {
-  const ranked = over.ranked ?? [healthyProxy('https://user:pw@a.example'), failingProxy('https://b.example', 'down', 'refused', 'connection refused')];
+  const ranked = over.ranked ?? [
+    healthyProxy('https://user:pw@a.example'),
+    failingProxy('https://b.example', 'down', 'refused', 'connection refused'),
+  ];
   return {
     candidates: ranked.map((p) => p.url),
     ranked,
-    chain: [
-      { kind: 'proxy', url: 'https://user:pw@a.example', fallBackOnError: true },
-      { kind: 'direct' },
-    ] as ProbeOutcome['chain'],
+    chain: [{ kind: 'proxy', url: 'https://user:pw@a.example', fallBackOnError: true }, { kind: 'direct' }] as ProbeOutcome['chain'],
     verdict: 'degraded',
     healthy: ranked.filter((p) => p.verdict === 'healthy'),
     probed: ['example.com/beta@v0.2.0'],
@@ -121,7 +121,12 @@ describe('report assembly is a pure function of what the stages returned', () =>
 });
 
 describe('outputs come from the report, one per declared name', () => {
-  const extras = { reportPath: '/tmp/report.json', statusPath: undefined, localProxy: undefined, exportedGoproxy: 'https://u:p@a.example|direct' };
+  const extras = {
+    reportPath: '/tmp/report.json',
+    statusPath: undefined,
+    localProxy: undefined,
+    exportedGoproxy: 'https://u:p@a.example|direct',
+  };
 
   test('every output named in OUTPUTS, and nothing else', () => {
     expect(Object.keys(outputsOf(runReport(), extras)).sort()).toEqual(Object.keys(OUTPUTS).sort());

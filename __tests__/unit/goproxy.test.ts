@@ -19,12 +19,17 @@ describe('GOPROXY follows the go command grammar', () => {
   });
 
   test('an exported chain joins with the separator the fallback policy asks for', () => {
-    expect(formatGoproxy(buildChain({ proxies: ['https://a', 'https://b'], fallback: 'any-error', terminal: 'direct' }))).toBe('https://a|https://b|direct');
-    expect(formatGoproxy(buildChain({ proxies: ['https://a', 'https://b'], fallback: 'not-found', terminal: 'none' }))).toBe('https://a,https://b');
+    expect(formatGoproxy(buildChain({ proxies: ['https://a', 'https://b'], fallback: 'any-error', terminal: 'direct' }))).toBe(
+      'https://a|https://b|direct',
+    );
+    expect(formatGoproxy(buildChain({ proxies: ['https://a', 'https://b'], fallback: 'not-found', terminal: 'none' }))).toBe(
+      'https://a,https://b',
+    );
   });
 
   test('round-trips what it parses', () => {
-    for (const v of ['https://proxy.golang.org,direct', 'https://a|https://b,off', 'direct', 'off']) expect(formatGoproxy(parseGoproxy(v))).toBe(v);
+    for (const v of ['https://proxy.golang.org,direct', 'https://a|https://b,off', 'direct', 'off'])
+      expect(formatGoproxy(parseGoproxy(v))).toBe(v);
   });
 });
 
@@ -54,7 +59,9 @@ describe('GOPRIVATE / GONOPROXY patterns match leading path elements', () => {
 
 describe('netrc', () => {
   test('machine, login, password; the last matching machine wins; default is never used', () => {
-    const entries = parseNetrc('machine a.example login u1 password p1\nmachine a.example\n login u2\n password p2\ndefault login any password leak');
+    const entries = parseNetrc(
+      'machine a.example login u1 password p1\nmachine a.example\n login u2\n password p2\ndefault login any password leak',
+    );
     expect(netrcFor(entries, 'a.example')).toEqual({ machine: 'a.example', login: 'u2', password: 'p2' });
     expect(netrcFor(entries, 'other.example')).toBeUndefined();
   });
@@ -67,6 +74,8 @@ describe('GOPROXY strings come from formatGoproxy only', () => {
   });
   test('the local proxy leads and falls through to the chain the user asked for', () => {
     const chain = buildChain({ proxies: ['https://a.example', 'https://b.example'], fallback: 'not-found', terminal: 'direct' });
-    expect(formatGoproxy(localProxyFirst('http://127.0.0.1:1234/t', chain))).toBe('http://127.0.0.1:1234/t|https://a.example,https://b.example,direct');
+    expect(formatGoproxy(localProxyFirst('http://127.0.0.1:1234/t', chain))).toBe(
+      'http://127.0.0.1:1234/t|https://a.example,https://b.example,direct',
+    );
   });
 });

@@ -117,7 +117,17 @@ describe('the probe deadline: cut-off requests are not measured, a slow correct 
     const fit = fitProbe({ ...shape, samples: 3, deadlineMs: 3000 });
     const total = fit.samples * shape.perRound + shape.once;
     expect(fit.samples).toBe(3);
-    expect(total).toBe(planProbe({ modules: [{ path: 'a.example/a', version: 'v1.0.0' }, { path: 'b.example/b', version: 'v1.0.0' }, { path: 'c.example/c', version: 'v1.0.0' }], samples: 3, sumdb: 'sum.golang.org' }).length);
+    expect(total).toBe(
+      planProbe({
+        modules: [
+          { path: 'a.example/a', version: 'v1.0.0' },
+          { path: 'b.example/b', version: 'v1.0.0' },
+          { path: 'c.example/c', version: 'v1.0.0' },
+        ],
+        samples: 3,
+        sumdb: 'sum.golang.org',
+      }).length,
+    );
     // Rounds of 800 ms answers that fit in the deadline, with room for the TLS look.
     expect(Math.ceil(total / fit.concurrency) * 800).toBeLessThanOrEqual(3000);
     // A deadline too short for every round at the highest concurrency: fewer rounds, never none.

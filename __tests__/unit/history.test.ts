@@ -31,7 +31,8 @@ describe('recording runs', () => {
 
   test('history is bounded: the oldest runs are dropped, the input state is left alone', () => {
     let state = emptyState();
-    for (let i = 0; i < 8; i++) state = recordRun(state, runReport(), runContext({ runId: `r${i}`, at: new Date(AT.getTime() + i * HOUR) }), 5);
+    for (let i = 0; i < 8; i++)
+      state = recordRun(state, runReport(), runContext({ runId: `r${i}`, at: new Date(AT.getTime() + i * HOUR) }), 5);
     expect(state.history.map((r) => r.runId)).toEqual(['r3', 'r4', 'r5', 'r6', 'r7']);
 
     const before = JSON.stringify(state);
@@ -110,14 +111,22 @@ describe('proxy health over the history', () => {
 
   test('a healthy run never looks like a failure, whatever its score', () => {
     const low = proxyStats(
-      [{ at: new Date(t0).toISOString(), verdict: 'healthy', proxies: [{ url: 'p', verdict: 'healthy', score: 0.05, latencyP50Ms: 1, successRate: 1 }] }],
+      [
+        {
+          at: new Date(t0).toISOString(),
+          verdict: 'healthy',
+          proxies: [{ url: 'p', verdict: 'healthy', score: 0.05, latencyP50Ms: 1, successRate: 1 }],
+        },
+      ],
       now,
     );
     expect(low.get('p')?.trend).toBe('🟩');
   });
 
   test('the trend covers the last TREND_RUNS runs only', () => {
-    const long = timeline(Array.from({ length: TREND_RUNS + 15 }, (_, i) => ({ offsetMs: i * HOUR, proxies: { p: i % 2 === 0 ? 'healthy' : 'down' } })));
+    const long = timeline(
+      Array.from({ length: TREND_RUNS + 15 }, (_, i) => ({ offsetMs: i * HOUR, proxies: { p: i % 2 === 0 ? 'healthy' : 'down' } })),
+    );
     const p = proxyStats(long, now).get('p');
     expect(p?.runs).toBe(TREND_RUNS + 15);
     expect([...(p?.trend ?? '')]).toHaveLength(TREND_RUNS);
@@ -125,7 +134,10 @@ describe('proxy health over the history', () => {
 
   test('no history, no stats; records with an unreadable time are ignored', () => {
     expect(proxyStats([], now).size).toBe(0);
-    const broken = proxyStats([{ at: 'yesterday', verdict: 'healthy', proxies: [{ url: 'p', verdict: 'healthy', score: 1, latencyP50Ms: 1, successRate: 1 }] }], now);
+    const broken = proxyStats(
+      [{ at: 'yesterday', verdict: 'healthy', proxies: [{ url: 'p', verdict: 'healthy', score: 1, latencyP50Ms: 1, successRate: 1 }] }],
+      now,
+    );
     expect(broken.size).toBe(0);
   });
 });

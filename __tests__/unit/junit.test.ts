@@ -26,7 +26,12 @@ function report(over: Partial<RunReport> = {}): RunReport {
 }
 
 const parse = (xml: string) =>
-  new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml) as {
+  new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    htmlEntities: true,
+    isArray: (name) => ['testsuite', 'testcase'].includes(name),
+  }).parse(xml) as {
     testsuites: {
       tests: string;
       failures: string;
@@ -42,7 +47,13 @@ describe('JUnit for CI test widgets: what failed, by proxy and by ladder rung', 
         verdict: 'degraded',
         proxies: [
           proxy('https://good.example'),
-          proxy('https://down.example', { verdict: 'down', score: 0, successRate: 0, failure: { code: 'http-5xx', class: 'transient', message: 'HTTP 503' }, statuses: { '503': 10 } }),
+          proxy('https://down.example', {
+            verdict: 'down',
+            score: 0,
+            successRate: 0,
+            failure: { code: 'http-5xx', class: 'transient', message: 'HTTP 503' },
+            statuses: { '503': 10 },
+          }),
           proxy('https://slow.example', { verdict: 'slow', score: 0.41 }),
         ],
         warm: {
@@ -96,7 +107,13 @@ describe('JUnit for CI test widgets: what failed, by proxy and by ladder rung', 
 
   test('reasons from the network are escaped into valid XML, whatever they hold', () => {
     const nasty = `HTML <title>Login & "portal"</title> 'x' ]]> \u0000\u001b[31m\ud800 end\nline two`;
-    const xml = junitXml(report({ proxies: [proxy('https://a.example/?q=<&>', { verdict: 'broken', failure: { code: 'html', class: 'proxy-broken', message: nasty } })] }));
+    const xml = junitXml(
+      report({
+        proxies: [
+          proxy('https://a.example/?q=<&>', { verdict: 'broken', failure: { code: 'html', class: 'proxy-broken', message: nasty } }),
+        ],
+      }),
+    );
     expect(XMLValidator.validate(xml)).toBe(true);
     const failure = parse(xml).testsuites.testsuite[0]!.testcase[0]!.failure as Record<string, string>;
     expect(failure.message).toBe(`broken: HTML <title>Login & "portal"</title> 'x' ]]> \ufffd\ufffd[31m\ufffd end\nline two`);

@@ -14,7 +14,10 @@ describe('GO_PROXY_GUARD_OVERRIDE', () => {
       value: 'goproxy.corp.example, https://proxy.golang.org',
       source: 'variable GO_PROXY_GUARD_OVERRIDE',
     });
-    expect(parseOverride(undefined, { GO_PROXY_GUARD_OVERRIDE: 'DIRECT' })).toMatchObject({ mode: 'direct', source: 'variable GO_PROXY_GUARD_OVERRIDE' });
+    expect(parseOverride(undefined, { GO_PROXY_GUARD_OVERRIDE: 'DIRECT' })).toMatchObject({
+      mode: 'direct',
+      source: 'variable GO_PROXY_GUARD_OVERRIDE',
+    });
     expect(parseOverride(undefined, { GO_PROXY_GUARD_OVERRIDE: 'off' })).toMatchObject({ mode: 'off' });
   });
 
@@ -31,7 +34,9 @@ describe('GO_PROXY_GUARD_OVERRIDE', () => {
 
   test('the config takes the override candidates instead of the proxies input; direct and off probe none', () => {
     const read = (proxies: string) => (name: string) => (name === 'proxies' ? proxies : undefined);
-    expect(buildConfig(read('https://configured.example'), '/', { GO_PROXY_GUARD_OVERRIDE: 'https://other.example' }).proxies).toEqual(['https://other.example']);
+    expect(buildConfig(read('https://configured.example'), '/', { GO_PROXY_GUARD_OVERRIDE: 'https://other.example' }).proxies).toEqual([
+      'https://other.example',
+    ]);
     expect(buildConfig(read('https://configured.example'), '/', { GO_PROXY_GUARD_OVERRIDE: 'direct' }).proxies).toEqual([]);
     expect(buildConfig(read('https://configured.example'), '/', {}).proxies).toEqual(['https://configured.example']);
   });

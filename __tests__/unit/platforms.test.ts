@@ -15,7 +15,13 @@ describe('macOS and Windows runners', () => {
     expect(osStoreRoots({ getCACertificates: (type) => (asked.push(type), [pem]) })).toEqual([pem]);
     expect(asked).toEqual(['system']);
     expect(osStoreRoots({})).toEqual([]);
-    expect(osStoreRoots({ getCACertificates: () => { throw new Error('keychain locked'); } })).toEqual([]);
+    expect(
+      osStoreRoots({
+        getCACertificates: () => {
+          throw new Error('keychain locked');
+        },
+      }),
+    ).toEqual([]);
     // The running Node: feature-detected, never a crash.
     const hasIt = typeof (tls as unknown as { getCACertificates?: unknown }).getCACertificates === 'function';
     expect(Array.isArray(osStoreRoots())).toBe(true);
@@ -23,17 +29,33 @@ describe('macOS and Windows runners', () => {
   });
 });
 
-describe('paths in the runner\'s own syntax (pure logic, checked with path.win32 and path.posix)', () => {
+describe("paths in the runner's own syntax (pure logic, checked with path.win32 and path.posix)", () => {
   test('the module download directory under GOMODCACHE', async () => {
     const path = await import('node:path');
     const { moduleDownloadDir } = await import('../../src/cache/restore.js');
-    expect(moduleDownloadDir('C:\\Users\\runneradmin\\go\\pkg\\mod', path.win32)).toBe('C:\\Users\\runneradmin\\go\\pkg\\mod\\cache\\download');
+    expect(moduleDownloadDir('C:\\Users\\runneradmin\\go\\pkg\\mod', path.win32)).toBe(
+      'C:\\Users\\runneradmin\\go\\pkg\\mod\\cache\\download',
+    );
     expect(moduleDownloadDir('/home/runner/go/pkg/mod', path.posix)).toBe('/home/runner/go/pkg/mod/cache/download');
   });
 
   test('a replace target is a directory in Unix and Windows forms alike, as the go command decides', async () => {
     const { isLocalPath } = await import('../../src/project/gomod.js');
-    for (const local of ['.', '..', './lib', '../lib', '.\\lib', '..\\lib', '/srv/lib', '\\srv\\lib', 'C:\\src\\lib', 'c:/src/lib', 'D:lib']) expect([local, isLocalPath(local)]).toEqual([local, true]);
-    for (const remote of ['example.com/lib', 'golang.org/x/mod', '.hidden.example/x', 'x/.\\y']) expect([remote, isLocalPath(remote)]).toEqual([remote, false]);
+    for (const local of [
+      '.',
+      '..',
+      './lib',
+      '../lib',
+      '.\\lib',
+      '..\\lib',
+      '/srv/lib',
+      '\\srv\\lib',
+      'C:\\src\\lib',
+      'c:/src/lib',
+      'D:lib',
+    ])
+      expect([local, isLocalPath(local)]).toEqual([local, true]);
+    for (const remote of ['example.com/lib', 'golang.org/x/mod', '.hidden.example/x', 'x/.\\y'])
+      expect([remote, isLocalPath(remote)]).toEqual([remote, false]);
   });
 });

@@ -72,12 +72,7 @@ describe('go.sum', () => {
 });
 
 describe('the plan', () => {
-  const sums = parseGoSum(
-    [
-      ...goSumLines([alphaOld], { zip: true }),
-      ...goSumLines([alpha, upper, secret, loose]),
-    ].join('\n'),
-  );
+  const sums = parseGoSum([...goSumLines([alphaOld], { zip: true }), ...goSumLines([alpha, upper, secret, loose])].join('\n'));
   const requirements = [alpha, upper, secret].map((m) => ({ path: m.path, version: m.version }));
 
   test('every /go.mod, the required zip and its .info; a stale zip line skipped; private modules left out', () => {
@@ -121,15 +116,28 @@ describe('the plan', () => {
 
 describe('the report line', () => {
   const done: PrefetchReport = {
-    status: 'done', planned: 183, fetched: 180, bytes: 3 * (1 << 20), ms: 1234, concurrency: 32, absorbed: 4, rejected: 1, missed: 3,
-    failures: [], requests: 190, cached: 12, private: ['corp.example/secret'], unsummed: [], maxRssMiB: 90,
+    status: 'done',
+    planned: 183,
+    fetched: 180,
+    bytes: 3 * (1 << 20),
+    ms: 1234,
+    concurrency: 32,
+    absorbed: 4,
+    rejected: 1,
+    missed: 3,
+    failures: [],
+    requests: 190,
+    cached: 12,
+    private: ['corp.example/secret'],
+    unsummed: [],
+    maxRssMiB: 90,
   };
   test('files, bytes, time, concurrency and failures absorbed; what was left to go and why', () => {
     expect(prefetchLine(done)).toBe(
       'prefetch: 180 of 183 files (3.0 MiB) in 1.23 s, 32 at a time, 4 failures absorbed, 1 answers rejected by the h1: check, 12 already cached, 3 left to go mod download, 1 private modules not prefetched',
     );
-    expect(prefetchLine({ ...done, status: 'skipped', reason: 'no go.sum next to go.mod: go mod download fetched everything itself' })).toBe(
-      'prefetch skipped: no go.sum next to go.mod: go mod download fetched everything itself',
-    );
+    expect(
+      prefetchLine({ ...done, status: 'skipped', reason: 'no go.sum next to go.mod: go mod download fetched everything itself' }),
+    ).toBe('prefetch skipped: no go.sum next to go.mod: go mod download fetched everything itself');
   });
 });

@@ -53,7 +53,11 @@ test('clean versions pass; each kind of tampering discards that version whole, a
   expect(check.discarded.find((x) => x.startsWith(`${d!.path}@`))).toMatch(/its \.ziphash says/);
   expect(check.discarded.find((x) => x.startsWith(`${c!.path}@`))).toMatch(/go\.mod hashes to/);
   // The clean one is untouched; the discarded ones are gone whole, so go downloads them again.
-  expect(readdirSync(path.join(dir, escapePath(a!.path), '@v')).filter((f) => f.startsWith(`${a!.version}.`)).sort()).toEqual(['zip', 'ziphash', 'mod', 'info'].map((x) => `${a!.version}.${x}`).sort());
+  expect(
+    readdirSync(path.join(dir, escapePath(a!.path), '@v'))
+      .filter((f) => f.startsWith(`${a!.version}.`))
+      .sort(),
+  ).toEqual(['zip', 'ziphash', 'mod', 'info'].map((x) => `${a!.version}.${x}`).sort());
   for (const m of [b!, c!, d!, e!]) {
     const left = readdirSync(path.join(dir, escapePath(m.path), '@v')).filter((f) => f.startsWith(`${m.version}.`));
     expect(left).toEqual([]);

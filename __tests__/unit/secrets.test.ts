@@ -5,7 +5,9 @@ describe('secrets are masked wherever text leaves the process', () => {
     const registered: string[] = [];
     const s = new Secrets((v) => registered.push(v));
     expect(s.addUrl('https://bot:p@ss w0rd@proxy.corp.example/go')).toBe('https://bot:***@proxy.corp.example/go');
-    expect(s.mask('GOPROXY=https://bot:p%40ss%20w0rd@proxy.corp.example/go and p@ss w0rd')).toBe('GOPROXY=https://bot:***@proxy.corp.example/go and ***');
+    expect(s.mask('GOPROXY=https://bot:p%40ss%20w0rd@proxy.corp.example/go and p@ss w0rd')).toBe(
+      'GOPROXY=https://bot:***@proxy.corp.example/go and ***',
+    );
     expect(registered).toContain('p@ss w0rd');
   });
   test('a value with characters that URL-encode is registered in both forms, once', () => {

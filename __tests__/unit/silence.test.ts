@@ -22,14 +22,24 @@ function run(verdict: Verdict, failing: string[] = []): Report {
 describe('parsing alert-silence', () => {
   test('absolute, weekly, crossing midnight and scoped windows, with comments and blank lines', () => {
     const windows = parseSilenceWindows(
-      ['# maintenance calendar', '2026-12-01T02:00Z/2026-12-01T04:00Z', '', 'Sat 02:00-04:00 UTC', 'sunday 23:30-01:00 UTC proxy=goproxy.cn,goproxy.io'].join('\n'),
+      [
+        '# maintenance calendar',
+        '2026-12-01T02:00Z/2026-12-01T04:00Z',
+        '',
+        'Sat 02:00-04:00 UTC',
+        'sunday 23:30-01:00 UTC proxy=goproxy.cn,goproxy.io',
+      ].join('\n'),
     );
     expect(windows.map((w) => w.text)).toEqual([
       '2026-12-01T02:00Z/2026-12-01T04:00Z',
       'Sat 02:00-04:00 UTC',
       'sunday 23:30-01:00 UTC proxy=goproxy.cn,goproxy.io',
     ]);
-    expect(windows[0]!.when).toEqual({ kind: 'absolute', startMs: Date.parse('2026-12-01T02:00:00Z'), endMs: Date.parse('2026-12-01T04:00:00Z') });
+    expect(windows[0]!.when).toEqual({
+      kind: 'absolute',
+      startMs: Date.parse('2026-12-01T02:00:00Z'),
+      endMs: Date.parse('2026-12-01T04:00:00Z'),
+    });
     expect(windows[1]!.when).toEqual({ kind: 'weekly', startMinute: 5 * 1440 + 120, minutes: 120 });
     expect(windows[2]!.when).toEqual({ kind: 'weekly', startMinute: 6 * 1440 + 23 * 60 + 30, minutes: 90 });
     expect(windows[2]!.proxies).toEqual(['goproxy.cn', 'goproxy.io']);

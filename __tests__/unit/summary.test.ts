@@ -54,7 +54,9 @@ describe('the top block: verdict, cause, action', () => {
     const md = renderSummary(runReport());
     const top = topBlock(md);
     expect(top[0]).toBe('## ⚠️ go-proxy-guard: degraded');
-    expect(top[1]).toBe('https://goproxy.cn served an outdated version list; https://goproxy.io refused the connection; 1 of 3 proxies healthy.');
+    expect(top[1]).toBe(
+      'https://goproxy.cn served an outdated version list; https://goproxy.io refused the connection; 1 of 3 proxies healthy.',
+    );
     expect(top[2]).toBe(
       '**What to do:** Nothing to do: the build used https://proxy.golang.org. If https://goproxy.cn and https://goproxy.io keep failing, fix them or remove them from the proxies input.',
     );
@@ -62,7 +64,11 @@ describe('the top block: verdict, cause, action', () => {
   });
 
   test('failed: "3 of 3 proxies returned HTTP 503; direct was off", and one action', () => {
-    const top = topBlock(renderSummary(allProxies503Report(), { gate: { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' } }));
+    const top = topBlock(
+      renderSummary(allProxies503Report(), {
+        gate: { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' },
+      }),
+    );
     expect(top).toEqual([
       '## ❌ go-proxy-guard: failed',
       '3 of 3 proxies returned HTTP 503; direct was off; no CI cache to fall back on.',
@@ -86,7 +92,14 @@ describe('the top block: verdict, cause, action', () => {
 
   test('failed: the fallbacks tried are open, in plain words, without the closing "failed" step', () => {
     const tables = visibleTables(renderSummary(allProxies503Report()));
-    expect(tables[1]?.map((r) => cellsOf(r)[0])).toEqual(['fallback', '---', 'ranked proxies', 'direct from the origin', 'CI cache, offline', 'vendor/']);
+    expect(tables[1]?.map((r) => cellsOf(r)[0])).toEqual([
+      'fallback',
+      '---',
+      'ranked proxies',
+      'direct from the origin',
+      'CI cache, offline',
+      'vendor/',
+    ]);
   });
 
   test('a 503 is "returned HTTP 503", never "did not answer"', () => {
@@ -118,7 +131,11 @@ describe('what later steps really get', () => {
 
 describe('layout: short when healthy, narrow tables always', () => {
   test('a healthy run shows 25 lines or fewer and folds the rest', () => {
-    const md = renderSummary(servedReport(), { history: proxyStats(history, AT), context: runContext(), gate: { pass: true, reason: 'module cache is complete' } });
+    const md = renderSummary(servedReport(), {
+      history: proxyStats(history, AT),
+      context: runContext(),
+      gate: { pass: true, reason: 'module cache is complete' },
+    });
     const visible = visibleLines(md);
     expect(visible.length).toBeLessThanOrEqual(25);
     expect(visibleTables(md)).toEqual([]);
@@ -181,7 +198,11 @@ describe('unusable proxies show no score and no certificate figures', () => {
 describe('the log’s last line: verdict and action, no nested parentheses', () => {
   test.each([
     ['healthy', allHealthyReport(), { pass: true, reason: 'module cache is complete' }],
-    ['failed', allProxies503Report(), { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' }],
+    [
+      'failed',
+      allProxies503Report(),
+      { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' },
+    ],
     ['saved', savedByCacheReport(), { pass: true, reason: 'module cache is complete' }],
   ])('%s', (_, report, gate) => {
     const line = finalLine(report, gate);
@@ -211,7 +232,10 @@ describe('annotations: one for the run, one listing the failing proxies', () => 
   });
 
   test('25 dead proxies are still one annotation', () => {
-    const proxies = [healthyProxy('https://proxy.golang.org'), ...Array.from({ length: 25 }, (_, i) => failingProxy(`https://mirror${i}.example`, 'down', 'refused', 'connection refused'))];
+    const proxies = [
+      healthyProxy('https://proxy.golang.org'),
+      ...Array.from({ length: 25 }, (_, i) => failingProxy(`https://mirror${i}.example`, 'down', 'refused', 'connection refused')),
+    ];
     const all = annotationsFor(runReport({ proxies }));
     expect(all).toHaveLength(2);
     expect(all[1]?.message.split('\n')).toHaveLength(21);
@@ -223,16 +247,23 @@ describe('annotations: one for the run, one listing the failing proxies', () => 
     expect(first?.level).toBe('error');
     expect(first?.title).toBe('Go modules: failed');
     expect(first?.message).toContain('Do not re-run');
-    expect(first?.message).toContain('verifying github.com/acme/dep7@v1.7.0: checksum mismatch downloaded: h1:AAA= go.sum: h1:BBB= SECURITY ERROR');
+    expect(first?.message).toContain(
+      'verifying github.com/acme/dep7@v1.7.0: checksum mismatch downloaded: h1:AAA= go.sum: h1:BBB= SECURITY ERROR',
+    );
   });
 
   test('a job the cache saved says so', () => {
-    expect(annotationsFor(savedByCacheReport())[0]).toMatchObject({ level: 'warning', title: 'Go modules: degraded, saved by the CI cache' });
+    expect(annotationsFor(savedByCacheReport())[0]).toMatchObject({
+      level: 'warning',
+      title: 'Go modules: degraded, saved by the CI cache',
+    });
   });
 
   test('no credentials in annotations', () => {
     const p = failingProxy('https://goproxy.io', 'down', 'other', 'dial https://u:topsecret@goproxy.io failed');
-    expect(JSON.stringify(annotationsFor(runReport({ proxies: [healthyProxy('https://proxy.golang.org'), staleCn(), p] })))).not.toContain('topsecret');
+    expect(JSON.stringify(annotationsFor(runReport({ proxies: [healthyProxy('https://proxy.golang.org'), staleCn(), p] })))).not.toContain(
+      'topsecret',
+    );
   });
 });
 
@@ -250,8 +281,36 @@ describe('absorbed by the local proxy', () => {
     rescued: 4,
     bytesServed: 40960,
     upstreams: [
-      { url: 'https://proxy.golang.org', requests: 4, retries: 0, hedgesSent: 0, hedgesWon: 0, served: 0, notFound: 0, failures: 4, absorbed: 4, bytes: 0, p50Ms: null, p95Ms: null, failureKinds: { 'HTTP 503': 4 } },
-      { url: 'https://goproxy.io', requests: 12, retries: 0, hedgesSent: 1, hedgesWon: 1, served: 12, notFound: 0, failures: 0, absorbed: 0, bytes: 40960, p50Ms: 5, p95Ms: 9, failureKinds: {} },
+      {
+        url: 'https://proxy.golang.org',
+        requests: 4,
+        retries: 0,
+        hedgesSent: 0,
+        hedgesWon: 0,
+        served: 0,
+        notFound: 0,
+        failures: 4,
+        absorbed: 4,
+        bytes: 0,
+        p50Ms: null,
+        p95Ms: null,
+        failureKinds: { 'HTTP 503': 4 },
+      },
+      {
+        url: 'https://goproxy.io',
+        requests: 12,
+        retries: 0,
+        hedgesSent: 1,
+        hedgesWon: 1,
+        served: 12,
+        notFound: 0,
+        failures: 0,
+        absorbed: 0,
+        bytes: 40960,
+        p50Ms: 5,
+        p95Ms: 9,
+        failureKinds: {},
+      },
     ],
     recentFailures: [],
     ...over,
@@ -342,8 +401,16 @@ describe('size: under the step-summary limit for any number of modules and proxi
   });
 
   test('an absurd run still fits a small budget, cutting lists with "… and N more"', () => {
-    const proxies = Array.from({ length: 5000 }, (_, i) => failingProxy(`https://mirror${i}.example/${'p'.repeat(300)}`, 'down', 'refused', 'connection refused'));
-    const report = runReport({ proxies, healthyCount: 0, bestProxy: undefined, notes: Array.from({ length: 10_000 }, () => '&'.repeat(2000)), warm: warmReport({ downloaded: moduleIds(100_000), buildList: 100_000 }) });
+    const proxies = Array.from({ length: 5000 }, (_, i) =>
+      failingProxy(`https://mirror${i}.example/${'p'.repeat(300)}`, 'down', 'refused', 'connection refused'),
+    );
+    const report = runReport({
+      proxies,
+      healthyCount: 0,
+      bestProxy: undefined,
+      notes: Array.from({ length: 10_000 }, () => '&'.repeat(2000)),
+      warm: warmReport({ downloaded: moduleIds(100_000), buildList: 100_000 }),
+    });
     for (const maxBytes of [SUMMARY_MAX_BYTES, 60_000, 20_000]) {
       const md = renderSummary(report, { maxBytes });
       expect(bytes(md)).toBeLessThanOrEqual(maxBytes);
@@ -370,7 +437,9 @@ describe('nothing unsafe reaches the summary', () => {
   });
 
   test('scrubbing keeps the user name and leaves masked or credential-free text alone', () => {
-    expect(scrubCredentials('see https://user:pass@host/path and git+ssh://me:x@h')).toBe('see https://user:***@host/path and git+ssh://me:***@h');
+    expect(scrubCredentials('see https://user:pass@host/path and git+ssh://me:x@h')).toBe(
+      'see https://user:***@host/path and git+ssh://me:***@h',
+    );
     expect(scrubCredentials('https://user:***@host and user@example.com')).toBe('https://user:***@host and user@example.com');
   });
 

@@ -123,7 +123,10 @@ describe('the GitLab platform', () => {
 
 describe('dotenv and export lines', () => {
   test('credentials leave GOPROXY, separators and terminal words stay', () => {
-    expect(withoutCredentials('https://bot:pw@a.example/goproxy/,https://b.example|direct')).toEqual({ value: 'https://a.example/goproxy/,https://b.example|direct', hosts: ['a.example'] });
+    expect(withoutCredentials('https://bot:pw@a.example/goproxy/,https://b.example|direct')).toEqual({
+      value: 'https://a.example/goproxy/,https://b.example|direct',
+      hosts: ['a.example'],
+    });
     expect(withoutCredentials('https://a.example|off')).toEqual({ value: 'https://a.example|off', hosts: [] });
   });
 
@@ -136,7 +139,16 @@ describe('dotenv and export lines', () => {
 
 describe('command lines', () => {
   test('flags mirror the inputs; lists repeat; --no-<bool> is false; globals go before or after the command', () => {
-    const cl = parseCommandLine(['--json', 'warm', '--proxies', 'a.example', '--proxies=b.example', '--no-direct', '-q', '--probe-timeout=5s']);
+    const cl = parseCommandLine([
+      '--json',
+      'warm',
+      '--proxies',
+      'a.example',
+      '--proxies=b.example',
+      '--no-direct',
+      '-q',
+      '--probe-timeout=5s',
+    ]);
     expect(cl).toEqual({
       command: 'warm',
       inputs: { proxies: 'a.example\nb.example', direct: 'false', 'probe-timeout': '5s' },

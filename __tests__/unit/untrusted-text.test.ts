@@ -71,19 +71,20 @@ describe('workflow commands are neutralised in GitHub log lines', () => {
   });
 
   test('the runner parses the originals as commands (the emulator is not blind to them)', () => {
-    expect(parseWorkflowCommands('::set-output name=goproxy::pwned\ntext ##[set-output name=verdict;]pwned').map((c) => c.command)).toEqual([
-      'set-output',
-      'set-output',
-    ]);
+    expect(parseWorkflowCommands('::set-output name=goproxy::pwned\ntext ##[set-output name=verdict;]pwned').map((c) => c.command)).toEqual(
+      ['set-output', 'set-output'],
+    );
   });
 
   test('ordinary lines are unchanged', () => {
-    for (const t of ['GOPROXY=https://proxy.golang.org|direct', 'a::b in the middle', 'C# and ## headings']) expect(neutraliseWorkflowCommands(t)).toBe(t);
+    for (const t of ['GOPROXY=https://proxy.golang.org|direct', 'a::b in the middle', 'C# and ## headings'])
+      expect(neutraliseWorkflowCommands(t)).toBe(t);
   });
 });
 
 describe('chat: mentions and links from upstream text are inert in every format', () => {
-  const BAIT = '@all <at id=all></at> <at user_id="ou_1"></at> <!channel> <!here> <@U024BE7LH> <@123456789> @everyone @13800138000 [click](http://evil.example/a) <http://evil.example/b|click> http://evil.example/c';
+  const BAIT =
+    '@all <at id=all></at> <at user_id="ou_1"></at> <!channel> <!here> <@U024BE7LH> <@123456789> @everyone @13800138000 [click](http://evil.example/a) <http://evil.example/b|click> http://evil.example/c';
 
   function report(): RunReport {
     return {
@@ -124,7 +125,15 @@ describe('chat: mentions and links from upstream text are inert in every format'
     const message = buildAlertMessage({
       kind: 'alert',
       report: report(),
-      context: { platform: 'github', repository: 'acme/app', workflow: 'ci', runId: '1', event: 'push', runUrl: 'https://github.example/acme/app/actions/runs/1', at: new Date('2025-03-01T10:00:00Z') },
+      context: {
+        platform: 'github',
+        repository: 'acme/app',
+        workflow: 'ci',
+        runId: '1',
+        event: 'push',
+        runUrl: 'https://github.example/acme/app/actions/runs/1',
+        at: new Date('2025-03-01T10:00:00Z'),
+      },
       secrets: new Secrets(),
     });
     const { body } = formatAlert(format, message, { now: new Date() });
@@ -132,7 +141,8 @@ describe('chat: mentions and links from upstream text are inert in every format'
     expect(active.mentions).toEqual([]);
     expect(active.links.filter((l) => l.includes('evil.example'))).toEqual([]);
     // Our own link to the run stays a link.
-    if (format !== 'slack' && format !== 'discord') expect(JSON.stringify(body)).toContain('https://github.example/acme/app/actions/runs/1');
+    if (format !== 'slack' && format !== 'discord')
+      expect(JSON.stringify(body)).toContain('https://github.example/acme/app/actions/runs/1');
     expect(JSON.stringify(body)).toContain('evil.example');
   });
 
@@ -169,7 +179,9 @@ describe('credentials: a token in the user name is a secret; inputs are register
   test("the go command's own redaction (user:xxxxx@) keeps the user name: the mask removes the token from it", () => {
     const s = new Secrets();
     s.addUrl(`https://${TOKEN}:x-oauth-basic@github.example`);
-    expect(s.mask(`reading https://${TOKEN}:xxxxx@github.example/x/@v/list: 404`)).toBe('reading https://***:xxxxx@github.example/x/@v/list: 404');
+    expect(s.mask(`reading https://${TOKEN}:xxxxx@github.example/x/@v/list: 404`)).toBe(
+      'reading https://***:xxxxx@github.example/x/@v/list: 404',
+    );
   });
 
   test('a plain user name is not blanked everywhere', () => {

@@ -72,7 +72,12 @@ describe('the degradation ladder', () => {
 
   test('out of proxies while the probe still runs: wait for it and use the healthy ones it found', async () => {
     let known = ['http://a'];
-    const probeDone = new Promise<void>((resolve) => setTimeout(() => { known = ['http://a', 'http://b']; resolve(); }, 10));
+    const probeDone = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        known = ['http://a', 'http://b'];
+        resolve();
+      }, 10),
+    );
     const { impl, calls } = io({ 'http://a': [bad('corrupt-zip')], 'http://b': [ok()] });
     const r = await climbLadder(plan({ proxies: ['http://a'], refresh: () => known, probeDone }), impl);
     expect([r.step, calls]).toEqual(['proxy', ['http://a', 'http://b']]);
@@ -95,7 +100,10 @@ describe('the degradation ladder', () => {
     const { impl, calls } = io({ 'http://a|http://b': [bad('checksum-mismatch')] });
     const r = await climbLadder(plan({ hasVendor: true, cacheRestored: true }), impl);
     expect([r.step, r.diagnosis?.code, calls]).toEqual(['failed', 'checksum-mismatch', ['http://a|http://b', 'http://b', 'direct']]);
-    expect(r.rungs.find((x) => x.step === 'vendor')).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/never used past a checksum mismatch/) });
+    expect(r.rungs.find((x) => x.step === 'vendor')).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/never used past a checksum mismatch/),
+    });
     expect(r.proxyFailures.map((f) => [f.url, f.diagnosis.code])).toEqual([['http://a', 'checksum-mismatch']]);
   });
 
@@ -116,9 +124,18 @@ describe('the degradation ladder', () => {
     );
     const reset = () => bad('reset', 'http://fast/x/@v/v1.zip');
     const { impl, calls } = io({ 'http://fast': [reset(), reset(), reset()], 'http://slow|http://fast': [ok()] });
-    const r = await climbLadder(plan({ proxies: ['http://fast'], retries: 2, directAllowed: false, refresh: () => known, probeDone, probeWaitMs: 5000 }), impl);
+    const r = await climbLadder(
+      plan({ proxies: ['http://fast'], retries: 2, directAllowed: false, refresh: () => known, probeDone, probeWaitMs: 5000 }),
+      impl,
+    );
     expect([r.step, calls]).toEqual(['proxy', ['http://fast', 'http://fast', 'http://fast', 'http://slow|http://fast']]);
-    expect(r.rungs.map((x) => `${x.step}:${x.outcome}`)).toEqual(['proxy:failed', 'retry:failed', 'retry:failed', 'proxy:waited', 'proxy:ok']);
+    expect(r.rungs.map((x) => `${x.step}:${x.outcome}`)).toEqual([
+      'proxy:failed',
+      'retry:failed',
+      'retry:failed',
+      'proxy:waited',
+      'proxy:ok',
+    ]);
     expect(r.rungs[3]?.reason).toBe('the probe judged 1 more proxy usable');
     expect(r.proxyFailures.map((f) => [f.url, f.diagnosis.code])).toEqual([['http://fast', 'reset']]);
   });
@@ -126,7 +143,10 @@ describe('the degradation ladder', () => {
   test('the wait for the probe is bounded: a probe that never ends costs probeWaitMs, then direct', async () => {
     const { impl, calls } = io({ 'http://a': [bad('reset')], direct: [ok()] });
     const started = Date.now();
-    const r = await climbLadder(plan({ proxies: ['http://a'], retries: 0, refresh: () => ['http://a'], probeDone: new Promise(() => {}), probeWaitMs: 50 }), impl);
+    const r = await climbLadder(
+      plan({ proxies: ['http://a'], retries: 0, refresh: () => ['http://a'], probeDone: new Promise(() => {}), probeWaitMs: 50 }),
+      impl,
+    );
     expect([r.step, calls]).toEqual(['direct', ['http://a', 'direct']]);
     expect(r.rungs.map((x) => `${x.step}:${x.outcome}`)).toEqual(['proxy:failed', 'proxy:waited', 'direct:ok']);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -264,7 +284,9 @@ describe('a proxy the "|" chain fell through, read from go -x', () => {
   });
   test('a 503 is a 503; a miss (404) is not a fault; a proxy asked last never fell through', () => {
     const lines = stderr.split('\n').filter((l) => !l.includes('alpha'));
-    expect(findFallthroughs(lines.join('\n'), ['http://127.0.0.1:1', 'http://127.0.0.1:2']).map((x) => x.failure.code)).toEqual(['http-5xx']);
+    expect(findFallthroughs(lines.join('\n'), ['http://127.0.0.1:1', 'http://127.0.0.1:2']).map((x) => x.failure.code)).toEqual([
+      'http-5xx',
+    ]);
     const miss = lines.map((l) => l.replace('503 Service Unavailable', '404 Not Found')).join('\n');
     expect(findFallthroughs(miss, ['http://127.0.0.1:1', 'http://127.0.0.1:2'])).toEqual([]);
   });

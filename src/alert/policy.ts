@@ -101,11 +101,11 @@ export function decideAlert(input: AlertPolicyInput): AlertDecision {
       ? 'alert-on is always'
       : state.silenced
         ? `still ${verdict} after the silence window (${state.silenced.by})`
-      : state.lastCondition === condition
-        ? `condition persists after the ${cooldownMs} ms cooldown`
-        : state.lastCondition
-          ? 'condition changed'
-          : 'new condition';
+        : state.lastCondition === condition
+          ? `condition persists after the ${cooldownMs} ms cooldown`
+          : state.lastCondition
+            ? 'condition changed'
+            : 'new condition';
   return {
     action: 'alert',
     reason: `verdict ${verdict}: ${why}`,
@@ -138,7 +138,12 @@ export function applySilence(
     const by = silencedBy(failingOf(condition));
     if (!by) return decision;
     const since = state.silenced?.since ?? now.toISOString();
-    return { action: 'none', reason: `${by}; verdict and gate unchanged`, silenced: by, nextState: { ...state, silenced: { condition, by, since } } };
+    return {
+      action: 'none',
+      reason: `${by}; verdict and gate unchanged`,
+      silenced: by,
+      nextState: { ...state, silenced: { condition, by, since } },
+    };
   }
   if (decision.action === 'recovery') {
     const by = silencedBy(failingOf(state.lastCondition));

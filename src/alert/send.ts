@@ -125,14 +125,10 @@ async function sendOne(
 }
 
 /** What one POST came back with. */
-export type WebhookAnswer =
-  | { status: number; headers: IncomingHttpHeaders; body: string }
-  | { networkError: unknown }
-  | { timedOut: true };
+export type WebhookAnswer = { status: number; headers: IncomingHttpHeaders; body: string } | { networkError: unknown } | { timedOut: true };
 
 export type WebhookJudgement =
-  | { ok: true; status: number }
-  | { ok: false; transient: boolean; error: string; status?: number; retryAfterMs?: number };
+  { ok: true; status: number } | { ok: false; transient: boolean; error: string; status?: number; retryAfterMs?: number };
 
 const SERVICE: Record<WebhookFormat, string> = {
   slack: 'Slack',
@@ -172,7 +168,12 @@ export function judgeWebhookAnswer(format: WebhookFormat, answer: WebhookAnswer,
     if (format === 'dingtalk' || format === 'wecom' || format === 'feishu') {
       const codeOf = format === 'feishu' ? feishuCode : errcodeOf;
       if (!json || typeof json !== 'object') {
-        return { ok: false, transient: false, status, error: `${service} answered HTTP ${status} without its JSON result: ${oneLine(body, 300)}` };
+        return {
+          ok: false,
+          transient: false,
+          status,
+          error: `${service} answered HTTP ${status} without its JSON result: ${oneLine(body, 300)}`,
+        };
       }
       const code = codeOf(json as Record<string, unknown>);
       if (code !== 0) {

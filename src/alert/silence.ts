@@ -22,7 +22,11 @@ export function scopeMatches(scope: string, proxyUrl: string): boolean {
     return false;
   }
   if (!want.includes('/')) return url.host.toLowerCase() === want || url.hostname.toLowerCase() === want;
-  const bare = (u: string) => u.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const bare = (u: string) =>
+    u
+      .toLowerCase()
+      .replace(/^https?:\/\//, '')
+      .replace(/\/+$/, '');
   return bare(want) === bare(`${url.host}${url.pathname}`);
 }
 

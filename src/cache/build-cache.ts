@@ -32,7 +32,13 @@ export const MARK_BACK_MS = 2 * 3600_000;
 /** Entry files live in 256 subdirectories 00..ff, as <hash>-a (action) and <hash>-d (output). */
 const ENTRY_DIR = /^[0-9a-f]{2}$/;
 
-export function buildCacheKeys(opts: { prefix: string; os: string; arch: string; goVersion: string; sums: { name: string; content: Buffer }[] }): CacheKeys {
+export function buildCacheKeys(opts: {
+  prefix: string;
+  os: string;
+  arch: string;
+  goVersion: string;
+  sums: { name: string; content: Buffer }[];
+}): CacheKeys {
   // The compiler's output differs per Go release: a restore never crosses one.
   const goVersion = opts.goVersion.replace(/[^A-Za-z0-9._-]+/g, '_');
   return cacheKeys({ prefix: `${opts.prefix}-build`, os: opts.os, arch: `${opts.arch}-${goVersion}`, sums: opts.sums });
@@ -65,7 +71,13 @@ export interface BuildCacheRestore {
  * Restore the build cache into its staging directory, then add to GOCACHE
  * the entries it does not hold yet, with their mtimes set back (see above).
  */
-export async function restoreBuildCache(opts: { cache: CiCache; keys: CacheKeys; gocache: string; stagingRoot: string; now?: () => number }): Promise<BuildCacheRestore> {
+export async function restoreBuildCache(opts: {
+  cache: CiCache;
+  keys: CacheKeys;
+  gocache: string;
+  stagingRoot: string;
+  now?: () => number;
+}): Promise<BuildCacheRestore> {
   const now = opts.now ?? Date.now;
   try {
     await freshStaging(opts.stagingRoot);

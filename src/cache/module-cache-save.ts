@@ -121,12 +121,17 @@ export async function saveModuleCache(
       log.warning(`cache: not saving, ${(err as Error).message}`, 'go-proxy-guard cache');
       return 'skipped';
     }
-    const [stagedBytes, inCache] = await Promise.all([sizeOf(stagedDownloadDir(state.stagingRoot), staged), listFiles(path.join(state.gomodcache, 'cache', 'download'))]);
+    const [stagedBytes, inCache] = await Promise.all([
+      sizeOf(stagedDownloadDir(state.stagingRoot), staged),
+      listFiles(path.join(state.gomodcache, 'cache', 'download')),
+    ]);
     log.info(
       `cache: pruned to the build list: kept ${staged.length} files (${mib(stagedBytes)}), removed ${Math.max(0, inCache.length - staged.length)} from the saved copy; GOMODCACHE is left as it is`,
     );
     const saved = await cache.save([stagedDownloadDir(state.stagingRoot)], state.key);
-    log.info(saved === 'exists' ? `cache: ${state.key} was already saved by another job` : `cache: saved ${state.key} (${decision.reason})`);
+    log.info(
+      saved === 'exists' ? `cache: ${state.key} was already saved by another job` : `cache: saved ${state.key} (${decision.reason})`,
+    );
     return 'saved';
   } catch (err) {
     log.warning(`cache: save failed, the build is unaffected: ${(err as Error).message}`, 'go-proxy-guard cache');

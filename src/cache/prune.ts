@@ -46,7 +46,8 @@ export async function copyBuildList(
       timeoutMs,
     }),
   );
-  if (result.code !== 0) throw new Error(`the module cache does not hold the whole build list: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  if (result.code !== 0)
+    throw new Error(`the module cache does not hold the whole build list: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return listFiles(path.join(intoGomodcache, 'cache', 'download'));
 }
 

@@ -12,15 +12,15 @@ export const UNTRUSTED_EVENTS: readonly string[] = ['pull_request_target', 'work
 
 /** Why an untrusted event never saves; undefined for any other event. */
 export function untrustedEventRefusal(event: string | undefined): string | undefined {
-  return event && UNTRUSTED_EVENTS.includes(event) ? `${event} events never save caches (untrusted input in the base repository's cache scope)` : undefined;
+  return event && UNTRUSTED_EVENTS.includes(event)
+    ? `${event} events never save caches (untrusted input in the base repository's cache scope)`
+    : undefined;
 }
 
-export function shouldSaveCache(opts: {
-  policy: SaveCache;
-  hit: CacheHit;
-  step: LadderStep;
-  event: string | undefined;
-}): { save: boolean; reason: string } {
+export function shouldSaveCache(opts: { policy: SaveCache; hit: CacheHit; step: LadderStep; event: string | undefined }): {
+  save: boolean;
+  reason: string;
+} {
   if (opts.policy === 'never') return { save: false, reason: 'save-cache is never' };
   const untrusted = untrustedEventRefusal(opts.event);
   if (untrusted) return { save: false, reason: untrusted };
@@ -34,7 +34,10 @@ export function shouldSaveCache(opts: {
 }
 
 /** The build cache: the same safety rules; its entry is complete whatever rung warmed the modules. */
-export function shouldSaveBuildCache(opts: { policy: SaveCache; hit: CacheHit; event: string | undefined }): { save: boolean; reason: string } {
+export function shouldSaveBuildCache(opts: { policy: SaveCache; hit: CacheHit; event: string | undefined }): {
+  save: boolean;
+  reason: string;
+} {
   if (opts.policy === 'never') return { save: false, reason: 'save-cache is never' };
   const untrusted = untrustedEventRefusal(opts.event);
   if (untrusted) return { save: false, reason: untrusted };

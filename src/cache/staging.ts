@@ -28,7 +28,13 @@ export async function mergeInto(fromDir: string, toDir: string): Promise<number>
   let added = 0;
   for (const rel of await listFiles(fromDir)) {
     const to = path.join(toDir, rel);
-    if (await fs.lstat(to).then(() => true, () => false)) continue;
+    if (
+      await fs.lstat(to).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     await fs.mkdir(path.dirname(to), { recursive: true });
     const from = path.join(fromDir, rel);
     await fs.rename(from, to).catch(async (err: NodeJS.ErrnoException) => {

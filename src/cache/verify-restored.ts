@@ -47,7 +47,12 @@ export async function checkRestoredModules(downloadDir: string, files: string[],
   return { checked: versions.size, discarded: discarded.sort() };
 }
 
-async function versionProblem(dir: string, escaped: string, exts: Set<string>, sums: SumTable): Promise<{ id: string; why: string } | undefined> {
+async function versionProblem(
+  dir: string,
+  escaped: string,
+  exts: Set<string>,
+  sums: SumTable,
+): Promise<{ id: string; why: string } | undefined> {
   const [escPath, escVersion] = escaped.split('/@v/') as [string, string];
   const mod = unescapeModulePath(escPath);
   const version = unescapeModulePath(escVersion);
@@ -64,7 +69,8 @@ async function versionProblem(dir: string, escaped: string, exts: Set<string>, s
     const recorded = sums.get(`${mod} ${version}`);
     if (recorded && !recorded.has(h1)) return { id, why: `the zip hashes to ${h1}, go.sum says ${[...recorded][0]}` };
     const ziphash = await fs.readFile(`${base}.ziphash`, 'utf8').catch(() => undefined);
-    if (ziphash !== undefined && ziphash.trim() !== h1) return { id, why: `the zip hashes to ${h1}, its .ziphash says ${ziphash.trim().slice(0, 60)}` };
+    if (ziphash !== undefined && ziphash.trim() !== h1)
+      return { id, why: `the zip hashes to ${h1}, its .ziphash says ${ziphash.trim().slice(0, 60)}` };
   }
   if (exts.has('mod')) {
     const recorded = sums.get(`${mod} ${version}/go.mod`);

@@ -87,7 +87,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     summary: 'probe and rank the candidate proxies and print the GOPROXY chain; downloads nothing',
     about: [
       'Every candidate is asked what the go command will ask for this project, under --probe-timeout, then scored and ranked.',
-      "The chain is printed as export lines on stdout: eval \"$(go-proxy-guard probe -q)\" sets GOPROXY in the current shell.",
+      'The chain is printed as export lines on stdout: eval "$(go-proxy-guard probe -q)" sets GOPROXY in the current shell.',
     ],
     platform: 'local',
     fixed: { prewarm: 'false', serve: 'false' },
@@ -121,7 +121,8 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
         name: 'serve-dir',
         value: 'dir',
         env: 'GPG_SERVE_DIR',
-        description: 'Where the local proxy keeps its handle, log and figures (default: one directory per CI job, or per shell, in the temp directory).',
+        description:
+          'Where the local proxy keeps its handle, log and figures (default: one directory per CI job, or per shell, in the temp directory).',
       },
       { name: 'stop', description: 'Stop the local proxy this shell (or CI job) started, and print its figures.' },
       { name: 'foreground', description: 'Stay in the foreground until interrupted, then stop the proxy and print its figures.' },

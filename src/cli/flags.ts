@@ -42,7 +42,8 @@ export function inputPlaceholder(name: InputName): string {
   const kind = inputKind(name);
   if (kind === 'choice') return (INPUT_CHOICES[name] ?? []).join('|');
   if (kind === 'boolean') return 'true|false';
-  if (kind === 'text') return name === 'proxies' || name.endsWith('-url') ? 'urls' : name.endsWith('directory') || name.endsWith('-file') ? 'path' : 'value';
+  if (kind === 'text')
+    return name === 'proxies' || name.endsWith('-url') ? 'urls' : name.endsWith('directory') || name.endsWith('-file') ? 'path' : 'value';
   return kind;
 }
 
@@ -118,13 +119,15 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (t.kind === 'positional') {
       if (command === undefined && !helpTopic && t.value === 'help') helpTopic = true;
       else if (command === undefined && (COMMAND_NAMES as string[]).includes(t.value)) command = t.value as CommandName;
-      else if (command === undefined) throw new UsageError(`unknown command "${t.value}" (commands: ${COMMAND_NAMES.join(', ')})`, undefined);
+      else if (command === undefined)
+        throw new UsageError(`unknown command "${t.value}" (commands: ${COMMAND_NAMES.join(', ')})`, undefined);
       else throw new UsageError(`unexpected argument "${t.value}" (flags take their value as --flag value or --flag=value)`, command);
       continue;
     }
     const spec = flags.get(t.name);
     if (!spec) throw new UsageError(`unknown flag ${t.rawName}`, command);
-    if (spec.type === 'boolean' && t.value !== undefined) throw new UsageError(`flag ${t.rawName} takes no value, got "${t.value}"`, command);
+    if (spec.type === 'boolean' && t.value !== undefined)
+      throw new UsageError(`flag ${t.rawName} takes no value, got "${t.value}"`, command);
     if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && t.value.startsWith('-')))) {
       throw new UsageError(`flag ${t.rawName} needs a value (--${t.name} <value>, or --${t.name}=<value>)`, command);
     }
@@ -136,7 +139,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const options: Record<string, string | true> = {};
   for (const s of seen) {
     if (!accepted.has(s.name)) {
-      throw new UsageError(command ? `flag ${s.raw} does not apply to "${command}"` : `flag ${s.raw} needs a command (${COMMAND_NAMES.join(', ')})`, command);
+      throw new UsageError(
+        command ? `flag ${s.raw} does not apply to "${command}"` : `flag ${s.raw} needs a command (${COMMAND_NAMES.join(', ')})`,
+        command,
+      );
     }
     const input = (INPUT_NAMES as string[]).includes(s.name) ? (s.name as InputName) : undefined;
     const negatedInput = INPUT_NAMES.find((n) => negatable(n) && negated(n) === s.name);
@@ -144,7 +150,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (name) {
       const value = input ? (s.value as string) : 'false';
       if (command && COMMANDS[command].fixed[name] !== undefined) {
-        throw new UsageError(`flag ${s.raw} is set by "${command}" itself (${name}=${COMMANDS[command].fixed[name]})${name === 'prewarm' ? '; use "warm" to pre-warm' : ''}`, command);
+        throw new UsageError(
+          `flag ${s.raw} is set by "${command}" itself (${name}=${COMMANDS[command].fixed[name]})${name === 'prewarm' ? '; use "warm" to pre-warm' : ''}`,
+          command,
+        );
       }
       if (inputs[name] !== undefined && !LIST_INPUTS.includes(name)) throw new UsageError(`flag --${name} is given twice`, command);
       inputs[name] = inputs[name] !== undefined ? `${inputs[name]}\n${value}` : value;

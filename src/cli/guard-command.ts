@@ -41,7 +41,8 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
   const json = cl.options.json === true;
   const secrets = new Secrets();
   const platform = platformFor(command, cl, io, secrets, hooks.local);
-  const printJson = (doc: Record<string, unknown>) => io.stdout.write(`${secrets.mask(JSON.stringify({ schema: CLI_SCHEMA, command, ...doc }, null, 2))}\n`);
+  const printJson = (doc: Record<string, unknown>) =>
+    io.stdout.write(`${secrets.mask(JSON.stringify({ schema: CLI_SCHEMA, command, ...doc }, null, 2))}\n`);
 
   try {
     const outcome = await runGuard({ platform, secrets, env: io.env, cwd: io.cwd });
@@ -79,9 +80,20 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
 }
 
 /** The command's platform, with the files it writes resolved from the flags (or their GPG_ variables and defaults). */
-function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, io: CliIo, secrets: Secrets, local: Partial<LocalPlatformOptions> = {}): CliPlatform {
+function platformFor(
+  command: Exclude<CommandName, 'doctor'>,
+  cl: CommandLine,
+  io: CliIo,
+  secrets: Secrets,
+  local: Partial<LocalPlatformOptions> = {},
+): CliPlatform {
   const spec = COMMANDS[command];
-  const option = (name: string) => optionValue(cl, spec.options.find((o) => o.name === name), io.env);
+  const option = (name: string) =>
+    optionValue(
+      cl,
+      spec.options.find((o) => o.name === name),
+      io.env,
+    );
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const readInput = inputReader(cl, io.env);
   const [reportsDir, dotenv, stateFile] = [option('reports-dir'), option('dotenv'), option('state-file')];
@@ -89,7 +101,16 @@ function platformFor(command: Exclude<CommandName, 'doctor'>, cl: CommandLine, i
   if (spec.platform === 'gitlab') {
     // The gitlab command's options all have defaults.
     const file = (p: string | undefined) => resolve(p ?? '');
-    return new GitLabPlatform({ secrets, readInput, workDir: file(reportsDir), dotenvFile: file(dotenv), stateFile: file(stateFile), stdout: io.stdout, env: io.env, verbose });
+    return new GitLabPlatform({
+      secrets,
+      readInput,
+      workDir: file(reportsDir),
+      dotenvFile: file(dotenv),
+      stateFile: file(stateFile),
+      stdout: io.stdout,
+      env: io.env,
+      verbose,
+    });
   }
   const projectDir = workingDirectoryOf(readInput, io.cwd);
   return new LocalPlatform({

@@ -51,7 +51,11 @@ export function commandHelp(name: CommandName): string {
     '',
     ...cmd.about.map((l) => wrap(l, WIDTH, '')),
     '',
-    wrap(`Inputs: the action's inputs, with the same names, defaults and checks; each also as GPG_<NAME> in the environment (the flag wins).`, WIDTH, ''),
+    wrap(
+      `Inputs: the action's inputs, with the same names, defaults and checks; each also as GPG_<NAME> in the environment (the flag wins).`,
+      WIDTH,
+      '',
+    ),
     ...inputRows,
     '',
     'Output:',

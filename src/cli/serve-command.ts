@@ -15,7 +15,11 @@ const HANDLE_FILE = 'handle.json';
  * own temp directory (mode 0700): nobody else can plant or read a handle there.
  */
 export function serveDir(cl: CommandLine, io: CliIo): string {
-  const given = optionValue(cl, COMMANDS.serve.options.find((o) => o.name === 'serve-dir'), io.env);
+  const given = optionValue(
+    cl,
+    COMMANDS.serve.options.find((o) => o.name === 'serve-dir'),
+    io.env,
+  );
   if (given) return path.resolve(io.cwd, given);
   const job = io.env.CI_JOB_ID ?? (io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_RUN_ID}-${io.env.GITHUB_JOB ?? ''}` : undefined);
   return path.join(userTempDir(), `serve-${(job ?? `shell-${process.ppid}`).replace(/[^A-Za-z0-9._-]/g, '_')}`);
@@ -65,7 +69,9 @@ async function stop(handleFile: string, cl: CommandLine, io: CliIo): Promise<num
   try {
     handle = JSON.parse(fs.readFileSync(handleFile, 'utf8')) as DaemonHandle;
   } catch {
-    io.stderr.write(`error: no local proxy recorded in ${path.dirname(handleFile)} (started by "go-proxy-guard serve" in this shell or CI job?)\n`);
+    io.stderr.write(
+      `error: no local proxy recorded in ${path.dirname(handleFile)} (started by "go-proxy-guard serve" in this shell or CI job?)\n`,
+    );
     return EXIT.gate;
   }
   const stats = await stopDaemon(handle);

@@ -8,15 +8,7 @@ import { parseSilenceWindows, type SilenceWindow } from './silence.js';
 import { InputError } from './errors.js';
 import { parseOverride, type Override } from './override.js';
 import { type InputName, type RawInputs, withDefaults } from './inputs.js';
-import {
-  parseBoolean,
-  parseChoice,
-  parseDuration,
-  parseInteger,
-  parseKeyValues,
-  parseList,
-  parseNumber,
-} from './parse.js';
+import { parseBoolean, parseChoice, parseDuration, parseInteger, parseKeyValues, parseList, parseNumber } from './parse.js';
 
 export const FALLBACKS = ['any-error', 'not-found'] as const;
 export const FAIL_ON = ['download-failure', 'unhealthy', 'degraded', 'never'] as const;
@@ -88,7 +80,13 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
   const override = parseOverride(read('override'), env);
   return {
     // An override of candidates replaces the configured ones; direct and off probe none.
-    proxies: override ? (override.mode === 'proxies' ? override.proxies : []) : rawProxies.trim() === '' ? undefined : parseProxies(rawProxies),
+    proxies: override
+      ? override.mode === 'proxies'
+        ? override.proxies
+        : []
+      : rawProxies.trim() === ''
+        ? undefined
+        : parseProxies(rawProxies),
     workingDirectory: workingDirectoryOf(read, cwd),
     workingDirectoryGiven: given(read('working-directory'), '.'),
     probe: {
@@ -117,7 +115,11 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
     },
     buildCache: { enabled: parseBoolean('build-cache', get('build-cache')) },
     alerts: {
-      webhooks: parseWebhooks(read('webhook-url') ?? '', read('slack-webhook-url') ?? '', parseChoice('webhook-format', get('webhook-format'), WEBHOOK_FORMATS)),
+      webhooks: parseWebhooks(
+        read('webhook-url') ?? '',
+        read('slack-webhook-url') ?? '',
+        parseChoice('webhook-format', get('webhook-format'), WEBHOOK_FORMATS),
+      ),
       secret: (read('webhook-secret') ?? '').trim() || undefined,
       on: parseChoice('alert-on', get('alert-on'), ALERT_ON),
       cooldownMs: parseDuration('alert-cooldown', get('alert-cooldown')),
@@ -157,7 +159,11 @@ function parseWebhooks(raw: string, slackRaw: string, format: WebhookFormat): We
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new InputError(input, '***', 'must be http(s) URLs, one per line');
     return url;
   };
-  const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = (s: string) =>
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
   return [
     ...lines(raw).map((url) => ({ url: check('webhook-url', url), format })),
     ...lines(slackRaw).map((url) => ({ url: check('slack-webhook-url', url), format: 'slack' as const })),
@@ -230,11 +236,14 @@ function parseScoreModel(weightsRaw: string, thresholdsRaw: string): ScoreModel 
     'cert-warn',
   ]);
   const d = DEFAULT_SCORE_MODEL;
-  const num = (k: string, dflt: number, max: number) =>
-    t.has(k) ? parseNumber('score-thresholds', t.get(k) as string, 0, max) : dflt;
+  const num = (k: string, dflt: number, max: number) => (t.has(k) ? parseNumber('score-thresholds', t.get(k) as string, 0, max) : dflt);
   const dur = (k: string, dflt: number) => (t.has(k) ? positiveDuration('score-thresholds', t.get(k) as string) : dflt);
   const model: ScoreModel = {
-    weights: { success: weight('success', d.weights.success), latency: weight('latency', d.weights.latency), cert: weight('cert', d.weights.cert) },
+    weights: {
+      success: weight('success', d.weights.success),
+      latency: weight('latency', d.weights.latency),
+      cert: weight('cert', d.weights.cert),
+    },
     successFloor: num('success-floor', d.successFloor, 1),
     successFull: num('success-full', d.successFull, 1),
     latencyMidMs: dur('latency-mid', d.latencyMidMs),

@@ -121,7 +121,8 @@ export const OUTPUTS = {
   'download-ms': 'Milliseconds spent warming the module cache.',
   status: 'Path of the JSON status document (verdict, trend, time since the last failure and MTTR per proxy).',
   'build-cache-hit': 'The build cache (GOCACHE): exact, partial or none.',
-  'docker-build-args': 'GOPROXY (and GOFLAGS) for docker build as KEY=value lines, without credentials: pass to build-args with host networking.',
+  'docker-build-args':
+    'GOPROXY (and GOFLAGS) for docker build as KEY=value lines, without credentials: pass to build-args with host networking.',
 } as const satisfies Record<string, string>;
 
 export type OutputName = keyof typeof OUTPUTS;

@@ -12,8 +12,7 @@ import { parseProxies } from './config.js';
 export const OVERRIDE_VARIABLE = 'GO_PROXY_GUARD_OVERRIDE';
 
 export type Override =
-  | { mode: 'proxies'; proxies: string[]; value: string; source: string }
-  | { mode: 'direct' | 'off'; value: string; source: string };
+  { mode: 'proxies'; proxies: string[]; value: string; source: string } | { mode: 'direct' | 'off'; value: string; source: string };
 
 /** Where the value came from, for "set by ...": the input, or the variable. */
 export function parseOverride(input: string | undefined, env: NodeJS.ProcessEnv): Override | undefined {
@@ -37,7 +36,12 @@ export function parseOverride(input: string | undefined, env: NodeJS.ProcessEnv)
 
 /** The loud line: log, summary and alerts all say the same. */
 export function overrideNotice(o: Override, since: string, shown: (url: string) => string = (u) => u): string {
-  const what = o.mode === 'proxies' ? `proxies ${o.proxies.map(shown).join(', ')}` : o.mode === 'direct' ? 'direct (no proxy)' : 'off (CI cache and vendor/ only)';
+  const what =
+    o.mode === 'proxies'
+      ? `proxies ${o.proxies.map(shown).join(', ')}`
+      : o.mode === 'direct'
+        ? 'direct (no proxy)'
+        : 'off (CI cache and vendor/ only)';
   return `OVERRIDE: ${what}; override in force since ${since}, set by ${o.source}. Remove it to return to the configured proxies.`;
 }
 

@@ -26,7 +26,8 @@ export interface SilenceWindow {
 const INPUT = 'alert-silence';
 export const WEEK_MINUTES = 7 * 24 * 60;
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const FORMS = 'must be one window per line: "2026-12-01T02:00Z/2026-12-01T04:00Z" or "Sat 02:00-04:00 UTC", optionally followed by proxy=<host>';
+const FORMS =
+  'must be one window per line: "2026-12-01T02:00Z/2026-12-01T04:00Z" or "Sat 02:00-04:00 UTC", optionally followed by proxy=<host>';
 
 /** Parse every line; a bad line is an input error naming its line number. Blank lines and `#` comments are skipped. */
 export function parseSilenceWindows(raw: string): SilenceWindow[] {
@@ -52,7 +53,10 @@ function parseLine(line: string, n: number): SilenceWindow {
       rest.push(token);
       continue;
     }
-    const hosts = (scope[1] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+    const hosts = (scope[1] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
     if (hosts.length === 0) fail('proxy= needs a host like goproxy.cn (or a proxy URL)');
     proxies.push(...hosts);
   }

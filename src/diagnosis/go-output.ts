@@ -24,18 +24,42 @@ const RULES: Rule[] = [
   { test: /SECURITY ERROR|checksum mismatch/i, code: 'checksum-mismatch', message: 'checksum mismatch against go.sum' },
   // A proxy's 404/410 is a miss even when its body says "unknown revision": a lagging mirror, not a missing version.
   { test: /reading https?:\/\/\S+: (404|410)\b/i, code: 'not-found', message: 'not found on the proxies' },
-  { test: /unknown revision|no matching versions|invalid version|invalid pseudo-version|malformed module path|invalid module path/i, code: 'unknown-revision', message: 'the required version does not exist' },
-  { test: /errors parsing go\.mod|parsing go\.mod|go\.mod:\d+:|unexpected module path|module declares its path as/i, code: 'bad-go-mod', message: 'malformed go.mod' },
+  {
+    test: /unknown revision|no matching versions|invalid version|invalid pseudo-version|malformed module path|invalid module path/i,
+    code: 'unknown-revision',
+    message: 'the required version does not exist',
+  },
+  {
+    test: /errors parsing go\.mod|parsing go\.mod|go\.mod:\d+:|unexpected module path|module declares its path as/i,
+    code: 'bad-go-mod',
+    message: 'malformed go.mod',
+  },
   { test: /x509: certificate has expired/i, code: 'tls-expired', message: 'certificate has expired' },
   { test: /x509:|certificate signed by unknown authority|tls: /i, code: 'tls-untrusted', message: 'TLS certificate not trusted' },
-  { test: /zip: not a valid zip file|zip: checksum error|zip: unsupported|unexpected file in zip|malformed file path/i, code: 'corrupt-zip', message: 'corrupt module zip' },
+  {
+    test: /zip: not a valid zip file|zip: checksum error|zip: unsupported|unexpected file in zip|malformed file path/i,
+    code: 'corrupt-zip',
+    message: 'corrupt module zip',
+  },
   { test: /\b429\b|Too Many Requests/i, code: 'rate-limited', message: 'rate limited (HTTP 429)' },
-  { test: /\b5\d\d\b [A-Z]|Service Unavailable|Bad Gateway|Internal Server Error|Gateway Timeout/i, code: 'http-5xx', message: 'server error (HTTP 5xx)' },
+  {
+    test: /\b5\d\d\b [A-Z]|Service Unavailable|Bad Gateway|Internal Server Error|Gateway Timeout/i,
+    code: 'http-5xx',
+    message: 'server error (HTTP 5xx)',
+  },
   { test: /stream error|INTERNAL_ERROR|connection reset|unexpected EOF|broken pipe|GOAWAY/i, code: 'reset', message: 'connection reset' },
-  { test: /TLS handshake timeout|i\/o timeout|Client\.Timeout|context deadline exceeded|timed out|timeout awaiting/i, code: 'timeout', message: 'timed out' },
+  {
+    test: /TLS handshake timeout|i\/o timeout|Client\.Timeout|context deadline exceeded|timed out|timeout awaiting/i,
+    code: 'timeout',
+    message: 'timed out',
+  },
   { test: /connection refused/i, code: 'refused', message: 'connection refused' },
   { test: /no such host|network is unreachable|server misbehaving|dial tcp: lookup/i, code: 'dns', message: 'host unreachable' },
-  { test: /\b(404|410)\b|not found|module lookup disabled by GOPROXY=off|cannot find module providing/i, code: 'not-found', message: 'not found' },
+  {
+    test: /\b(404|410)\b|not found|module lookup disabled by GOPROXY=off|cannot find module providing/i,
+    code: 'not-found',
+    message: 'not found',
+  },
   { test: /HTML|text\/html|unexpected content/i, code: 'malformed', message: 'malformed answer' },
 ];
 

@@ -33,7 +33,10 @@ export function explainLadderFailure(opts: {
   parts.push(opts.proxies.length === 0 ? 'no proxy was configured' : `proxies: ${opts.proxies.map(proxyAnswer).join('; ')}`);
   const downloads = opts.rungs.filter((r) => (r.step === 'proxy' || r.step === 'retry') && r.outcome === 'failed');
   const lastDownload = downloads[downloads.length - 1];
-  if (lastDownload) parts.push(`${downloads.length} ${downloads.length === 1 ? 'download' : 'downloads'} through them failed, the last with: ${firstLine(lastDownload.reason)}`);
+  if (lastDownload)
+    parts.push(
+      `${downloads.length} ${downloads.length === 1 ? 'download' : 'downloads'} through them failed, the last with: ${firstLine(lastDownload.reason)}`,
+    );
   const direct = opts.rungs.find((r) => r.step === 'direct');
   if (!direct || direct.outcome === 'skipped') parts.push(`direct was off (${opts.directOff ?? 'direct: false'})`);
   else if (direct.outcome === 'failed') parts.push(`direct failed: ${direct.reason}`);

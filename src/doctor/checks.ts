@@ -24,17 +24,30 @@ export interface DoctorCheck {
 }
 
 export function goCheck(goEnv: GoEnv, problem: string | undefined): DoctorCheck {
-  if (problem) return { id: 'go', status: 'fail', summary: `the go command did not run: ${problem}`, details: [], fix: 'install Go and put the go command on PATH' };
+  if (problem)
+    return {
+      id: 'go',
+      status: 'fail',
+      summary: `the go command did not run: ${problem}`,
+      details: [],
+      fix: 'install Go and put the go command on PATH',
+    };
   const details = goEnv.GOFLAGS ? [`GOFLAGS=${goEnv.GOFLAGS}`] : [];
   return { id: 'go', status: 'ok', summary: `${goEnv.GOVERSION} ${goEnv.GOOS}/${goEnv.GOARCH}`, details };
 }
 
 export function projectCheck(project: Project): DoctorCheck {
   if (project.layout === 'none') {
-    return { id: 'project', status: 'info', summary: `no go.mod or go.work in ${project.root}: the module checks are skipped`, details: [] };
+    return {
+      id: 'project',
+      status: 'info',
+      summary: `no go.mod or go.work in ${project.root}: the module checks are skipped`,
+      details: [],
+    };
   }
   const direct = project.requirements.filter((r) => !r.indirect).length;
-  const what = project.layout === 'workspace' ? `go.work with ${project.modules.length} modules` : `module ${project.modules[0]?.path ?? '(unnamed)'}`;
+  const what =
+    project.layout === 'workspace' ? `go.work with ${project.modules.length} modules` : `module ${project.modules[0]?.path ?? '(unnamed)'}`;
   const summary = `${what}: ${project.requirements.length} requirements (${direct} direct)`;
   const noSum = project.modules.filter((m) => !m.goSum && project.requirements.length > 0);
   if (noSum.length > 0) {
@@ -58,10 +71,20 @@ export function chainCheck(goproxy: string): DoctorCheck {
   const details = explainChain(chain);
   const shown = redactChain(chain);
   if (chain.length === 0 || (chain.length === 1 && chain[0]?.kind === 'off')) {
-    return { id: 'goproxy', status: 'info', summary: `GOPROXY=${goproxy || '(empty)'}: no downloads at all; builds work only from the module cache or vendor/`, details };
+    return {
+      id: 'goproxy',
+      status: 'info',
+      summary: `GOPROXY=${goproxy || '(empty)'}: no downloads at all; builds work only from the module cache or vendor/`,
+      details,
+    };
   }
   if (chain.every((e) => e.kind !== 'proxy')) {
-    return { id: 'goproxy', status: 'info', summary: `GOPROXY=${shown}: no proxy; every module is fetched from its version control system`, details };
+    return {
+      id: 'goproxy',
+      status: 'info',
+      summary: `GOPROXY=${shown}: no proxy; every module is fetched from its version control system`,
+      details,
+    };
   }
   const commas = chain.filter((e, i) => e.kind === 'proxy' && !e.fallBackOnError && i < chain.length - 1);
   if (commas.length > 0) {
@@ -108,7 +131,12 @@ export function privateCheck(goEnv: GoEnv, project: Project): DoctorCheck {
     goEnv.GONOSUMDB !== goEnv.GOPRIVATE ? `GONOSUMDB=${goEnv.GONOSUMDB}` : '',
   ].filter(Boolean);
   if (vars.length === 0) {
-    return { id: 'private', status: 'ok', summary: 'GOPRIVATE, GONOPROXY and GONOSUMDB are empty: every module goes through GOPROXY and the checksum database', details: [] };
+    return {
+      id: 'private',
+      status: 'ok',
+      summary: 'GOPRIVATE, GONOPROXY and GONOSUMDB are empty: every module goes through GOPROXY and the checksum database',
+      details: [],
+    };
   }
   const noProxy = project.requirements.filter((r) => matchesPrefixPatterns(goEnv.GONOPROXY, r.path)).map((r) => r.path);
   const sumdbOn = goEnv.GOSUMDB.trim() !== '' && goEnv.GOSUMDB.trim() !== 'off';
@@ -161,9 +189,20 @@ export function sumdbCheck(gosumdb: string, name: string | undefined, answers: S
   });
   const serving = answers.filter((a) => !a.failure && a.status === 200).length;
   const failed = answers.filter((a) => a.failure).length;
-  if (serving > 0) return { id: 'gosumdb', status: failed ? 'warn' : 'ok', summary: `${serving} of ${answers.length} proxies serve the checksum database ${name}`, details: lines };
+  if (serving > 0)
+    return {
+      id: 'gosumdb',
+      status: failed ? 'warn' : 'ok',
+      summary: `${serving} of ${answers.length} proxies serve the checksum database ${name}`,
+      details: lines,
+    };
   if (failed === answers.length) {
-    return { id: 'gosumdb', status: 'warn', summary: `no proxy answered about ${name}: checksum lookups depend on reaching it directly`, details: lines };
+    return {
+      id: 'gosumdb',
+      status: 'warn',
+      summary: `no proxy answered about ${name}: checksum lookups depend on reaching it directly`,
+      details: lines,
+    };
   }
   return {
     id: 'gosumdb',
@@ -177,10 +216,20 @@ export function sumdbCheck(gosumdb: string, name: string | undefined, answers: S
 export function vendorCheck(project: Project, result: { ok: boolean; output: string } | undefined): DoctorCheck {
   if (project.layout === 'none') return { id: 'vendor', status: 'info', summary: 'no module: nothing to vendor', details: [] };
   if (!project.vendorDir || !result) {
-    return { id: 'vendor', status: 'info', summary: 'no vendor/: when every proxy and direct fail, there is no vendored copy to build from', details: [] };
+    return {
+      id: 'vendor',
+      status: 'info',
+      summary: 'no vendor/: when every proxy and direct fail, there is no vendored copy to build from',
+      details: [],
+    };
   }
   if (result.ok) {
-    return { id: 'vendor', status: 'ok', summary: 'vendor/ is consistent with go.mod: go build -mod=vendor works with no network', details: [] };
+    return {
+      id: 'vendor',
+      status: 'ok',
+      summary: 'vendor/ is consistent with go.mod: go build -mod=vendor works with no network',
+      details: [],
+    };
   }
   return {
     id: 'vendor',

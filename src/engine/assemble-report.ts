@@ -49,7 +49,12 @@ export function assembleReport(p: ReportParts): RunReport {
       private: privateModules,
     },
     go: { version: p.goEnv.GOVERSION, goproxy: formatChainShown(parseGoproxy(p.goEnv.GOPROXY), shown), gosumdb: p.goEnv.GOSUMDB },
-    probe: { timeoutMs: config.probe.timeoutMs, samples: probe.fit.samples, durationMs: probe.durationMs, concurrency: probe.fit.concurrency },
+    probe: {
+      timeoutMs: config.probe.timeoutMs,
+      samples: probe.fit.samples,
+      durationMs: probe.durationMs,
+      concurrency: probe.fit.concurrency,
+    },
     proxies: ranked,
     goproxy: chainShown,
     // The local proxy's access token is for this job's go commands, not for an artifact a reader shares.
@@ -80,10 +85,15 @@ export function rankNotes(ranked: RunReport['proxies']): string[] {
     ...ranked.filter((x) => x.warmFailure).map((p) => `${p.url} passed the probe but failed while warming: ${p.warmFailure?.message}`),
     ...ranked
       .filter((x) => x.notWaitedFor > 0)
-      .map((p) => `${p.url} was still answering when the cache was warm: judged on ${p.requests} measured requests, ${p.notWaitedFor} not waited for`),
+      .map(
+        (p) =>
+          `${p.url} was still answering when the cache was warm: judged on ${p.requests} measured requests, ${p.notWaitedFor} not waited for`,
+      ),
     ...ranked
       .filter((x) => x.notWaitedFor === 0 && (x.notMeasured ?? 0) > 0)
-      .map((p) => `${p.url}: ${p.requests} requests measured, ${p.notMeasured} cut off unanswered by probe-timeout (not counted as failures)`),
+      .map(
+        (p) => `${p.url}: ${p.requests} requests measured, ${p.notMeasured} cut off unanswered by probe-timeout (not counted as failures)`,
+      ),
   ];
 }
 

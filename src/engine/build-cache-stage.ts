@@ -1,6 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildCacheKeys, restoreBuildCache, selectUsed, stageEntries, type BuildCacheRestore, type BuildCacheState } from '../cache/build-cache.js';
+import {
+  buildCacheKeys,
+  restoreBuildCache,
+  selectUsed,
+  stageEntries,
+  type BuildCacheRestore,
+  type BuildCacheState,
+} from '../cache/build-cache.js';
 
 export type { BuildCacheState } from '../cache/build-cache.js';
 import type { CiCache } from '../cache/ci-cache.js';
@@ -11,7 +18,6 @@ import type { Config } from '../config/config.js';
 import type { GoEnv } from '../go/go-env.js';
 import type { Platform } from '../platform/platform.js';
 import type { Project } from '../project/discover.js';
-
 
 export const buildStagingRoot = (platform: Platform) => path.join(platform.workDir, 'build-cache');
 
@@ -25,11 +31,16 @@ export async function restoreBuildCacheStage(opts: {
   const { config, goEnv, project, platform } = opts;
   const gocache = goEnv.GOCACHE;
   if (!config.buildCache.enabled || !platform.cache || !gocache || gocache === 'off' || !path.isAbsolute(gocache)) return undefined;
-  const sums = await Promise.all(project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })));
+  const sums = await Promise.all(
+    project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
+  );
   const keys = buildCacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, goVersion: goEnv.GOVERSION, sums });
   const stagingRoot = buildStagingRoot(platform);
   const restore = await restoreBuildCache({ cache: platform.cache, keys, gocache, stagingRoot });
-  return { restore, state: { key: keys.primary, hit: restore.hit, gocache, stagingRoot, markedAt: restore.markedAt, policy: config.cache.save } };
+  return {
+    restore,
+    state: { key: keys.primary, hit: restore.hit, gocache, stagingRoot, markedAt: restore.markedAt, policy: config.cache.save },
+  };
 }
 
 /** Log what the restore did. */
@@ -44,7 +55,12 @@ export function reportBuildCacheRestore(r: BuildCacheRestore, platform: Platform
  * else: after a dependency bump the entry is the size of a cold cache for the
  * new state, not the old cache plus the new one. Never a reason to fail.
  */
-export async function saveBuildCacheStage(state: BuildCacheState, cache: CiCache, platform: Platform, env: NodeJS.ProcessEnv): Promise<'saved' | 'skipped' | 'failed'> {
+export async function saveBuildCacheStage(
+  state: BuildCacheState,
+  cache: CiCache,
+  platform: Platform,
+  env: NodeJS.ProcessEnv,
+): Promise<'saved' | 'skipped' | 'failed'> {
   const decision = shouldSaveBuildCache({ policy: state.policy, hit: state.hit, event: env.GITHUB_EVENT_NAME });
   if (!decision.save) {
     platform.info(`build cache: not saving (${decision.reason})`);
@@ -64,13 +80,21 @@ export async function saveBuildCacheStage(state: BuildCacheState, cache: CiCache
       platform.info('build cache: not saving (no go command used GOCACHE after the guard step)');
       return 'skipped';
     }
-    await stageEntries(state.gocache, selection.used.map((f) => f.rel), state.stagingRoot);
+    await stageEntries(
+      state.gocache,
+      selection.used.map((f) => f.rel),
+      state.stagingRoot,
+    );
     const bytes = selection.used.reduce((n, f) => n + f.size, 0);
     platform.info(
       `build cache: kept ${selection.used.length} entries this job used or wrote (${(bytes / 1048576).toFixed(1)} MiB), left out ${selection.unused} it did not use; GOCACHE is left as it is`,
     );
     const saved = await cache.save([state.stagingRoot], state.key);
-    platform.info(saved === 'exists' ? `build cache: ${state.key} was already saved by another job` : `build cache: saved ${state.key} (${decision.reason})`);
+    platform.info(
+      saved === 'exists'
+        ? `build cache: ${state.key} was already saved by another job`
+        : `build cache: saved ${state.key} (${decision.reason})`,
+    );
     return 'saved';
   } catch (err) {
     platform.warning(`build cache: save failed, the build is unaffected: ${(err as Error).message}`, 'go-proxy-guard cache');

@@ -32,7 +32,8 @@ export function decideGate(g: GateInput): GateDecision {
         ? { pass: true, reason: 'verdict is healthy' }
         : { pass: false, reason: `verdict is ${g.verdict} (fail-on: degraded)` };
     case 'download-failure':
-      if (g.downloadOk === false) return { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' };
+      if (g.downloadOk === false)
+        return { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' };
       return { pass: true, reason: g.downloadOk ? 'module cache is complete' : 'nothing was downloaded' };
   }
 }

@@ -37,7 +37,12 @@ export function startModuleCacheRestore(run: Prepared, platform: Platform): Prom
  * proxy is known (the rest of the probe finishes meanwhile), then decide
  * who saves it.
  */
-export async function moduleCacheStage(run: Prepared, restore: Promise<RestoreOutcome> | undefined, probes: ProbeRun, platform: Platform): Promise<ModuleCacheResult> {
+export async function moduleCacheStage(
+  run: Prepared,
+  restore: Promise<RestoreOutcome> | undefined,
+  probes: ProbeRun,
+  platform: Platform,
+): Promise<ModuleCacheResult> {
   const { config, project } = run;
   if (!restore || project.layout === 'none') {
     const notes = config.warm.enabled ? ['nothing to pre-warm without go.mod or go.work'] : [];
@@ -58,7 +63,9 @@ export async function moduleCacheStage(run: Prepared, restore: Promise<RestoreOu
       env: run.env,
       netrc: run.netrc,
     });
-    platform.info(`ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`);
+    platform.info(
+      `ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`,
+    );
     return warmed;
   });
   const warm = warmReportOf(outcome);

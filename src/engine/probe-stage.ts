@@ -66,9 +66,15 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   if (project.layout === 'none') notes.push(`no go.mod or go.work in ${project.root}: probed with a well-known module instead`);
   else if (sample.length === 0) notes.push('the project requires no public modules: probed with a well-known module instead');
   const sumdb = sumdbName(goEnv.GOSUMDB);
-  const fit = fitProbe({ ...planShape({ modules: sample.length, sumdb }), samples: config.probe.samples, deadlineMs: config.probe.timeoutMs });
+  const fit = fitProbe({
+    ...planShape({ modules: sample.length, sumdb }),
+    samples: config.probe.samples,
+    deadlineMs: config.probe.timeoutMs,
+  });
   if (fit.samples < config.probe.samples) {
-    notes.push(`probe-samples ${config.probe.samples} cannot be answered by a ${SLOW_ANSWER_MS} ms proxy within probe-timeout ${config.probe.timeoutMs} ms: probed with ${fit.samples}`);
+    notes.push(
+      `probe-samples ${config.probe.samples} cannot be answered by a ${SLOW_ANSWER_MS} ms proxy within probe-timeout ${config.probe.timeoutMs} ms: probed with ${fit.samples}`,
+    );
   }
   const plan = planProbe({ modules: sample, samples: fit.samples, sumdb });
 
@@ -84,19 +90,25 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const healthyNow = () => usable(rankProxies([...finished.values()])).map((p) => p.url);
 
   const probes = candidates.map((url) =>
-    probeProxy(url, plan, { deadlineMs: config.probe.timeoutMs, netrc, cut, concurrency: fit.concurrency, latencyMaxMs: config.score.latencyMaxMs })
+    probeProxy(url, plan, {
+      deadlineMs: config.probe.timeoutMs,
+      netrc,
+      cut,
+      concurrency: fit.concurrency,
+      latencyMaxMs: config.score.latencyMaxMs,
+    })
       // A probe that throws is a proxy that could not be asked: down, with the reason, never a crashed run.
       .catch((err: unknown): ProbeResult => unaskable(url, plan, err))
       .then((result) => {
-      const health = assessProxy(result, config.score, config.minScore);
-      finished.set(url, health);
-      if (finished.size === candidates.length) resolveEarly(healthyNow());
-      else if (health.verdict === 'healthy') {
-        const grace = Math.min(GRACE_MAX_MS, GRACE_SHARE * (performance.now() - started));
-        setTimeout(() => resolveEarly(healthyNow()), grace).unref();
-      }
-      return health;
-    }),
+        const health = assessProxy(result, config.score, config.minScore);
+        finished.set(url, health);
+        if (finished.size === candidates.length) resolveEarly(healthyNow());
+        else if (health.verdict === 'healthy') {
+          const grace = Math.min(GRACE_MAX_MS, GRACE_SHARE * (performance.now() - started));
+          setTimeout(() => resolveEarly(healthyNow()), grace).unref();
+        }
+        return health;
+      }),
   );
 
   if (candidates.length === 0) resolveEarly([]);
@@ -134,7 +146,15 @@ function unaskable(url: string, plan: ReturnType<typeof planProbe>, err: unknown
 function finishProbe(
   config: Config,
   all: ProxyHealth[],
-  o: { candidates: string[]; terminal: ProbeRun['terminal']; forced: 'direct' | 'off' | undefined; notes: string[]; fit: ProbeFit; probed: string[]; started: number },
+  o: {
+    candidates: string[];
+    terminal: ProbeRun['terminal'];
+    forced: 'direct' | 'off' | undefined;
+    notes: string[];
+    fit: ProbeFit;
+    probed: string[];
+    started: number;
+  },
 ): ProbeOutcome {
   const { terminal, forced, notes } = o;
   const ranked = rankProxies(all);
@@ -168,7 +188,12 @@ const usable = (ranked: ProxyHealth[]): ProxyHealth[] => ranked.filter((p) => p.
  * while warming carries the failure, drops in the ranking, and leaves the
  * exported chain when broken (a transient failure only sends it to the end).
  */
-export function applyWarmFailures(config: Config, probe: ProbeOutcome, terminal: ProbeRun['terminal'], failures: { url: string; failure: Failure }[]): ProbeOutcome {
+export function applyWarmFailures(
+  config: Config,
+  probe: ProbeOutcome,
+  terminal: ProbeRun['terminal'],
+  failures: { url: string; failure: Failure }[],
+): ProbeOutcome {
   if (failures.length === 0) return probe;
   const ranked = rankProxies(
     probe.ranked.map((p) => {

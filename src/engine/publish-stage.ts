@@ -37,7 +37,10 @@ export async function publishStage(opts: {
   const state = recordRun(opts.state, report, ctx, config.history.size);
   const thisRun = state.history[state.history.length - 1];
   if (thisRun && opts.override) thisRun.override = opts.override;
-  const silenced = config.alerts.webhooks.length > 0 ? await alertStage(state, { config, report, platform, secrets, ctx, override: opts.override }) : undefined;
+  const silenced =
+    config.alerts.webhooks.length > 0
+      ? await alertStage(state, { config, report, platform, secrets, ctx, override: opts.override })
+      : undefined;
   const history = proxyStats(state.history, ctx.at);
   try {
     const summary = renderSummary(report, { history, context: ctx, gate, score: config.score });
@@ -107,7 +110,15 @@ async function alertStage(
  */
 async function deliver(
   decision: AlertDecision,
-  o: { config: Config; report: RunReport; platform: Platform; secrets: Secrets; ctx: RunContext; override?: string; prior: GuardState['alerts'] },
+  o: {
+    config: Config;
+    report: RunReport;
+    platform: Platform;
+    secrets: Secrets;
+    ctx: RunContext;
+    override?: string;
+    prior: GuardState['alerts'];
+  },
 ): Promise<GuardState['alerts']> {
   const { config, report, platform, secrets, ctx } = o;
   if (platform.alertClaim) {
@@ -118,7 +129,13 @@ async function deliver(
     }
     if (claim.outcome === 'unknown') platform.info(`alert: could not hold the one-sender election (${claim.why}); sending from this job`);
   }
-  const message = buildAlertMessage({ kind: decision.action === 'recovery' ? 'recovery' : 'alert', report, context: ctx, secrets, override: o.override });
+  const message = buildAlertMessage({
+    kind: decision.action === 'recovery' ? 'recovery' : 'alert',
+    report,
+    context: ctx,
+    secrets,
+    override: o.override,
+  });
   const log = { info: (m: string) => platform.info(m), warning: (m: string) => platform.warning(m, 'go-proxy-guard alert') };
   const results = await sendAlerts(config.alerts.webhooks, message, { secret: config.alerts.secret, secrets, log });
   const sent = results.filter((r) => r.ok).length;

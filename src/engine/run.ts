@@ -45,7 +45,8 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const { config } = run;
   // The cache downloads need no proxy: they overlap the probe.
   const restore = startModuleCacheRestore(run, platform);
-  const buildRestore = run.project.layout !== 'none' ? restoreBuildCacheStage({ config, goEnv: run.goEnv, project: run.project, platform }) : undefined;
+  const buildRestore =
+    run.project.layout !== 'none' ? restoreBuildCacheStage({ config, goEnv: run.goEnv, project: run.project, platform }) : undefined;
   const probes = startProbes(config, run.goEnv, run.project, run.netrc);
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
@@ -84,7 +85,12 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
       ? `GOPROXY=${report.goproxy}`
       : `GOPROXY=${report.exportedGoproxy} for later steps; without the local proxy: ${report.goproxy}`,
   );
-  const outputs = outputsOf(report, { reportPath, statusPath: published.statusPath, localProxy: exported.handle?.url, exportedGoproxy: exported.goproxy });
+  const outputs = outputsOf(report, {
+    reportPath,
+    statusPath: published.statusPath,
+    localProxy: exported.handle?.url,
+    exportedGoproxy: exported.goproxy,
+  });
   for (const [name, value] of Object.entries(outputs)) platform.setOutput(name as keyof typeof outputs, value);
   return { config, report, reportPath, gate, saveState: cache.saveState, buildCacheState: build?.state, serve: exported.handle };
 }

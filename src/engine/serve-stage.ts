@@ -22,7 +22,9 @@ import { redactUrl } from '../secrets/secrets.js';
  */
 export function upstreamsOf(chain: Chain, ranked: ProxyHealth[]): UpstreamSpec[] {
   return chain.flatMap((e) =>
-    e.kind === 'proxy' ? [{ url: e.url, p95Ms: ranked.find((p) => sameProxy(p.url, e.url))?.latencyMs.p95 ?? null, fallBackOnError: e.fallBackOnError }] : [],
+    e.kind === 'proxy'
+      ? [{ url: e.url, p95Ms: ranked.find((p) => sameProxy(p.url, e.url))?.latencyMs.p95 ?? null, fallBackOnError: e.fallBackOnError }]
+      : [],
   );
 }
 
@@ -33,7 +35,12 @@ export function upstreamsOf(chain: Chain, ranked: ProxyHealth[]): UpstreamSpec[]
  * directory) that NETRC names, ahead of the user's own netrc, which is kept:
  * the go command reads NETRC, and sends its entries over https only.
  */
-export function servedGoproxy(localUrl: string, chain: Chain, netrcDir: string, env: NodeJS.ProcessEnv): { goproxy: string; netrcFile?: string } {
+export function servedGoproxy(
+  localUrl: string,
+  chain: Chain,
+  netrcDir: string,
+  env: NodeJS.ProcessEnv,
+): { goproxy: string; netrcFile?: string } {
   const entries: NetrcEntry[] = [];
   const bare = chain.map((e) => {
     if (e.kind !== 'proxy') return e;
@@ -83,7 +90,8 @@ export async function startServeStage(opts: {
   watchPid: number | undefined;
 }): Promise<ServeStart> {
   const upstreams = upstreamsOf(opts.chain, opts.ranked);
-  if (upstreams.length === 0) return { handle: undefined, note: 'serve: the chain holds no proxy to stand in front of; the local proxy was not started' };
+  if (upstreams.length === 0)
+    return { handle: undefined, note: 'serve: the chain holds no proxy to stand in front of; the local proxy was not started' };
   try {
     const handle = await launchDaemon(
       opts.entry,
@@ -108,7 +116,12 @@ export async function startServeStage(opts: {
 }
 
 /** Stop the local proxy, and report what it absorbed: log, summary, and the JSON report. */
-export async function finishServeStage(handle: DaemonHandle, reportPath: string | undefined, platform: Platform, secrets: Secrets): Promise<void> {
+export async function finishServeStage(
+  handle: DaemonHandle,
+  reportPath: string | undefined,
+  platform: Platform,
+  secrets: Secrets,
+): Promise<void> {
   const stats = await stopDaemon(handle);
   if (!stats) {
     platform.warning(`serve: the local proxy left no figures (log: ${handle.logFile})`, 'go-proxy-guard serve');

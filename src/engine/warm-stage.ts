@@ -105,15 +105,27 @@ export async function warmStage(opts: {
   if (restoredByPlatform) {
     const complete = ladder.step !== 'failed' && ladder.step !== 'vendor' && downloaded.length === 0;
     cacheHit = complete ? 'exact' : 'partial';
-    platform.info(`cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`);
+    platform.info(
+      `cache: the platform restored ${zipsBefore.size} module zips (${cacheHit === 'exact' ? 'the whole build list' : 'part of the build list'})`,
+    );
   }
-  return { cacheHit, cacheKey, ladder, downloaded, downloadMs: Math.round(performance.now() - started), target, prefetch, restoreCheck: check };
+  return {
+    cacheHit,
+    cacheKey,
+    ladder,
+    downloaded,
+    downloadMs: Math.round(performance.now() - started),
+    target,
+    prefetch,
+    restoreCheck: check,
+  };
 }
 
 /** Log what the module cache restore found. */
 function logRestore(restored: RestoreOutcome, platform: Platform): void {
   if (restored.problem) platform.warning(`cache restore failed, continuing without it: ${restored.problem}`, 'go-proxy-guard cache');
-  else if (restored.key) platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
+  else if (restored.key)
+    platform.info(restored.matched ? `cache: restored ${restored.hit} match ${restored.matched}` : `cache: no entry for ${restored.key}`);
   const check = restored.check;
   if (check && check.discarded.length > 0) {
     platform.warning(

@@ -16,7 +16,12 @@ async function main(steps: StepState): Promise<void> {
   const platform = new GitHubPlatform(secrets);
   steps.markMain();
   try {
-    const { report, reportPath, gate, saveState, buildCacheState, serve } = await runGuard({ platform, secrets, env: process.env, cwd: process.cwd() });
+    const { report, reportPath, gate, saveState, buildCacheState, serve } = await runGuard({
+      platform,
+      secrets,
+      env: process.env,
+      cwd: process.cwd(),
+    });
     steps.handOver({ save: saveState, buildCache: buildCacheState, serve, reportPath });
     // One last line a reader sees: the verdict, its cause, the action, and whether the job fails.
     const last = finalLine(report, gate);
@@ -33,7 +38,9 @@ async function post(steps: StepState): Promise<void> {
   // The post step never fails a job that the main step let through.
   const handed = steps.handedOver();
   if (handed.serve) {
-    await finishServeStage(handed.serve, handed.reportPath, platform, secrets).catch((err: unknown) => platform.warning(`serve: ${(err as Error).message}`));
+    await finishServeStage(handed.serve, handed.reportPath, platform, secrets).catch((err: unknown) =>
+      platform.warning(`serve: ${(err as Error).message}`),
+    );
   }
   if (handed.save && platform.cache) {
     try {

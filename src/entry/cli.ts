@@ -35,12 +35,15 @@ async function main(argv: string[], io: CliIo): Promise<number> {
 // `serve` starts this very bundle again as the local proxy.
 if (isDaemonProcess()) await runDaemon();
 
-const code = await main(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }).catch(
-  (err: unknown) => {
-    process.stderr.write(`go-proxy-guard failed: ${(err as Error).stack ?? err}\n`);
-    return EXIT.internal;
-  },
-);
+const code = await main(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+}).catch((err: unknown) => {
+  process.stderr.write(`go-proxy-guard failed: ${(err as Error).stack ?? err}\n`);
+  return EXIT.internal;
+});
 // Flush what is still buffered for a pipe, then exit: an abandoned probe socket must not keep the process alive.
 await new Promise((resolve) => process.stdout.write('', resolve));
 await new Promise((resolve) => process.stderr.write('', resolve));

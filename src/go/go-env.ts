@@ -28,7 +28,21 @@ export interface GoEnvResult {
   problem?: string;
 }
 
-const NAMES = ['GOWORK', 'GOPROXY', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOSUMDB', 'GOMODCACHE', 'GOCACHE', 'GOFLAGS', 'GOVERSION', 'GOOS', 'GOARCH', 'GOPATH'];
+const NAMES = [
+  'GOWORK',
+  'GOPROXY',
+  'GOPRIVATE',
+  'GONOPROXY',
+  'GONOSUMDB',
+  'GOSUMDB',
+  'GOMODCACHE',
+  'GOCACHE',
+  'GOFLAGS',
+  'GOVERSION',
+  'GOOS',
+  'GOARCH',
+  'GOPATH',
+];
 
 /**
  * `go env -json` for the variables the guard reads, or the documented

@@ -18,7 +18,10 @@ export function listShape(text: string): Failure | undefined {
 }
 
 export function listVersions(text: string): string[] {
-  return text.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean) as string[];
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean) as string[];
 }
 
 /** `.info` and `@latest`: JSON with a Version; an `.info` asked by canonical version must name that version. */

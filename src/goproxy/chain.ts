@@ -6,10 +6,7 @@ import { withoutUserinfo } from './proxy-url.js';
  * any error); "direct" and "off" end the list; a bare host gets https://.
  */
 
-export type ChainEntry =
-  | { kind: 'proxy'; url: string; fallBackOnError: boolean }
-  | { kind: 'direct' }
-  | { kind: 'off' };
+export type ChainEntry = { kind: 'proxy'; url: string; fallBackOnError: boolean } | { kind: 'direct' } | { kind: 'off' };
 
 export type Chain = ChainEntry[];
 

@@ -75,11 +75,21 @@ export class ProxyEndpoint {
   }
 
   /** Start a GET of `url`; the caller owns the response. */
-  request(url: URL, opts: { signal?: AbortSignal; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<http.IncomingMessage> {
+  request(
+    url: URL,
+    opts: { signal?: AbortSignal; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<http.IncomingMessage> {
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = lib.request(url, { method: 'GET', agent: this.agentFor(url), headers: this.headersFor(url, opts.headers), signal: opts.signal }, resolve);
-      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(Object.assign(new Error(`timed out after ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      const req = lib.request(
+        url,
+        { method: 'GET', agent: this.agentFor(url), headers: this.headersFor(url, opts.headers), signal: opts.signal },
+        resolve,
+      );
+      if (opts.timeoutMs)
+        req.setTimeout(opts.timeoutMs, () =>
+          req.destroy(Object.assign(new Error(`timed out after ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        );
       req.on('error', reject);
       req.end();
     });
@@ -91,7 +101,10 @@ export class ProxyEndpoint {
    * against the request URL, never from https to http, credentials only to
    * the proxy's own origin.
    */
-  async get(path: string, opts: { signal?: AbortSignal; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<http.IncomingMessage> {
+  async get(
+    path: string,
+    opts: { signal?: AbortSignal; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<http.IncomingMessage> {
     if (this.insecureCredentials) throw new InsecureCredentialsError(this.shown);
     let url = new URL(`${this.base}/${path}`);
     for (let hop = 0; ; hop++) {
@@ -123,7 +136,8 @@ export function redirectTarget(from: URL, location: string, hops: number): { url
     return { refused: `redirect to an unreadable Location ${JSON.stringify(location.slice(0, 100))}` };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { refused: `redirect to a ${url.protocol} URL` };
-  if (from.protocol === 'https:' && url.protocol !== 'https:') return { refused: `redirected from secure URL ${from.origin} to insecure URL ${url.origin}` };
+  if (from.protocol === 'https:' && url.protocol !== 'https:')
+    return { refused: `redirected from secure URL ${from.origin} to insecure URL ${url.origin}` };
   if (hops > MAX_REDIRECTS) return { refused: `stopped after ${MAX_REDIRECTS} redirects` };
   return { url };
 }

@@ -20,5 +20,9 @@ export function presetOf(entry: string): readonly string[] | undefined | Error {
   if (!entry.toLowerCase().startsWith(PREFIX)) return undefined;
   const name = entry.slice(PREFIX.length).trim().toLowerCase();
   if (Object.hasOwn(PROXY_PRESETS, name)) return PROXY_PRESETS[name as PresetName];
-  return new Error(`names no preset; known presets: ${Object.keys(PROXY_PRESETS).map((n) => PREFIX + n).join(', ')}`);
+  return new Error(
+    `names no preset; known presets: ${Object.keys(PROXY_PRESETS)
+      .map((n) => PREFIX + n)
+      .join(', ')}`,
+  );
 }

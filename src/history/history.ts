@@ -40,9 +40,13 @@ export function runRecord(report: RunReport, ctx: RunContext): RunRecord {
   const record: RunRecord = {
     at: ctx.at.toISOString(),
     verdict: report.verdict,
-    proxies: report.proxies.map(
-      (p): ProxyRecord => ({ url: p.url, verdict: p.verdict, score: p.score, latencyP50Ms: p.latencyMs.p50, successRate: p.successRate }),
-    ),
+    proxies: report.proxies.map((p): ProxyRecord => ({
+      url: p.url,
+      verdict: p.verdict,
+      score: p.score,
+      latencyP50Ms: p.latencyMs.p50,
+      successRate: p.successRate,
+    })),
   };
   // Absent rather than undefined: the state is stored as JSON and should stay small.
   if (ctx.runId !== undefined) record.runId = ctx.runId;

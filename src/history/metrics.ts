@@ -241,7 +241,10 @@ function renderLabels(labels: Record<string, string>): string {
 
 /** The escapes OpenMetrics allows in label values and HELP text: backslash, double quote, newline. */
 export function escapeText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n|\r/g, '\\n');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\r?\n|\r/g, '\\n');
 }
 
 function renderNumber(n: number): string {

@@ -18,7 +18,9 @@ export class GitHubCache implements CiCache {
   }
 
   async restore(paths: string[], primary: string, restoreKeys: string[]): Promise<string | undefined> {
-    const found = await withinCacheService(LOOKUP_TIMEOUT_MS, 'cache lookup', () => cache.restoreCache(paths, primary, restoreKeys, { lookupOnly: true }));
+    const found = await withinCacheService(LOOKUP_TIMEOUT_MS, 'cache lookup', () =>
+      cache.restoreCache(paths, primary, restoreKeys, { lookupOnly: true }),
+    );
     if (!found) return undefined;
     return withinCacheService(RESTORE_TIMEOUT_MS, 'cache restore', () => cache.restoreCache(paths, primary, restoreKeys));
   }
@@ -26,7 +28,9 @@ export class GitHubCache implements CiCache {
   async save(paths: string[], key: string): Promise<'saved' | 'exists'> {
     // A service that cannot answer a lookup will not take an upload either; and a
     // parallel job (a matrix) may have saved the same key already.
-    const found = await withinCacheService(LOOKUP_TIMEOUT_MS, 'cache lookup', () => cache.restoreCache(paths, key, [], { lookupOnly: true }));
+    const found = await withinCacheService(LOOKUP_TIMEOUT_MS, 'cache lookup', () =>
+      cache.restoreCache(paths, key, [], { lookupOnly: true }),
+    );
     if (found === key) return 'exists';
     // saveCache logs and swallows service errors, returning -1: turn that back into a failure.
     const id = await withinCacheService(SAVE_TIMEOUT_MS, 'cache save', () => cache.saveCache(paths, key));

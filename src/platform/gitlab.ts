@@ -29,7 +29,10 @@ export interface GitLabPlatformOptions {
 
 /** `go-proxy-guard_<n>_<slug>`: GitLab allows letters, digits, `_`, `.` and `-` in section names. */
 export const sectionName = (n: number, heading: string): string =>
-  `go-proxy-guard_${n}_${heading.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}`;
+  `go-proxy-guard_${n}_${heading
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')}`;
 
 /** Prefix of the outputs in the dotenv report: GO_PROXY_GUARD_VERDICT, GO_PROXY_GUARD_HEALTHY_COUNT... */
 export const outputVariable = (name: OutputName): string => `GO_PROXY_GUARD_${name.toUpperCase().replace(/-/g, '_')}`;

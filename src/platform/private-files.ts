@@ -24,9 +24,11 @@ export function ensurePrivateDir(dir: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const st = fs.lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a directory (a link or file is in its place); remove it or choose another directory`);
+  if (!st.isDirectory())
+    throw new Error(`${dir} is not a directory (a link or file is in its place); remove it or choose another directory`);
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to another user (uid ${st.uid}); remove it or choose another directory`);
+  if (uid !== undefined && st.uid !== uid)
+    throw new Error(`${dir} belongs to another user (uid ${st.uid}); remove it or choose another directory`);
   if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
   return dir;
 }

@@ -24,7 +24,8 @@ export async function withinCacheService<T>(ms: number, what: string, call: () =
   try {
     return await within(ms, what, call());
   } catch (err) {
-    if (err instanceof Error && err.message === `${what} took longer than ${ms / 1000}s`) cacheServiceDown = `the cache service did not answer (${err.message})`;
+    if (err instanceof Error && err.message === `${what} took longer than ${ms / 1000}s`)
+      cacheServiceDown = `the cache service did not answer (${err.message})`;
     throw err;
   }
 }

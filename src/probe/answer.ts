@@ -26,7 +26,12 @@ export function judgeAnswer(req: ProbeRequest, a: Answer): Judgement {
   const id = req.module ? `${req.module.path}@${req.module.version}` : undefined;
   if (a.status === 404 || a.status === 410) {
     if (req.notFoundIsAnswer) return { ok: true };
-    if (req.kind === 'list') return { ok: false, failure: failure('stale', `no version list for ${req.module?.path} (HTTP ${a.status})`), stale: req.module?.path };
+    if (req.kind === 'list')
+      return {
+        ok: false,
+        failure: failure('stale', `no version list for ${req.module?.path} (HTTP ${a.status})`),
+        stale: req.module?.path,
+      };
     return { ok: false, failure: failure('stale', `lacks ${id} (HTTP ${a.status} for ${req.kind})`), stale: id };
   }
   if (a.status !== 200 && a.status !== 206) return { ok: false, failure: classifyStatus(a.status) };

@@ -72,7 +72,14 @@ export async function probeProxy(url: string, plan: ProbeRequest[], opts: ProbeO
 
   const sent = await sendUntilDeadline(url, plan, opts, remaining, result.stale);
   const answered = sent.outcomes.filter((o): o is RequestOutcome => o !== undefined);
-  result.outcomes = judgeAtTheCut(plan, sent, hungAfterMs(answered.map((o) => o.ms), opts.latencyMaxMs));
+  result.outcomes = judgeAtTheCut(
+    plan,
+    sent,
+    hungAfterMs(
+      answered.map((o) => o.ms),
+      opts.latencyMaxMs,
+    ),
+  );
   result.notMeasured = plan.length - result.outcomes.length;
   // Stopped early, not timed out: the note says the proxy was still answering.
   if (sent.wasCut && answered.length > 0) result.notWaitedFor = result.notMeasured;
@@ -101,7 +108,13 @@ interface Sent {
 }
 
 /** Send the plan's requests, `concurrency` at a time, until they are all answered, the deadline passes or the caller cuts. */
-async function sendUntilDeadline(url: string, plan: ProbeRequest[], opts: ProbeOptions, remaining: () => number, stale: string[]): Promise<Sent> {
+async function sendUntilDeadline(
+  url: string,
+  plan: ProbeRequest[],
+  opts: ProbeOptions,
+  remaining: () => number,
+  stale: string[],
+): Promise<Sent> {
   const client = new ProxyClient(url, opts.netrc, remaining());
   const sent: Sent = { outcomes: new Array(plan.length), sentAt: new Array(plan.length), wasCut: false };
   let next = 0;
@@ -118,7 +131,14 @@ async function sendUntilDeadline(url: string, plan: ProbeRequest[], opts: ProbeO
         continue;
       }
       const j = judgeAnswer(req, fetched.answer);
-      sent.outcomes[i] = { kind: req.kind, module: moduleOf(req), status: fetched.answer.status, ms: fetched.ms, ok: j.ok, failure: j.failure };
+      sent.outcomes[i] = {
+        kind: req.kind,
+        module: moduleOf(req),
+        status: fetched.answer.status,
+        ms: fetched.ms,
+        ok: j.ok,
+        failure: j.failure,
+      };
       if (j.stale && !stale.includes(j.stale)) stale.push(j.stale);
     }
   };

@@ -27,14 +27,25 @@ export function annotationsFor(report: RunReport): Annotation[] {
   const h = headline(report);
   const level = report.verdict === 'failed' ? 'error' : 'warning';
   const all: Annotation[] = [];
-  const said = report.warm?.ladderStep === 'failed' && report.warm.diagnosis?.goMessage ? `\n\nThe go command said: ${report.warm.diagnosis.goMessage}` : '';
+  const said =
+    report.warm?.ladderStep === 'failed' && report.warm.diagnosis?.goMessage
+      ? `\n\nThe go command said: ${report.warm.diagnosis.goMessage}`
+      : '';
   all.push({ level, title: `Go modules: ${h.title}`, message: `${h.cause} ${h.action}${said}` });
   const bad = report.proxies.filter((p) => p.verdict !== 'healthy');
   if (bad.length > 0) {
     const chained = new Set(proxyUrls(parseGoproxy(report.goproxy)));
     const lines = bad.slice(0, PROXIES_LISTED).map((p) => `- ${proxyAdvice(p, chained.has(p.url)) ?? `${p.url}: ${p.verdict}`}`);
     if (bad.length > PROXIES_LISTED) lines.push(`- and ${bad.length - PROXIES_LISTED} more`);
-    all.push({ level, title: `Go proxies: ${bad.length} of ${plural(report.proxies.length, 'proxy', 'proxies')} failing`, message: lines.join('\n') });
+    all.push({
+      level,
+      title: `Go proxies: ${bad.length} of ${plural(report.proxies.length, 'proxy', 'proxies')} failing`,
+      message: lines.join('\n'),
+    });
   }
-  return all.map((a) => ({ level: a.level, title: clip(scrubCredentials(a.title).replace(/\s+/g, ' '), TITLE_CHARS), message: clip(scrubCredentials(a.message), MESSAGE_CHARS) }));
+  return all.map((a) => ({
+    level: a.level,
+    title: clip(scrubCredentials(a.title).replace(/\s+/g, ' '), TITLE_CHARS),
+    message: clip(scrubCredentials(a.message), MESSAGE_CHARS),
+  }));
 }

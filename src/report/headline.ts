@@ -89,7 +89,11 @@ export function proxiesProblem(bad: ProxyHealth[], total: number): string {
   const groups = new Map<string, string[]>();
   for (const p of bad) groups.set(proxyProblem(p), [...(groups.get(proxyProblem(p)) ?? []), p.url]);
   const parts = [...groups].map(([problem, urls]) =>
-    urls.length === 1 ? `${urls[0]} ${problem}` : urls.length === total ? `${urls.length} of ${total} proxies ${problem}` : `${urls.join(', ')} ${problem}`,
+    urls.length === 1
+      ? `${urls[0]} ${problem}`
+      : urls.length === total
+        ? `${urls.length} of ${total} proxies ${problem}`
+        : `${urls.join(', ')} ${problem}`,
   );
   return parts.length <= 3 ? parts.join('; ') : `${parts.slice(0, 3).join('; ')} and ${parts.length - 3} more failed`;
 }
@@ -105,16 +109,19 @@ export function headline(report: RunReport): Headline {
   const warm = report.warm;
   const step = warm?.ladderStep;
   // An exact restore tried first is a rescue only when no proxy could have done the job: otherwise the cache simply held every module.
-  const rescued = step !== undefined && step !== 'proxy' && step !== 'failed' && (warm?.ladder[0]?.step !== step || report.healthyCount === 0);
+  const rescued =
+    step !== undefined && step !== 'proxy' && step !== 'failed' && (warm?.ladder[0]?.step !== step || report.healthyCount === 0);
   const title = rescued ? `${VERDICT_WORD[report.verdict]}, saved by ${RESCUER[step]}` : VERDICT_WORD[report.verdict];
-  const { cause, action } = warm?.ladderStep === 'failed' ? failedRun(report, warm) : rescued && warm ? rescuedRun(report, warm) : proxyRun(report);
+  const { cause, action } =
+    warm?.ladderStep === 'failed' ? failedRun(report, warm) : rescued && warm ? rescuedRun(report, warm) : proxyRun(report);
   // An emergency override must never be forgotten: it leads the cause wherever the headline goes.
   return { verdict: report.verdict, title, cause: report.override ? `${sentence(report.override)} ${cause}` : cause, action };
 }
 
 const bad = (report: RunReport) => report.proxies.filter((p) => p.verdict !== 'healthy');
 const badUrls = (report: RunReport) => joinAnd(bad(report).map((p) => p.url));
-const joinAnd = (items: string[]) => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+const joinAnd = (items: string[]) =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 
 /** The build got its modules from the proxies (or there was no warm-up). */
 function proxyRun(report: RunReport): { cause: string; action: string } {
@@ -122,7 +129,11 @@ function proxyRun(report: RunReport): { cause: string; action: string } {
   const failing = bad(report);
   const best = report.bestProxy;
   if (n === 0) return { cause: 'No proxy was probed.', action: 'Nothing to do: later steps use the GOPROXY shown below.' };
-  const used = !report.warm ? 'later steps use' : report.warm.ladderStep === 'cache' ? 'the restored CI cache held every module; later steps use' : 'the build used';
+  const used = !report.warm
+    ? 'later steps use'
+    : report.warm.ladderStep === 'cache'
+      ? 'the restored CI cache held every module; later steps use'
+      : 'the build used';
   if (failing.length === 0) {
     const fastest = report.proxies[0];
     return {
@@ -140,7 +151,9 @@ function proxyRun(report: RunReport): { cause: string; action: string } {
   const direct = report.goproxy.split(/[,|]/).includes('direct');
   return {
     cause: `${problem}; ${direct ? 'later steps fall back to direct downloads from the origin' : 'direct was off'}.`,
-    action: direct ? `Re-run when ${badUrls(report)} recovers: direct downloads are slow and need git.` : `Re-run when ${badUrls(report)} recovers.`,
+    action: direct
+      ? `Re-run when ${badUrls(report)} recovers: direct downloads are slow and need git.`
+      : `Re-run when ${badUrls(report)} recovers.`,
   };
 }
 
@@ -187,9 +200,17 @@ function failedRun(report: RunReport, warm: WarmReport): { cause: string; action
       return { cause: sentence(d.message), action: `If ${module} is private, list it in GOPRIVATE so it is fetched directly.` };
   }
   const failing = bad(report);
-  const problem = failing.length > 0 ? proxiesProblem(failing, report.proxies.length) : `the proxies failed during the download: ${d?.message ?? 'no complete module cache'}`;
+  const problem =
+    failing.length > 0
+      ? proxiesProblem(failing, report.proxies.length)
+      : `the proxies failed during the download: ${d?.message ?? 'no complete module cache'}`;
   const direct = warm.ladder.find((r) => r.step === 'direct');
-  const directWords = !direct || direct.outcome === 'skipped' ? 'direct was off' : direct.outcome === 'failed' ? 'direct downloads failed too' : 'direct downloads were incomplete';
+  const directWords =
+    !direct || direct.outcome === 'skipped'
+      ? 'direct was off'
+      : direct.outcome === 'failed'
+        ? 'direct downloads failed too'
+        : 'direct downloads were incomplete';
   const cache = warm.cacheHit === 'none' ? '; no CI cache to fall back on' : '';
   const who = failing.length > 0 ? badUrls(report) : 'the proxies';
   const recovers = failing.length > 1 ? 'recover' : 'recovers';
@@ -214,5 +235,7 @@ export function finalLine(report: RunReport, gate: { pass: boolean; reason: stri
 
 /** The gate's reason without its parenthesised policy: "verdict is degraded, as fail-on: degraded asks". */
 export function gateWords(reason: string): string {
-  return reason.replace(/^no rung of the ladder produced a complete module cache/, 'the module cache is incomplete').replace(/\s*\((fail-on: [a-z-]+)\)$/, ', as $1 asks');
+  return reason
+    .replace(/^no rung of the ladder produced a complete module cache/, 'the module cache is incomplete')
+    .replace(/\s*\((fail-on: [a-z-]+)\)$/, ', as $1 asks');
 }

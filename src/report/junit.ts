@@ -54,7 +54,11 @@ function proxySuite(report: RunReport): Suite {
       name: p.url,
       classname: 'go-proxy-guard.proxies',
       seconds: p.probeMs / 1000,
-      failure: { message: `${p.verdict}: ${p.failure?.message ?? `score ${p.score.toFixed(2)} is below min-score`}`, type: p.failure?.code ?? p.verdict, body: details },
+      failure: {
+        message: `${p.verdict}: ${p.failure?.message ?? `score ${p.score.toFixed(2)} is below min-score`}`,
+        type: p.failure?.code ?? p.verdict,
+        body: details,
+      },
     };
   });
   return suite('proxies', report.generatedAt, cases);
@@ -75,9 +79,17 @@ function ladderSuite(report: RunReport, rungs: RungRecord[]): Suite {
 function proxyDetails(p: ProxyHealth): string {
   const usable = isUsable(p);
   return [
-    ...(usable ? [`score ${p.score.toFixed(2)}: success ${p.parts.success.toFixed(2)}, latency ${p.parts.latency.toFixed(2)}, cert ${p.parts.cert.toFixed(2)}`] : []),
+    ...(usable
+      ? [
+          `score ${p.score.toFixed(2)}: success ${p.parts.success.toFixed(2)}, latency ${p.parts.latency.toFixed(2)}, cert ${p.parts.cert.toFixed(2)}`,
+        ]
+      : []),
     `latency p50 ${millis(p.latencyMs.p50)}, p95 ${millis(p.latencyMs.p95)}; success ${percent(p.successRate)} of ${p.requests} requests`,
-    `statuses ${Object.entries(p.statuses).map(([k, n]) => `${k}x${n}`).join(' ') || NONE}`,
+    `statuses ${
+      Object.entries(p.statuses)
+        .map(([k, n]) => `${k}x${n}`)
+        .join(' ') || NONE
+    }`,
     ...(usable ? [`TLS days left ${p.tlsDaysLeft ?? NONE}`] : []),
     ...(p.stale.length ? [`lacks ${p.stale.join(', ')}`] : []),
   ].join('\n');
@@ -94,7 +106,8 @@ function suite(name: string, timestamp: string, cases: Case[]): Suite {
 function testCase(c: Case): string {
   const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}" time="${secs(c.seconds)}"`;
   const inner: string[] = [];
-  if (c.failure) inner.push(`      <failure message="${attr(c.failure.message)}" type="${attr(c.failure.type)}">${text(c.failure.body)}</failure>`);
+  if (c.failure)
+    inner.push(`      <failure message="${attr(c.failure.message)}" type="${attr(c.failure.type)}">${text(c.failure.body)}</failure>`);
   if (c.skipped !== undefined) inner.push(`      <skipped message="${attr(c.skipped)}"/>`);
   if (c.out) inner.push(`      <system-out>${text(c.out)}</system-out>`);
   return inner.length === 0 ? `${open}/>` : [`${open}>`, ...inner, '    </testcase>'].join('\n');

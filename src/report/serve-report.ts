@@ -25,11 +25,26 @@ export function serveHeadline(s: ServeStats): string {
   if (s.notFound) parts.push(`${s.notFound} not found`);
   if (s.refused) parts.push(`${s.refused} refused`);
   parts.push(`${s.failed} failed`);
-  const saved = absorbed > 0 ? `; ${absorbed} upstream failures absorbed, ${s.rescued} requests rescued by a retry, hedge, another upstream or the cache` : '';
+  const saved =
+    absorbed > 0
+      ? `; ${absorbed} upstream failures absorbed, ${s.rescued} requests rescued by a retry, hedge, another upstream or the cache`
+      : '';
   return `local proxy ${s.url}: ${parts.join(', ')}${saved}`;
 }
 
-const columns = ['upstream', 'requests', 'served', 'retries', 'hedges sent/won', 'failures (absorbed)', 'not found', 'bytes', 'p50', 'p95', 'failure kinds'];
+const columns = [
+  'upstream',
+  'requests',
+  'served',
+  'retries',
+  'hedges sent/won',
+  'failures (absorbed)',
+  'not found',
+  'bytes',
+  'p50',
+  'p95',
+  'failure kinds',
+];
 
 function rows(s: ServeStats): string[][] {
   return s.upstreams.map((u) => [
@@ -57,7 +72,9 @@ export function absorbedWords(s: ServeStats): string[] {
     .filter((u) => u.absorbed > 0)
     .map((u) => {
       const all = u.absorbed === u.failures;
-      const absorbed = all ? 'the local proxy absorbed them' : `the local proxy absorbed ${u.absorbed}, the go command saw ${u.failures - u.absorbed}`;
+      const absorbed = all
+        ? 'the local proxy absorbed them'
+        : `the local proxy absorbed ${u.absorbed}, the go command saw ${u.failures - u.absorbed}`;
       return `${u.url} failed ${u.failures} of ${plural(u.requests, 'request')}; ${absorbed}`;
     });
 }
@@ -115,7 +132,8 @@ export function serveMarkdown(s: ServeStats): string {
     `| ${SERVE_COLUMNS.join(' | ')} |`,
     '|---|--:|--:|--:|--:|---|',
     ...s.upstreams.map(
-      (u) => `| ${[cell(u.url), String(u.requests), String(u.served), u.failures === 0 ? NONE : `${u.absorbed} of ${u.failures}`, millis(u.p50Ms), cell(kinds(u.failureKinds) || NONE)].join(' | ')} |`,
+      (u) =>
+        `| ${[cell(u.url), String(u.requests), String(u.served), u.failures === 0 ? NONE : `${u.absorbed} of ${u.failures}`, millis(u.p50Ms), cell(kinds(u.failureKinds) || NONE)].join(' | ')} |`,
     ),
     '',
     ...mdDetails('Retries, hedges, bytes and p95', [
@@ -123,11 +141,20 @@ export function serveMarkdown(s: ServeStats): string {
       '',
       '| upstream | retries | hedges sent | hedges won | bytes | p95 |',
       '|---|--:|--:|--:|--:|--:|',
-      ...s.upstreams.map((u) => `| ${[cell(u.url), String(u.retries), String(u.hedgesSent), String(u.hedgesWon), kib(u.bytes), millis(u.p95Ms)].join(' | ')} |`),
+      ...s.upstreams.map(
+        (u) =>
+          `| ${[cell(u.url), String(u.retries), String(u.hedgesSent), String(u.hedgesWon), kib(u.bytes), millis(u.p95Ms)].join(' | ')} |`,
+      ),
     ]),
   ];
   if (s.recentFailures.length > 0) {
-    lines.push('', ...mdDetails('Requests no upstream could answer', s.recentFailures.map((f) => `- ${mdText(f, 300)}`)));
+    lines.push(
+      '',
+      ...mdDetails(
+        'Requests no upstream could answer',
+        s.recentFailures.map((f) => `- ${mdText(f, 300)}`),
+      ),
+    );
   }
   if (s.stopReason) lines.push('', `Local proxy: ${mdText(s.stopReason, 300)}.`);
   return `${lines.join('\n')}\n`;

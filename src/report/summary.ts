@@ -89,12 +89,23 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
     else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####') });
     folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
   }
-  if (advice.length > 0 && !healthy) folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
+  if (advice.length > 0 && !healthy)
+    folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
   if (opts.history && opts.history.size > 0) folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits) });
-  if (report.notes.length > 0) folded.push({ title: 'notes', lines: ['#### Notes', '', ...list(report.notes, (n) => mdText(n, limits.chars), limits)] });
+  if (report.notes.length > 0)
+    folded.push({ title: 'notes', lines: ['#### Notes', '', ...list(report.notes, (n) => mdText(n, limits.chars), limits)] });
   const rest = folded.filter((b) => b.lines.length > 0);
   const blocks = open.filter((b) => b.length > 0);
-  if (rest.length > 0) blocks.push(mdDetails(`Details: ${rest.map((b) => b.title).join(', ')}`, rest.map((b) => b.lines.join('\n')).join('\n\n').split('\n')));
+  if (rest.length > 0)
+    blocks.push(
+      mdDetails(
+        `Details: ${rest.map((b) => b.title).join(', ')}`,
+        rest
+          .map((b) => b.lines.join('\n'))
+          .join('\n\n')
+          .split('\n'),
+      ),
+    );
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
 }
 
@@ -102,7 +113,13 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
 function topBlock(report: RunReport, opts: SummaryOptions): string[] {
   const h = headline(report);
   const gate = opts.gate && !opts.gate.pass ? ` This step fails the job: ${gateWords(opts.gate.reason)}.` : '';
-  return [`## ${VERDICT_ICON[h.verdict]} go-proxy-guard: ${mdText(h.title, TOP_CHARS)}`, '', mdText(h.cause, TOP_CHARS), '', `**What to do:** ${mdText(h.action + gate, TOP_CHARS)}`];
+  return [
+    `## ${VERDICT_ICON[h.verdict]} go-proxy-guard: ${mdText(h.title, TOP_CHARS)}`,
+    '',
+    mdText(h.cause, TOP_CHARS),
+    '',
+    `**What to do:** ${mdText(h.action + gate, TOP_CHARS)}`,
+  ];
 }
 
 /** The GOPROXY later steps really get (through the local proxy when it runs), and the chain that works without it. */
@@ -185,7 +202,11 @@ function figuresSection(report: RunReport, limits: Limits, warnDays: number): st
       limits,
     ),
   ];
-  if (unusable > 0) lines.push('', `${plural(unusable, 'proxy', 'proxies')} could not be used at all, so ${unusable === 1 ? 'it has' : 'they have'} no score.`);
+  if (unusable > 0)
+    lines.push(
+      '',
+      `${plural(unusable, 'proxy', 'proxies')} could not be used at all, so ${unusable === 1 ? 'it has' : 'they have'} no score.`,
+    );
   return lines;
 }
 
@@ -193,14 +214,26 @@ function figuresSection(report: RunReport, limits: Limits, warnDays: number): st
 
 function ladderSection(warm: WarmReport, limits: Limits, level: string): string[] {
   const total = warm.ladder.reduce((sum, r) => sum + r.ms, 0);
-  const lines = [`${level} How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`, '', `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`, ''];
+  const lines = [
+    `${level} How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`,
+    '',
+    `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`,
+    '',
+  ];
   // The closing "failed" step repeats what the top block says; the table lists what was tried.
   const tried = warm.ladder.filter((r) => r.step !== 'failed');
   const shown = tried.slice(0, limits.rows);
   lines.push(
     row(['fallback', 'outcome', 'reason', 'time']),
     row(['---', '---', '---', '--:']),
-    ...shown.map((r) => row([STEP_WORDS[r.step] ?? r.step, `${OUTCOME_ICON[r.outcome]} ${r.outcome}`, mdText(r.reason, limits.chars), r.outcome === 'skipped' ? NONE : duration(r.ms)])),
+    ...shown.map((r) =>
+      row([
+        STEP_WORDS[r.step] ?? r.step,
+        `${OUTCOME_ICON[r.outcome]} ${r.outcome}`,
+        mdText(r.reason, limits.chars),
+        r.outcome === 'skipped' ? NONE : duration(r.ms),
+      ]),
+    ),
   );
   if (tried.length > shown.length) lines.push('', `… and ${tried.length - shown.length} more`);
   if (warm.diagnosis?.goMessage) lines.push('', 'The go command said:', '', ...mdFenced(warm.diagnosis.goMessage, limits.chars * 4));
@@ -280,8 +313,10 @@ export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history
   }
   if (opts.history) advice.push(...historyAdvice(report, opts.history));
   if (opts.gate) {
-    if (!opts.gate.pass) advice.push(`This step fails the job: ${gateWords(opts.gate.reason)}. Set fail-on: never to report without failing.`);
-    else if (report.verdict !== 'healthy') advice.push(`The step did not fail the job: ${opts.gate.reason}. Set fail-on: degraded to fail it on any degradation.`);
+    if (!opts.gate.pass)
+      advice.push(`This step fails the job: ${gateWords(opts.gate.reason)}. Set fail-on: never to report without failing.`);
+    else if (report.verdict !== 'healthy')
+      advice.push(`The step did not fail the job: ${opts.gate.reason}. Set fail-on: degraded to fail it on any degradation.`);
   }
   return advice;
 }
@@ -299,20 +334,28 @@ export function failedLadderAdvice(warm: WarmReport): string[] {
       break;
     case 'unknown-revision':
     case 'invalid-version':
-      advice.push(`${module}: the required version does not exist (a deleted or moved tag?). Fix the requirement in go.mod; retrying will not help.`);
+      advice.push(
+        `${module}: the required version does not exist (a deleted or moved tag?). Fix the requirement in go.mod; retrying will not help.`,
+      );
       break;
     case 'bad-go-mod':
-      advice.push(`${d.module ? `${d.module} has a malformed go.mod` : 'A go.mod is malformed'}: fix it (go mod tidy); retrying will not help.`);
+      advice.push(
+        `${d.module ? `${d.module} has a malformed go.mod` : 'A go.mod is malformed'}: fix it (go mod tidy); retrying will not help.`,
+      );
       break;
     case 'not-found':
     case 'stale':
-      advice.push(`${module} was found neither behind the proxies nor direct: if it is private, list it in GOPRIVATE so the go command fetches it directly with credentials.`);
+      advice.push(
+        `${module} was found neither behind the proxies nor direct: if it is private, list it in GOPRIVATE so the go command fetches it directly with credentials.`,
+      );
       break;
     default:
       advice.push(`Every fallback failed: ${warm.cause ?? d?.message ?? 'no complete module cache'}.`);
   }
   if (d?.class !== 'fatal' && warm.cacheHit === 'none') {
-    advice.push('No CI cache entry was there to fall back on: once a run succeeds its module cache is saved, and a later outage can be ridden out offline.');
+    advice.push(
+      'No CI cache entry was there to fall back on: once a run succeeds its module cache is saved, and a later outage can be ridden out offline.',
+    );
   }
   return advice;
 }
@@ -341,7 +384,9 @@ export function proxyAdvice(p: ProxyHealth, inChain: boolean): string | undefine
   const why = p.failure?.message;
   switch (p.verdict) {
     case 'stale':
-      return p.stale.length > 0 ? `${p.url} served a stale list for ${firstFew(p.stale)}; ${fate}.` : `${p.url} is stale (${why ?? 'lacks required versions'}); ${fate}.`;
+      return p.stale.length > 0
+        ? `${p.url} served a stale list for ${firstFew(p.stale)}; ${fate}.`
+        : `${p.url} is stale (${why ?? 'lacks required versions'}); ${fate}.`;
     case 'slow':
       return `${p.url} is slow, ${millis(p.latencyMs.p50)} at the median for a score of ${p.score.toFixed(2)}; ${fate}.`;
     case 'down':
@@ -397,11 +442,20 @@ const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 function list<T>(items: T[], show: (item: T) => string, limits: Limits): string[] {
   const shown = items.slice(0, limits.items).map((i) => `- ${show(i)}`);
   if (items.length > shown.length) shown.push(`- … and ${items.length - shown.length} more`);
-  return items.length <= SHOWN_OPEN ? shown : [...shown.slice(0, SHOWN_OPEN), '', ...mdDetails(`${items.length - SHOWN_OPEN} more`, shown.slice(SHOWN_OPEN))];
+  return items.length <= SHOWN_OPEN
+    ? shown
+    : [...shown.slice(0, SHOWN_OPEN), '', ...mdDetails(`${items.length - SHOWN_OPEN} more`, shown.slice(SHOWN_OPEN))];
 }
 
 /** A table whose first SHOWN_OPEN rows are open and the rest, up to limits.rows, folded in <details>. */
-function table<T>(header: string[], align: string[], items: T[], cells: (item: T, index: number) => string[], label: string, limits: Limits): string[] {
+function table<T>(
+  header: string[],
+  align: string[],
+  items: T[],
+  cells: (item: T, index: number) => string[],
+  label: string,
+  limits: Limits,
+): string[] {
   const head = [row(header), row(align)];
   const open = items.slice(0, Math.min(SHOWN_OPEN, limits.rows));
   const folded = items.slice(open.length, limits.rows);
@@ -422,4 +476,3 @@ export function duration(ms: number): string {
   if (h < 24) return `${h} h ${min % 60} min`;
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
-

@@ -71,9 +71,13 @@ export class Attempt {
     const headerTimer = setTimeout(() => this.controller.abort(new HeaderTimeout(limits.headerTimeoutMs)), limits.headerTimeoutMs);
     // The whole attempt, body included, ends with the request's budget: a trickle cannot hold the go command.
     const left = budgetEndsAt - performance.now();
-    const budgetTimer = Number.isFinite(left) ? setTimeout(() => this.controller.abort(new BudgetExhausted()), Math.max(0, left)) : undefined;
+    const budgetTimer = Number.isFinite(left)
+      ? setTimeout(() => this.controller.abort(new BudgetExhausted()), Math.max(0, left))
+      : undefined;
     let response: IncomingMessage | undefined;
-    this.controller.signal.addEventListener('abort', () => response?.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), { once: true });
+    this.controller.signal.addEventListener('abort', () => response?.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), {
+      once: true,
+    });
     const hold = (res: IncomingMessage, memoryLimit: number, maxBytes: number) =>
       holdBody(res, {
         ...limits,
@@ -93,7 +97,14 @@ export class Attempt {
       const contentType = String(res.headers['content-type'] ?? '');
       if (status === 404 || status === 410) {
         const body = await hold(res, NOT_FOUND_BODY_LIMIT, NOT_FOUND_BODY_LIMIT).catch(() => undefined);
-        if (!body) return { outcome: 'not-found', status, contentType: 'text/plain; charset=utf-8', body: memoryBody(Buffer.from(`not found (HTTP ${status})\n`)), headersMs };
+        if (!body)
+          return {
+            outcome: 'not-found',
+            status,
+            contentType: 'text/plain; charset=utf-8',
+            body: memoryBody(Buffer.from(`not found (HTTP ${status})\n`)),
+            headersMs,
+          };
         return { outcome: 'not-found', status, contentType, body, headersMs };
       }
       if (status !== 200) {
@@ -112,7 +123,8 @@ export class Attempt {
     } catch (err) {
       if (this.aborted) return { outcome: 'aborted' };
       const reason = this.controller.signal.reason;
-      if (reason instanceof HeaderTimeout || reason instanceof BudgetExhausted) return { outcome: 'failed', failure: failure('timeout', reason.message) };
+      if (reason instanceof HeaderTimeout || reason instanceof BudgetExhausted)
+        return { outcome: 'failed', failure: failure('timeout', reason.message) };
       return { outcome: 'failed', failure: classifyNetworkError(err) };
     } finally {
       clearTimeout(headerTimer);

@@ -41,7 +41,8 @@ export interface DaemonHandle {
  * HTTP(S)_PROXY of this network, the roots go trusts) and where temp files go.
  * Never the inputs, webhook URLs or tokens of the step that starts it.
  */
-const DAEMON_ENV_KEEP = /^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|WINDIR|HTTPS?_PROXY|ALL_PROXY|NO_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS)$/i;
+const DAEMON_ENV_KEEP =
+  /^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|WINDIR|HTTPS?_PROXY|ALL_PROXY|NO_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS)$/i;
 
 export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
@@ -74,7 +75,10 @@ export async function launchDaemon(entry: string, given: DaemonConfig, env: Node
   fs.closeSync(log);
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the local proxy did not start within ${READY_TIMEOUT_MS} ms (see ${logFile})`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`the local proxy did not start within ${READY_TIMEOUT_MS} ms (see ${logFile})`)),
+        READY_TIMEOUT_MS,
+      );
       child.once('message', (m: { url?: string; error?: string }) => {
         clearTimeout(timer);
         if (m.url) resolve(m.url);
@@ -186,7 +190,12 @@ export async function runDaemon(): Promise<never> {
   const statsFile = path.join(config.dir, 'serve-stats.json');
   const save = () => writePrivateFile(statsFile, JSON.stringify(proxy.stats(), null, 2));
   save();
-  log(`listening on ${proxy.shownUrl}, upstreams ${proxy.stats().upstreams.map((u) => u.url).join(', ')}`);
+  log(
+    `listening on ${proxy.shownUrl}, upstreams ${proxy
+      .stats()
+      .upstreams.map((u) => u.url)
+      .join(', ')}`,
+  );
   process.send?.({ url: proxy.url });
   process.disconnect?.();
 

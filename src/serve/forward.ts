@@ -52,7 +52,13 @@ type Standing = 'not-found' | 'broken' | 'transient';
  *   hedge either) only once it answered 404/410;
  * - everything ends when the request budget does, or the go command hangs up (`signal`).
  */
-export async function forward(req: ServeRequest, upstreams: readonly Upstream[], policy: ForwardPolicy, sleep = delay, signal?: AbortSignal): Promise<Forwarded> {
+export async function forward(
+  req: ServeRequest,
+  upstreams: readonly Upstream[],
+  policy: ForwardPolicy,
+  sleep = delay,
+  signal?: AbortSignal,
+): Promise<Forwarded> {
   const endsAt = performance.now() + policy.requestBudgetMs;
   const strict = upstreams.some((u) => !u.fallBackOnError);
   const standing = new Map<Upstream, Standing>();
@@ -229,10 +235,13 @@ class Round {
     this.inFlight.add(attempt);
     if (!upstream.fallBackOnError) this.holding.add(attempt);
     if (this.next < order.length) {
-      const timer = setTimeout(() => {
-        this.overdue.add(attempt);
-        if (!this.done && this.inFlight.has(attempt) && this.inFlight.size < MAX_IN_FLIGHT && this.mayGoOn()) this.launch(true);
-      }, upstream.hedgeDelay(policy.hedgeFloorMs, policy.headerTimeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.overdue.add(attempt);
+          if (!this.done && this.inFlight.has(attempt) && this.inFlight.size < MAX_IN_FLIGHT && this.mayGoOn()) this.launch(true);
+        },
+        upstream.hedgeDelay(policy.hedgeFloorMs, policy.headerTimeoutMs),
+      );
       void attempt.answered.then(() => clearTimeout(timer));
     }
     void attempt.result.then((r) => this.settle(attempt, r));

@@ -125,7 +125,12 @@ class RequestsInFlight {
   active = 0;
   last = Date.now();
 
-  serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>, log: (line: string) => void): void {
+  serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>,
+    log: (line: string) => void,
+  ): void {
     this.active++;
     this.last = Date.now();
     req.resume();
@@ -225,7 +230,12 @@ async function answerModuleRequest(r: ServeRequest, res: http.ServerResponse, a:
   stats.failed++;
   remember(`${r.label}: every upstream failed: ${result.failures.join('; ')}`);
   // Not a 404: the go command must not conclude the version is missing; "|" sends it down the chain.
-  return reply(res, 502, 'text/plain; charset=utf-8', memoryBody(Buffer.from(`go-proxy-guard: every upstream failed for ${r.label}: ${result.failures.join('; ')}\n`)));
+  return reply(
+    res,
+    502,
+    'text/plain; charset=utf-8',
+    memoryBody(Buffer.from(`go-proxy-guard: every upstream failed for ${r.label}: ${result.failures.join('; ')}\n`)),
+  );
 }
 
 /**
@@ -233,16 +243,29 @@ async function answerModuleRequest(r: ServeRequest, res: http.ServerResponse, a:
  * address we listen on, and the path must start with the token; `rest` is
  * the path below it.
  */
-export function admitted(hostHeader: string | undefined, target: string, host: string, token: string): { rest: string } | { refused: string } {
-  if ((hostHeader ?? '').toLowerCase() !== host) return { refused: `Host ${JSON.stringify((hostHeader ?? '').slice(0, 100))} is not ${host}` };
+export function admitted(
+  hostHeader: string | undefined,
+  target: string,
+  host: string,
+  token: string,
+): { rest: string } | { refused: string } {
+  if ((hostHeader ?? '').toLowerCase() !== host)
+    return { refused: `Host ${JSON.stringify((hostHeader ?? '').slice(0, 100))} is not ${host}` };
   const m = /^\/([^/?#]*)(\/.*)?$/.exec(target);
   const given = Buffer.from(m?.[1] ?? '');
   const want = Buffer.from(token);
-  if (!m || given.length !== want.length || !timingSafeEqual(given, want)) return { refused: 'the path does not start with the access token of this local proxy' };
+  if (!m || given.length !== want.length || !timingSafeEqual(given, want))
+    return { refused: 'the path does not start with the access token of this local proxy' };
   return { rest: m[2] ?? '/' };
 }
 
-async function reply(res: http.ServerResponse, status: number, contentType: string, body: HeldBody, onSent?: (n: number) => void): Promise<void> {
+async function reply(
+  res: http.ServerResponse,
+  status: number,
+  contentType: string,
+  body: HeldBody,
+  onSent?: (n: number) => void,
+): Promise<void> {
   try {
     res.writeHead(status, { 'content-type': contentType, 'content-length': String(body.size) });
     // A small answer goes out with its headers in one write; a large one streams from disk.
@@ -255,4 +278,3 @@ async function reply(res: http.ServerResponse, status: number, contentType: stri
     await body.dispose();
   }
 }
-

@@ -42,7 +42,10 @@ export class GitHubAlertClaim implements AlertClaim {
       await fs.mkdir(this.dir, { recursive: true });
       const file = path.join(this.dir, 'claim.json');
       const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify({ subject: createHash('sha256').update(subject).digest('hex'), at: new Date().toISOString() }));
+      await fs.writeFile(
+        tmp,
+        JSON.stringify({ subject: createHash('sha256').update(subject).digest('hex'), at: new Date().toISOString() }),
+      );
       await fs.rename(tmp, file);
       // saveCache swallows every error and returns -1, so a refused reservation and a dead service look alike here.
       const id = await withinCacheService(CLAIM_TIMEOUT_MS, 'alert claim', () => cache.saveCache([this.dir], key));
@@ -54,14 +57,16 @@ export class GitHubAlertClaim implements AlertClaim {
         if (await this.exists(key)) return { outcome: 'lost', key };
         await sleep(POLL_MS);
       }
-      return { outcome: 'unknown', key, why: 'the cache service neither stored the claim nor showed another job\'s' };
+      return { outcome: 'unknown', key, why: "the cache service neither stored the claim nor showed another job's" };
     } catch (err) {
       return { outcome: 'unknown', key, why: (err as Error).message };
     }
   }
 
   private async exists(key: string): Promise<boolean> {
-    const found = await withinCacheService(CLAIM_TIMEOUT_MS, 'alert claim lookup', () => cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
+    const found = await withinCacheService(CLAIM_TIMEOUT_MS, 'alert claim lookup', () =>
+      cache.restoreCache([this.dir], key, [], { lookupOnly: true }),
+    );
     return found === key;
   }
 }

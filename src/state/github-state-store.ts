@@ -43,7 +43,9 @@ export class GitHubStateStore implements StateStore {
 
   async load(): Promise<GuardState> {
     try {
-      await withinCacheService(STATE_TIMEOUT_MS, 'state restore', () => cache.restoreCache([this.dir], `${this.prefix}${this.runPart}`, [this.prefix]));
+      await withinCacheService(STATE_TIMEOUT_MS, 'state restore', () =>
+        cache.restoreCache([this.dir], `${this.prefix}${this.runPart}`, [this.prefix]),
+      );
     } catch (err) {
       this.unreachable = true;
       this.warn(`alert and history state could not be restored, starting fresh: ${(err as Error).message}`);
@@ -76,7 +78,9 @@ export class GitHubStateStore implements StateStore {
 
   /** Another job of this run (a matrix leg) saved the run's state already. */
   private async saved(key: string): Promise<boolean> {
-    const found = await withinCacheService(STATE_TIMEOUT_MS, 'state lookup', () => cache.restoreCache([this.dir], key, [], { lookupOnly: true }));
+    const found = await withinCacheService(STATE_TIMEOUT_MS, 'state lookup', () =>
+      cache.restoreCache([this.dir], key, [], { lookupOnly: true }),
+    );
     return found === key;
   }
 }

@@ -50,7 +50,10 @@ export async function downloadAll(target: DownloadTarget, goproxy: string, runne
   const errors = modules.filter((m) => m.Error).map((m) => `go: ${m.Path}@${m.Version}: ${m.Error}`);
   const ok = result.code === 0 && !result.timedOut && errors.length === 0;
   // The request log is for findFallthroughs; the diagnosis reads the go command's errors alone.
-  const stderr = result.stderr.split('\n').filter((l) => !l.startsWith('# get ')).join('\n');
+  const stderr = result.stderr
+    .split('\n')
+    .filter((l) => !l.startsWith('# get '))
+    .join('\n');
   const chain = goproxy.split(/[,|]/).filter((p) => p && p !== 'direct' && p !== 'off');
   return {
     ok,
@@ -81,6 +84,8 @@ export async function vendorUsable(target: DownloadTarget, runner: GoRunner, max
       timeoutMs: runner.timeoutMs,
     }),
   );
-  const output = result.timedOut ? `go list timed out after ${runner.timeoutMs} ms` : result.stderr.trim().split('\n').slice(0, maxLines).join('\n');
+  const output = result.timedOut
+    ? `go list timed out after ${runner.timeoutMs} ms`
+    : result.stderr.trim().split('\n').slice(0, maxLines).join('\n');
   return { ok: result.code === 0 && !result.timedOut, output };
 }

@@ -120,8 +120,19 @@ class Climb {
   async cacheFirst(): Promise<LadderResult | undefined> {
     const a = await this.io.offline();
     const ok = a.ok && a.verified;
-    const reason = ok ? 'exact restore, complete and verified' : !a.ok ? (a.diagnosis?.message ?? 'incomplete') : `go mod verify failed: ${a.verifyOutput}`;
-    this.rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
+    const reason = ok
+      ? 'exact restore, complete and verified'
+      : !a.ok
+        ? (a.diagnosis?.message ?? 'incomplete')
+        : `go mod verify failed: ${a.verifyOutput}`;
+    this.rungs.push({
+      step: 'cache',
+      detail: 'GOPROXY=off',
+      outcome: ok ? 'ok' : 'failed',
+      reason,
+      ms: a.durationMs,
+      diagnosis: a.diagnosis,
+    });
     if (ok) return this.done('cache', a);
     if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
     return undefined;
@@ -169,7 +180,13 @@ class Climb {
       if (result) return result;
     }
     if (this.mismatch) {
-      this.rungs.push({ step: 'vendor', detail: '', outcome: 'skipped', reason: 'vendor/ is not checked against go.sum: never used past a checksum mismatch', ms: 0 });
+      this.rungs.push({
+        step: 'vendor',
+        detail: '',
+        outcome: 'skipped',
+        reason: 'vendor/ is not checked against go.sum: never used past a checksum mismatch',
+        ms: 0,
+      });
       return this.fail(this.mismatch);
     }
     return undefined;
@@ -181,10 +198,22 @@ class Climb {
     if (plan.vendorFallback && plan.hasVendor) {
       const started = Date.now();
       const v = await this.io.vendor();
-      rungs.push({ step: 'vendor', detail: '-mod=vendor', outcome: v.ok ? 'ok' : 'failed', reason: v.ok ? 'vendor/ is consistent with go.mod' : v.output, ms: Date.now() - started });
+      rungs.push({
+        step: 'vendor',
+        detail: '-mod=vendor',
+        outcome: v.ok ? 'ok' : 'failed',
+        reason: v.ok ? 'vendor/ is consistent with go.mod' : v.output,
+        ms: Date.now() - started,
+      });
       if (v.ok) return { step: 'vendor', rungs, modules: 0, buildList: [], goflags: '-mod=vendor', proxyFailures: this.proxyFailures };
     } else {
-      rungs.push({ step: 'vendor', detail: '', outcome: 'skipped', reason: plan.hasVendor ? 'vendor-fallback is false' : 'no vendor/', ms: 0 });
+      rungs.push({
+        step: 'vendor',
+        detail: '',
+        outcome: 'skipped',
+        reason: plan.hasVendor ? 'vendor-fallback is false' : 'no vendor/',
+        ms: 0,
+      });
     }
     return this.fail(this.last);
   }
@@ -272,7 +301,10 @@ class Climb {
       step: 'proxy',
       detail: 'the probe',
       outcome: 'waited',
-      reason: fresh.length > 0 ? `the probe judged ${fresh.length} more ${fresh.length === 1 ? 'proxy' : 'proxies'} usable` : 'the probe found no other usable proxy',
+      reason:
+        fresh.length > 0
+          ? `the probe judged ${fresh.length} more ${fresh.length === 1 ? 'proxy' : 'proxies'} usable`
+          : 'the probe found no other usable proxy',
       ms,
     });
     return fresh.length > 0;
@@ -302,8 +334,19 @@ class Climb {
     }
     const a = await this.io.offline();
     const ok = a.ok && a.verified;
-    const reason = !a.ok ? (a.diagnosis?.message ?? 'incomplete') : ok ? 'complete and verified' : `go mod verify failed: ${a.verifyOutput}`;
-    this.rungs.push({ step: 'cache', detail: 'GOPROXY=off', outcome: ok ? 'ok' : 'failed', reason, ms: a.durationMs, diagnosis: a.diagnosis });
+    const reason = !a.ok
+      ? (a.diagnosis?.message ?? 'incomplete')
+      : ok
+        ? 'complete and verified'
+        : `go mod verify failed: ${a.verifyOutput}`;
+    this.rungs.push({
+      step: 'cache',
+      detail: 'GOPROXY=off',
+      outcome: ok ? 'ok' : 'failed',
+      reason,
+      ms: a.durationMs,
+      diagnosis: a.diagnosis,
+    });
     if (ok) return this.done('cache', a);
     if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
     this.last = a.diagnosis ?? this.last;

@@ -54,6 +54,9 @@ export function formatJson(message: AlertMessage, opts: FormatOptions): Formatte
   // The sender posts exactly JSON.stringify(body): the signature covers those bytes.
   return {
     body,
-    headers: { [JSON_TIMESTAMP_HEADER]: String(timestamp), [JSON_SIGNATURE_HEADER]: jsonSignature(opts.secret, timestamp, JSON.stringify(body)) },
+    headers: {
+      [JSON_TIMESTAMP_HEADER]: String(timestamp),
+      [JSON_SIGNATURE_HEADER]: jsonSignature(opts.secret, timestamp, JSON.stringify(body)),
+    },
   };
 }

@@ -63,7 +63,18 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
   const policy = { ...servePolicy(run.retries, staging), memoryLimit: PREFETCH_MEMORY_LIMIT };
   const target = { downloadDir: run.downloadDir, staging, dirs: new Set<string>() };
   const upstreams = run.upstreams.map((spec) => new Upstream(spec, run.netrc, run.env));
-  const figures: PrefetchFigures = { planned: run.files.length, fetched: 0, bytes: 0, ms: 0, concurrency: run.concurrency, absorbed: 0, rejected: 0, missed: 0, failures: [], requests: 0 };
+  const figures: PrefetchFigures = {
+    planned: run.files.length,
+    fetched: 0,
+    bytes: 0,
+    ms: 0,
+    concurrency: run.concurrency,
+    absorbed: 0,
+    rejected: 0,
+    missed: 0,
+    failures: [],
+    requests: 0,
+  };
   const missed = (file: PrefetchFile, why: string) => {
     figures.missed++;
     if (figures.failures.length < FAILURE_LINES) figures.failures.push(`${file.module}@${file.version}.${file.kind}: ${why}`);
@@ -129,12 +140,17 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
  * atomically (a rename within GOMODCACHE), so the go command never sees
  * half a file. The body is disposed either way.
  */
-async function place(file: PrefetchFile, body: HeldBody, target: { downloadDir: string; staging: string; dirs: Set<string> }): Promise<'placed' | { mismatch: string }> {
+async function place(
+  file: PrefetchFile,
+  body: HeldBody,
+  target: { downloadDir: string; staging: string; dirs: Set<string> },
+): Promise<'placed' | { mismatch: string }> {
   let temp = body.file;
   try {
     if (file.h1) {
       const got = await actualHash(file, body).catch((e: Error) => `unreadable (${e.message.slice(0, 200)})`);
-      if (got !== file.h1) return { mismatch: `h1 ${got.startsWith('h1:') ? got : `of an ${got} file`} does not match go.sum's ${file.h1}` };
+      if (got !== file.h1)
+        return { mismatch: `h1 ${got.startsWith('h1:') ? got : `of an ${got} file`} does not match go.sum's ${file.h1}` };
     }
     if (temp) await fs.chmod(temp, 0o644);
     else {

@@ -48,7 +48,11 @@ export async function prefetchFromGoSum(opts: PrefetchOptions): Promise<Prefetch
     return await prefetch(opts);
   } catch (err) {
     // Only ever a speed-up: whatever broke here, go mod download does the work as before.
-    return { ...emptyReport(opts.concurrency), status: 'skipped', reason: `prefetch failed (${(err as Error).message.slice(0, 200)}): go mod download fetched the rest itself` };
+    return {
+      ...emptyReport(opts.concurrency),
+      status: 'skipped',
+      reason: `prefetch failed (${(err as Error).message.slice(0, 200)}): go mod download fetched the rest itself`,
+    };
   }
 }
 
@@ -77,7 +81,11 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   return {
     ...figures,
     status: 'done',
-    ...(plan.unsummed.length > 0 ? { reason: `go.sum holds no zip hash for ${plan.unsummed.length} required modules (incomplete, or they provide no package): go mod download fetched them itself` } : {}),
+    ...(plan.unsummed.length > 0
+      ? {
+          reason: `go.sum holds no zip hash for ${plan.unsummed.length} required modules (incomplete, or they provide no package): go mod download fetched them itself`,
+        }
+      : {}),
     cached: plan.cached,
     private: plan.private,
     unsummed: plan.unsummed,
@@ -86,7 +94,22 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
 }
 
 function emptyReport(concurrency: number): Omit<PrefetchReport, 'status'> {
-  return { planned: 0, fetched: 0, bytes: 0, ms: 0, concurrency, absorbed: 0, rejected: 0, missed: 0, failures: [], requests: 0, cached: 0, private: [], unsummed: [], maxRssMiB: maxRssMiB() };
+  return {
+    planned: 0,
+    fetched: 0,
+    bytes: 0,
+    ms: 0,
+    concurrency,
+    absorbed: 0,
+    rejected: 0,
+    missed: 0,
+    failures: [],
+    requests: 0,
+    cached: 0,
+    private: [],
+    unsummed: [],
+    maxRssMiB: maxRssMiB(),
+  };
 }
 
 const maxRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
