@@ -9,7 +9,7 @@ import { OUTPUTS, type InputName } from '../../src/config/inputs.js';
 import { assembleReport, overallVerdict, type ReportParts } from '../../src/engine/assemble-report.js';
 import { decideGate, gateInputOf } from '../../src/engine/gate.js';
 import { outputsOf } from '../../src/engine/outputs.js';
-import type { ProbeOutcome } from '../../src/engine/probe-stage.js';
+import { stragglerWaitMs, type ProbeOutcome } from '../../src/engine/probe-stage.js';
 import type { Project } from '../../src/project/discover.js';
 import { adviceFor } from '../../src/report/summary.js';
 import { AT, failingProxy, healthyProxy, rung, runReport, warmReport } from './fixtures/report.js';
@@ -207,5 +207,18 @@ describe('every input decided once, in the config', () => {
     expect(adviceFor(report).join('\n')).not.toContain('certificate expires');
     const score = config({ 'score-thresholds': 'cert-warn=60' }).score;
     expect(adviceFor(report, { score }).join('\n')).toContain('certificate expires in 45 days');
+  });
+});
+
+describe('a warm job waits for stragglers only as long as the finished proxies make sensible', () => {
+  const finishedWith = (p95: number | null) => ({ ...healthyProxy('https://a.example'), latencyMs: { p50: p95, p95 } });
+  test.each([
+    ['nothing finished: latency-max', [], 2000, 2000],
+    ['fast proxies: the floor, so a far mirror still gets its first answers in', [finishedWith(60), finishedWith(120)], 2000, 1000],
+    ['a slow finished proxy: three times its p95', [finishedWith(500)], 2000, 1500],
+    ['never past latency-max', [finishedWith(900)], 2000, 2000],
+    ['a proxy with no answers does not count', [finishedWith(null), finishedWith(100)], 2000, 1000],
+  ])('%s', (_name, finished, latencyMax, expected) => {
+    expect(stragglerWaitMs(finished, latencyMax)).toBe(expected);
   });
 });

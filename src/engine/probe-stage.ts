@@ -40,9 +40,10 @@ export interface ProbeRun {
   /** The healthy proxies known now, best first (the full ranking once done). */
   healthyNow(): string[];
   /**
-   * Stop waiting for stragglers: once `latency-max` has passed (the point
-   * where the latency score is already zero) they are cut off exactly as the
-   * deadline would, so a hung proxy need not hold a finished job.
+   * Stop waiting for stragglers once the cache is warm: they are cut off
+   * exactly as the deadline would (what they answered counts, the rest is not
+   * measured), once they have had `stragglerWaitMs` since the probe began, so
+   * a hung proxy need not hold a finished job.
    */
   release(): void;
   done: Promise<ProbeOutcome>;
@@ -122,11 +123,27 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
     early,
     healthyNow,
     release: () => {
-      const wait = Math.max(0, config.score.latencyMaxMs - (performance.now() - started));
+      const wait = Math.max(0, stragglerWaitMs([...finished.values()], config.score.latencyMaxMs) - (performance.now() - started));
       setTimeout(releaseCut, wait).unref();
     },
     done,
   };
+}
+
+/** Stragglers get at least this long: a far mirror's first answers (600-800 ms) are in by then. */
+const STRAGGLER_FLOOR_MS = 1000;
+/** ... and three times the slowest p95 among the proxies that finished, as the probe's own hang rule. */
+const STRAGGLER_FACTOR = 3;
+
+/**
+ * How long, from the start of the probe, a warm job still waits for proxies
+ * that have not finished: never past `latency-max` (where the latency score
+ * is zero), and no longer than a few times what the finished proxies needed.
+ */
+export function stragglerWaitMs(finished: ProxyHealth[], latencyMaxMs: number): number {
+  const p95s = finished.map((p) => p.latencyMs.p95).filter((ms): ms is number => ms !== null);
+  const slowest = p95s.length > 0 ? Math.max(...p95s) : latencyMaxMs;
+  return Math.min(latencyMaxMs, Math.max(STRAGGLER_FLOOR_MS, STRAGGLER_FACTOR * slowest));
 }
 
 /** A probe that throws is a proxy that could not be asked: every planned request failed, with the reason. */
