@@ -1,6 +1,6 @@
 import { planModuleCacheSave, pruneForPlatformSave, type SaveState } from '../cache/module-cache-save.js';
 import { restoreModuleCache, type RestoreOutcome } from '../cache/restore.js';
-import type { Failure } from '../diagnosis/failure.js';
+import { failure, type Failure } from '../diagnosis/failure.js';
 import type { Platform } from '../platform/platform.js';
 import type { WarmReport } from '../report/run-report.js';
 import { duration } from '../report/summary.js';
@@ -83,7 +83,19 @@ export async function moduleCacheStage(
   }
   const saveState = await decideModuleCacheSave(run, outcome, platform);
   probes.release();
-  const warmFailures = outcome.ladder.proxyFailures.map((f) => ({ url: f.url, failure: f.diagnosis }));
+  const warmFailures = [
+    ...outcome.ladder.proxyFailures.map((f) => ({ url: f.url, failure: f.diagnosis })),
+    // The prefetch absorbed these (another proxy answered), so go never saw them: only the prefetch can tell.
+    ...outcome.prefetchFailures.map((f) => ({
+      url: f.url,
+      failure: failure(
+        f.code,
+        f.code === 'checksum-mismatch'
+          ? `served a file that fails go.sum during the prefetch (${f.failed} of ${f.asked} requests failed); fetched from another proxy`
+          : `${f.failed} of ${f.asked} prefetch requests failed (${f.code}); another proxy answered for them`,
+      ),
+    })),
+  ];
   return { warm, warmFailures, saveState, notes };
 }
 

@@ -14,6 +14,7 @@ import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
 import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { PrefetchUpstreamFailure } from '../warm/prefetch/fetch.js';
 import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
 
 export interface WarmOutcome {
@@ -25,6 +26,8 @@ export interface WarmOutcome {
   downloadMs: number;
   target: DownloadTarget;
   prefetch: PrefetchReport;
+  /** Upstreams that failed during the prefetch (real URLs), even where another answered for them. */
+  prefetchFailures: PrefetchUpstreamFailure[];
   /** What hashing the restored modules found, when something was restored. */
   restoreCheck?: RestoreCheck;
 }
@@ -71,7 +74,7 @@ export async function warmStage(opts: {
   const restoredByPlatform = cacheHit === 'none' && !!platform.savesModuleCacheItself && config.cache.enabled && zipsBefore.size > 0;
 
   // go.sum names the files go mod download will walk to one level at a time: fetch them all at once first.
-  const prefetch = await prefetchFromGoSum({
+  const { upstreamFailures = [], ...prefetch } = await prefetchFromGoSum({
     project,
     downloadDir: moduleDownloadDir(goEnv.GOMODCACHE),
     cachedFiles: new Set(filesBefore),
@@ -117,6 +120,7 @@ export async function warmStage(opts: {
     downloadMs: Math.round(performance.now() - started),
     target,
     prefetch,
+    prefetchFailures: upstreamFailures,
     restoreCheck: check,
   };
 }

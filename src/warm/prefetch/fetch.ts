@@ -1,3 +1,4 @@
+import type { FailureCode } from '../../diagnosis/failure.js';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -46,6 +47,19 @@ export interface PrefetchFigures {
 }
 
 /**
+ * An upstream that failed during the prefetch, even where another one made
+ * the failure good: the proxy's entry in the report must say so.
+ */
+export interface PrefetchUpstreamFailure {
+  /** The upstream's real URL, as it was handed in (mask before showing). */
+  url: string;
+  /** Its most frequent failure (checksum-mismatch: an answer go.sum refused). */
+  code: FailureCode;
+  failed: number;
+  asked: number;
+}
+
+/**
  * Fetch `files` through the ranked upstreams with the local proxy's engine
  * (forward.ts: deadlines, retries, hedging, answers checked), `concurrency`
  * at a time, and put each into GOMODCACHE/cache/download where the go
@@ -57,7 +71,7 @@ export interface PrefetchFigures {
  * A file that cannot be fetched is simply left out: `go mod download` then
  * fetches it, and fails on it, exactly as without the prefetch.
  */
-export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> {
+export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures & { upstreamFailures: PrefetchUpstreamFailure[] }> {
   const started = performance.now();
   const staging = path.join(path.dirname(run.downloadDir), `go-proxy-guard-prefetch-${randomUUID().slice(0, 8)}`);
   const policy = { ...servePolicy(run.retries, staging), memoryLimit: PREFETCH_MEMORY_LIMIT };
@@ -132,7 +146,11 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures> 
   figures.absorbed += upstreams.reduce((n, u) => n + u.stats.absorbed, 0);
   figures.requests = upstreams.reduce((n, u) => n + u.stats.requests, 0);
   figures.ms = Math.round(performance.now() - started);
-  return figures;
+  const upstreamFailures = upstreams.flatMap((u, i): PrefetchUpstreamFailure[] => {
+    const [code] = Object.entries(u.stats.failureKinds).sort((a, b) => b[1] - a[1])[0] ?? [];
+    return code ? [{ url: run.upstreams[i]!.url, code: code as FailureCode, failed: u.stats.failures, asked: u.stats.requests }] : [];
+  });
+  return { ...figures, upstreamFailures };
 }
 
 /**

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { NetrcEntry } from '../../goproxy/netrc.js';
 import type { Project } from '../../project/discover.js';
-import { prefetchFiles, type PrefetchFigures } from './fetch.js';
+import { prefetchFiles, type PrefetchFigures, type PrefetchUpstreamFailure } from './fetch.js';
 import { parseGoSum, type SumLine } from './go-sum.js';
 import { planPrefetch } from './plan.js';
 
@@ -19,6 +19,8 @@ export interface PrefetchReport extends PrefetchFigures {
   unsummed: string[];
   /** Peak resident memory of the process so far, MiB. */
   maxRssMiB: number;
+  /** The upstreams that failed, by real URL: for the proxies' entries, taken off before the report is written. */
+  upstreamFailures?: PrefetchUpstreamFailure[];
 }
 
 export interface PrefetchOptions {
@@ -68,7 +70,7 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   if (sums.length === 0) return skip('go.sum names no module: go mod download fetched everything itself');
 
   const plan = planPrefetch({ sums, requirements: opts.project.requirements, gonoproxy: opts.gonoproxy, cached: opts.cachedFiles });
-  const figures = await prefetchFiles({
+  const { upstreamFailures, ...figures } = await prefetchFiles({
     files: plan.files,
     upstreams: opts.proxies.map((url) => ({ url, p95Ms: null })),
     netrc: opts.netrc,
@@ -80,6 +82,7 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   });
   return {
     ...figures,
+    upstreamFailures,
     status: 'done',
     ...(plan.unsummed.length > 0
       ? {
