@@ -118,13 +118,14 @@ class Climb {
 
   /** The cache first, when the restore already holds everything (see cacheFirst). */
   async cacheFirst(): Promise<LadderResult | undefined> {
+    return (await this.offline('exact restore, complete and verified')).result;
+  }
+
+  /** The module cache as it is, served offline (GOPROXY=off) and verified: the cache rung, first or fourth. */
+  private async offline(okReason: string): Promise<{ result: LadderResult | undefined; diagnosis: GoDiagnosis | undefined }> {
     const a = await this.io.offline();
     const ok = a.ok && a.verified;
-    const reason = ok
-      ? 'exact restore, complete and verified'
-      : !a.ok
-        ? (a.diagnosis?.message ?? 'incomplete')
-        : `go mod verify failed: ${a.verifyOutput}`;
+    const reason = !a.ok ? (a.diagnosis?.message ?? 'incomplete') : ok ? okReason : `go mod verify failed: ${a.verifyOutput}`;
     this.rungs.push({
       step: 'cache',
       detail: 'GOPROXY=off',
@@ -133,9 +134,9 @@ class Climb {
       ms: a.durationMs,
       diagnosis: a.diagnosis,
     });
-    if (ok) return this.done('cache', a);
-    if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
-    return undefined;
+    if (ok) return { result: this.done('cache', a), diagnosis: undefined };
+    if (a.diagnosis?.class === 'fatal') return { result: this.fail(a.diagnosis), diagnosis: a.diagnosis };
+    return { result: undefined, diagnosis: a.diagnosis };
   }
 
   /**
@@ -332,25 +333,9 @@ class Climb {
       this.rungs.push({ step: 'cache', detail: '', outcome: 'skipped', reason, ms: 0 });
       return undefined;
     }
-    const a = await this.io.offline();
-    const ok = a.ok && a.verified;
-    const reason = !a.ok
-      ? (a.diagnosis?.message ?? 'incomplete')
-      : ok
-        ? 'complete and verified'
-        : `go mod verify failed: ${a.verifyOutput}`;
-    this.rungs.push({
-      step: 'cache',
-      detail: 'GOPROXY=off',
-      outcome: ok ? 'ok' : 'failed',
-      reason,
-      ms: a.durationMs,
-      diagnosis: a.diagnosis,
-    });
-    if (ok) return this.done('cache', a);
-    if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
-    this.last = a.diagnosis ?? this.last;
-    return undefined;
+    const { result, diagnosis } = await this.offline('complete and verified');
+    this.last = diagnosis ?? this.last;
+    return result;
   }
 
   private blame(url: string, d: GoDiagnosis): void {
