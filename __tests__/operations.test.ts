@@ -64,7 +64,8 @@ describe('one alert per outage across a matrix', () => {
     const quiet =
       /alert: alert left to another job of this run, which claimed go-proxy-guard-alert-lab_project-7001-1-|alert: not sent \(same condition already alerted/;
     expect(logs.filter((l) => quiet.test(l))).toHaveLength(4);
-    expect(logs.filter((l) => /alert: alert left to another job of this run/.test(l)).length).toBeGreaterThan(0);
+    // Which of the two quiet paths each job takes (lost the claim, or restored the state the winner saved) depends on
+    // when it starts; the election itself, 1 won and 4 lost at once, is asserted in alert-claim.test.ts.
     const keys = () => cacheServer!.entries().map((e) => e.key);
     // One claim for the one alert, one state entry for the run (not one per job).
     expect(keys().filter((k) => k.startsWith('go-proxy-guard-alert-'))).toHaveLength(1);
