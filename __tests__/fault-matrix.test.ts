@@ -237,7 +237,11 @@ function checkCell(f: FaultCase, where: Path, { r, gomodcache }: Cell): string[]
   } else {
     const failure = e.warmFailure ?? e.failure;
     // A fault that shows only in a zip's body is not met when the restored cache already holds every zip.
-    const unmet = f.onlyOnDownload && where === 'only the CI cache' && !failure;
+    // A fault that shows only in a zip's body cannot be met when nothing asked the faulty proxy for one:
+    // a complete cache, or a healthy proxy that led and served everything first time.
+    const led = report.warm?.ladder?.[0];
+    const neverAsked = led?.outcome === 'ok' && led.step === 'proxy' && !(led.detail ?? '').startsWith(`GOPROXY=${url}`);
+    const unmet = f.onlyOnDownload && !failure && (where === 'only the CI cache' || neverAsked);
     if (!unmet) {
       if (!failure) problems.push(`no failure on ${url} (verdict ${e.verdict}); ladder: ${JSON.stringify(report.warm?.ladder)}`);
       else {

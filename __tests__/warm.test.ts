@@ -127,7 +127,8 @@ test('a corrupt zip from one proxy is rejected, never accepted into the cache, a
   const c = guardCase('corrupt');
   const r = await c.run({ ...noCache, proxies: `${corrupt.url}\n${good.url}` });
   expect(r.code).toBe(0);
-  expect(rungs(r)).toEqual(['proxy:failed', 'proxy:ok']);
+  // The ladder may also wait for the probe (a 'waited' rung) when the good proxy is still being judged.
+  expect(rungs(r).filter((x) => x !== 'proxy:waited')).toEqual(['proxy:failed', 'proxy:ok']);
   expect(r.report.warm.ladder[0].diagnosis.code).toBe('corrupt-zip');
   const verify = await c.go(['mod', 'verify'], { GOPROXY: 'off' });
   expect(verify.stdout.trim()).toBe('all modules verified');
