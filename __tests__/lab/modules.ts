@@ -26,6 +26,8 @@ export interface ModuleVersion extends ModuleRef {
   imports: readonly string[];
   /** Files of the module root, relative names, including `go.mod`. */
   files: Readonly<Record<string, string>>;
+  /** Files zipped as bytes (see ModuleSpec.binaryFiles). */
+  binaryFiles?: Readonly<Record<string, Buffer>>;
   /** `.info` body (JSON). */
   info: string;
   /** `.mod` body: the go.mod file. */
@@ -52,6 +54,8 @@ export interface ModuleSpec {
    * is still generated from `path`/`requires`.
    */
   files?: Record<string, string>;
+  /** Files that are not text (real trees embed tables, images): zipped as they are, not in `files`. */
+  binaryFiles?: Readonly<Record<string, Buffer>>;
   /** Defaults to a deterministic time derived from the version. */
   time?: string | Date;
   /** `go` directive of the generated go.mod (default 1.19, the go on this machine). */
@@ -313,9 +317,11 @@ export function moduleVersion(spec: ModuleSpec): ModuleVersion {
   const files: Record<string, string> = spec.files ? { ...spec.files } : { [`${pkg}.go`]: generatedPackage(spec, pkg) };
   files['go.mod'] ??= goModFor(spec.path, requires, spec.goVersion);
   const prefix = `${spec.path}@${spec.version}/`;
-  const entries = Object.keys(files)
+  const all: Record<string, Buffer> = { ...spec.binaryFiles };
+  for (const [name, text] of Object.entries(files)) all[name] = Buffer.from(text, 'utf8');
+  const entries = Object.keys(all)
     .sort()
-    .map((name) => ({ name: prefix + name, data: Buffer.from(files[name] ?? '', 'utf8') }));
+    .map((name) => ({ name: prefix + name, data: all[name]! }));
   const mod = Buffer.from(files['go.mod'], 'utf8');
   const time = spec.time instanceof Date ? spec.time.toISOString() : (spec.time ?? defaultTime(spec.version));
   return {
@@ -326,6 +332,7 @@ export function moduleVersion(spec: ModuleSpec): ModuleVersion {
     packageName: spec.files ? '' : pkg,
     imports: spec.files || spec.importRequires === false ? [] : requires.map((r) => r.path),
     files,
+    ...(spec.binaryFiles ? { binaryFiles: spec.binaryFiles } : {}),
     info: JSON.stringify({ Version: spec.version, Time: time }),
     mod,
     zip: buildZip(entries),

@@ -1,5 +1,6 @@
 /** Pure parts of the build cache and its neighbours: keys, the setup-go check, Docker build arguments. */
 import { buildCacheKeys } from '../../src/cache/build-cache.js';
+import { forEachLimit } from '../../src/cache/files.js';
 import { setupGoCacheStep } from '../../src/cache/setup-go.js';
 import { dockerBuildArgs } from '../../src/goproxy/docker-build-args.js';
 
@@ -16,6 +17,22 @@ test('build cache keys: OS, arch, Go version and go.sum; the restore prefix stay
   expect(newGo.restore[0]!.startsWith(a.restore[0]!)).toBe(false);
   // The module cache's prefix never finds a build cache entry.
   expect(a.primary.startsWith('gpg-linux-amd64-')).toBe(false);
+});
+
+test('forEachLimit: every item once, never more than the limit in flight, a failure rejects', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const seen: number[] = [];
+  await forEachLimit([...Array(50).keys()], 4, async (i) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((r) => setTimeout(r, i % 3));
+    seen.push(i);
+    inFlight--;
+  });
+  expect(seen.sort((a, b) => a - b)).toEqual([...Array(50).keys()]);
+  expect(most).toBe(4);
+  await expect(forEachLimit([1, 2, 3], 2, async (i) => (i === 2 ? Promise.reject(new Error('no 2')) : undefined))).rejects.toThrow('no 2');
+  await forEachLimit([], 8, () => Promise.reject(new Error('never called')));
 });
 
 describe('setup-go with its cache on, read from the workflow', () => {

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { hitKind, type CiCache } from './ci-cache.js';
 import type { CacheHit } from '../model/cache-hit.js';
 import { cacheKeys, type CacheKeys } from './key.js';
-import { freshStaging, mergeInto, removeTree } from './staging.js';
+import { FILE_OPS_IN_FLIGHT, freshStaging, mergeInto, removeTree } from './staging.js';
+import { forEachLimit } from './files.js';
 import type { SaveCache } from '../config/config.js';
 
 /** What the main step hands the post step for the build cache. */
@@ -47,14 +48,14 @@ export function buildCacheKeys(opts: {
 /** The entry files below a GOCACHE (or a staged copy), relative, with their mtimes. */
 export async function entryFiles(root: string): Promise<{ rel: string; mtimeMs: number; size: number }[]> {
   const out: { rel: string; mtimeMs: number; size: number }[] = [];
-  for (const d of await fs.readdir(root).catch(() => [] as string[])) {
-    if (!ENTRY_DIR.test(d)) continue;
+  const dirs = (await fs.readdir(root).catch(() => [] as string[])).filter((d) => ENTRY_DIR.test(d));
+  await forEachLimit(dirs, FILE_OPS_IN_FLIGHT, async (d) => {
     for (const f of await fs.readdir(path.join(root, d)).catch(() => [] as string[])) {
       const st = await fs.lstat(path.join(root, d, f)).catch(() => undefined);
       if (st?.isFile()) out.push({ rel: path.join(d, f), mtimeMs: st.mtimeMs, size: st.size });
     }
-  }
-  return out;
+  });
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
 export interface BuildCacheRestore {
@@ -85,7 +86,9 @@ export async function restoreBuildCache(opts: {
     let added = 0;
     if (matched) {
       const back = new Date(now() - MARK_BACK_MS);
-      for (const f of await entryFiles(opts.stagingRoot)) await fs.utimes(path.join(opts.stagingRoot, f.rel), back, back);
+      await forEachLimit(await entryFiles(opts.stagingRoot), FILE_OPS_IN_FLIGHT, (f) =>
+        fs.utimes(path.join(opts.stagingRoot, f.rel), back, back),
+      );
       await fs.mkdir(opts.gocache, { recursive: true });
       added = await mergeInto(opts.stagingRoot, opts.gocache);
     }
@@ -114,13 +117,13 @@ export async function selectUsed(gocache: string, markedAt: number): Promise<Bui
 /** Hard links (copies across file systems) of `files` from GOCACHE into the staging directory. */
 export async function stageEntries(gocache: string, files: string[], stagingRoot: string): Promise<void> {
   await freshStaging(stagingRoot);
-  for (const rel of files) {
-    const to = path.join(stagingRoot, rel);
-    await fs.mkdir(path.dirname(to), { recursive: true });
+  for (const dir of new Set(files.map((rel) => path.dirname(rel)))) await fs.mkdir(path.join(stagingRoot, dir), { recursive: true });
+  await forEachLimit(files, FILE_OPS_IN_FLIGHT, async (rel) => {
     const from = path.join(gocache, rel);
+    const to = path.join(stagingRoot, rel);
     await fs.link(from, to).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
       await fs.copyFile(from, to);
     });
-  }
+  });
 }

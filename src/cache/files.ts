@@ -1,6 +1,19 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
+/**
+ * Run `fn` over `items`, `limit` at a time. File work on thousands of small
+ * entries (a build cache) waits on the disk, not the CPU: a few in flight
+ * keep libuv's thread pool busy.
+ */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
 /** Files below `root`, relative, skipping lock files the go command leaves behind. */
 export async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];

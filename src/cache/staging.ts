@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { listFiles, removeTree } from './files.js';
+import { forEachLimit, listFiles, removeTree } from './files.js';
 
 export { removeTree } from './files.js';
 
@@ -20,13 +20,18 @@ export async function freshStaging(stagingRoot: string): Promise<void> {
   await fs.mkdir(stagingRoot, { recursive: true, mode: 0o700 });
 }
 
+/** File operations kept in flight at once over many small files. */
+export const FILE_OPS_IN_FLIGHT = 16;
+
 /**
  * Move restored files into the module cache. A file already there is the
  * user's (or another job's) and stays as it is; returns how many were added.
  */
 export async function mergeInto(fromDir: string, toDir: string): Promise<number> {
   let added = 0;
-  for (const rel of await listFiles(fromDir)) {
+  const made = new Map<string, Promise<unknown>>();
+  const mkdirOnce = (dir: string) => made.get(dir) ?? made.set(dir, fs.mkdir(dir, { recursive: true })).get(dir)!;
+  await forEachLimit(await listFiles(fromDir), FILE_OPS_IN_FLIGHT, async (rel) => {
     const to = path.join(toDir, rel);
     if (
       await fs.lstat(to).then(
@@ -34,14 +39,14 @@ export async function mergeInto(fromDir: string, toDir: string): Promise<number>
         () => false,
       )
     )
-      continue;
-    await fs.mkdir(path.dirname(to), { recursive: true });
+      return;
+    await mkdirOnce(path.dirname(to));
     const from = path.join(fromDir, rel);
     await fs.rename(from, to).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EXDEV') throw err;
       await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
     });
     added++;
-  }
+  });
   return added;
 }

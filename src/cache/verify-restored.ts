@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { unescapeModulePath } from '../goproxy/module-path.js';
 import { hashGoMod, hashModuleZip, type SumTable } from './module-hash.js';
+import { forEachLimit } from './files.js';
 
 /** What checking a restored module cache found. */
 export interface RestoreCheck {
@@ -34,16 +35,12 @@ export async function checkRestoredModules(downloadDir: string, files: string[],
     versions.set(escaped, entry);
   }
   const discarded: string[] = [];
-  const queue = [...versions.values()];
-  const worker = async () => {
-    for (let v = queue.shift(); v; v = queue.shift()) {
-      const problem = await versionProblem(downloadDir, v.escaped, v.exts, sums);
-      if (!problem) continue;
-      discarded.push(`${problem.id}: ${problem.why}`);
-      await Promise.all(VERSION_FILES.map((ext) => fs.rm(path.join(downloadDir, `${v.escaped}${ext}`), { force: true })));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  await forEachLimit([...versions.values()], parallel, async (v) => {
+    const problem = await versionProblem(downloadDir, v.escaped, v.exts, sums);
+    if (!problem) return;
+    discarded.push(`${problem.id}: ${problem.why}`);
+    await Promise.all(VERSION_FILES.map((ext) => fs.rm(path.join(downloadDir, `${v.escaped}${ext}`), { force: true })));
+  });
   return { checked: versions.size, discarded: discarded.sort() };
 }
 
