@@ -58,11 +58,11 @@ describe('GOPRIVATE / GONOPROXY patterns match leading path elements', () => {
 });
 
 describe('netrc', () => {
-  test('machine, login, password; the last matching machine wins; default is never used', () => {
+  test('machine, login, password; the first matching machine wins, as in go; default is never used', () => {
     const entries = parseNetrc(
       'machine a.example login u1 password p1\nmachine a.example\n login u2\n password p2\ndefault login any password leak',
     );
-    expect(netrcFor(entries, 'a.example')).toEqual({ machine: 'a.example', login: 'u2', password: 'p2' });
+    expect(netrcFor(entries, 'a.example')).toEqual({ machine: 'a.example', login: 'u1', password: 'p1' });
     expect(netrcFor(entries, 'other.example')).toBeUndefined();
   });
 });

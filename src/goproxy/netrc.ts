@@ -39,9 +39,9 @@ export function parseNetrc(text: string): NetrcEntry[] {
   return entries;
 }
 
-/** The last matching machine wins, as in the go command. */
+/** The first matching machine wins, as in the go command (cmd/go/internal/auth: the loop returns on a match). */
 export function netrcFor(entries: NetrcEntry[], host: string): NetrcEntry | undefined {
-  return entries.filter((e) => e.machine === host).pop();
+  return entries.find((e) => e.machine === host);
 }
 
 /** Credentials as the go command finds them: $NETRC, else ~/.netrc. */
