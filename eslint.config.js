@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
  * its own layer and the ones below, never one above:
  * - model: the shared vocabulary (verdicts, ladder steps, cache hits, the score model);
  *   diagnosis: failure classes, the one rule for "transient", backoff, untrusted text;
- *   secrets: masking; go: running the go command and reading go env;
+ *   secrets: masking, and files only the user can read; go: running the go command and reading go env;
  * - config: inputs read once into a typed Config; goproxy: GOPROXY chains, endpoints, TLS trust;
  * - the domain steps, each on its own: probe, health, warm, cache, serve, project;
  * - what a run leaves behind: report, alert, history, state (kept between runs), doctor;
@@ -25,23 +25,10 @@ const LAYERS = [
   ['entry', 'cli'],
 ];
 
-/**
- * Imports across layers that wait for a move (keep this list short, and empty it).
- * Each entry: the importing folder, the folder it may reach above its layer, and why.
- */
-const PENDING_LAYER_EXCEPTIONS = [
-  // private-files.ts (0600 files, private temp dirs) and time-bound.ts are platform-free helpers in platform/.
-  ['serve', 'platform'],
-  ['state', 'platform'],
-  // doctor renders with the terminal's Styles type.
-  ['doctor', 'platform'],
-];
-
 function layerRules() {
   return LAYERS.flatMap((layer, i) => {
-    const above = LAYERS.slice(i + 1).flat();
+    const forbidden = LAYERS.slice(i + 1).flat();
     return layer.map((folder) => {
-      const forbidden = above.filter((f) => !PENDING_LAYER_EXCEPTIONS.some(([from, to]) => from === folder && to === f));
       return {
         files: [`src/${folder}/**/*.ts`],
         rules: {

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MARK_BACK_MS } from '../src/cache/build-cache.js';
+import { IDLE_BUDGET, IDLE_ENTRY_MAX_BYTES, MARK_BACK_MS } from '../src/cache/build-cache.js';
 import { startCacheServer, type CacheServer } from './lab/cache-server.js';
 import { makeGoProject } from './lab/go.js';
 import { BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world, type GuardCase } from './lab/guard-case.js';
@@ -33,6 +33,19 @@ function entries(dir: string): Map<string, number> {
     for (const f of readdirSync(path.join(dir, d))) out.set(`${d}/${f}`, statSync(path.join(dir, d, f)).mtimeMs);
   }
   return out;
+}
+
+/** Entry files of a GOCACHE, relative, with sizes. */
+function entrySizes(dir: string): Map<string, number> {
+  return new Map([...entries(dir).keys()].map((f) => [f, statSync(path.join(dir, f)).size]));
+}
+const bytes = (m: Map<string, number>, only?: (f: string) => boolean) =>
+  [...m].reduce((n, [f, size]) => n + (!only || only(f) ? size : 0), 0);
+
+/** A large file in the main package (its compiled archive is well over IDLE_ENTRY_MAX_BYTES), different per version. */
+function withLargeFile(c: GuardCase, version: number): void {
+  const funcs = Array.from({ length: 1500 }, (_, i) => `func Gen${i}(x int) int { return x*${i + 1} + ${version} }\n`).join('');
+  writeFileSync(path.join(c.project.dir, 'large.go'), `package main\n\n${funcs}`);
 }
 
 /** A test in the project, so `go test` has results to cache. */
@@ -61,14 +74,19 @@ function nextJob(c: GuardCase): void {
   for (const e of readdirSync(temp)) rmSync(path.join(temp, e), { recursive: true, force: true });
 }
 
-function archiveEntries(key: string): string[] {
+/** The GOCACHE entries a saved archive holds, with their sizes. */
+function archiveSizes(key: string): Map<string, number> {
   const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(key)!, maxBuffer: 1 << 30 });
-  return execFileSync('tar', ['-t'], { input: tar, maxBuffer: 1 << 28 })
+  const out = new Map<string, number>();
+  for (const line of execFileSync('tar', ['-tv'], { input: tar, maxBuffer: 1 << 28 })
     .toString()
-    .split('\n')
-    .map((f) => /\/([0-9a-f]{2}\/[^/]+)$/.exec(f)?.[1])
-    .filter((f): f is string => f !== undefined);
+    .split('\n')) {
+    const m = /^\S+\s+\S+\s+(\d+)\s.*\/([0-9a-f]{2}\/[^/]+)$/.exec(line);
+    if (m) out.set(m[2]!, Number(m[1]));
+  }
+  return out;
 }
+const archiveEntries = (key: string) => [...archiveSizes(key).keys()];
 
 test(
   'go 1.19 refreshes a used entry whose mtime is over an hour old, and only a used one: the basis of pruning',
@@ -105,7 +123,7 @@ describe('the build cache across jobs', () => {
       expect(first.main.outputs['build-cache-hit']).toBe('none');
       expect(first.test.code).toBe(0);
       expect(first.post.stdout).toMatch(
-        /build cache: kept [1-9]\d* entries this job used or wrote \(.* MiB\), left out \d+ it did not use; GOCACHE is left as it is/,
+        /build cache: kept [1-9]\d* entries this job used or wrote \(.* MiB\) and 0 small restored ones it may want again \(0\.0 MiB\), left out \d+; GOCACHE is left as it is/,
       );
       expect(first.post.stdout).toMatch(/build cache: saved go-proxy-guard-build-linux-amd64-go1\.\d+(\.\d+)?-[0-9a-f]{32} /);
       expect(buildEntries()).toHaveLength(1);
@@ -122,40 +140,47 @@ describe('the build cache across jobs', () => {
   );
 
   test(
-    'a dependency bump restores the old entry (partial), and saves only what the new state used: no snowball',
+    'a dependency bump restores the old entry (partial), and saves what the new state used and a few small entries: no snowball',
     async () => {
       const p = await labProxy();
       const c = guardCase('build-cache-bump', { requires: [BETA, UPPER] });
       withTest(c);
+      withLargeFile(c, 1);
       await job(c, { proxies: p.url });
       const oldKey = buildEntries()[0]!.key;
 
-      // The bump: Upper/Case leaves, gamma arrives. A new job on the same paths.
+      // The bump: Upper/Case leaves, gamma arrives, and the project's own code changes. A new job on the same paths.
       makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
       withTest(c);
+      withLargeFile(c, 2);
       nextJob(c);
       const bumped = await job(c, { proxies: p.url });
       expect(bumped.main.outputs['build-cache-hit']).toBe('partial');
       expect(bumped.test.code).toBe(0);
-      const left = /left out (\d+) it did not use/.exec(bumped.post.stdout);
-      expect(Number(left?.[1])).toBeGreaterThan(0);
+      const kept = /kept (\d+) entries this job used or wrote \(.* MiB\) and (\d+) small restored ones .* left out (\d+);/.exec(
+        bumped.post.stdout,
+      );
+      expect(Number(kept?.[3])).toBeGreaterThan(0);
       expect(bumped.post.stdout).toMatch(/build cache: saved .*dependencies changed since the restored entry/);
       const newKey = buildEntries().find((e) => e.key !== oldKey)!.key;
 
-      // The new entry holds what a cold cache for the new state holds, not old plus new.
-      const saved = new Set(archiveEntries(newKey));
+      // The new entry is about what a cold cache for the new state holds, not old plus new.
+      const saved = archiveSizes(newKey);
       nextJob(c);
       expect((await c.go(['mod', 'download', 'all'], { GOPROXY: p.url, GOFLAGS: '-modcacherw' })).code).toBe(0);
       expect((await c.go(['test', './...'], { GOPROXY: 'off', GOFLAGS: '-modcacherw' })).code).toBe(0);
-      const cold = new Set(entries(gocache(c)).keys());
-      const extra = [...saved].filter((f) => !cold.has(f));
-      // Only the old go.sum's entries could be extra; the saved entry is within 1.2x of the cold cache.
-      expect(saved.size).toBeLessThanOrEqual(Math.ceil(cold.size * 1.2));
-      expect(extra.length).toBeLessThan(saved.size * 0.2);
-      const oldSaved = new Set(archiveEntries(oldKey));
-      const upperOnly = [...oldSaved].filter((f) => !cold.has(f));
-      expect(upperOnly.length).toBeGreaterThan(0);
-      expect(upperOnly.filter((f) => saved.has(f))).toEqual([]);
+      const cold = entrySizes(gocache(c));
+      expect(bytes(saved)).toBeLessThanOrEqual(1.2 * bytes(cold));
+      // Of what only the old state used, the large entries (the old compiled project) are gone; small ones stay
+      // within the idle budget, the job's used bytes times IDLE_BUDGET.
+      const oldSaved = archiveSizes(oldKey);
+      const oldOnly = [...oldSaved.keys()].filter((f) => !cold.has(f));
+      const large = oldOnly.filter((f) => oldSaved.get(f)! > IDLE_ENTRY_MAX_BYTES);
+      expect(large.length).toBeGreaterThan(0);
+      expect(large.filter((f) => saved.has(f))).toEqual([]);
+      const keptOld = oldOnly.filter((f) => saved.has(f));
+      expect(keptOld.length).toBeLessThanOrEqual(Number(kept?.[2]));
+      expect(bytes(saved, (f) => keptOld.includes(f))).toBeLessThanOrEqual(IDLE_BUDGET * bytes(saved));
     },
     JOBS_TIMEOUT,
   );

@@ -14,15 +14,17 @@
  *   (b) exact   setup-go: exact key on go.sum, no restore keys, saves GOCACHE
  *   (c) prefix  actions/cache with a prefix restore key: saves GOCACHE whole
  * Printed per bump: build+test wall time, the whole job (restore, build+test,
- * save) and the saved entry's size. (b) always starts cold after a bump, so
- * its size is the cold cache for the current state.
+ * save), the compile/link/vet runs the cache did not spare (from `go -x`;
+ * BENCH_XLOG=<dir> keeps that output per job) and the saved entry's size.
+ * (b) always starts cold after a bump, so its size is the cold cache for the
+ * current state.
  */
 import * as cache from '@actions/cache';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildCacheKeys, restoreBuildCache, selectUsed, stageEntries } from '../src/cache/build-cache.js';
+import { buildCacheKeys, restoreBuildCache, selectEntries, stageEntries } from '../src/cache/build-cache.js';
 import { GitHubCache } from '../src/platform/github-cache.js';
 import { startCacheServer, useCacheEnv } from '../__tests__/lab/cache-server.js';
 import { bumpedModule, debianWorld, loadDebianModules } from '../__tests__/lab/debian-modules.js';
@@ -211,6 +213,8 @@ async function quietly<T>(fn: () => Promise<T>): Promise<T> {
 
 interface Job {
   hit: string;
+  /** Tool runs: compile, link, vet. */
+  tools: { compile: number; link: number; vet: number };
   buildTest: number;
   whole: number;
   saved: number | undefined;
@@ -234,7 +238,9 @@ async function main(): Promise<void> {
   console.log(
     `build-cache benchmark: ${PACKAGES} packages with tests on ${base.length} real modules (Debian's sources, ${zipMiB.toFixed(0)} MiB of zips), ${BUMPS} bumps`,
   );
-  console.log(`bump (module)                 | ${APPROACHES.map((a) => `${a}: build+test s, job s, hit, saved MiB`).join(' | ')}`);
+  console.log(
+    `bump (module)                 | ${APPROACHES.map((a) => `${a}: build+test s, job s, compile/link/vet runs, hit, saved MiB`).join(' | ')}`,
+  );
   try {
     for (let b = 0; b <= BUMPS; b++) {
       writeProject(project, states[b]!, [...base, ...states[b]!]);
@@ -248,7 +254,8 @@ async function main(): Promise<void> {
         jobs[a].push(await runJob(a, { ci, server, gocache, runnerTemp, project, env, sum }));
       }
       const label = b === 0 ? 'cold' : `${String(b).padStart(4)} (${BUMP_ORDER[(b - 1) % BUMP_ORDER.length]})`;
-      const cell = (j: Job) => `${j.buildTest.toFixed(1)}, ${j.whole.toFixed(1)}, ${j.hit}, ${j.saved === undefined ? '-' : mib(j.saved)}`;
+      const cell = (j: Job) =>
+        `${j.buildTest.toFixed(1)}, ${j.whole.toFixed(1)}, ${j.tools.compile}/${j.tools.link}/${j.tools.vet}, ${j.hit}, ${j.saved === undefined ? '-' : mib(j.saved)}`;
       console.log(`${label.padEnd(29)} | ${APPROACHES.map((a) => cell(jobs[a][b]!)).join(' | ')}`);
     }
   } finally {
@@ -284,17 +291,13 @@ async function runJob(
       sums: [{ name: 'go.sum', content: w.sum }],
     });
     const staging = path.join(w.runnerTemp, 'go-proxy-guard', 'build-cache');
-    const r = await quietly(() => restoreBuildCache({ cache: w.ci, keys, gocache: w.gocache, stagingRoot: staging }));
+    const restoredList = path.join(w.runnerTemp, 'go-proxy-guard', 'build-cache-restored.tsv');
+    const r = await quietly(() => restoreBuildCache({ cache: w.ci, keys, gocache: w.gocache, stagingRoot: staging, restoredList }));
     if (r.problem) throw new Error(r.problem);
     hit = r.hit;
     save = async () => {
       if (r.hit === 'exact') return undefined;
-      const used = await selectUsed(w.gocache, r.markedAt);
-      await stageEntries(
-        w.gocache,
-        used.used.map((f) => f.rel),
-        staging,
-      );
+      await stageEntries(w.gocache, await selectEntries(w.gocache, r.markedAt, restoredList), staging);
       await quietly(() => w.ci.save([staging], keys.primary));
       rmSync(staging, { recursive: true, force: true });
       return keys.primary;
@@ -311,13 +314,18 @@ async function runJob(
   }
   const env = { ...w.env, GOPROXY: 'off' };
   const started = performance.now();
-  const build = await runGo(['build', './...'], { cwd: w.project, env, timeoutMs: 900_000 });
-  const test = build.code === 0 ? await runGo(['test', './...'], { cwd: w.project, env, timeoutMs: 900_000 }) : build;
+  // -x lists every tool the go command runs: what the cache did not spare.
+  const build = await runGo(['build', '-x', './...'], { cwd: w.project, env, timeoutMs: 900_000 });
+  const test = build.code === 0 ? await runGo(['test', '-x', './...'], { cwd: w.project, env, timeoutMs: 900_000 }) : build;
   const buildTest = (performance.now() - started) / 1000;
   if (test.code !== 0) throw new Error(`${a}: go build/test failed: ${(test.stderr || test.stdout).slice(0, 2000)}`);
   const key = await save();
   const whole = (performance.now() - jobStart) / 1000;
-  return { hit, buildTest, whole, saved: key ? (w.server.entries().find((e) => e.key === key)?.size ?? 0) : undefined };
+  if (process.env.BENCH_XLOG) writeFileSync(path.join(process.env.BENCH_XLOG, `${a}-${Date.now()}.txt`), `${build.stderr}\n${test.stderr}`);
+  const tools = { compile: 0, link: 0, vet: 0 };
+  for (const m of `${build.stderr}\n${test.stderr}`.matchAll(/pkg\/tool\/[^/\s]+\/(compile|link|vet)\b/g))
+    tools[m[1] as keyof typeof tools]++;
+  return { hit, buildTest, whole, tools, saved: key ? (w.server.entries().find((e) => e.key === key)?.size ?? 0) : undefined };
 }
 
 /** Targets (issue 13): (a) no slower than the best of (b) and (c); (a)'s size within 1.2x of a cold cache; (c) grows. */

@@ -1,5 +1,5 @@
 /** Pure parts of the build cache and its neighbours: keys, the setup-go check, Docker build arguments. */
-import { buildCacheKeys } from '../../src/cache/build-cache.js';
+import { buildCacheKeys, chooseEntries, IDLE_BUDGET, IDLE_ENTRY_MAX_BYTES } from '../../src/cache/build-cache.js';
 import { forEachLimit } from '../../src/cache/files.js';
 import { setupGoCacheStep } from '../../src/cache/setup-go.js';
 import { dockerBuildArgs } from '../../src/goproxy/docker-build-args.js';
@@ -17,6 +17,57 @@ test('build cache keys: OS, arch, Go version and go.sum; the restore prefix stay
   expect(newGo.restore[0]!.startsWith(a.restore[0]!)).toBe(false);
   // The module cache's prefix never finds a build cache entry.
   expect(a.primary.startsWith('gpg-linux-amd64-')).toBe(false);
+});
+
+describe('what the build cache saves', () => {
+  const markedAt = 1_000_000_000;
+  const used = (rel: string, size: number) => ({ rel, size, mtimeMs: markedAt + 5000 });
+  const idle = (rel: string, size: number) => ({ rel, size, mtimeMs: markedAt - 7_200_000 });
+
+  test('everything used or written since the restore, whatever its size; nothing unused that the restore did not add', () => {
+    const files = [used('aa/1-d', 5_000_000), used('bb/2-a', 175), idle('cc/3-a', 175), idle('dd/4-d', 900)];
+    const r = chooseEntries(files, markedAt, new Map());
+    expect(r.used.map((f) => f.rel)).toEqual(['aa/1-d', 'bb/2-a']);
+    expect(r.idle).toEqual([]);
+    expect(r.unused).toBe(2);
+  });
+
+  test('restored entries not used: small ones, most recently used first, within the budget; large ones never', () => {
+    const files = [
+      used('aa/used-d', 100_000),
+      idle('01/old-a', 3000),
+      idle('02/new-a', 3000),
+      idle('03/mid-d', 3000),
+      idle('04/large-d', IDLE_ENTRY_MAX_BYTES + 1),
+    ];
+    const restored = new Map([
+      ['01/old-a', 1000],
+      ['02/new-a', 3000],
+      ['03/mid-d', 2000],
+      ['04/large-d', 9000],
+    ]);
+    const r = chooseEntries(files, markedAt, restored);
+    // Budget: IDLE_BUDGET of 100 kB = 10 kB: the newest three fit (9 kB), in that order; the large one is left out.
+    expect(IDLE_BUDGET).toBe(0.1);
+    expect(r.idle.map((f) => f.rel)).toEqual(['02/new-a', '03/mid-d', '01/old-a']);
+    expect(r.idle[0]!.archivedMs).toBe(3000);
+    expect(r.unused).toBe(1);
+    // A smaller budget stops at the first entry that no longer fits: the most recently used are the ones kept.
+    const tight = chooseEntries([used('aa/used-d', 50_000), ...files.slice(1)], markedAt, restored);
+    expect(tight.idle.map((f) => f.rel)).toEqual(['02/new-a']);
+  });
+
+  test('one second of slack for coarse file system clocks', () => {
+    const r = chooseEntries(
+      [
+        { rel: 'aa/x-a', size: 1, mtimeMs: markedAt - 999 },
+        { rel: 'bb/y-a', size: 1, mtimeMs: markedAt - 1001 },
+      ],
+      markedAt,
+      new Map(),
+    );
+    expect(r.used.map((f) => f.rel)).toEqual(['aa/x-a']);
+  });
 });
 
 test('forEachLimit: every item once, never more than the limit in flight, a failure rejects', async () => {

@@ -1,4 +1,4 @@
-import { withinCacheService } from '../../src/platform/time-bound.js';
+import { withinCacheService } from '../../src/cache/service-bound.js';
 
 test('a cache service that let one call run out of time is skipped at once for the rest of the step', async () => {
   let started = 0;

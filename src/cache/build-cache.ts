@@ -14,6 +14,8 @@ export interface BuildCacheState {
   gocache: string;
   stagingRoot: string;
   markedAt: number;
+  /** The entries the restore added to GOCACHE, with the time each held in the archive (see restoredListFile). */
+  restoredList: string;
   policy: SaveCache;
 }
 
@@ -24,11 +26,22 @@ export interface BuildCacheState {
  * only refreshes an mtime older than an hour (cmd/go/internal/cache,
  * mtimeInterval). Right after a restore, the restored entries' mtimes are set
  * two hours back; by the post step, every entry this job used or wrote has an
- * mtime after the restore, and the rest was not used. Only those are saved,
- * from a copy made in the guard's staging directory: GOCACHE itself (maybe a
+ * mtime after the restore, and the rest was not used. Those are saved, from a
+ * copy made in the guard's staging directory: GOCACHE itself (maybe a
  * self-hosted runner's shared one) loses nothing.
+ *
+ * Small entries are the exception. The cache is content-addressed with early
+ * cut-off: when a bump recompiles a package to the same export data, the
+ * actions above it find their keys of an earlier job again, and their vet
+ * facts and test results are small entries that job did not touch. Restored
+ * entries this job did not use are kept when small (IDLE_ENTRY_MAX_BYTES),
+ * most recently used in any earlier job first (the saved copy keeps the time
+ * the archive held), within IDLE_BUDGET of the used bytes: the saved entry
+ * stays within 1.1x of what the job used, and an entry idle for long drops out.
  */
 export const MARK_BACK_MS = 2 * 3600_000;
+export const IDLE_ENTRY_MAX_BYTES = 64 * 1024;
+export const IDLE_BUDGET = 0.1;
 
 /** Entry files live in 256 subdirectories 00..ff, as <hash>-a (action) and <hash>-d (output). */
 const ENTRY_DIR = /^[0-9a-f]{2}$/;
@@ -71,26 +84,30 @@ export interface BuildCacheRestore {
 /**
  * Restore the build cache into its staging directory, then add to GOCACHE
  * the entries it does not hold yet, with their mtimes set back (see above).
+ * The entries added, with the time each held in the archive, go to
+ * `restoredList`: the save considers only those, never the user's own.
  */
 export async function restoreBuildCache(opts: {
   cache: CiCache;
   keys: CacheKeys;
   gocache: string;
   stagingRoot: string;
+  restoredList: string;
   now?: () => number;
 }): Promise<BuildCacheRestore> {
   const now = opts.now ?? Date.now;
   try {
     await freshStaging(opts.stagingRoot);
+    await fs.rm(opts.restoredList, { force: true });
     const matched = await opts.cache.restore([opts.stagingRoot], opts.keys.primary, opts.keys.restore);
     let added = 0;
     if (matched) {
+      const archived = new Map((await entryFiles(opts.stagingRoot)).map((f) => [f.rel, f.mtimeMs]));
       const back = new Date(now() - MARK_BACK_MS);
-      await forEachLimit(await entryFiles(opts.stagingRoot), FILE_OPS_IN_FLIGHT, (f) =>
-        fs.utimes(path.join(opts.stagingRoot, f.rel), back, back),
-      );
-      await fs.mkdir(opts.gocache, { recursive: true });
-      added = await mergeInto(opts.stagingRoot, opts.gocache);
+      await forEachLimit([...archived.keys()], FILE_OPS_IN_FLIGHT, (rel) => fs.utimes(path.join(opts.stagingRoot, rel), back, back));
+      const merged = (await mergeInto(opts.stagingRoot, opts.gocache)).filter((rel) => archived.has(rel));
+      await fs.writeFile(opts.restoredList, merged.map((rel) => `${Math.round(archived.get(rel)!)}\t${rel}\n`).join(''));
+      added = merged.length;
     }
     return { hit: hitKind(matched, opts.keys.primary), key: opts.keys.primary, added, markedAt: now() };
   } catch (err) {
@@ -101,29 +118,75 @@ export async function restoreBuildCache(opts: {
 }
 
 export interface BuildCacheSelection {
-  /** Entries used or written since the restore: what is saved. */
+  /** Entries used or written since the restore: saved. */
   used: { rel: string; size: number }[];
-  /** Entries in GOCACHE this job did not touch: left on disk, not saved. */
+  /** Restored entries this job did not use, kept all the same (small, recently used before): saved with their archived time. */
+  idle: { rel: string; size: number; archivedMs: number }[];
+  /** Entries in GOCACHE left out of the save (still on disk). */
   unused: number;
 }
 
-/** Split GOCACHE by use since `markedAt` (one second of slack for coarse file system clocks). */
-export async function selectUsed(gocache: string, markedAt: number): Promise<BuildCacheSelection> {
-  const files = await entryFiles(gocache);
+/**
+ * What to save (pure): every entry used or written since `markedAt` (one
+ * second of slack for coarse file system clocks), then restored entries this
+ * job did not use, small ones, the most recently used first, while they fit
+ * in IDLE_BUDGET of the used bytes. `restored` maps the entries the restore
+ * added to the time each held in the archive.
+ */
+export function chooseEntries(
+  files: readonly { rel: string; mtimeMs: number; size: number }[],
+  markedAt: number,
+  restored: ReadonlyMap<string, number>,
+): BuildCacheSelection {
   const used = files.filter((f) => f.mtimeMs >= markedAt - 1000).map(({ rel, size }) => ({ rel, size }));
-  return { used, unused: files.length - used.length };
+  let budget = IDLE_BUDGET * used.reduce((n, f) => n + f.size, 0);
+  const idle: BuildCacheSelection['idle'] = [];
+  const candidates = files
+    .filter((f) => f.mtimeMs < markedAt - 1000 && f.size <= IDLE_ENTRY_MAX_BYTES && restored.has(f.rel))
+    .map((f) => ({ rel: f.rel, size: f.size, archivedMs: restored.get(f.rel)! }))
+    .sort((a, b) => b.archivedMs - a.archivedMs || (a.rel < b.rel ? -1 : 1));
+  for (const c of candidates) {
+    if (c.size > budget) break;
+    budget -= c.size;
+    idle.push(c);
+  }
+  return { used, idle, unused: files.length - used.length - idle.length };
 }
 
-/** Hard links (copies across file systems) of `files` from GOCACHE into the staging directory. */
-export async function stageEntries(gocache: string, files: string[], stagingRoot: string): Promise<void> {
+/** Read GOCACHE and the restore's list, and choose what to save (chooseEntries). */
+export async function selectEntries(gocache: string, markedAt: number, restoredList: string): Promise<BuildCacheSelection> {
+  const restored = new Map<string, number>();
+  for (const line of (await fs.readFile(restoredList, 'utf8').catch(() => '')).split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab > 0) restored.set(line.slice(tab + 1), Number(line.slice(0, tab)));
+  }
+  return chooseEntries(await entryFiles(gocache), markedAt, restored);
+}
+
+/**
+ * The selection, staged for the save: hard links (copies across file
+ * systems) of the used entries; copies of the idle ones carrying their
+ * archived time, so that GOCACHE's own files keep theirs.
+ */
+export async function stageEntries(
+  gocache: string,
+  selection: Pick<BuildCacheSelection, 'used' | 'idle'>,
+  stagingRoot: string,
+): Promise<void> {
   await freshStaging(stagingRoot);
-  for (const dir of new Set(files.map((rel) => path.dirname(rel)))) await fs.mkdir(path.join(stagingRoot, dir), { recursive: true });
-  await forEachLimit(files, FILE_OPS_IN_FLIGHT, async (rel) => {
+  const all = [...selection.used, ...selection.idle];
+  for (const dir of new Set(all.map((f) => path.dirname(f.rel)))) await fs.mkdir(path.join(stagingRoot, dir), { recursive: true });
+  await forEachLimit(selection.used, FILE_OPS_IN_FLIGHT, async ({ rel }) => {
     const from = path.join(gocache, rel);
     const to = path.join(stagingRoot, rel);
     await fs.link(from, to).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
       await fs.copyFile(from, to);
     });
+  });
+  await forEachLimit(selection.idle, FILE_OPS_IN_FLIGHT, async ({ rel, archivedMs }) => {
+    const to = path.join(stagingRoot, rel);
+    await fs.copyFile(path.join(gocache, rel), to);
+    await fs.utimes(to, new Date(archivedMs), new Date(archivedMs));
   });
 }

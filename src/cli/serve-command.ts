@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ensurePrivateDir, userTempDir, writePrivateFile } from '../platform/private-files.js';
+import { ensurePrivateDir, userTempDir, writePrivateFile } from '../secrets/private-files.js';
 import { serveMarkdown, serveTable } from '../report/serve-report.js';
 import { stopDaemon, type DaemonHandle } from '../serve/daemon.js';
 import { COMMANDS, EXIT } from './commands.js';

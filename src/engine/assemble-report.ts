@@ -1,7 +1,7 @@
 import type { BuildCacheRestore } from '../cache/build-cache.js';
 import type { Config } from '../config/config.js';
 import { explainLadderFailure } from '../diagnosis/ladder-cause.js';
-import { formatChainShown, parseGoproxy, proxyUrls } from '../goproxy/chain.js';
+import { formatChainShown, localProxyFirst, parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import type { GoEnv } from '../go/go-env.js';
 import type { Verdict } from '../model/verdict.js';
 import type { Project } from '../project/discover.js';
@@ -58,7 +58,7 @@ export function assembleReport(p: ReportParts): RunReport {
     proxies: ranked,
     goproxy: chainShown,
     // The local proxy's access token is for this job's go commands, not for an artifact a reader shares.
-    exportedGoproxy: p.serve.url ? `${new URL(p.serve.url).origin}/…|${chainShown}` : chainShown,
+    exportedGoproxy: p.serve.url ? formatChainShown(localProxyFirst(`${new URL(p.serve.url).origin}/…`, probe.chain), shown) : chainShown,
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
     verdict,

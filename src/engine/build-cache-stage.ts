@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import {
   buildCacheKeys,
   restoreBuildCache,
-  selectUsed,
+  selectEntries,
   stageEntries,
   type BuildCacheRestore,
   type BuildCacheState,
@@ -20,6 +20,8 @@ import type { Platform } from '../platform/platform.js';
 import type { Project } from '../project/discover.js';
 
 export const buildStagingRoot = (platform: Platform) => path.join(platform.workDir, 'build-cache');
+/** The entries the restore added, for the post step (outside the staging directory, which each step empties). */
+const restoredListFile = (platform: Platform) => path.join(platform.workDir, 'build-cache-restored.tsv');
 
 /** Restore GOCACHE from the CI cache (exact go.sum, then the newest for this OS, arch and Go); undefined when off. */
 export async function restoreBuildCacheStage(opts: {
@@ -36,10 +38,19 @@ export async function restoreBuildCacheStage(opts: {
   );
   const keys = buildCacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, goVersion: goEnv.GOVERSION, sums });
   const stagingRoot = buildStagingRoot(platform);
-  const restore = await restoreBuildCache({ cache: platform.cache, keys, gocache, stagingRoot });
+  const restoredList = restoredListFile(platform);
+  const restore = await restoreBuildCache({ cache: platform.cache, keys, gocache, stagingRoot, restoredList });
   return {
     restore,
-    state: { key: keys.primary, hit: restore.hit, gocache, stagingRoot, markedAt: restore.markedAt, policy: config.cache.save },
+    state: {
+      key: keys.primary,
+      hit: restore.hit,
+      gocache,
+      stagingRoot,
+      markedAt: restore.markedAt,
+      restoredList,
+      policy: config.cache.save,
+    },
   };
 }
 
@@ -51,9 +62,10 @@ export function reportBuildCacheRestore(r: BuildCacheRestore, platform: Platform
 }
 
 /**
- * Save what this job's go commands used or wrote in GOCACHE, and nothing
- * else: after a dependency bump the entry is the size of a cold cache for the
- * new state, not the old cache plus the new one. Never a reason to fail.
+ * Save what this job's go commands used or wrote in GOCACHE, and the small
+ * restored entries an early cut-off may want again (cache/build-cache.ts):
+ * after a dependency bump the entry is the size of a cold cache for the new
+ * state, not the old cache plus the new one. Never a reason to fail.
  */
 export async function saveBuildCacheStage(
   state: BuildCacheState,
@@ -75,19 +87,15 @@ export async function saveBuildCacheStage(
     return 'skipped';
   }
   try {
-    const selection = await selectUsed(state.gocache, state.markedAt);
+    const selection = await selectEntries(state.gocache, state.markedAt, state.restoredList);
     if (selection.used.length === 0) {
       platform.info('build cache: not saving (no go command used GOCACHE after the guard step)');
       return 'skipped';
     }
-    await stageEntries(
-      state.gocache,
-      selection.used.map((f) => f.rel),
-      state.stagingRoot,
-    );
-    const bytes = selection.used.reduce((n, f) => n + f.size, 0);
+    await stageEntries(state.gocache, selection, state.stagingRoot);
+    const mib = (files: { size: number }[]) => (files.reduce((n, f) => n + f.size, 0) / 1048576).toFixed(1);
     platform.info(
-      `build cache: kept ${selection.used.length} entries this job used or wrote (${(bytes / 1048576).toFixed(1)} MiB), left out ${selection.unused} it did not use; GOCACHE is left as it is`,
+      `build cache: kept ${selection.used.length} entries this job used or wrote (${mib(selection.used)} MiB) and ${selection.idle.length} small restored ones it may want again (${mib(selection.idle)} MiB), left out ${selection.unused}; GOCACHE is left as it is`,
     );
     const saved = await cache.save([state.stagingRoot], state.key);
     platform.info(

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { formatGoproxy, type Chain } from '../goproxy/chain.js';
+import { formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
 import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
-import { makePrivateTempDir, writePrivateFile } from '../platform/private-files.js';
+import { makePrivateTempDir, writePrivateFile } from '../secrets/private-files.js';
 import type { ProxyHealth } from '../model/verdict.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunReport } from '../report/run-report.js';
@@ -52,7 +52,7 @@ export function servedGoproxy(
     // Only the user info goes: the rest of the URL stays as the user wrote it.
     return { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') };
   });
-  const goproxy = `${localUrl}|${formatGoproxy(bare)}`;
+  const goproxy = formatGoproxy(localProxyFirst(localUrl, bare));
   if (entries.length === 0) return { goproxy };
   const own = readUserNetrc(env);
   const dir = makePrivateTempDir(netrcDir, 'netrc-');

@@ -1,6 +1,6 @@
 import * as cache from '@actions/cache';
 import type { CiCache } from '../cache/ci-cache.js';
-import { withinCacheService } from './time-bound.js';
+import { withinCacheService } from '../cache/service-bound.js';
 
 /**
  * Bounds on the cache service. The library retries a failing service for

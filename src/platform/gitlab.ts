@@ -10,7 +10,8 @@ import { writeDotenv } from './dotenv.js';
 import { withoutCredentials } from '../goproxy/chain.js';
 import { SUMMARY_FILE } from './report-files.js';
 import type { CliPlatform } from './platform.js';
-import { alwaysStyles, type Styles, type TextStream } from './terminal.js';
+import type { Styles } from '../model/styles.js';
+import { alwaysStyles, type TextStream } from './terminal.js';
 
 export interface GitLabPlatformOptions {
   secrets: Secrets;

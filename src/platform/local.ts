@@ -9,7 +9,8 @@ import type { StateStore } from '../state/guard-state.js';
 import { exportLine, writeDotenv } from './dotenv.js';
 import type { CliPlatform } from './platform.js';
 import { SUMMARY_FILE } from './report-files.js';
-import { StatusLine, stylesFor, type Styles, type TextStream } from './terminal.js';
+import type { Styles } from '../model/styles.js';
+import { StatusLine, stylesFor, type TextStream } from './terminal.js';
 
 export interface LocalPlatformOptions {
   secrets: Secrets;

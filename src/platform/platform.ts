@@ -3,7 +3,7 @@ import type { OutputName, RawInputs } from '../config/inputs.js';
 import type { RunContext } from '../report/run-context.js';
 import type { AlertClaim } from '../state/alert-claim.js';
 import type { StateStore } from '../state/guard-state.js';
-import type { Styles } from './terminal.js';
+import type { Styles } from '../model/styles.js';
 
 /**
  * The engine-facing seam. The only code that knows where inputs come from and where outputs,

@@ -1,18 +1,10 @@
+import type { Styles } from '../model/styles.js';
+
 /** Text streams as the terminal platforms see them (process.stdout / stderr, or a test double). */
 export interface TextStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
-}
-
-export interface Styles {
-  readonly enabled: boolean;
-  bold(s: string): string;
-  dim(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-  green(s: string): string;
-  cyan(s: string): string;
 }
 
 const sgr = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import http from 'node:http';
 import type { NetrcEntry } from '../goproxy/netrc.js';
-import { makePrivateTempDir, openNewPrivateFile, writePrivateFile } from '../platform/private-files.js';
+import { makePrivateTempDir, openNewPrivateFile, writePrivateFile } from '../secrets/private-files.js';
 import { startLocalProxy, WHOAMI_PATH } from './local-proxy.js';
 import { servePolicy } from './policy.js';
 import type { ServeStats } from './serve-stats.js';

@@ -2,7 +2,7 @@ import * as cache from '@actions/cache';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { withinCacheService } from '../platform/time-bound.js';
+import { withinCacheService } from '../cache/service-bound.js';
 import type { AlertClaim, ClaimResult } from './alert-claim.js';
 
 const CLAIM_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import * as cache from '@actions/cache';
 import * as path from 'node:path';
 import { untrustedEventRefusal } from '../cache/save-policy.js';
-import { withinCacheService } from '../platform/time-bound.js';
+import { withinCacheService } from '../cache/service-bound.js';
 import { readStateFile, writeStateFile } from './file-state-store.js';
 import type { GuardState, StateStore } from './guard-state.js';
 
