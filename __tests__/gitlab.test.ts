@@ -7,7 +7,7 @@
  * hand-off (dotenv, log sections, reports) up close.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -597,7 +597,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     return { before, after };
   }
 
-  test("the build cache GitLab restored: a job's go test reuses it, and after_script drops only the entries the job did not use", async () => {
+  test("the build cache GitLab restored: a job's go test reuses it, and after_script drops the entries the job did not use but small recent ones", async () => {
     const p = await labProxy();
     const c = guardCase('gitlab-build-cache');
     writeFileSync(
@@ -614,11 +614,12 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     const { serveJob } = readTemplate();
     const sh = (steps: string[], tail: string) =>
       runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 120_000 });
-    // What an earlier pipeline left in GitLab's cache: the cache of the project when it had one more package.
-    const first = await sh(
-      serveJob.before_script,
-      "mkdir -p extra && printf 'package extra\\n\\nfunc X() int { return 1 }\\n' > extra/extra.go && go test ./... && rm -r extra",
-    );
+    // What an earlier pipeline left in GitLab's cache: the cache of the project when it had one more package, a
+    // large one (its compiled archive is well over the 64 KiB a small entry may have).
+    const large = Array.from({ length: 1500 }, (_, i) => `func X${i}(x int) int { return x * ${i + 1} }\n`).join('');
+    mkdirSync(path.join(cwd, 'extra'), { recursive: true });
+    writeFileSync(path.join(cwd, 'extra', 'extra.go'), `package extra\n\n${large}`);
+    const first = await sh(serveJob.before_script, 'go test ./... && rm -r extra');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`go-proxy-guard: GOCACHE=${gocache}`);
     const restored = count();
@@ -627,11 +628,22 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     expect(job.stdout).toMatch(/^ok\s+lab\.example\/project\s+\(cached\)$/m);
     const after = await sh(serveJob.after_script, 'true');
     expect(after.code).toBe(0);
-    const m = /build cache: kept (\d+) entries this job used or wrote, dropped (\d+) it did not use/.exec(after.stdout);
+    const m =
+      /build cache: kept (\d+) entries this job used or wrote and (\d+) small restored ones it may want again, dropped (\d+)$/m.exec(
+        after.stdout,
+      );
+    expect(Number(m?.[3])).toBeGreaterThan(0);
+    // The earlier pipeline's small entries (its test results, vet facts) fit in a tenth of what this job used.
     expect(Number(m?.[2])).toBeGreaterThan(0);
     // Every restored entry is kept or dropped; the job's own new entries (its test run) are kept too.
-    expect(Number(m?.[1]) + Number(m?.[2])).toBeGreaterThanOrEqual(restored);
-    expect(count()).toBe(Number(m?.[1]));
+    expect(Number(m?.[1]) + Number(m?.[2]) + Number(m?.[3])).toBeGreaterThanOrEqual(restored);
+    expect(count()).toBe(Number(m?.[1]) + Number(m?.[2]));
+    // No large entry is kept unless this job used it: the large package's archive is gone.
+    const sizes = readdirSync(gocache)
+      .filter((d) => /^[0-9a-f]{2}$/.test(d))
+      .flatMap((d) => readdirSync(path.join(gocache, d)).map((f) => statSync(path.join(gocache, d, f))));
+    const mark = statSync(path.join(cwd, '.go-proxy-guard', 'build-cache.mark')).mtimeMs;
+    expect(sizes.filter((st) => st.size > 65536 && st.mtimeMs < mark - 1000)).toEqual([]);
     // What is left still serves the job: the test result is still cached.
     const again = await sh(serveJob.before_script, 'go test ./...');
     expect(again.stdout).toMatch(/\(cached\)/);

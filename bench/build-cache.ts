@@ -343,6 +343,13 @@ function report(jobs: Record<Approach, Job[]>): void {
       `(a) guard ${what}: at most the best of (b) and (c) on ${strict.length}/${BUMPS} bumps, within 5% on ${near.length}/${BUMPS}; worst ratio ${worst.toFixed(2)}x`,
     );
   }
+  // Times on a shared machine are noisy; the tools the cache did not spare are not.
+  const runs = (j: Job) => j.tools.compile + j.tools.link + j.tools.vet;
+  const more = bumps.filter((b) => runs(jobs.guard[b]!) > runs(jobs.prefix[b]!));
+  const fewer = bumps.filter((b) => runs(jobs.guard[b]!) < runs(jobs.prefix[b]!));
+  console.log(
+    `(a) guard ran the same compile/link/vet runs as (c) on ${BUMPS - more.length - fewer.length}/${BUMPS} bumps${more.length ? `, more on ${more.join(', ')}` : ''}${fewer.length ? `, fewer on ${fewer.join(', ')}` : ''}`,
+  );
   // (b) saves on every bump (its exact key always misses after a bump): its size is a cold cache for that state.
   const ratio = bumps.map((b) => (jobs.guard[b]!.saved ?? 0) / (jobs.exact[b]!.saved ?? 1));
   console.log(

@@ -58,7 +58,7 @@ export const INPUTS = {
   'build-cache': {
     default: 'true',
     description:
-      'Restore and save the build cache (GOCACHE) with the CI cache, keyed like the module cache plus the Go version; the post step saves only the entries this job used. false: GOCACHE is left alone.',
+      'Restore and save the build cache (GOCACHE) with the CI cache, keyed like the module cache plus the Go version; the post step saves the entries this job used, and small restored ones (vet facts, test results) a later job may want again, within a tenth of the used bytes. false: GOCACHE is left alone.',
   },
   'webhook-url': {
     default: '',
