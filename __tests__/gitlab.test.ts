@@ -649,6 +649,28 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     expect(again.stdout).toMatch(/\(cached\)/);
   }, 120_000);
 
+  test('after_script with nothing to keep (no go command ran) drops every restored entry', async () => {
+    const c = guardCase('gitlab-build-cache-none');
+    const cwd = c.project.dir;
+    const gocache = path.join(cwd, '.go', 'build-cache');
+    const env = { ...c.env, GPG_SERVE: 'false', GPG_BUILD_CACHE: 'true' };
+    const { serveJob } = readTemplate();
+    const sh = (steps: string[], tail: string) =>
+      runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 60_000 });
+    const restored = ['ab/ab01-a', 'ab/ab01-d', 'cd/cd02-a'];
+    for (const f of restored) {
+      mkdirSync(path.join(gocache, path.dirname(f)), { recursive: true });
+      writeFileSync(path.join(gocache, f), `entry ${f}\n`);
+    }
+    expect((await sh(serveJob.before_script, 'true')).code).toBe(0);
+    const after = await sh(serveJob.after_script, 'true');
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain(
+      'build cache: kept 0 entries this job used or wrote and 0 small restored ones it may want again, dropped 3',
+    );
+    for (const f of restored) expect(existsSync(path.join(gocache, f))).toBe(false);
+  });
+
   test('a local proxy that cannot start leaves GOPROXY as it was, and the job going', async () => {
     const down = await labProxy({ status: 503 });
     const c = guardCase('gitlab-serve-fallback');
