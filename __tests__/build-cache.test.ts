@@ -9,20 +9,30 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { IDLE_BUDGET, IDLE_ENTRY_MAX_BYTES, MARK_BACK_MS } from '../src/cache/build-cache.js';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
+import type { CacheServer } from './lab/cache-server.js';
 import { makeGoProject } from './lab/go.js';
-import { BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world, type GuardCase } from './lab/guard-case.js';
+import {
+  BETA,
+  closeLabServers,
+  FAST_INPUTS,
+  GAMMA,
+  type GuardCase,
+  guardCase,
+  labCacheServer,
+  labProxy,
+  UPPER,
+  world,
+} from './lab/guard-case.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await cacheServer?.close();
-  cacheServer = undefined;
+afterEach(() => {
+  cacheServer = undefined; // closed with the lab's servers
 });
 
 /** Several CI jobs with real compiles, on a machine shared by many: generous, the behaviour needs far less. */
 const JOBS_TIMEOUT = 300_000;
-const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s', serve: 'false' };
+const fast = { ...FAST_INPUTS, serve: 'false' };
 const buildEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-build-'));
 const gocache = (c: GuardCase) => c.env.GOCACHE!;
 
@@ -55,7 +65,7 @@ function withTest(c: GuardCase): void {
 
 /** One CI job: the guard's main step, the job's own go test, the guard's post step. */
 async function job(c: GuardCase, inputs: Record<string, string>, env: Record<string, string> = {}) {
-  cacheServer ??= await startCacheServer({ protocol: 'v2' });
+  cacheServer ??= await labCacheServer();
   const all = { ...cacheServer.env, ...env };
   const main = await c.run({ ...fast, ...inputs }, { env: all });
   const test = await c.go(['test', './...'], { GOPROXY: 'off', GOFLAGS: '-modcacherw' });

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { INPUTS } from '../src/config/inputs.js';
 import { runCommand, vendorProject } from './lab/go.js';
-import { closeProxies, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
+import { closeLabServers, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
 import { repoRoot } from './lab/paths.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 

@@ -8,11 +8,11 @@ import { runGuard } from '../src/engine/run.js';
 import { OUTPUTS } from '../src/config/inputs.js';
 import { Secrets } from '../src/secrets/secrets.js';
 import { FakePlatform } from './lab/fake-platform.js';
-import { BETA, closeProxies, GAMMA, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
+import { BETA, closeLabServers, GAMMA, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
 import { hermeticGoEnv, makeGoProject } from './lab/go.js';
 import { makeLabDir } from './lab/paths.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 
 function project(name: string) {
   const lab = makeLabDir(name);

@@ -19,11 +19,11 @@ import { INPUT_CHOICES, inputEnvName, inputKind } from '../src/cli/flags.js';
 import { SAVE_CACHE } from '../src/config/config.js';
 import { INPUTS, OUTPUTS, type InputName } from '../src/config/inputs.js';
 import { runCommand, runGo } from './lab/go.js';
-import { closeProxies, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
+import { closeLabServers, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
 import { repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 
 const ESC = '\x1b';
 

@@ -5,11 +5,11 @@
  * while warming carries that failure in its entry; a failed ladder says what
  * was tried and what each answered.
  */
-import { BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
+import { BETA, closeLabServers, GAMMA, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
 import { largeModuleOnDisk } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 
 const noCache = { cache: 'false', 'download-timeout': '30s' };
 const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>

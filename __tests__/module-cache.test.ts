@@ -9,20 +9,30 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashModuleZip } from '../src/cache/module-hash.js';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
+import type { CacheServer } from './lab/cache-server.js';
 import { runCommand } from './lab/go.js';
-import { ALPHA, BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, type GuardCase } from './lab/guard-case.js';
+import {
+  ALPHA,
+  BETA,
+  closeLabServers,
+  FAST_INPUTS,
+  GAMMA,
+  type GuardCase,
+  guardCase,
+  labCacheServer,
+  labProxy,
+  UPPER,
+} from './lab/guard-case.js';
 import { buildZip, escapePath } from './lab/modules.js';
 import { repoRoot } from './lab/paths.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await cacheServer?.close();
-  cacheServer = undefined;
+afterEach(() => {
+  cacheServer = undefined; // closed with the lab's servers
 });
 
-const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
+const fast = FAST_INPUTS;
 const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const moduleEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-linux-'));
 const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
@@ -32,7 +42,7 @@ const zipPath = (c: GuardCase, m: { path: string; version: string }) =>
   path.join(download(c), escapePath(m.path), '@v', `${m.version}.zip`);
 
 async function job(c: GuardCase, inputs: Record<string, string>, env: Record<string, string> = {}) {
-  cacheServer ??= await startCacheServer({ protocol: 'v2' });
+  cacheServer ??= await labCacheServer();
   const all = { ...cacheServer.env, ...env };
   const main = await c.run({ ...fast, ...inputs }, { env: all });
   const post = await c.post(main, { env: all });

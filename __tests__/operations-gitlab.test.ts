@@ -10,15 +10,10 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from './lab/go.js';
-import { closeProxies, guardCase, labProxy } from './lab/guard-case.js';
+import { closeLabServers, guardCase, labProxy, labReceiver } from './lab/guard-case.js';
 import { repoRoot } from './lab/paths.js';
-import { startWebhookReceiver, type WebhookReceiver } from './lab/webhooks.js';
 
-const receivers: WebhookReceiver[] = [];
-afterEach(async () => {
-  await closeProxies();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+afterEach(closeLabServers);
 
 /** The component template, wherever the repository keeps it. */
 const TEMPLATE = [
@@ -78,8 +73,7 @@ const jobLog = (out: string, job: string) =>
     .map((l) => l.slice(job.length).replace(/^\s+/, ''));
 
 test('gitlab: one guard job per pipeline, a matrix of 5 jobs, one alert; the override as a CI/CD variable; history and status.json across pipelines', async () => {
-  const slack = await startWebhookReceiver('slack');
-  receivers.push(slack);
+  const slack = await labReceiver('slack');
   const ok = await labProxy();
   const dead = await labProxy({ status: 503 });
   const c = guardCase('gitlab-operations');

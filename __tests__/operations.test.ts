@@ -11,26 +11,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
-import { closeProxies, guardCase, labProxy } from './lab/guard-case.js';
+import type { CacheServer } from './lab/cache-server.js';
+import { closeLabServers, guardCase, labCacheServer, labProxy, labReceiver } from './lab/guard-case.js';
 import { vendorProject } from './lab/go.js';
 import { repoRoot } from './lab/paths.js';
-import { startWebhookReceiver, type WebhookReceiver } from './lab/webhooks.js';
 
-const receivers: WebhookReceiver[] = [];
 let cacheServer: CacheServer | undefined;
 afterEach(async () => {
-  await closeProxies();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await cacheServer?.close();
+  await closeLabServers();
   cacheServer = undefined;
 });
-
-async function receiver(...args: Parameters<typeof startWebhookReceiver>): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver(...args);
-  receivers.push(r);
-  return r;
-}
+const receiver = labReceiver;
 
 // 3 s: twice what a loopback probe needs on a busy 2-core machine.
 const quick = { 'probe-timeout': '3s', 'retry-backoff': '100ms', prewarm: 'false', serve: 'false' };
@@ -39,7 +30,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/:\d\d\.\d+Z$/, '
 
 describe('one alert per outage across a matrix', () => {
   test('5 concurrent jobs of one run, one outage: exactly 1 alert, one state entry; the next run is within the cooldown; the recovery is sent once', async () => {
-    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer = await labCacheServer();
     const slack = await receiver('slack');
     const good = await labProxy();
     const bad = await labProxy({ status: 503 });
@@ -97,7 +88,7 @@ describe('one alert per outage across a matrix', () => {
 
 describe('silence windows', () => {
   test('an open window scoped to the failing proxy: no alert, "silenced by" in the summary, report and history; verdict and gate unchanged; after the window the outage is alerted once', async () => {
-    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer = await labCacheServer();
     const slack = await receiver('slack');
     const good = await labProxy();
     const bad = await labProxy({ status: 503 });
@@ -153,7 +144,7 @@ describe('silence windows', () => {
 
 describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
   test('candidates: replace the configured proxies; shown in the log, the summary and the alert; the since date holds across runs', async () => {
-    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer = await labCacheServer();
     const slack = await receiver('slack');
     const configured = await labProxy({ status: 503 });
     const good = await labProxy();
@@ -272,7 +263,7 @@ describe('scheduled health check (.github/workflows/proxy-health.yml)', () => {
   });
 
   test('over several runs: history, trend, time since the last failure and MTTR come out right', async () => {
-    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer = await labCacheServer();
     const slack = await receiver('slack');
     const steady = await labProxy();
     const wobbly = await labProxy();

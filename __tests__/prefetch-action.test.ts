@@ -7,18 +7,28 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeGoProject } from './lab/go.js';
-import { BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world, type GuardCase } from './lab/guard-case.js';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
+import {
+  BETA,
+  closeLabServers,
+  FAST_INPUTS,
+  GAMMA,
+  type GuardCase,
+  guardCase,
+  labCacheServer,
+  labProxy,
+  UPPER,
+  world,
+} from './lab/guard-case.js';
+import type { CacheServer } from './lab/cache-server.js';
 import type { ProxyRequest } from './lab/goproxy-server.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await cacheServer?.close();
-  cacheServer = undefined;
+afterEach(() => {
+  cacheServer = undefined; // closed with the lab's servers
 });
 
-const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
+const fast = FAST_INPUTS;
 const noCache = { ...fast, cache: 'false' };
 /** The module files the go command itself asked for (the probe and the prefetch say go-proxy-guard). */
 const goFiles = (reqs: ProxyRequest[]) =>
@@ -88,7 +98,7 @@ test('without go.sum the prefetch stands aside and says so; go mod download does
 test('a partial cache restore (dependency bump): only the missing files are prefetched, go asks for nothing', async () => {
   const p = await labProxy();
   const c = guardCase('prefetch-bump', { requires: [BETA, UPPER] });
-  cacheServer = await startCacheServer({ protocol: 'v2' });
+  cacheServer = await labCacheServer();
   const env = { ...cacheServer.env };
   const first = await c.run({ ...fast, proxies: p.url }, { env });
   await c.post(first, { env });

@@ -6,9 +6,9 @@
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeGoWork, makeGoProject } from './lab/go.js';
-import { ALPHA, BETA, closeProxies, guardCase, labProxy, UPPER, GAMMA, world } from './lab/guard-case.js';
+import { ALPHA, BETA, closeLabServers, guardCase, labProxy, UPPER, GAMMA, world } from './lab/guard-case.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 
 const probeOnly = { prewarm: 'false', cache: 'false' };
 

@@ -5,24 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
-import { closeProxies, guardCase, labProxy } from './lab/guard-case.js';
-import { startWebhookReceiver, type WebhookReceiver } from './lab/webhooks.js';
+import type { CacheServer } from './lab/cache-server.js';
+import { closeLabServers, guardCase, labCacheServer, labProxy, labReceiver } from './lab/guard-case.js';
 
-const receivers: WebhookReceiver[] = [];
 let cacheServer: CacheServer | undefined;
 afterEach(async () => {
-  await closeProxies();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await cacheServer?.close();
+  await closeLabServers();
   cacheServer = undefined;
 });
-
-async function receiver(...args: Parameters<typeof startWebhookReceiver>): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver(...args);
-  receivers.push(r);
-  return r;
-}
+const receiver = labReceiver;
 
 const quick = { 'probe-timeout': '1500ms', 'retry-backoff': '100ms', prewarm: 'false' };
 /** Everything a person or a log collector can see of a run. */
@@ -60,7 +51,7 @@ test('the job summary puts the verdict first, then the ranked proxies, and the l
 
 describe('alerts', () => {
   test('slack: sent once for a condition, suppressed within the cooldown across runs, a recovery once; secrets never shown', async () => {
-    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer = await labCacheServer();
     const slack = await receiver('slack');
     const proxy = await labProxy();
     const flaky = await labProxy({ status: 503 });

@@ -6,13 +6,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { closeProxies, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
+import { closeLabServers, FAST_INPUTS, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
 import type { ActionResult } from './lab/runner.js';
 import { repoRoot } from './lab/paths.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 
-const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s', cache: 'false' };
+const fast = { ...FAST_INPUTS, cache: 'false' };
 const handleOf = (r: ActionResult) => JSON.parse(r.state.serve ?? '{}') as { pid: number; url: string; statsFile: string; logFile: string };
 const alive = (pid: number) => {
   try {

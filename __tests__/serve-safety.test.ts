@@ -10,7 +10,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statfsSync
 import path from 'node:path';
 import { hermeticGoEnv, makeGoProject, parseJsonStream, runCommand, runGo, type GoModDownload } from './lab/go.js';
 import { labRequest, type GoProxy } from './lab/goproxy-server.js';
-import { BETA, closeProxies, GAMMA, guardCase, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
+import { BETA, closeLabServers, GAMMA, guardCase, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
 import { makeLabDir, repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 import { servedGoproxy } from '../src/engine/serve-stage.js';
@@ -27,7 +27,7 @@ const MiB = 1 << 20;
 const locals: LocalProxy[] = [];
 afterEach(async () => {
   await Promise.all(locals.splice(0).map((l) => l.close('test over')));
-  await closeProxies();
+  await closeLabServers();
 });
 
 interface LocalOptions {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hermeticGoEnv, makeGoProject, parseJsonStream, runGo, type GoModDownload } from './lab/go.js';
 import { labRequest, type GoProxy } from './lab/goproxy-server.js';
-import { BETA, closeProxies, GAMMA, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
+import { BETA, closeLabServers, GAMMA, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
 import { buildZip } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
 import { memoryBody } from '../src/serve/body.js';
@@ -20,7 +20,7 @@ import { zipLayoutProblem } from '../src/serve/zip-layout.js';
 const locals: LocalProxy[] = [];
 afterEach(async () => {
   await Promise.all(locals.splice(0).map((l) => l.close('test over')));
-  await closeProxies();
+  await closeLabServers();
 });
 
 interface ServeCase {

@@ -7,20 +7,19 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { closeProxies, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
+import { closeLabServers, FAST_INPUTS, type GuardCase, guardCase, labCacheServer, labProxy } from './lab/guard-case.js';
+import type { CacheServer } from './lab/cache-server.js';
 import type { ActionResult } from './lab/runner.js';
 import { cellsOf, topBlock, visibleLines, visibleTables } from './unit/markdown.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await cacheServer?.close();
-  cacheServer = undefined;
+afterEach(() => {
+  cacheServer = undefined; // closed with the lab's servers
 });
 
-const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
-const cacheEnv = async () => (cacheServer ??= await startCacheServer({ protocol: 'v2' })).env;
+const fast = FAST_INPUTS;
+const cacheEnv = async () => (cacheServer ??= await labCacheServer()).env;
 
 /** The name of the ::group:: each stdout line sits in ('' outside any group). */
 function groupsOf(stdout: string): { line: string; group: string }[] {

@@ -8,16 +8,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { WebhookFormat } from '../src/config/config.js';
 import { runCommand } from './lab/go.js';
-import { BETA, closeProxies, GAMMA, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
+import { BETA, closeLabServers, GAMMA, type GuardCase, guardCase, labProxy, labReceiver } from './lab/guard-case.js';
 import { repoRoot } from './lab/paths.js';
 import type { ActionResult } from './lab/runner.js';
-import { activeMarkup, startWebhookReceiver, type WebhookReceiver } from './lab/webhooks.js';
+import { activeMarkup } from './lab/webhooks.js';
 
-const receivers: WebhookReceiver[] = [];
-afterEach(async () => {
-  await closeProxies();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+afterEach(closeLabServers);
 
 const probeOnly = { prewarm: 'false', cache: 'false', 'probe-samples': '1' };
 
@@ -106,8 +102,7 @@ describe('chat: upstream text pings nobody and links nowhere', () => {
       { module: BETA.path, version: BETA.version, path: '.info' },
     );
     const good = await labProxy();
-    const hook = await startWebhookReceiver(format);
-    receivers.push(hook);
+    const hook = await labReceiver(format);
     const c = guardCase(`chat-${format}`);
     const r = await c.run({ ...probeOnly, proxies: `${hostile.url}\n${good.url}`, 'webhook-url': hook.url, 'webhook-format': format });
 
@@ -131,8 +126,7 @@ describe('credentials: every form masked, and before any input is checked', () =
   test('a token used as the URL user name is masked in the log, outputs, report, summary, metrics and alert', async () => {
     const p = await labProxy('ok', { tls: 'valid', auth: { user: TOKEN, pass: 'x-oauth-basic' } });
     const dead = await labProxy({ status: 503 });
-    const hook = await startWebhookReceiver('json');
-    receivers.push(hook);
+    const hook = await labReceiver('json');
     const c = guardCase('token-user');
     const metrics = path.join(c.lab, 'metrics.prom');
     const r = await c.run({

@@ -8,18 +8,29 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeGoProject, makeGoWork, vendorProject } from './lab/go.js';
-import { ALPHA, BETA, closeProxies, GAMMA, guardCase, labProxy, UPPER, world, type GuardCase } from './lab/guard-case.js';
-import { startCacheServer, type CacheServer } from './lab/cache-server.js';
+import {
+  ALPHA,
+  BETA,
+  closeLabServers,
+  FAST_INPUTS,
+  GAMMA,
+  type GuardCase,
+  guardCase,
+  labCacheServer,
+  labProxy,
+  UPPER,
+  world,
+} from './lab/guard-case.js';
+import type { CacheServer } from './lab/cache-server.js';
 import type { ActionResult } from './lab/runner.js';
 
-afterEach(closeProxies);
+afterEach(closeLabServers);
 let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await cacheServer?.close();
-  cacheServer = undefined;
+afterEach(() => {
+  cacheServer = undefined; // closed with the lab's servers
 });
 
-const fast = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
+const fast = FAST_INPUTS;
 const noCache = { ...fast, cache: 'false' };
 const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
   r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
@@ -210,7 +221,7 @@ test('a go.work with two modules warms the build list of both', async () => {
 
 describe('the CI cache as the safety net (real @actions/cache, loopback cache service)', () => {
   const cached = async (c: GuardCase, inputs: Record<string, string>) => {
-    cacheServer ??= await startCacheServer({ protocol: 'v2' });
+    cacheServer ??= await labCacheServer();
     const env = { ...cacheServer.env };
     const main = await c.run({ ...fast, ...inputs }, { env });
     const post = await c.post(main, { env });
@@ -291,7 +302,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
   test('a cache service that is down is a warning, never a failure', async () => {
     const p = await labProxy();
     const c = guardCase('cache-down');
-    cacheServer = await startCacheServer({ protocol: 'v2' });
+    cacheServer = await labCacheServer();
     cacheServer.setFault('down');
     const { main, post } = await cached(c, { proxies: p.url });
     expect(main.code).toBe(0);

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startCacheServer } from '../__tests__/lab/cache-server.js';
-import { closeProxies, guardCase, labProxy } from '../__tests__/lab/guard-case.js';
+import { closeLabServers, guardCase, labProxy } from '../__tests__/lab/guard-case.js';
 import { runPost } from '../__tests__/lab/runner.js';
 
 const shown = (stdout: string) =>
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     }
     process.exitCode = main.code ?? 1;
   } finally {
-    await closeProxies();
+    await closeLabServers();
     await cache.close();
   }
 }

@@ -6,11 +6,13 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { hermeticGoEnv, makeGoProject, runGo, type GoProject, type GoProjectOptions } from './go.js';
+import { startCacheServer, type CacheServer, type CacheServerOptions } from './cache-server.js';
 import { startGoProxy, type Fault, type GoProxy, type GoProxyOptions } from './goproxy-server.js';
 import { defaultWorld, findModule, type ModuleVersion } from './modules.js';
 import { makeLabDir } from './paths.js';
 import { ensureLabPki } from './pki.js';
 import { runAction, runPost, type ActionResult, type RunActionOptions } from './runner.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhooks.js';
 
 export const world = defaultWorld();
 export function mod(p: string, v: string): ModuleVersion {
@@ -23,17 +25,32 @@ export const BETA = mod('example.com/beta', 'v0.2.0');
 export const UPPER = mod('example.com/Upper/Case', 'v1.0.0');
 export const GAMMA = mod('example.com/gamma/v2', 'v2.0.1');
 
-/** Proxies started by cases; close them all after each test. */
-const open: GoProxy[] = [];
+/** Servers started by cases (proxies, cache services, webhook receivers); close them all after each test. */
+const open: { close(): Promise<void> }[] = [];
 export async function labProxy(fault: Fault = 'ok', opts: GoProxyOptions = {}): Promise<GoProxy> {
   const p = await startGoProxy({ modules: world, ...opts });
   open.push(p);
   if (fault !== 'ok') await p.setFault(fault);
   return p;
 }
-export async function closeProxies(): Promise<void> {
+/** A cache service speaking the toolkit's v2 protocol unless told otherwise, closed with the proxies. */
+export async function labCacheServer(opts: CacheServerOptions = { protocol: 'v2' }): Promise<CacheServer> {
+  const s = await startCacheServer(opts);
+  open.push(s);
+  return s;
+}
+/** A chat webhook receiver on 127.0.0.1, closed with the proxies. */
+export async function labReceiver(...args: Parameters<typeof startWebhookReceiver>): Promise<WebhookReceiver> {
+  const r = await startWebhookReceiver(...args);
+  open.push(r);
+  return r;
+}
+export async function closeLabServers(): Promise<void> {
   await Promise.all(open.splice(0).map((p) => p.close()));
 }
+
+/** Inputs that keep a case quick: short backoff, probe and download bounds. */
+export const FAST_INPUTS = { 'retry-backoff': '100ms', 'probe-timeout': '1500ms', 'download-timeout': '20s' };
 
 /**
  * Anything that is not loopback goes to a dead loopback port: the go
