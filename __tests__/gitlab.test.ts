@@ -752,7 +752,7 @@ describe('the gitlab subcommand up close', () => {
     // A later job with the dotenv GOPROXY and a netrc for the proxy downloads fine.
     const goproxy = /^GOPROXY=(.*)$/m.exec(dotenv)![1]!;
     const netrc = path.join(c.lab, 'netrc');
-    writeFileSync(netrc, `machine 127.0.0.1 login bot password ${secret}\n`);
+    writeFileSync(netrc, `machine 127.0.0.1:${p.port} login bot password ${secret}\n`);
     const dl = await runGo(['mod', 'download', 'all'], {
       cwd: c.project.dir,
       env: { ...c.env, GOPROXY: goproxy, NETRC: netrc },

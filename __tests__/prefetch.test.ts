@@ -10,6 +10,7 @@ import { listFiles } from '../src/cache/prune.js';
 import { discoverProject } from '../src/project/discover.js';
 import { prefetchFromGoSum, type PrefetchReport } from '../src/warm/prefetch/prefetch.js';
 import { hermeticGoEnv, makeGoProject, runGo, type GoProject } from './lab/go.js';
+import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
 import { startGoProxy, type GoProxy, type ProxyRequest } from './lab/goproxy-server.js';
 import { NO_EGRESS, world, ALPHA, BETA, GAMMA, UPPER } from './lab/guard-case.js';
 import { escapePath, tamperedZip } from './lab/modules.js';
@@ -48,7 +49,7 @@ async function prefetch(c: Case, proxies: GoProxy[], concurrency = 8): Promise<P
     cachedFiles,
     gonoproxy,
     proxies: proxies.map((p) => p.url),
-    netrc: [],
+    credentials: NO_CREDENTIALS,
     concurrency,
     retries: 1,
     deadlineMs: 60_000,

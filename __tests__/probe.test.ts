@@ -145,7 +145,7 @@ describe('private modules and credentials', () => {
     const viaNetrc = await labProxy('ok', { tls: 'valid', host: 'localhost', auth: { user: 'ci', pass: `${secret}-netrc` } });
     const c = guardCase('creds');
     const netrc = path.join(c.lab, 'netrc');
-    writeFileSync(netrc, `machine localhost login ci password ${secret}-netrc\n`);
+    writeFileSync(netrc, `machine localhost:${viaNetrc.port} login ci password ${secret}-netrc\n`);
     const r = await c.run({ ...probeOnly, proxies: `${withUrl.authUrl}\n${viaNetrc.url}` }, { env: { NETRC: netrc } });
     expect(r.code).toBe(0);
     expect(r.report.proxies.map((p: { verdict: string }) => p.verdict)).toEqual(['healthy', 'healthy']);

@@ -152,7 +152,7 @@ test('an https proxy with credentials: GOPROXY carries none, a later step authen
   expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|direct`);
   expect(JSON.stringify(r.exportedEnv)).not.toContain('S3cret-pw');
   const netrc = r.exportedEnv.NETRC ?? '';
-  expect(readFileSync(netrc, 'utf8')).toMatch(/^machine 127\.0\.0\.1 login ci password S3cret-pw$/m);
+  expect(readFileSync(netrc, 'utf8')).toMatch(new RegExp(`^machine 127\\.0\\.0\\.1:${a.port} login ci password S3cret-pw$`, 'm'));
   // The local proxy adds the credentials itself; stopped, go falls through to the bare chain and reads NETRC.
   const through = await c.go(['mod', 'download', '-json', 'all'], {
     GOPROXY: r.exportedEnv.GOPROXY ?? '',

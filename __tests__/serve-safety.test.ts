@@ -15,6 +15,7 @@ import { makeLabDir, repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 import { servedGoproxy } from '../src/engine/serve-stage.js';
 import { redirectTarget } from '../src/goproxy/endpoint.js';
+import { NO_CREDENTIALS, netrcCredentials } from '../src/goproxy/goauth.js';
 import { ProxyClient } from '../src/probe/http.js';
 import { launchDaemon, stopDaemon } from '../src/serve/daemon.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
@@ -48,7 +49,7 @@ async function local(
   const base = servePolicy(opts.retries ?? 1, spill, opts.budgetMs);
   const proxy = await startLocalProxy({
     upstreams: upstreams.map((u) => ('p95Ms' in u ? u : { url: u.url, p95Ms: 20 })),
-    netrc: opts.netrc ?? [],
+    credentials: netrcCredentials(opts.netrc ?? []),
     moduleCache: undefined,
     policy: { ...base, maxBytes: { ...base.maxBytes, ...opts.maxBytes } },
     port: 0,
@@ -109,7 +110,7 @@ describe('size: every kind of answer has a cap', () => {
     const free = statfsSync(spill);
     const proxy = await startLocalProxy({
       upstreams: [{ url: big.url, p95Ms: 20 }],
-      netrc: [],
+      credentials: NO_CREDENTIALS,
       moduleCache: undefined,
       policy: { ...servePolicy(0, spill), memoryLimit: 64, spillReserveBytes: free.bavail * free.bsize },
       port: 0,
@@ -207,7 +208,7 @@ describe('the daemon', () => {
       CLI,
       {
         upstreams: [{ url: a.url, p95Ms: 20 }],
-        netrc: [],
+        credentials: NO_CREDENTIALS,
         moduleCache: undefined,
         retries: 0,
         dir: lab,
@@ -247,7 +248,7 @@ describe('the daemon', () => {
       expect(bystander.signalCode).toBeNull();
       const handle = await launchDaemon(CLI, {
         upstreams: [{ url: a.url, p95Ms: 20 }],
-        netrc: [],
+        credentials: NO_CREDENTIALS,
         moduleCache: undefined,
         retries: 0,
         dir: lab,
@@ -270,7 +271,7 @@ describe('credentials', () => {
   test('never over plain http: the probe and the local proxy refuse, as the go command does', async () => {
     const plain = await labProxy('ok', { auth: { user: 'ci', pass: 'S3cret' } });
     expect(plain.authUrl).toMatch(/^http:\/\/ci:S3cret@/);
-    const client = new ProxyClient(plain.authUrl, [], 5000);
+    const client = new ProxyClient(plain.authUrl, NO_CREDENTIALS, 5000);
     const probed = await client.get('example.com/beta/@v/list');
     client.close();
     expect(probed).toMatchObject({ failure: { code: 'insecure-credentials', class: 'proxy-broken' } });
@@ -283,7 +284,7 @@ describe('credentials', () => {
     // A netrc entry for a plain-http host is not sent either (go sends netrc credentials over https only).
     const netrcd = await local('safety-insecure-netrc', [plain], {
       retries: 0,
-      netrc: [{ machine: '127.0.0.1', login: 'ci', password: 'S3cret' }],
+      netrc: [{ machine: `127.0.0.1:${plain.port}`, login: 'ci', password: 'S3cret' }],
     });
     expect((await get(netrcd.proxy.url, 'example.com/beta/@v/list')).status).toBe(502);
     expect(plain.hits().filter((h) => h.authorization)).toEqual([]);
@@ -328,7 +329,7 @@ describe('credentials', () => {
     expect(lstatSync(path.dirname(netrcFile)).mode & 0o777).toBe(0o700);
     // The user's own netrc is kept, after ours.
     expect(readFileSync(netrcFile, 'utf8')).toBe(
-      'machine 127.0.0.1 login ci password S3cret\nmachine git.example login me password mine\n',
+      `machine 127.0.0.1:${secure.port} login ci password S3cret\nmachine git.example login me password mine\n`,
     );
     // The real go command, with the local proxy gone (port 1): it falls through to the bare chain and authenticates from NETRC.
     const project = makeGoProject(path.join(lab, 'project'), { requires: [BETA], world });
@@ -419,7 +420,7 @@ describe('redirects', () => {
     const lab = makeLabDir('safety-redirect-auth');
     const proxy = await startLocalProxy({
       upstreams: [{ url: front.authUrl, p95Ms: 20 }],
-      netrc: [],
+      credentials: NO_CREDENTIALS,
       moduleCache: undefined,
       policy: servePolicy(0, path.join(lab, 'spill')),
       port: 0,
@@ -442,7 +443,7 @@ describe('redirects', () => {
 
   test('the probe resolves a relative Location against the request URL', async () => {
     const a = await labProxy({ redirect: '/mirror' });
-    const client = new ProxyClient(a.url, [], 5000);
+    const client = new ProxyClient(a.url, NO_CREDENTIALS, 5000);
     const r = await client.get('example.com/beta/@v/list');
     client.close();
     expect(r).toMatchObject({ answer: { status: 200 } });

@@ -11,6 +11,7 @@ import { labRequest, type GoProxy } from './lab/goproxy-server.js';
 import { BETA, closeLabServers, GAMMA, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
 import { buildZip } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
+import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
 import { memoryBody } from '../src/serve/body.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
 import { servePolicy } from '../src/serve/policy.js';
@@ -45,7 +46,7 @@ async function serveCase(
   const local = await startLocalProxy({
     // As the probe measured them on loopback.
     upstreams: upstreams.map((u) => ({ url: u.url, p95Ms: 20 })),
-    netrc: [],
+    credentials: NO_CREDENTIALS,
     moduleCache: opts.moduleCache ?? path.join(lab, 'modcache', 'cache', 'download'),
     policy,
     port: 0,

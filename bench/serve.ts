@@ -16,6 +16,7 @@ import { startGoProxy, type Fault, type GoProxy } from '../__tests__/lab/goproxy
 import { NO_EGRESS } from '../__tests__/lab/guard-case.js';
 import { largeModuleOnDisk, moduleVersion, type ModuleVersion } from '../__tests__/lab/modules.js';
 import { makeLabDir, repoRoot } from '../__tests__/lab/paths.js';
+import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
 import { launchDaemon, stopDaemon } from '../src/serve/daemon.js';
 import type { ServeStats } from '../src/serve/serve-stats.js';
 
@@ -63,7 +64,7 @@ async function download(name: string, firstFault: Fault, viaLocal: boolean, modu
       // As the probe measured the upstreams before the first one turned bad.
       handle = await launchDaemon(CLI, {
         upstreams: [a, b].map((u) => ({ url: u.url, p95Ms: LATENCY_MS + 5 })),
-        netrc: [],
+        credentials: NO_CREDENTIALS,
         moduleCache: path.join(env.GOMODCACHE as string, 'cache', 'download'),
         retries: 3,
         dir: path.join(lab, 'serve'),
@@ -102,7 +103,7 @@ async function endless(): Promise<Run & { status: string }> {
   try {
     handle = await launchDaemon(CLI, {
       upstreams: [{ url: a.url, p95Ms: LATENCY_MS + 5 }],
-      netrc: [],
+      credentials: NO_CREDENTIALS,
       moduleCache: undefined,
       retries: 0,
       dir: path.join(lab, 'serve'),

@@ -1,6 +1,7 @@
 import { buildChain, formatGoproxy, localProxyFirst, parseGoproxy, terminalOf, warmingChain } from '../../src/goproxy/chain.js';
 import { escapeModulePath, isPseudoVersion } from '../../src/goproxy/module-path.js';
-import { netrcFor, parseNetrc } from '../../src/goproxy/netrc.js';
+import { parseNetrc } from '../../src/goproxy/netrc.js';
+import { credentialFor, netrcCredentials } from '../../src/goproxy/goauth.js';
 import { matchesPrefixPatterns } from '../../src/goproxy/private.js';
 
 describe('GOPROXY follows the go command grammar', () => {
@@ -62,8 +63,10 @@ describe('netrc', () => {
     const entries = parseNetrc(
       'machine a.example login u1 password p1\nmachine a.example\n login u2\n password p2\ndefault login any password leak',
     );
-    expect(netrcFor(entries, 'a.example')).toEqual({ machine: 'a.example', login: 'u1', password: 'p1' });
-    expect(netrcFor(entries, 'other.example')).toBeUndefined();
+    const creds = netrcCredentials(entries);
+    const basic = (s: string) => ({ Authorization: `Basic ${Buffer.from(s).toString('base64')}` });
+    expect(credentialFor(creds, new URL('https://a.example/m/@v/list'))).toEqual(basic('u1:p1'));
+    expect(credentialFor(creds, new URL('https://other.example/m/@v/list'))).toBeUndefined();
   });
 });
 

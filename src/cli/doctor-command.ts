@@ -1,7 +1,7 @@
 import { buildConfig } from '../config/config.js';
 import { registerSecretInputs } from '../config/secret-inputs.js';
 import { Secrets } from '../secrets/secrets.js';
-import { InputError } from '../config/errors.js';
+import { SetupError } from '../config/errors.js';
 import { doctorFailed, renderDoctor } from '../doctor/render.js';
 import { DOCTOR_SCHEMA, runDoctor } from '../doctor/doctor.js';
 import { stylesFor } from '../platform/terminal.js';
@@ -24,7 +24,7 @@ export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<numb
     else if (cl.options.quiet !== true || exitCode !== EXIT.ok) io.stdout.write(renderDoctor(report, stylesFor(io.stdout, io.env)));
     return exitCode;
   } catch (err) {
-    const usage = err instanceof InputError;
+    const usage = err instanceof SetupError;
     const message = secrets.mask(usage ? err.message : `go-proxy-guard doctor failed: ${(err as Error).stack ?? err}`);
     io.stderr.write(`${errStyles.red(`error: ${message}`)}\n`);
     const exitCode = usage ? EXIT.usage : EXIT.internal;

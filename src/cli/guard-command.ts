@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { workingDirectoryOf } from '../config/config.js';
-import { InputError } from '../config/errors.js';
+import { SetupError } from '../config/errors.js';
 import { runGuard, type RunOutcome } from '../engine/run.js';
 import type { Verdict } from '../model/verdict.js';
 import { GitLabPlatform } from '../platform/gitlab.js';
@@ -71,7 +71,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
     }
     return exitCode;
   } catch (err) {
-    const usage = err instanceof InputError;
+    const usage = err instanceof SetupError;
     const message = usage ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`;
     platform.fail(message);
     const exitCode = usage ? EXIT.usage : EXIT.internal;

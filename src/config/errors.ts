@@ -1,5 +1,13 @@
+/** A problem with how the guard was set up (an input, the go installed): shown as is, without a stack. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetupError';
+  }
+}
+
 /** A bad input value: the message names the input, the value and what is accepted. */
-export class InputError extends Error {
+export class InputError extends SetupError {
   constructor(
     readonly input: string,
     readonly value: string,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { readNetrc } from '../goproxy/netrc.js';
+import { loadCredentials, NO_CREDENTIALS } from '../goproxy/goauth.js';
 import { goRunEnv } from '../go/run-env.js';
 import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
@@ -52,7 +52,9 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
   const proxies = config.proxies ?? proxyUrls(parseGoproxy(goEnv.env.GOPROXY)).filter((u) => /^https?:\/\//i.test(u));
   const runner = { env: goRunEnv(env), timeoutMs: config.warm.timeoutMs };
   const [answers, vendor, cache] = await Promise.all([
-    sumdb ? askSumdb(proxies, sumdb, config.probe.timeoutMs, env) : Promise.resolve([]),
+    sumdb
+      ? askSumdb(proxies, sumdb, config.probe.timeoutMs, { env, goauth: goEnv.env.GOAUTH, cwd: config.workingDirectory })
+      : Promise.resolve([]),
     project.vendorDir && !goEnv.problem ? vendorUsable({ dir: project.root, protectedFiles: [] }, runner, 12) : Promise.resolve(undefined),
     moduleCacheFacts(goEnv.env.GOMODCACHE),
   ]);
@@ -72,12 +74,22 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
 }
 
 /** GET <proxy>/sumdb/<name>/supported on every proxy at once, each under the probe deadline. */
-async function askSumdb(proxies: string[], name: string, deadlineMs: number, env: NodeJS.ProcessEnv): Promise<SumdbAnswer[]> {
-  const netrc = await readNetrc(env);
+async function askSumdb(
+  proxies: string[],
+  name: string,
+  deadlineMs: number,
+  auth: { env: NodeJS.ProcessEnv; goauth: string; cwd: string },
+): Promise<SumdbAnswer[]> {
+  const credentials = await loadCredentials(auth.goauth, auth.cwd, { env: auth.env }).catch(() => NO_CREDENTIALS);
   const request = { kind: 'sumdb' as const, path: `sumdb/${name}/supported`, notFoundIsAnswer: true };
   return Promise.all(
     proxies.map(async (url) => {
-      const r = await probeProxy(url, [request], { deadlineMs, netrc, concurrency: 1, latencyMaxMs: DEFAULT_SCORE_MODEL.latencyMaxMs });
+      const r = await probeProxy(url, [request], {
+        deadlineMs,
+        credentials,
+        concurrency: 1,
+        latencyMaxMs: DEFAULT_SCORE_MODEL.latencyMaxMs,
+      });
       const o = r.outcomes[0];
       return { url, status: o?.status, failure: o?.ok ? undefined : o?.failure };
     }),

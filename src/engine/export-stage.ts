@@ -28,7 +28,7 @@ export async function exportStage(run: Prepared, probe: ProbeOutcome, platform: 
         entry: platform.serveEntry as string,
         chain: probe.chain,
         ranked: probe.ranked,
-        netrc: run.netrc,
+        credentials: run.credentials,
         gomodcache: run.goEnv.GOMODCACHE,
         platform,
         env: run.env,
@@ -37,8 +37,9 @@ export async function exportStage(run: Prepared, probe: ProbeOutcome, platform: 
     : undefined;
   // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain,
   // whose credentials are in a netrc file of ours, never in GOPROXY.
-  const served = serve?.handle ? servedGoproxy(serve.handle.url, probe.chain, platform.workDir, run.env) : undefined;
+  const served = serve?.handle ? servedGoproxy(serve.handle.url, probe.chain, platform.workDir, run.env, run.goEnv.GOAUTH) : undefined;
   if (served?.netrcFile) platform.exportVariable('NETRC', served.netrcFile);
+  if (served?.goauth) platform.exportVariable('GOAUTH', served.goauth);
   const goproxy = served?.goproxy ?? formatGoproxy(probe.chain);
   platform.exportVariable('GOPROXY', goproxy);
   return { handle: serve?.handle, note: serve?.note, goproxy };

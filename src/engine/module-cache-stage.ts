@@ -61,7 +61,7 @@ export async function moduleCacheStage(
       platform,
       restore,
       env: run.env,
-      netrc: run.netrc,
+      credentials: run.credentials,
     });
     platform.info(
       `ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`,

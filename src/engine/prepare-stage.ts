@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import { buildConfig, type Config } from '../config/config.js';
 import { registerSecretInputs } from '../config/secret-inputs.js';
 import { readGoEnv, type GoEnv } from '../go/go-env.js';
-import { readNetrc, type NetrcEntry } from '../goproxy/netrc.js';
+import { SetupError } from '../config/errors.js';
+import { unsupportedGo } from '../go/go-version.js';
+import { credentialSecrets, GoAuthError, loadCredentials, type Credentials } from '../goproxy/goauth.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory, type Project } from '../project/discover.js';
 import type { Secrets } from '../secrets/secrets.js';
@@ -12,12 +14,13 @@ export interface Prepared {
   config: Config;
   goEnv: GoEnv;
   project: Project;
-  netrc: NetrcEntry[];
+  /** What go would send each proxy (GOAUTH: netrc, commands), by URL prefix. */
+  credentials: Credentials;
   /** The process environment the run was started with. */
   env: NodeJS.ProcessEnv;
 }
 
-/** Inputs, `go env`, the Go project and the user's netrc; the secrets among them are registered before anything is logged. */
+/** Inputs, `go env`, the Go project and the user's credentials (GOAUTH); the secrets among them are registered before anything is logged. */
 export async function prepareStage(ctx: { platform: Platform; secrets: Secrets; env: NodeJS.ProcessEnv; cwd: string }): Promise<Prepared> {
   const { platform, secrets, env } = ctx;
   registerSecretInputs(platform.readInput, secrets);
@@ -26,15 +29,20 @@ export async function prepareStage(ctx: { platform: Platform; secrets: Secrets; 
   await requireDirectory(config.workingDirectory, wd);
   const goEnv = await readGoEnv(config.workingDirectory, env);
   if (goEnv.problem) platform.warning(`go env failed (${goEnv.problem}); using GOPROXY and friends from the environment`);
+  const unsupported = goEnv.problem ? undefined : unsupportedGo(goEnv.env.GOVERSION);
+  if (unsupported) throw new SetupError(unsupported);
   const project = await discoverProject(config.workingDirectory, {
     gonoproxy: goEnv.env.GONOPROXY,
     gowork: goEnv.env.GOWORK,
     requireGoMod: config.workingDirectoryGiven !== undefined,
     inputValue: wd,
   });
-  const netrc = await readNetrc(env);
-  for (const entry of netrc) secrets.add(entry.password);
-  return { config, goEnv: goEnv.env, project, netrc, env };
+  const credentials = await loadCredentials(goEnv.env.GOAUTH, config.workingDirectory, { env }).catch((err: unknown) => {
+    if (err instanceof GoAuthError) throw new SetupError(`GOAUTH: ${err.message}`);
+    throw err;
+  });
+  for (const secret of credentialSecrets(credentials)) secrets.add(secret);
+  return { config, goEnv: goEnv.env, project, credentials, env };
 }
 
 /** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */

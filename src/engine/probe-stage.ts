@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { buildChain, parseGoproxy, terminalOf, type Chain } from '../goproxy/chain.js';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import type { GoEnv } from '../go/go-env.js';
 import { sumdbName } from '../go/go-env.js';
 import { assessProxy, withWarmFailure } from '../health/proxy-health.js';
@@ -58,7 +58,7 @@ const GRACE_SHARE = 0.25;
 const GRACE_MAX_MS = 200;
 
 /** Probe every candidate concurrently; rank and build the chain to export as they finish. */
-export function startProbes(config: Config, goEnv: GoEnv, project: Project, netrc: NetrcEntry[]): ProbeRun {
+export function startProbes(config: Config, goEnv: GoEnv, project: Project, credentials: Credentials): ProbeRun {
   const started = performance.now();
   const notes: string[] = [];
   const candidates = config.proxies ?? defaultCandidates(goEnv.GOPROXY);
@@ -93,7 +93,7 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, netr
   const probes = candidates.map((url) =>
     probeProxy(url, plan, {
       deadlineMs: config.probe.timeoutMs,
-      netrc,
+      credentials,
       cut,
       concurrency: fit.concurrency,
       latencyMaxMs: config.score.latencyMaxMs,

@@ -47,7 +47,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const restore = startModuleCacheRestore(run, platform);
   const buildRestore =
     run.project.layout !== 'none' ? restoreBuildCacheStage({ config, goEnv: run.goEnv, project: run.project, platform }) : undefined;
-  const probes = startProbes(config, run.goEnv, run.project, run.netrc);
+  const probes = startProbes(config, run.goEnv, run.project, run.credentials);
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
   const state = previousState(platform, config);

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
-import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
+import { chainWithoutUserinfo, formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
+import { parseGoAuth, type Credentials } from '../goproxy/goauth.js';
+import { netrcMachineFor, netrcPath, type NetrcEntry } from '../goproxy/netrc.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { makePrivateTempDir, writePrivateFile } from '../secrets/private-files.js';
 import type { ProxyHealth } from '../model/verdict.js';
@@ -32,38 +32,44 @@ export function upstreamsOf(chain: Chain, ranked: ProxyHealth[]): UpstreamSpec[]
  * GOPROXY under serve: the local proxy (which adds each upstream's
  * credentials itself), then the chain without any user info, for when it is
  * gone. Those credentials move to a netrc file (mode 0600, in a private
- * directory) that NETRC names, ahead of the user's own netrc, which is kept:
- * the go command reads NETRC, and sends its entries over https only.
+ * directory) that NETRC names, ahead of the user's own netrc, which is kept.
+ * Each line's machine is the proxy URL's prefix (host:port/path), as go 1.24+
+ * matches it; GOAUTH gains `netrc` when the user's did not read netrc.
  */
 export function servedGoproxy(
   localUrl: string,
   chain: Chain,
   netrcDir: string,
   env: NodeJS.ProcessEnv,
-): { goproxy: string; netrcFile?: string } {
+  goauth = 'netrc',
+): { goproxy: string; netrcFile?: string; goauth?: string } {
   const entries: NetrcEntry[] = [];
-  const bare = chain.map((e) => {
-    if (e.kind !== 'proxy') return e;
+  for (const e of chain) {
+    if (e.kind !== 'proxy') continue;
     const u = new URL(e.url);
+    const machine = netrcMachineFor(u);
     // netrc needs a login and a password; a lone token user name cannot be written there.
-    if (u.protocol === 'https:' && u.username && u.password && !netrcFor(entries, u.hostname)) {
-      entries.push({ machine: u.hostname, login: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+    if (u.protocol === 'https:' && u.username && u.password && !entries.some((x) => x.machine === machine)) {
+      entries.push({ machine, login: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
     }
-    // Only the user info goes: the rest of the URL stays as the user wrote it.
-    return { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') };
-  });
-  const goproxy = formatGoproxy(localProxyFirst(localUrl, bare));
+  }
+  const goproxy = formatGoproxy(localProxyFirst(localUrl, chainWithoutUserinfo(chain)));
   if (entries.length === 0) return { goproxy };
-  const own = readUserNetrc(env);
+  const methods = parseGoAuth(goauth);
+  const readsNetrc = methods.some((m) => m.kind === 'netrc');
+  // The user's own netrc stays in force only where their GOAUTH read it.
+  const own = readsNetrc ? readUserNetrc(env) : '';
   const dir = makePrivateTempDir(netrcDir, 'netrc-');
   const netrcFile = path.join(dir, 'netrc');
   writePrivateFile(netrcFile, `${entries.map((e) => `machine ${e.machine} login ${e.login} password ${e.password}`).join('\n')}\n${own}`);
-  return { goproxy, netrcFile };
+  if (readsNetrc) return { goproxy, netrcFile };
+  // Last: URL credentials, which these were, come after every GOAUTH method in go.
+  return { goproxy, netrcFile, goauth: methods[0]?.kind === 'off' ? 'netrc' : `${goauth};netrc` };
 }
 
 function readUserNetrc(env: NodeJS.ProcessEnv): string {
   try {
-    return readFileSync(env.NETRC || path.join(env.HOME || os.homedir(), '.netrc'), 'utf8');
+    return readFileSync(netrcPath(env), 'utf8');
   } catch {
     return '';
   }
@@ -83,7 +89,7 @@ export async function startServeStage(opts: {
   entry: string;
   chain: Chain;
   ranked: ProxyHealth[];
-  netrc: NetrcEntry[];
+  credentials: Credentials;
   gomodcache: string;
   platform: Platform;
   env: NodeJS.ProcessEnv;
@@ -97,7 +103,7 @@ export async function startServeStage(opts: {
       opts.entry,
       {
         upstreams,
-        netrc: opts.netrc,
+        credentials: opts.credentials,
         moduleCache: opts.gomodcache ? path.join(opts.gomodcache, 'cache', 'download') : undefined,
         retries: opts.config.warm.retries,
         dir: opts.platform.workDir,

@@ -13,7 +13,7 @@ import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoR
 import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import type { PrefetchUpstreamFailure } from '../warm/prefetch/fetch.js';
 import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
 
@@ -52,7 +52,7 @@ export async function warmStage(opts: {
   /** Started before the probe, so the download overlaps it. */
   restore: Promise<RestoreOutcome>;
   env: NodeJS.ProcessEnv;
-  netrc: NetrcEntry[];
+  credentials: Credentials;
 }): Promise<WarmOutcome> {
   const { config, goEnv, project, platform } = opts;
   const target = downloadTarget(project);
@@ -80,7 +80,7 @@ export async function warmStage(opts: {
     cachedFiles: new Set(filesBefore),
     gonoproxy: goEnv.GONOPROXY,
     proxies: opts.refreshProxies?.() ?? opts.healthyProxies,
-    netrc: opts.netrc,
+    credentials: opts.credentials,
     concurrency: config.warm.prefetchConcurrency,
     retries: config.warm.retries,
     deadlineMs: config.warm.timeoutMs,

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { saveModuleCache } from '../cache/module-cache-save.js';
-import { InputError } from '../config/errors.js';
+import { SetupError } from '../config/errors.js';
 import { finishServeStage } from '../engine/serve-stage.js';
 import { saveBuildCacheStage } from '../engine/build-cache-stage.js';
 import { goRunEnv } from '../go/run-env.js';
@@ -28,7 +28,7 @@ async function main(steps: StepState): Promise<void> {
     if (gate.pass) platform.info(last);
     else platform.fail(last);
   } catch (err) {
-    platform.fail(err instanceof InputError ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`);
+    platform.fail(err instanceof SetupError ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`);
   }
 }
 

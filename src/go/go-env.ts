@@ -13,14 +13,19 @@ export interface GoEnv {
   /** The build cache, "off", or "" when go could not say (no default guessed: it differs per OS). */
   GOCACHE: string;
   GOFLAGS: string;
+  /** The runner's own go (asked with GOTOOLCHAIN=local), whatever toolchain a project would switch to. */
   GOVERSION: string;
+  /** GOAUTH as the user set it ("netrc" by default). */
+  GOAUTH: string;
+  /** GOTOOLCHAIN as the user set it (environment, go env -w, or GOROOT/go.env). */
+  GOTOOLCHAIN: string;
   GOOS: string;
   GOARCH: string;
   /** The go.work in use ("" for none, "off"), or undefined when go could not say. */
   GOWORK: string | undefined;
 }
 
-const GO_DEFAULTS = { GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'sum.golang.org' };
+const GO_DEFAULTS = { GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'sum.golang.org', GOAUTH: 'netrc', GOTOOLCHAIN: 'auto' };
 
 export interface GoEnvResult {
   env: GoEnv;
@@ -42,6 +47,7 @@ const NAMES = [
   'GOOS',
   'GOARCH',
   'GOPATH',
+  'GOAUTH',
 ];
 
 /**
@@ -50,9 +56,15 @@ const NAMES = [
  * the full `go env` probes the C toolchain and costs ~0.5 s.
  */
 export async function readGoEnv(cwd: string, env: NodeJS.ProcessEnv): Promise<GoEnvResult> {
-  const result = await runCommand('go', ['env', '-json', ...NAMES], { cwd, env, timeoutMs: 30_000 });
+  // GOTOOLCHAIN=local: the runner's go answers itself, instead of switching (and downloading) for a newer go.mod;
+  // `go env GOTOOLCHAIN` alone is always answered by the local go, with the user's setting.
+  const [result, toolchain] = await Promise.all([
+    runCommand('go', ['env', '-json', ...NAMES], { cwd, env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 30_000 }),
+    runCommand('go', ['env', 'GOTOOLCHAIN'], { cwd, env, timeoutMs: 30_000 }),
+  ]);
   if (result.code === 0) {
     const parsed = JSON.parse(result.stdout) as Record<string, string>;
+    if (toolchain.code === 0) parsed.GOTOOLCHAIN = toolchain.stdout.trim();
     return { env: pick(parsed, env) };
   }
   const problem = result.stderr.trim().split('\n')[0] || 'the go command is not installed';
@@ -73,6 +85,8 @@ function pick(values: Record<string, string>, env: NodeJS.ProcessEnv): GoEnv {
     GOCACHE: v('GOCACHE'),
     GOFLAGS: v('GOFLAGS'),
     GOVERSION: v('GOVERSION', 'unknown'),
+    GOAUTH: v('GOAUTH', GO_DEFAULTS.GOAUTH) || GO_DEFAULTS.GOAUTH,
+    GOTOOLCHAIN: v('GOTOOLCHAIN', GO_DEFAULTS.GOTOOLCHAIN),
     GOOS: v('GOOS', process.platform === 'win32' ? 'windows' : process.platform),
     GOARCH: v('GOARCH', process.arch === 'x64' ? 'amd64' : process.arch),
     GOWORK: values.GOWORK ?? env.GOWORK,

@@ -1,3 +1,4 @@
+import { netrcMachineFor } from './netrc.js';
 import { withoutUserinfo } from './proxy-url.js';
 
 /**
@@ -92,6 +93,11 @@ export function formatChainShown(chain: Chain, shown: (url: string) => string): 
   return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
 }
 
+/** The chain with no user info in its proxy URLs; the rest of each URL as the user wrote it. */
+export function chainWithoutUserinfo(chain: Chain): Chain {
+  return chain.map((e) => (e.kind === 'proxy' ? { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') } : e));
+}
+
 /**
  * GOPROXY without the user:password of its proxy URLs. Used where the value
  * is stored somewhere others can read (a GitLab dotenv report is a
@@ -103,7 +109,7 @@ export function withoutCredentials(goproxy: string): { value: string; hosts: str
     if (e.kind !== 'proxy') return e;
     const bare = withoutUserinfo(e.url);
     if (bare === e.url) return e;
-    hosts.push(new URL(bare).hostname);
+    hosts.push(netrcMachineFor(new URL(bare)));
     return { ...e, url: bare.replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
   });
   return { value: hosts.length ? formatGoproxy(chain) : goproxy, hosts };

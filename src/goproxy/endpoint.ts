@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { trustedContext } from './trust.js';
 import { redactUrl } from '../secrets/secrets.js';
-import { netrcFor, type NetrcEntry } from './netrc.js';
+import { credentialFor, refreshCredentials, type Credentials } from './goauth.js';
 import { withoutUserinfo } from './proxy-url.js';
 
 /** Hops the go command's client follows before it gives up (cmd/go/internal/web/http.go). */
@@ -21,8 +21,8 @@ export class ProxyEndpoint {
   readonly base: string;
   /** The URL as logs and reports may show it: credentials masked. */
   readonly shown: string;
-  /** `Authorization` for the proxy's own host; undefined when there is none to send. */
-  readonly authorization: string | undefined;
+  /** `Authorization` from the URL's user info: go's net/http sends it when GOAUTH gave no header. */
+  private readonly urlAuthorization: string | undefined;
   /**
    * Credentials in the URL of a plain-http proxy. The go command refuses to
    * send them ("refusing to pass credentials to insecure URL"); so do we,
@@ -33,9 +33,13 @@ export class ProxyEndpoint {
   private readonly userAgent: string;
   private readonly agents = new Map<string, http.Agent>();
 
+  /** The request URLs keep the user info, as go's do: GOAUTH prefixes are matched against them. */
+  private readonly userinfo: string;
+  private credentials: Credentials;
+
   constructor(
     url: string,
-    netrc: NetrcEntry[],
+    credentials: Credentials,
     private readonly env: NodeJS.ProcessEnv = process.env,
     userAgent = 'go-proxy-guard',
   ) {
@@ -45,19 +49,37 @@ export class ProxyEndpoint {
     this.origin = u.origin;
     const secure = u.protocol === 'https:';
     this.insecureCredentials = !secure && (u.username !== '' || u.password !== '');
-    // As the go command: URL user info, else the netrc entry for the host, and either only over https.
-    const entry = u.username ? undefined : netrcFor(netrc, u.hostname);
-    const user = u.username ? decodeURIComponent(u.username) : entry?.login;
-    const pass = u.username ? decodeURIComponent(u.password) : entry?.password;
-    this.authorization = secure && user !== undefined ? `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}` : undefined;
+    this.userinfo = u.username || u.password ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+    this.urlAuthorization =
+      secure && u.username
+        ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`
+        : undefined;
+    this.credentials = credentials;
     this.userAgent = userAgent;
   }
 
-  /** Headers for a request to `url`: credentials only to the proxy's own scheme, host and port. */
+  /**
+   * Headers for a request to `url`, as go 1.24+ builds them: GOAUTH's headers
+   * for the longest matching prefix, else the URL's user info; over https
+   * only, and only to the proxy's own scheme, host and port.
+   */
   headersFor(url: URL, extra: Record<string, string> = {}): Record<string, string> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...extra };
-    if (this.authorization && url.origin === this.origin) headers.authorization = this.authorization;
+    if (url.origin !== this.origin || url.protocol !== 'https:') return headers;
+    const given = credentialFor(this.credentials, this.asGoSeesIt(url));
+    if (given) for (const [k, v] of Object.entries(given)) headers[k.toLowerCase()] = v;
+    else if (this.urlAuthorization) headers.authorization = this.urlAuthorization;
     return headers;
+  }
+
+  /** Does this proxy's request carry credentials (from GOAUTH or its URL)? */
+  hasCredentials(): boolean {
+    const probe = new URL(`${this.base}/`);
+    return this.headersFor(probe).authorization !== undefined;
+  }
+
+  private asGoSeesIt(url: URL): URL {
+    return this.userinfo ? new URL(url.href.replace('://', `://${this.userinfo}`)) : url;
   }
 
   /** The pool for `url`'s origin: the toolkit's choice of a tunnel through HTTP(S)_PROXY, go's roots for TLS. */
@@ -108,7 +130,8 @@ export class ProxyEndpoint {
     if (this.insecureCredentials) throw new InsecureCredentialsError(this.shown);
     let url = new URL(`${this.base}/${path}`);
     for (let hop = 0; ; hop++) {
-      const res = await this.request(url, opts);
+      let res = await this.request(url, opts);
+      if (await this.refreshedAfter(res, url)) res = await this.request(url, opts);
       const location = res.headers.location;
       if (!REDIRECT_STATUSES.has(res.statusCode ?? 0) || !location) return res;
       res.resume();
@@ -119,6 +142,21 @@ export class ProxyEndpoint {
       }
       url = next.url;
     }
+  }
+
+  /**
+   * go asks GOAUTH's git and command methods again, with the URL, after a
+   * 4xx over https, and retries once when they gave something new.
+   */
+  private async refreshedAfter(res: http.IncomingMessage, url: URL): Promise<boolean> {
+    const status = res.statusCode ?? 0;
+    if (!this.credentials.refresh || url.protocol !== 'https:' || status < 400 || status >= 500) return false;
+    const before = JSON.stringify(credentialFor(this.credentials, this.asGoSeesIt(url)) ?? null);
+    const head = `HTTP/${res.httpVersion} ${status} ${res.statusMessage ?? ''}\n\n`;
+    this.credentials = await refreshCredentials(this.credentials, this.asGoSeesIt(url).href, head, { env: this.env });
+    if (JSON.stringify(credentialFor(this.credentials, this.asGoSeesIt(url)) ?? null) === before) return false;
+    res.resume();
+    return true;
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { classifyNetworkError, failure, type Failure } from '../diagnosis/failure.js';
 import { ProxyEndpoint } from '../goproxy/endpoint.js';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import type { Answer } from './answer.js';
 
 const USER_AGENT = 'go-proxy-guard (probe)';
@@ -21,10 +21,10 @@ export class ProxyClient {
 
   constructor(
     proxyUrl: string,
-    netrc: NetrcEntry[],
+    credentials: Credentials,
     private readonly deadlineMs: number,
   ) {
-    this.endpoint = new ProxyEndpoint(proxyUrl, netrc, process.env, USER_AGENT);
+    this.endpoint = new ProxyEndpoint(proxyUrl, credentials, process.env, USER_AGENT);
   }
 
   /** GET `path`; for a zip, ask for the first kilobyte only and read no more than the magic bytes need. */

@@ -1,6 +1,6 @@
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
 import type { Failure } from '../diagnosis/failure.js';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import { judgeAnswer } from './answer.js';
 import { deadlineFailure, ProxyClient } from './http.js';
 import type { ProbeRequest, RequestKind } from './plan.js';
@@ -91,7 +91,7 @@ export async function probeProxy(url: string, plan: ProbeRequest[], opts: ProbeO
 
 export interface ProbeOptions {
   deadlineMs: number;
-  netrc: NetrcEntry[];
+  credentials: Credentials;
   /** Ends the probe before its deadline, exactly as the deadline would (see probeStage). */
   cut?: Promise<void>;
   /** Requests in flight at once (see fitProbe). */
@@ -115,7 +115,7 @@ async function sendUntilDeadline(
   remaining: () => number,
   stale: string[],
 ): Promise<Sent> {
-  const client = new ProxyClient(url, opts.netrc, remaining());
+  const client = new ProxyClient(url, opts.credentials, remaining());
   const sent: Sent = { outcomes: new Array(plan.length), sentAt: new Array(plan.length), wasCut: false };
   let next = 0;
   let timer: NodeJS.Timeout | undefined;

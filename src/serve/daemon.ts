@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import http from 'node:http';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import { makePrivateTempDir, openNewPrivateFile, writePrivateFile } from '../secrets/private-files.js';
 import { startLocalProxy, WHOAMI_PATH } from './local-proxy.js';
 import { servePolicy } from './policy.js';
@@ -15,7 +15,7 @@ export const DAEMON_ENV = 'GO_PROXY_GUARD_DAEMON';
 /** Handed to the background process over IPC, never on disk or argv: it may hold proxy credentials. */
 export interface DaemonConfig {
   upstreams: UpstreamSpec[];
-  netrc: NetrcEntry[];
+  credentials: Credentials;
   moduleCache: string | undefined;
   retries: number;
   /** Where the proxy keeps its stats, log and spilled bodies: a private directory made for it under this one. */
@@ -177,7 +177,7 @@ export async function runDaemon(): Promise<never> {
   try {
     proxy = await startLocalProxy({
       upstreams: config.upstreams,
-      netrc: config.netrc,
+      credentials: config.credentials,
       moduleCache: config.moduleCache,
       policy: servePolicy(config.retries, path.join(config.dir, 'spill'), config.requestTimeoutMs),
       port: 0,

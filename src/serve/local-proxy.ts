@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import { memoryBody, SpillMeter, type HeldBody } from './body.js';
 import { forward, type ForwardPolicy } from './forward.js';
 import { fromModuleCache } from './module-cache.js';
@@ -12,7 +12,7 @@ import { Upstream, type UpstreamSpec } from './upstream.js';
 
 export interface LocalProxyOptions {
   upstreams: UpstreamSpec[];
-  netrc: NetrcEntry[];
+  credentials: Credentials;
   /** GOMODCACHE/cache/download, answered from when every upstream fails. */
   moduleCache: string | undefined;
   policy: ForwardPolicy;
@@ -51,7 +51,7 @@ export const WHOAMI_PATH = '/-/whoami';
 export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalProxy> {
   const log = opts.log ?? (() => {});
   const token = opts.token ?? randomBytes(24).toString('base64url');
-  const upstreams = opts.upstreams.map((spec) => new Upstream(spec, opts.netrc, opts.env));
+  const upstreams = opts.upstreams.map((spec) => new Upstream(spec, opts.credentials, opts.env));
   const spill = new SpillMeter();
   const stats = newServeStats(upstreams);
   const door: Door = { host: '', token, stats, log };

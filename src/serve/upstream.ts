@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { ProxyEndpoint } from '../goproxy/endpoint.js';
-import type { NetrcEntry } from '../goproxy/netrc.js';
+import type { Credentials } from '../goproxy/goauth.js';
 import { percentile } from '../health/proxy-health.js';
 
 const USER_AGENT = 'go-proxy-guard (serve)';
@@ -56,8 +56,8 @@ export class Upstream {
   /** Not asked at all before this time: it answered 429/503 with Retry-After. */
   retryAfterUntil = 0;
 
-  constructor(spec: UpstreamSpec, netrc: NetrcEntry[], env: NodeJS.ProcessEnv = process.env) {
-    this.endpoint = new ProxyEndpoint(spec.url, netrc, env, USER_AGENT);
+  constructor(spec: UpstreamSpec, credentials: Credentials, env: NodeJS.ProcessEnv = process.env) {
+    this.endpoint = new ProxyEndpoint(spec.url, credentials, env, USER_AGENT);
     this.shown = this.endpoint.shown;
     this.seedP95 = spec.p95Ms;
     this.fallBackOnError = spec.fallBackOnError ?? true;

@@ -2,7 +2,7 @@ import type { FailureCode } from '../../diagnosis/failure.js';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { NetrcEntry } from '../../goproxy/netrc.js';
+import type { Credentials } from '../../goproxy/goauth.js';
 import type { HeldBody } from '../../serve/body.js';
 import { forward } from '../../serve/forward.js';
 import { servePolicy } from '../../serve/policy.js';
@@ -19,7 +19,7 @@ const FAILURE_LINES = 20;
 export interface PrefetchRun {
   files: PrefetchFile[];
   upstreams: UpstreamSpec[];
-  netrc: NetrcEntry[];
+  credentials: Credentials;
   /** GOMODCACHE/cache/download: files land there in the go command's layout. */
   downloadDir: string;
   concurrency: number;
@@ -76,7 +76,7 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures &
   const staging = path.join(path.dirname(run.downloadDir), `go-proxy-guard-prefetch-${randomUUID().slice(0, 8)}`);
   const policy = { ...servePolicy(run.retries, staging), memoryLimit: PREFETCH_MEMORY_LIMIT };
   const target = { downloadDir: run.downloadDir, staging, dirs: new Set<string>() };
-  const upstreams = run.upstreams.map((spec) => new Upstream(spec, run.netrc, run.env));
+  const upstreams = run.upstreams.map((spec) => new Upstream(spec, run.credentials, run.env));
   const figures: PrefetchFigures = {
     planned: run.files.length,
     fetched: 0,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { NetrcEntry } from '../../goproxy/netrc.js';
+import type { Credentials } from '../../goproxy/goauth.js';
 import type { Project } from '../../project/discover.js';
 import { prefetchFiles, type PrefetchFigures, type PrefetchUpstreamFailure } from './fetch.js';
 import { parseGoSum, type SumLine } from './go-sum.js';
@@ -32,7 +32,7 @@ export interface PrefetchOptions {
   gonoproxy: string;
   /** Ranked proxy URLs (no direct/off). */
   proxies: string[];
-  netrc: NetrcEntry[];
+  credentials: Credentials;
   concurrency: number;
   retries: number;
   deadlineMs: number;
@@ -73,7 +73,7 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   const { upstreamFailures, ...figures } = await prefetchFiles({
     files: plan.files,
     upstreams: opts.proxies.map((url) => ({ url, p95Ms: null })),
-    netrc: opts.netrc,
+    credentials: opts.credentials,
     downloadDir: opts.downloadDir,
     concurrency: opts.concurrency,
     retries: opts.retries,
