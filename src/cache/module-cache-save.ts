@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SaveCache } from '../config/config.js';
-import type { DownloadTarget } from '../warm/download.js';
+import type { GoTarget } from '../project/go-target.js';
 import { verifyModules } from '../warm/download.js';
 import type { LadderStep } from '../model/ladder.js';
 import type { CacheHit } from '../model/cache-hit.js';
@@ -21,7 +21,7 @@ export interface SaveState {
   gomodcache: string;
   /** The guard's directory the saved copy of the build list is made in (restore reads the same path). */
   stagingRoot: string;
-  target: DownloadTarget;
+  target: GoTarget;
   timeoutMs: number;
 }
 

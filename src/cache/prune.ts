@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCommand } from '../go/command.js';
-import type { DownloadTarget } from '../warm/download.js';
+import type { GoTarget } from '../project/go-target.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { withFilesUnchanged } from '../warm/protect.js';
 import { listFiles, removeEmptyDirs, removeTree } from './files.js';
@@ -24,7 +24,7 @@ export interface PruneResult {
  * Returns the files it copied, relative to cache/download.
  */
 export async function copyBuildList(
-  target: DownloadTarget,
+  target: GoTarget,
   gomodcache: string,
   intoGomodcache: string,
   env: NodeJS.ProcessEnv,
@@ -58,7 +58,7 @@ export async function copyBuildList(
  * through a staging copy instead (copyBuildList).
  */
 export async function pruneToBuildList(
-  target: DownloadTarget,
+  target: GoTarget,
   gomodcache: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,

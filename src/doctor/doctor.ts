@@ -9,6 +9,7 @@ import { DEFAULT_SCORE_MODEL } from '../model/score.js';
 import { probeProxy } from '../probe/probe-proxy.js';
 import { discoverProject, requireDirectory } from '../project/discover.js';
 import { vendorUsable } from '../warm/download.js';
+import { goTarget } from '../project/go-target.js';
 import {
   chainCheck,
   goCheck,
@@ -55,7 +56,7 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
     sumdb
       ? askSumdb(proxies, sumdb, config.probe.timeoutMs, { env, goauth: goEnv.env.GOAUTH, cwd: config.workingDirectory })
       : Promise.resolve([]),
-    project.vendorDir && !goEnv.problem ? vendorUsable({ dir: project.root, protectedFiles: [] }, runner, 12) : Promise.resolve(undefined),
+    project.vendorDir && !goEnv.problem ? vendorUsable(goTarget(project), runner, 12) : Promise.resolve(undefined),
     moduleCacheFacts(goEnv.env.GOMODCACHE),
   ]);
   return {

@@ -9,7 +9,8 @@ import type { GoEnv } from '../go/go-env.js';
 import { goRunEnv } from '../go/run-env.js';
 import type { Platform } from '../platform/platform.js';
 import type { Project } from '../project/discover.js';
-import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoRunner } from '../warm/download.js';
+import { downloadAll, verifyModules, vendorUsable, type GoRunner } from '../warm/download.js';
+import { goTarget, type GoTarget } from '../project/go-target.js';
 import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
@@ -24,20 +25,12 @@ export interface WarmOutcome {
   /** module@version fetched over the network this run (absent from the cache before). */
   downloaded: string[];
   downloadMs: number;
-  target: DownloadTarget;
+  target: GoTarget;
   prefetch: PrefetchReport;
   /** Upstreams that failed during the prefetch (real URLs), even where another answered for them. */
   prefetchFailures: PrefetchUpstreamFailure[];
   /** What hashing the restored modules found, when something was restored. */
   restoreCheck?: RestoreCheck;
-}
-
-/** The directory the go command warms from, and the files it must not change. */
-export function downloadTarget(project: Project): DownloadTarget {
-  const dir = project.goWork ? path.dirname(project.goWork) : project.root;
-  const files = project.modules.flatMap((m) => [m.goMod, path.join(m.dir, 'go.sum')]);
-  if (project.goWork) files.push(project.goWork, `${project.goWork}.sum`);
-  return { dir, protectedFiles: files };
 }
 
 export async function warmStage(opts: {
@@ -55,7 +48,7 @@ export async function warmStage(opts: {
   credentials: Credentials;
 }): Promise<WarmOutcome> {
   const { config, goEnv, project, platform } = opts;
-  const target = downloadTarget(project);
+  const target = goTarget(project);
   const runner: GoRunner = {
     env: goRunEnv(opts.env),
     timeoutMs: config.warm.timeoutMs,
@@ -140,7 +133,7 @@ function logRestore(restored: RestoreOutcome, platform: Platform): void {
 }
 
 /** What each rung of the ladder does, with the real go command. */
-function ladderActions(target: DownloadTarget, runner: GoRunner, platform: Platform): Parameters<typeof climbLadder>[1] {
+function ladderActions(target: GoTarget, runner: GoRunner, platform: Platform): Parameters<typeof climbLadder>[1] {
   return {
     download: (goproxy) => downloadAll(target, goproxy, runner),
     offline: async () => {

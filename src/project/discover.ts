@@ -74,6 +74,9 @@ export async function discoverProject(
     for (const use of work.uses) project.modules.push(await readModule(path.resolve(path.dirname(goWork), use)));
     const workSum = `${goWork}.sum`;
     if (await exists(workSum)) project.sumFiles.push(workSum);
+    // `go work vendor` (go 1.22+) vendors the whole workspace at its root.
+    const workVendor = path.join(path.dirname(goWork), 'vendor');
+    if (await exists(path.join(workVendor, 'modules.txt'))) project.vendorDir = workVendor;
   } else if (await exists(path.join(root, 'go.mod'))) {
     project.layout = 'module';
     project.modules.push(await readModule(root));

@@ -3,13 +3,7 @@ import { runCommand } from '../go/command.js';
 import { findFallthroughs, type Fallthrough } from './fallthrough.js';
 import { parseJsonStream, type DownloadedModule } from './go-json.js';
 import { withFilesUnchanged } from './protect.js';
-
-export interface DownloadTarget {
-  /** Where `go mod download all` runs: the module, or the workspace root. */
-  dir: string;
-  /** go.mod, go.sum, go.work, go.work.sum: restored byte for byte after every run. */
-  protectedFiles: string[];
-}
+import type { GoTarget } from '../project/go-target.js';
 
 export interface DownloadAttempt {
   ok: boolean;
@@ -31,7 +25,7 @@ export interface GoRunner {
  * list, zips included, under a hard timeout. -x makes go print each request
  * (`# get <url>`), so a proxy the chain silently fell through is seen too.
  */
-export async function downloadAll(target: DownloadTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
+export async function downloadAll(target: GoTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
   const env = { ...runner.env, GOPROXY: goproxy };
   const result = await withFilesUnchanged(target.protectedFiles, () =>
     runCommand('go', ['mod', 'download', '-x', '-json', 'all'], {
@@ -65,7 +59,7 @@ export async function downloadAll(target: DownloadTarget, goproxy: string, runne
 }
 
 /** `go mod verify`: the extracted modules and zips still match what was downloaded. */
-export async function verifyModules(target: DownloadTarget, runner: GoRunner): Promise<{ ok: boolean; output: string }> {
+export async function verifyModules(target: GoTarget, runner: GoRunner): Promise<{ ok: boolean; output: string }> {
   const result = await withFilesUnchanged(target.protectedFiles, () =>
     runCommand('go', ['mod', 'verify'], { cwd: target.dir, env: { ...runner.env, GOPROXY: 'off' }, timeoutMs: runner.timeoutMs }),
   );
@@ -76,9 +70,9 @@ export async function verifyModules(target: DownloadTarget, runner: GoRunner): P
  * vendor/ is usable when the go command builds from it with no network:
  * consistent with go.mod. `output` is the start of go's explanation.
  */
-export async function vendorUsable(target: DownloadTarget, runner: GoRunner, maxLines = 3): Promise<{ ok: boolean; output: string }> {
+export async function vendorUsable(target: GoTarget, runner: GoRunner, maxLines = 3): Promise<{ ok: boolean; output: string }> {
   const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['list', '-mod=vendor', '-deps', './...'], {
+    runCommand('go', ['list', '-mod=vendor', '-deps', ...target.packages], {
       cwd: target.dir,
       env: { ...runner.env, GOPROXY: 'off', GOFLAGS: '-mod=vendor' },
       timeoutMs: runner.timeoutMs,
