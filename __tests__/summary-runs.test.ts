@@ -208,9 +208,13 @@ describe('saved by the CI cache', () => {
     rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
     const second = await cached(c, { proxies: p.url });
     expect(second.main.code).toBe(0);
-    // Two caches were restored: the run history's says so inside its own group, after the module cache's.
+    // Two caches were restored: the run history's says so inside its own group, after the module cache's
+    // (whose restore overlaps the probe, so it may finish before the warm's group opens).
     const restored = groupsOf(second.main.stdout).filter((x) => /^Cache restored/.test(x.line));
-    expect(restored.map((l) => l.group)).toEqual(['Warming the module cache', 'Run history: restoring it from the Actions cache']);
+    expect(restored.map((l) => l.group)).toEqual([
+      expect.stringMatching(/^(Warming the module cache)?$/),
+      'Run history: restoring it from the Actions cache',
+    ]);
     const md = second.main.summary;
     expect(topBlock(md)).toEqual([
       '## ⚠️ go-proxy-guard: degraded, saved by the CI cache',

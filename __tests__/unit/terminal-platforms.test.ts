@@ -125,7 +125,7 @@ describe('dotenv and export lines', () => {
   test('credentials leave GOPROXY, separators and terminal words stay', () => {
     expect(withoutCredentials('https://bot:pw@a.example/goproxy/,https://b.example|direct')).toEqual({
       value: 'https://a.example/goproxy/,https://b.example|direct',
-      hosts: ['a.example'],
+      hosts: ['a.example/goproxy'],
     });
     expect(withoutCredentials('https://a.example|off')).toEqual({ value: 'https://a.example|off', hosts: [] });
   });
