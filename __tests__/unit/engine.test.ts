@@ -28,6 +28,7 @@ const project: Project = {
     { path: 'corp.example/secret', version: 'v1.0.0', private: true },
   ] as Project['requirements'],
   vendorDir: undefined,
+  explicitRequirements: true,
 };
 
 function probeOutcome(over: Partial<ProbeOutcome> = {}): ProbeOutcome {

@@ -76,7 +76,7 @@ describe('the plan', () => {
   const requirements = [alpha, upper, secret].map((m) => ({ path: m.path, version: m.version }));
 
   test('every /go.mod, the required zip and its .info; a stale zip line skipped; private modules left out', () => {
-    const plan = planPrefetch({ sums, requirements, gonoproxy: 'corp.example', cached: new Set() });
+    const plan = planPrefetch({ sums, requirements, gonoproxy: 'corp.example', cached: new Set(), explicitRequirements: false });
     const paths = plan.files.map((f) => f.path);
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -85,7 +85,7 @@ describe('the plan', () => {
         'example.com/alpha/@v/v1.1.0.zip',
         'example.com/alpha/@v/v1.1.0.info',
         'example.com/!upper/!case/@v/v1.0.0.zip',
-        // Not required by go.mod, but the only version go.sum holds a zip hash for.
+        // Not required by a go.mod that may leave modules out (go < 1.17), but the only version go.sum holds a zip hash for.
         'example.com/loose/@v/v0.1.0.zip',
       ]),
     );
@@ -101,7 +101,7 @@ describe('the plan', () => {
 
   test('files already in the module cache are not fetched again', () => {
     const cached = new Set(['example.com/alpha/@v/v1.1.0.zip', 'example.com/alpha/@v/v1.1.0.mod']);
-    const plan = planPrefetch({ sums, requirements, gonoproxy: '', cached });
+    const plan = planPrefetch({ sums, requirements, gonoproxy: '', cached, explicitRequirements: false });
     expect(plan.cached).toBe(2);
     expect(plan.files.map((f) => f.path)).not.toContain('example.com/alpha/@v/v1.1.0.zip');
     expect(plan.files.map((f) => f.path)).toContain('example.com/alpha/@v/v1.1.0.info');
@@ -109,8 +109,22 @@ describe('the plan', () => {
 
   test('a requirement without a zip hash is reported, for go to fetch', () => {
     const extra = { path: 'example.com/new', version: 'v1.0.0' };
-    const plan = planPrefetch({ sums, requirements: [...requirements, extra], gonoproxy: 'corp.example', cached: new Set() });
+    const plan = planPrefetch({
+      sums,
+      requirements: [...requirements, extra],
+      gonoproxy: 'corp.example',
+      cached: new Set(),
+      explicitRequirements: true,
+    });
     expect(plan.unsummed).toEqual(['example.com/new@v1.0.0']);
+  });
+
+  test('go 1.17+: go.mod lists every module a build opens, so a zip it does not require (a test of a dependency) is left to go', () => {
+    const plan = planPrefetch({ sums, requirements, gonoproxy: '', cached: new Set(), explicitRequirements: true });
+    const paths = plan.files.map((f) => f.path);
+    expect(paths).toContain('example.com/alpha/@v/v1.1.0.zip');
+    expect(paths).toContain('example.com/loose/@v/v0.1.0.mod');
+    expect(paths).not.toContain('example.com/loose/@v/v0.1.0.zip');
   });
 });
 

@@ -32,7 +32,7 @@ export async function copyBuildList(
 ): Promise<string[]> {
   const download = path.join(gomodcache, 'cache', 'download');
   const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'download', 'all'], {
+    runCommand('go', ['mod', 'download'], {
       cwd: target.dir,
       env: {
         ...env,

@@ -25,6 +25,12 @@ export interface Project {
   sumFiles: string[];
   requirements: ProjectRequirement[];
   vendorDir: string | undefined;
+  /**
+   * A single module at go 1.17 or later: its go.mod lists every module that
+   * provides a package, and `go mod download` fetches those zips alone (a
+   * workspace, or an older go line, downloads the whole build list).
+   */
+  explicitRequirements: boolean;
 }
 
 const exists = (p: string) =>
@@ -64,6 +70,7 @@ export async function discoverProject(
     sumFiles: [],
     requirements: [],
     vendorDir: undefined,
+    explicitRequirements: false,
   };
   let replaces: Replacement[] = [];
   if (useWork) {
@@ -90,6 +97,7 @@ export async function discoverProject(
   const seen = new Set<string>();
   for (const m of project.modules) {
     const mod = parseGoMod(await fs.readFile(m.goMod, 'utf8'));
+    if (project.layout === 'module') project.explicitRequirements = atLeastGo117(mod.go);
     // Workspace replacements override the modules' own, as in the go command.
     for (const req of applyReplacements(mod.requires, [...replaces, ...mod.replaces])) {
       if (local.has(req.path) || seen.has(req.path)) continue;
@@ -98,6 +106,12 @@ export async function discoverProject(
     }
   }
   return project;
+}
+
+/** go's ExplicitIndirectVersion (1.17): go.mod lists every module that provides a package. */
+function atLeastGo117(go: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(go ?? '');
+  return !!m && (Number(m[1]) > 1 || Number(m[2]) >= 17);
 }
 
 async function readModule(dir: string): Promise<ProjectModule> {

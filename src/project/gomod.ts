@@ -20,6 +20,8 @@ export interface Replacement {
 
 export interface GoMod {
   module: string | undefined;
+  /** The go line (e.g. "1.22" or "1.27.0"), if any. */
+  go: string | undefined;
   requires: Requirement[];
   replaces: Replacement[];
 }
@@ -97,9 +99,10 @@ function parseReplace(args: string[]): Replacement | undefined {
 }
 
 export function parseGoMod(text: string): GoMod {
-  const mod: GoMod = { module: undefined, requires: [], replaces: [] };
+  const mod: GoMod = { module: undefined, go: undefined, requires: [], replaces: [] };
   for (const l of lines(text)) {
     if (l.verb === 'module') mod.module = l.args[0];
+    else if (l.verb === 'go') mod.go = l.args[0];
     else if (l.verb === 'require' && l.args.length >= 2) {
       mod.requires.push({
         path: l.args[0] as string,

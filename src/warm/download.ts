@@ -21,14 +21,17 @@ export interface GoRunner {
 }
 
 /**
- * `go mod download -x -json all` with the given GOPROXY: the whole build
- * list, zips included, under a hard timeout. -x makes go print each request
- * (`# get <url>`), so a proxy the chain silently fell through is seen too.
+ * `go mod download -x -json` with the given GOPROXY, under a hard timeout:
+ * what go itself downloads before a build (the module graph's go.mod files,
+ * and the zips of what go.mod requires; a workspace or a go line before 1.17:
+ * the whole build list). Not `all`: that adds zips no build of this project
+ * opens. -x makes go print each request (`# get <url>`), so a proxy the chain
+ * silently fell through is seen too.
  */
 export async function downloadAll(target: GoTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
   const env = { ...runner.env, GOPROXY: goproxy };
   const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'download', '-x', '-json', 'all'], {
+    runCommand('go', ['mod', 'download', '-x', '-json'], {
       cwd: target.dir,
       env,
       timeoutMs: runner.timeoutMs,

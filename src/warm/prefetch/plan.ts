@@ -32,6 +32,8 @@ export interface PlanInput {
   gonoproxy: string;
   /** Escaped paths (`<module>/@v/<version>.<ext>`) already under GOMODCACHE/cache/download. */
   cached: ReadonlySet<string>;
+  /** go.mod lists every module that provides a package (go 1.17+): go downloads those zips alone. */
+  explicitRequirements: boolean;
 }
 
 /**
@@ -39,8 +41,9 @@ export interface PlanInput {
  * every version in the module graph (its `/go.mod` lines), and the zip and
  * .info of every module it downloads (its plain lines). A plain line is taken
  * when it names the version go.mod requires; for a module go.mod does not
- * list (go < 1.17 left indirect ones out) only when go.sum holds just one
- * version of it, so a stale line never costs a download. Every file has an
+ * list, only where go.mod may leave modules out (go < 1.17, a workspace) and
+ * go.sum holds just one version of it, so a stale line never costs a download
+ * and a module only `go mod tidy` needs (tests of dependencies) costs none. Every file has an
  * h1: to check against except .info, which go.sum does not cover.
  */
 export function planPrefetch(input: PlanInput): PrefetchPlan {
@@ -70,7 +73,7 @@ export function planPrefetch(input: PlanInput): PrefetchPlan {
       continue;
     }
     const want = required.get(s.path);
-    const chosen = want !== undefined ? want === s.version : zipVersions.get(s.path)?.size === 1;
+    const chosen = want !== undefined ? want === s.version : !input.explicitRequirements && zipVersions.get(s.path)?.size === 1;
     if (!chosen) continue;
     add(s.path, s.version, 'zip', s.h1);
     add(s.path, s.version, 'info', undefined);

@@ -69,7 +69,13 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   for (const file of opts.project.sumFiles) sums.push(...parseGoSum(await fs.readFile(file, 'utf8')));
   if (sums.length === 0) return skip('go.sum names no module: go mod download fetched everything itself');
 
-  const plan = planPrefetch({ sums, requirements: opts.project.requirements, gonoproxy: opts.gonoproxy, cached: opts.cachedFiles });
+  const plan = planPrefetch({
+    sums,
+    requirements: opts.project.requirements,
+    gonoproxy: opts.gonoproxy,
+    cached: opts.cachedFiles,
+    explicitRequirements: opts.project.explicitRequirements,
+  });
   const { upstreamFailures, ...figures } = await prefetchFiles({
     files: plan.files,
     upstreams: opts.proxies.map((url) => ({ url, p95Ms: null })),
