@@ -45,6 +45,8 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}$/);
   expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|${b.url}|direct`);
   expect(r.outputs.goproxy).toBe(`${a.url}|${b.url}|direct`);
+  // A Docker build cannot reach the runner's loopback: its GOPROXY is the goproxy output, no local proxy, no token.
+  expect(r.outputs['docker-build-args']).toBe(`GOPROXY=${a.url}|${b.url}|direct`);
   // The report is an artifact: the local proxy without its access token.
   expect(r.report.serve.url).toBe(new URL(local ?? '').origin);
 
@@ -127,6 +129,8 @@ test("proxy credentials reach the upstream but never the local proxy's log, figu
   const c = guardCase('serve-creds');
   const r = await c.run({ ...fast, proxies: a.authUrl });
   expect(r.code).toBe(0);
+  // Build arguments stay in the image's history: the ranked chain goes in without the login.
+  expect(r.outputs['docker-build-args']).toBe(`GOPROXY=${a.url}|direct`);
   const step = await laterStep(c, r, 'creds-modcache');
   expect(step.code).toBe(0);
   expect(a.requests.filter((q) => q.status === 401)).toEqual([]);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
+import { chainWithoutCredentials, formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
 import { netrcFor, type NetrcEntry } from '../goproxy/netrc.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
 import { makePrivateTempDir, writePrivateFile } from '../secrets/private-files.js';
@@ -42,17 +42,15 @@ export function servedGoproxy(
   env: NodeJS.ProcessEnv,
 ): { goproxy: string; netrcFile?: string } {
   const entries: NetrcEntry[] = [];
-  const bare = chain.map((e) => {
-    if (e.kind !== 'proxy') return e;
+  for (const e of chain) {
+    if (e.kind !== 'proxy') continue;
     const u = new URL(e.url);
     // netrc needs a login and a password; a lone token user name cannot be written there.
     if (u.protocol === 'https:' && u.username && u.password && !netrcFor(entries, u.hostname)) {
       entries.push({ machine: u.hostname, login: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
     }
-    // Only the user info goes: the rest of the URL stays as the user wrote it.
-    return { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') };
-  });
-  const goproxy = formatGoproxy(localProxyFirst(localUrl, bare));
+  }
+  const goproxy = formatGoproxy(localProxyFirst(localUrl, chainWithoutCredentials(chain)));
   if (entries.length === 0) return { goproxy };
   const own = readUserNetrc(env);
   const dir = makePrivateTempDir(netrcDir, 'netrc-');
