@@ -38,7 +38,9 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   // Slower at probe time, so the ranking (and the first upstream) is a, then b.
   const b = await labProxy({ slow: 150 });
   const c = guardCase('serve-action');
-  const r = await c.run({ ...fast, proxies: `${a.url}\n${b.url}` });
+  // The action taken from a repository on a GitHub Enterprise server (the emulator's GITHUB_SERVER_URL).
+  const source = { GITHUB_ACTION_REPOSITORY: 'tools/go-proxy-guard' };
+  const r = await c.run({ ...fast, proxies: `${a.url}\n${b.url}` }, { env: source });
   await b.setFault('ok');
   expect(r.code).toBe(0);
   const local = r.outputs['local-proxy'];
@@ -56,9 +58,12 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   expect(step.code).toBe(0);
   expect(step.stderr).not.toMatch(/503/);
 
-  const post = await c.post(r);
+  const post = await c.post(r, { env: source });
   expect(post.code).toBe(0);
   expect(alive(handleOf(r).pid)).toBe(false);
+  // Its docs links go to the repository the action came from, on that server.
+  expect(r.summary).toContain('[local proxy](https://github.example/tools/go-proxy-guard#the-local-proxy-serve)');
+  expect(post.summary).toContain('[hedge](https://github.example/tools/go-proxy-guard#the-local-proxy-serve)');
   expect(post.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/);
   expect(post.summary).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
   const report = JSON.parse(readFileSync(r.outputs.report ?? '', 'utf8'));

@@ -10,6 +10,7 @@ import { makePrivateTempDir, writePrivateFile } from '../secrets/private-files.j
 import type { ProxyHealth } from '../model/verdict.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunReport } from '../report/run-report.js';
+import { docsLinks } from '../report/docs-links.js';
 import { absorbedWarning, serveMarkdown, serveTable } from '../report/serve-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { launchDaemon, stopDaemon, type DaemonHandle } from '../serve/daemon.js';
@@ -129,7 +130,7 @@ export async function finishServeStage(
   // The build passed, so absorbed failures would go unseen without one warning on the run page.
   const absorbed = absorbedWarning(stats);
   if (absorbed) platform.warning(absorbed, 'Go proxy failures absorbed by the local proxy');
-  await platform.writeSummary(serveMarkdown(stats));
+  await platform.writeSummary(serveMarkdown(stats, docsLinks(platform.runContext())));
   if (!reportPath) return;
   try {
     const report = JSON.parse(await fs.readFile(reportPath, 'utf8')) as RunReport;
