@@ -3,7 +3,7 @@
  * (.github/workflows/release.yml calls scripts/release/*) run against throwaway git repositories,
  * and the npm package packed, installed into a temporary prefix and run from that PATH.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runCommand } from './lab/go.js';
@@ -106,58 +106,208 @@ describe('release notes come from the CHANGELOG section of the version', () => {
 });
 
 describe('one version for the npm package and the GitLab component', () => {
+  const version = () => JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
+
   test("the component runs the engine of its own version: GPG_ENGINE_VERSION is package.json's version", () => {
-    const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
     const template = readFileSync(path.join(repoRoot, 'templates', 'go-proxy-guard.yml'), 'utf8');
     const stamped = [...template.matchAll(/^ +GPG_ENGINE_VERSION: "([^"]*)"$/gm)].map((m) => m[1]);
-    expect(stamped).toEqual([version, version]); // the guard job and the hidden serve job
+    expect(stamped).toEqual([version(), version()]); // the guard job and the hidden serve job
   });
 
-  test('set-version.sh sets it in package.json, its lockfile and the template; check-release.sh then accepts the tag', async () => {
-    const dir = makeLabDir('set-version');
-    for (const p of ['package.json', 'package-lock.json', 'CHANGELOG.md', 'templates', path.join('scripts', 'release')]) {
+  test("the README's @v1, npx @1 and component @1 name the major version the next release tags", () => {
+    const major = version().split('.')[0]!;
+    expect(Number(major)).toBeGreaterThanOrEqual(1); // 0.x would tag v0, which no example names
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const uses = [...readme.matchAll(/go-proxy-guard\/go-proxy-guard@v(\d+)\b(?!\.)/g)].map((m) => m[1]);
+    const npx = [...readme.matchAll(/npx go-proxy-guard@(\d+)\b(?!\.)/g)].map((m) => m[1]);
+    const component = [...readme.matchAll(/\/go-proxy-guard\/go-proxy-guard\/go-proxy-guard@(\d+)\b(?!\.)/g)].map((m) => m[1]);
+    expect([uses.length > 0, npx.length > 0, component.length > 0]).toEqual([true, true, true]);
+    expect(new Set([...uses, ...npx, ...component])).toEqual(new Set([major]));
+  });
+});
+
+describe('stamp-changelog.sh: the Unreleased notes become the release', () => {
+  const stamp = (dir: string, args: string[]) => script('stamp-changelog.sh', [...args, 'CHANGELOG.md'], { cwd: dir });
+  const changelog = [
+    '# Changelog',
+    '',
+    '## [Unreleased]',
+    '',
+    '### Fixed',
+    '- the next fix',
+    '',
+    '## [1.2.3] - 2026-11-30',
+    '- older',
+    '',
+  ].join('\n');
+
+  test('under a dated heading, with an empty Unreleased above; twice is once; no notes, no release', async () => {
+    const dir = makeLabDir('stamp');
+    const file = path.join(dir, 'CHANGELOG.md');
+    writeFileSync(file, changelog);
+    const r = await stamp(dir, ['v1.3.0', '2026-12-07']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'CHANGELOG.md: the Unreleased notes are now ## [1.3.0] - 2026-12-07\n', '']);
+    const stamped = readFileSync(file, 'utf8');
+    expect(stamped).toBe(changelog.replace('## [Unreleased]\n', '## [Unreleased]\n\n## [1.3.0] - 2026-12-07\n'));
+    expect((await script('changelog-notes.sh', ['1.3.0', 'CHANGELOG.md'], { cwd: dir })).stdout).toBe('### Fixed\n- the next fix\n');
+    // Run again (set-version.sh twice): nothing changes.
+    expect((await stamp(dir, ['1.3.0', '2026-12-08'])).stdout).toBe('CHANGELOG.md already has ## [1.3.0]\n');
+    expect(readFileSync(file, 'utf8')).toBe(stamped);
+    // Nothing unreleased: the next version is refused, the file left as it was.
+    const empty = await stamp(dir, ['1.4.0', '2026-12-08']);
+    expect([empty.code, empty.stderr]).toEqual([
+      1,
+      'stamp-changelog: CHANGELOG.md has no notes under "## [Unreleased]": write what changed in 1.4.0 there first\n',
+    ]);
+    expect(readFileSync(file, 'utf8')).toBe(stamped);
+    expect((await stamp(dir, ['1.4.0', '07.12.2026'])).stderr).toBe('stamp-changelog: date "07.12.2026" is not YYYY-MM-DD\n');
+  });
+
+  test('set-version.sh refuses before changing anything: no release notes, or no node_modules to rebuild dist/ with', async () => {
+    const dir = makeLabDir('set-version-refused');
+    for (const p of ['package.json', 'package-lock.json', 'templates', path.join('scripts', 'release')]) {
       cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true });
     }
-    const changelog = readFileSync(path.join(dir, 'CHANGELOG.md'), 'utf8').replace(
-      '## [Unreleased]',
-      '## [Unreleased]\n\n## [7.8.9] - 2026-12-01',
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), '# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-12-01\n- first\n');
+    const before = ['package.json', 'package-lock.json', path.join('templates', 'go-proxy-guard.yml'), 'CHANGELOG.md'].map((f) =>
+      readFileSync(path.join(dir, f), 'utf8'),
     );
-    writeFileSync(path.join(dir, 'CHANGELOG.md'), changelog);
-    const env = { PATH: process.env.PATH, HOME: dir, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
-    const before = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], {
-      cwd: dir,
-      env,
-      timeoutMs: 30_000,
-    });
-    expect(before.code).toBe(1);
-    const set = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'set-version.sh'), '7.8.9'], {
-      cwd: dir,
-      env,
-      timeoutMs: 60_000,
-    });
-    expect([set.code, set.stdout]).toEqual([0, 'version 7.8.9 in package.json, package-lock.json and templates/go-proxy-guard.yml\n']);
-    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version).toBe('7.8.9');
-    expect(JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).version).toBe('7.8.9');
-    expect(readFileSync(path.join(dir, 'templates', 'go-proxy-guard.yml'), 'utf8').match(/GPG_ENGINE_VERSION: "7\.8\.9"/g)).toHaveLength(2);
-    // The template alone out of step is caught too.
-    const after = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], {
-      cwd: dir,
-      env,
-      timeoutMs: 30_000,
-    });
-    expect([after.code, after.stdout, after.stderr]).toEqual([0, '7.8.9\n', '']);
-    const tpl = path.join(dir, 'templates', 'go-proxy-guard.yml');
-    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('GPG_ENGINE_VERSION: "7.8.9"', 'GPG_ENGINE_VERSION: "7.8.8"'));
-    const stale = await runCommand('bash', [path.join(dir, 'scripts', 'release', 'check-release.sh'), 'v7.8.9'], {
-      cwd: dir,
-      env,
-      timeoutMs: 30_000,
-    });
-    expect([stale.code, stale.stderr]).toEqual([
+    const setVersion = () =>
+      runCommand('bash', [path.join(dir, 'scripts', 'release', 'set-version.sh'), '9.9.9'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir },
+        timeoutMs: 30_000,
+      });
+    const noModules = await setVersion();
+    expect([noModules.code, noModules.stderr]).toEqual([1, "set-version: no node_modules to rebuild dist/ with; run 'npm ci' first\n"]);
+    mkdirSync(path.join(dir, 'node_modules'));
+    const noNotes = await setVersion();
+    expect([noNotes.code, noNotes.stderr]).toEqual([
       1,
-      `check-release: templates/go-proxy-guard.yml has GPG_ENGINE_VERSION: "7.8.8" but the tag is v7.8.9; run 'bash scripts/release/set-version.sh 7.8.9', commit, and tag that commit\n`,
+      'stamp-changelog: CHANGELOG.md has no notes under "## [Unreleased]": write what changed in 9.9.9 there first\n',
     ]);
-  }, 90_000);
+    const after = ['package.json', 'package-lock.json', path.join('templates', 'go-proxy-guard.yml'), 'CHANGELOG.md'].map((f) =>
+      readFileSync(path.join(dir, f), 'utf8'),
+    );
+    expect(after).toEqual(before);
+  });
+});
+
+describe('a release rehearsed in a throwaway clone, with a bare repository as origin', () => {
+  /** Two builds (set-version.sh, then the gate) on a machine shared by many: generous, a build takes 20-160 s. */
+  const REHEARSAL_TIMEOUT = 900_000;
+  const BUILD_TIMEOUT = 420_000;
+
+  /** This working tree (tracked and new files, as they are now) committed to a new repository and pushed to `origin`. */
+  async function publishWorkingTree(seed: string, origin: string): Promise<void> {
+    const listed = await runCommand('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: repoRoot,
+      env: { ...GIT_ENV, HOME: repoRoot },
+      timeoutMs: 20_000,
+    });
+    expect(listed.code).toBe(0);
+    for (const f of listed.stdout.split('\0').filter((f) => f !== '' && existsSync(path.join(repoRoot, f)))) {
+      mkdirSync(path.dirname(path.join(seed, f)), { recursive: true });
+      cpSync(path.join(repoRoot, f), path.join(seed, f));
+    }
+    await git(seed, ['init', '-q', '-b', 'main']);
+    await git(seed, ['add', '-A']);
+    await git(seed, ['commit', '-q', '-m', 'main as it is']);
+    await git(path.dirname(origin), ['init', '-q', '--bare', '-b', 'main', origin]);
+    await git(seed, ['push', '-q', origin, 'main']);
+  }
+
+  test(
+    'set-version, commit, the dist/ gate, tag, push; the release checks pass on the tag and v1 moves to it',
+    async () => {
+      const dir = makeLabDir('rehearsal');
+      const [seed, origin, work, ci] = ['seed', 'origin.git', 'work', 'ci'].map((d) => path.join(dir, d)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      await publishWorkingTree(seed, origin);
+      // The maintainer's checkout: a clone, with node_modules as `npm ci` leaves it (a real directory: a symlink
+      // would change the bundle's module ids, and so dist/).
+      await git(dir, ['clone', '-q', origin, work]);
+      try {
+        const copied = await runCommand('cp', ['-a', path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules')], {
+          timeoutMs: 120_000,
+        });
+        expect([copied.code, copied.stderr]).toEqual([0, '']);
+        const inWork = (name: string, args: string[], env: Record<string, string> = {}, cwd = work) =>
+          runCommand('bash', [path.join(cwd, 'scripts', 'release', name), ...args], {
+            cwd,
+            env: { ...GIT_ENV, HOME: dir, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_update_notifier: 'false', ...env },
+            timeoutMs: BUILD_TIMEOUT,
+          });
+
+        // An earlier release of this major version is out: its tag, and v1 at it.
+        const current = JSON.parse(readFileSync(path.join(work, 'package.json'), 'utf8')).version as string;
+        const [major, minor, patch] = current.split('.').map(Number) as [number, number, number];
+        const next = `${major}.${minor}.${patch + 1}`;
+        await git(work, ['tag', '-a', `v${current}`, '-m', `v${current}`]);
+        await git(work, ['push', '-q', 'origin', `v${current}`]);
+        expect((await inWork('move-major-tag.sh', [`v${current}`, 'origin'])).code).toBe(0);
+        const previous = await git(origin, ['rev-parse', `v${major}^{commit}`]);
+
+        // Prepare the release: everything it changes, and nothing else.
+        const set = await inWork('set-version.sh', [next], { RELEASE_DATE: '2026-12-07' });
+        expect([set.code, set.stdout]).toEqual([
+          0,
+          `CHANGELOG.md: the Unreleased notes are now ## [${next}] - 2026-12-07\n` +
+            `version ${next} in package.json, package-lock.json and templates/go-proxy-guard.yml; dist/ rebuilt\n`,
+        ]);
+        const changed = (await git(work, ['status', '--porcelain'])).split('\n').map((l) => l.trim());
+        expect(changed.sort()).toEqual([
+          'M CHANGELOG.md',
+          'M dist/cli/index.js',
+          'M package-lock.json',
+          'M package.json',
+          'M templates/go-proxy-guard.yml',
+        ]);
+        const cli = await runCommand(process.execPath, [path.join(work, 'dist', 'cli', 'index.js'), '--version'], { timeoutMs: 30_000 });
+        expect(cli.stdout).toBe(`go-proxy-guard ${next}\n`);
+        await git(work, ['commit', '-q', '-am', `Release v${next}`]);
+
+        // The workflow's gate: a rebuild of the committed tree changes nothing.
+        const gate = await inWork('check-dist.sh', []);
+        expect([gate.code, gate.stdout]).toEqual([0, 'dist/ matches the sources\n']);
+
+        await git(work, ['tag', '-a', `v${next}`, '-m', `v${next}`]);
+        await git(work, ['push', '-q', 'origin', 'main', `v${next}`]);
+        const release = await git(work, ['rev-parse', 'HEAD']);
+
+        // The release workflow's checkout of the tag: the checks, the notes, the major tag.
+        await git(dir, ['clone', '-q', '--branch', `v${next}`, origin, ci]);
+        const checked = await inWork('check-release.sh', [`v${next}`], {}, ci);
+        expect([checked.code, checked.stdout, checked.stderr]).toEqual([0, `${next}\n`, '']);
+        const notes = await inWork('changelog-notes.sh', [`v${next}`, 'CHANGELOG.md'], {}, ci);
+        expect(notes.code).toBe(0);
+        expect(notes.stdout).toMatch(/^### Added\n- /);
+        const moved = await inWork('move-major-tag.sh', [`v${next}`, 'origin'], {}, ci);
+        expect([moved.code, moved.stdout.trim()]).toEqual([
+          0,
+          `moved v${major} from ${previous.slice(0, 12)} to ${release.slice(0, 12)} (v${next})`,
+        ]);
+        expect(await git(origin, ['rev-parse', `v${major}^{commit}`])).toBe(release);
+        expect(await git(origin, ['rev-parse', `refs/tags/v${major}`])).toBe(await git(origin, ['rev-parse', `refs/tags/v${next}`]));
+
+        // A template left behind is caught by the same check.
+        const tpl = path.join(ci, 'templates', 'go-proxy-guard.yml');
+        writeFileSync(tpl, readFileSync(tpl, 'utf8').replace(`GPG_ENGINE_VERSION: "${next}"`, `GPG_ENGINE_VERSION: "${current}"`));
+        const stale = await inWork('check-release.sh', [`v${next}`], {}, ci);
+        expect([stale.code, stale.stderr]).toEqual([
+          1,
+          `check-release: templates/go-proxy-guard.yml has GPG_ENGINE_VERSION: "${current}" but the tag is v${next}; run 'bash scripts/release/set-version.sh ${next}', commit, and tag that commit\n`,
+        ]);
+      } finally {
+        rmSync(path.join(work, 'node_modules'), { recursive: true, force: true });
+      }
+    },
+    REHEARSAL_TIMEOUT,
+  );
 });
 
 describe('the major tag follows the release, as actions/* do', () => {
@@ -230,6 +380,24 @@ describe('the release workflow', () => {
     expect(runs).toContain('bash .ci/run');
     expect(wf.jobs.release.needs).toBe('check');
     expect(wf.jobs.release.permissions).toEqual({ contents: 'write' });
+  });
+
+  test('the major tag moves after the release is created, only for a published stable release; by hand, it rolls back', () => {
+    const wf = parseYaml(readFileSync(path.join(repoRoot, '.github', 'workflows', 'release.yml'), 'utf8'));
+    // As actions/publish-action: run by hand with an earlier release's tag to point the major tag back at it.
+    expect(wf.on.workflow_dispatch.inputs.tag).toMatchObject({ required: true, type: 'string' });
+    const job = wf.jobs['major-tag'] as { needs: string; if: string; env: Record<string, string>; steps: { run?: string }[] };
+    expect(job.needs).toBe('release');
+    expect(job.if).toContain("needs.release.result == 'success'");
+    const runs = job.steps.map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('gh release view "$TAG" --json isDraft,isPrerelease');
+    expect(runs).toContain('bash scripts/release/move-major-tag.sh "$TAG" origin');
+    // Only the tag push checks, releases and publishes; a dispatch moves the major tag and nothing else.
+    for (const name of ['check']) expect(wf.jobs[name].if).toBe("github.event_name == 'push'");
+    expect([wf.jobs.release.needs, wf.jobs.npm.needs]).toEqual(['check', 'check']);
+    // Inputs and refs reach scripts through the environment, never spliced into a script.
+    const allRuns = Object.values(wf.jobs as Record<string, { steps: { run?: string }[] }>).flatMap((j) => j.steps.map((s) => s.run ?? ''));
+    for (const r of allRuns) expect(r).not.toMatch(/\$\{\{/);
   });
 
   test('npm publishing is skipped with a notice when no token is configured', async () => {

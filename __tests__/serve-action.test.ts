@@ -38,13 +38,17 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   // Slower at probe time, so the ranking (and the first upstream) is a, then b.
   const b = await labProxy({ slow: 150 });
   const c = guardCase('serve-action');
-  const r = await c.run({ ...fast, proxies: `${a.url}\n${b.url}` });
+  // The action taken from a repository on a GitHub Enterprise server (the emulator's GITHUB_SERVER_URL).
+  const source = { GITHUB_ACTION_REPOSITORY: 'tools/go-proxy-guard' };
+  const r = await c.run({ ...fast, proxies: `${a.url}\n${b.url}` }, { env: source });
   await b.setFault('ok');
   expect(r.code).toBe(0);
   const local = r.outputs['local-proxy'];
   expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}$/);
   expect(r.exportedEnv.GOPROXY).toBe(`${local}|${a.url}|${b.url}|direct`);
   expect(r.outputs.goproxy).toBe(`${a.url}|${b.url}|direct`);
+  // A Docker build cannot reach the runner's loopback: its GOPROXY is the goproxy output, no local proxy, no token.
+  expect(r.outputs['docker-build-args']).toBe(`GOPROXY=${a.url}|${b.url}|direct`);
   // The report is an artifact: the local proxy without its access token.
   expect(r.report.serve.url).toBe(new URL(local ?? '').origin);
 
@@ -54,9 +58,12 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   expect(step.code).toBe(0);
   expect(step.stderr).not.toMatch(/503/);
 
-  const post = await c.post(r);
+  const post = await c.post(r, { env: source });
   expect(post.code).toBe(0);
   expect(alive(handleOf(r).pid)).toBe(false);
+  // Its docs links go to the repository the action came from, on that server.
+  expect(r.summary).toContain('[local proxy](https://github.example/tools/go-proxy-guard#the-local-proxy-serve)');
+  expect(post.summary).toContain('[hedge](https://github.example/tools/go-proxy-guard#the-local-proxy-serve)');
   expect(post.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/);
   expect(post.summary).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
   const report = JSON.parse(readFileSync(r.outputs.report ?? '', 'utf8'));
@@ -127,6 +134,8 @@ test("proxy credentials reach the upstream but never the local proxy's log, figu
   const c = guardCase('serve-creds');
   const r = await c.run({ ...fast, proxies: a.authUrl });
   expect(r.code).toBe(0);
+  // Build arguments stay in the image's history: the ranked chain goes in without the login.
+  expect(r.outputs['docker-build-args']).toBe(`GOPROXY=${a.url}|direct`);
   const step = await laterStep(c, r, 'creds-modcache');
   expect(step.code).toBe(0);
   expect(a.requests.filter((q) => q.status === 401)).toEqual([]);

@@ -42,7 +42,10 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   const a = await labProxy();
   const b = await labProxy({ slow: 60 });
   const c = guardCase('summary-healthy');
-  const r = await c.run({ ...fast, cache: 'false', proxies: `${a.url}\n${b.url}` }, { env: await cacheEnv() });
+  // Taken from a fork: the links go there (on the lab cache service's GITHUB_SERVER_URL).
+  const source = { GITHUB_ACTION_REPOSITORY: 'acme/go-proxy-guard' };
+  const docs = 'https://github.com/acme/go-proxy-guard#';
+  const r = await c.run({ ...fast, cache: 'false', proxies: `${a.url}\n${b.url}` }, { env: { ...(await cacheEnv()), ...source } });
   await b.setFault('ok');
   expect(r.code).toBe(0);
   const md = r.summary;
@@ -64,7 +67,7 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   const shownGoproxy = `${new URL(local!).origin}/…|${a.url}|${b.url}|direct`;
   expect(md).not.toContain(new URL(local!).pathname);
   expect(visible).toContain(
-    `Later steps get \`GOPROXY=${shownGoproxy}\`, through the [local proxy](https://github.com/org/go-proxy-guard#the-local-proxy-serve); without it: \`${a.url}|${b.url}|direct\`.`,
+    `Later steps get \`GOPROXY=${shownGoproxy}\`, through the [local proxy](${docs}the-local-proxy-serve); without it: \`${a.url}|${b.url}|direct\`.`,
   );
   expect(r.warnings).toEqual([]);
 
@@ -86,7 +89,13 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   );
   expect(r.stdout).not.toMatch(/\d(ms)\b(?! deadline)/);
   expect(lastLogLine(r)).toBe(`${topLine('healthy')} ${topBlock(md)[1]} Nothing to do: the build used ${a.url}.`);
-  await c.post(r);
+  // Every docs link of the summary, and the post step's local proxy summary, follows the action's repository.
+  const links = (text: string) => [...text.matchAll(/\]\((https?:\/\/[^)]*#[^)]*)\)/g)].map((m) => m[1]!);
+  expect(links(md).length).toBeGreaterThanOrEqual(3);
+  expect(links(md).filter((l) => !l.startsWith(docs))).toEqual([]);
+  const post = await c.post(r, { env: source });
+  expect(links(post.summary)).toContain(`${docs}the-local-proxy-serve`);
+  expect(links(post.summary).filter((l) => !l.startsWith(docs))).toEqual([]);
 });
 
 const topLine = (title: string) => `go-proxy-guard: ${title}.`;

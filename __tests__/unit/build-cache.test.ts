@@ -2,6 +2,7 @@
 import { buildCacheKeys, chooseEntries, IDLE_BUDGET, IDLE_ENTRY_MAX_BYTES } from '../../src/cache/build-cache.js';
 import { forEachLimit } from '../../src/cache/files.js';
 import { setupGoCacheStep } from '../../src/cache/setup-go.js';
+import { parseGoproxy } from '../../src/goproxy/chain.js';
 import { dockerBuildArgs } from '../../src/goproxy/docker-build-args.js';
 
 const sums = (content: string) => [{ name: 'go.sum', content: Buffer.from(content) }];
@@ -127,11 +128,12 @@ describe('setup-go with its cache on, read from the workflow', () => {
   });
 });
 
-test('docker-build-args: the chain without credentials, GOFLAGS when vendor/ saved the job', () => {
-  expect(dockerBuildArgs('http://127.0.0.1:4100/tok|https://bot:s3cret@goproxy.example|direct', undefined)).toBe(
-    'GOPROXY=http://127.0.0.1:4100/tok|https://goproxy.example|direct',
+test('docker-build-args: the chain without credentials, separators kept, GOFLAGS when vendor/ saved the job', () => {
+  expect(dockerBuildArgs(parseGoproxy('https://bot:s3cret@goproxy.example/mod/|https://TOKEN@b.example,direct'), undefined)).toBe(
+    'GOPROXY=https://goproxy.example/mod/|https://b.example,direct',
   );
-  expect(dockerBuildArgs('https://proxy.golang.org,direct', '-mod=vendor')).toBe(
+  expect(dockerBuildArgs(parseGoproxy('https://proxy.golang.org,direct'), '-mod=vendor')).toBe(
     'GOPROXY=https://proxy.golang.org,direct\nGOFLAGS=-mod=vendor',
   );
+  expect(dockerBuildArgs(parseGoproxy('off'), undefined)).toBe('GOPROXY=off');
 });

@@ -9,6 +9,7 @@ import { OUTPUTS, type InputName } from '../../src/config/inputs.js';
 import { assembleReport, overallVerdict, type ReportParts } from '../../src/engine/assemble-report.js';
 import { decideGate, gateInputOf } from '../../src/engine/gate.js';
 import { outputsOf } from '../../src/engine/outputs.js';
+import { parseGoproxy } from '../../src/goproxy/chain.js';
 import { stragglerWaitMs, type ProbeOutcome } from '../../src/engine/probe-stage.js';
 import type { Project } from '../../src/project/discover.js';
 import { adviceFor } from '../../src/report/summary.js';
@@ -126,7 +127,7 @@ describe('outputs come from the report, one per declared name', () => {
     reportPath: '/tmp/report.json',
     statusPath: undefined,
     localProxy: undefined,
-    exportedGoproxy: 'https://u:p@a.example|direct',
+    chain: parseGoproxy('https://u:p@a.example|direct'),
   };
 
   test('every output named in OUTPUTS, and nothing else', () => {
@@ -151,7 +152,17 @@ describe('outputs come from the report, one per declared name', () => {
   });
 
   test('docker-build-args carry no credentials', () => {
-    expect(outputsOf(runReport(), extras)['docker-build-args']).not.toContain('u:p@');
+    expect(outputsOf(runReport(), extras)['docker-build-args']).toBe('GOPROXY=https://a.example|direct');
+  });
+
+  test("docker-build-args: the goproxy output's chain, never the local proxy, whose URL carries the job's token", () => {
+    const p = parts({ serve: { url: 'http://127.0.0.1:4321/SECRETTOKEN', note: undefined } });
+    const report = assembleReport(p);
+    const outputs = outputsOf(report, { ...extras, localProxy: 'http://127.0.0.1:4321/SECRETTOKEN', chain: p.probe.chain });
+    expect(outputs['docker-build-args']).toBe('GOPROXY=https://a.example|direct');
+    // The same proxies, in the same order, as the goproxy output (which shows them masked).
+    expect(outputs.goproxy).toBe('https://***@a.example|direct');
+    expect(outputs['docker-build-args']).toBe(`GOPROXY=${outputs.goproxy.replace('***@', '')}`);
   });
 });
 

@@ -1,5 +1,6 @@
 import { proxyStats } from '../../src/history/history.js';
 import { annotationsFor } from '../../src/report/annotations.js';
+import { docsLinks } from '../../src/report/docs-links.js';
 import { finalLine, headline } from '../../src/report/headline.js';
 import { absorbedWarning, serveMarkdown } from '../../src/report/serve-report.js';
 import { adviceFor, renderSummary, scrubCredentials, SUMMARY_MAX_BYTES } from '../../src/report/summary.js';
@@ -120,7 +121,7 @@ describe('what later steps really get', () => {
   test('with the local proxy: the exported GOPROXY and the portable chain beside it', () => {
     const md = renderSummary(servedReport());
     expect(visibleLines(md)).toContain(
-      'Later steps get `GOPROXY=http://127.0.0.1:41234|https://proxy.golang.org|https://goproxy.io|direct`, through the [local proxy](https://github.com/org/go-proxy-guard#the-local-proxy-serve); without it: `https://proxy.golang.org|https://goproxy.io|direct`.',
+      'Later steps get `GOPROXY=http://127.0.0.1:41234|https://proxy.golang.org|https://goproxy.io|direct`, through the [local proxy](https://github.com/go-proxy-guard/go-proxy-guard#the-local-proxy-serve); without it: `https://proxy.golang.org|https://goproxy.io|direct`.',
     );
   });
 
@@ -322,7 +323,7 @@ describe('absorbed by the local proxy', () => {
   });
 
   test('the serve summary says so in its top block, in 6 columns', () => {
-    const md = serveMarkdown(stats());
+    const md = serveMarkdown(stats(), docsLinks(undefined));
     expect(topBlock(md)).toEqual([
       '### ⚠️ go-proxy-guard: local proxy absorbed 4 upstream failures',
       'https://proxy.golang.org failed 4 of 4 requests; the local proxy absorbed them.',
@@ -341,6 +342,7 @@ describe('absorbed by the local proxy', () => {
         upstreams: [{ ...stats().upstreams[0]!, failureKinds: { '</details><img src=x onerror=alert(1)>|x': 4 } }],
         stopReason: '<b>bold</b>',
       }),
+      docsLinks(undefined),
     );
     expect(md).not.toMatch(/<script|<img|<b>/);
     expect(md.match(/<\/details>/g)).toHaveLength(2);

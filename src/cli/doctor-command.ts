@@ -5,6 +5,7 @@ import { SetupError } from '../config/errors.js';
 import { doctorFailed, renderDoctor } from '../doctor/render.js';
 import { DOCTOR_SCHEMA, runDoctor } from '../doctor/doctor.js';
 import { stylesFor } from '../platform/terminal.js';
+import { internalFailure } from '../report/docs-links.js';
 import { EXIT } from './commands.js';
 import { inputReader, type CommandLine } from './flags.js';
 import type { CliIo } from './guard-command.js';
@@ -25,7 +26,7 @@ export async function runDoctorCommand(cl: CommandLine, io: CliIo): Promise<numb
     return exitCode;
   } catch (err) {
     const usage = err instanceof SetupError;
-    const message = secrets.mask(usage ? err.message : `go-proxy-guard doctor failed: ${(err as Error).stack ?? err}`);
+    const message = secrets.mask(usage ? err.message : internalFailure('go-proxy-guard doctor', err, undefined));
     io.stderr.write(`${errStyles.red(`error: ${message}`)}\n`);
     const exitCode = usage ? EXIT.usage : EXIT.internal;
     if (json) io.stdout.write(`${JSON.stringify({ schema: DOCTOR_SCHEMA, exitCode, error: message }, null, 2)}\n`);

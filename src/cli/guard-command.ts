@@ -10,6 +10,7 @@ import { LocalPlatform, type LocalPlatformOptions } from '../platform/local.js';
 import type { CliPlatform } from '../platform/platform.js';
 import { userTempDir } from '../secrets/private-files.js';
 import { SUMMARY_FILE, writeJunit } from '../platform/report-files.js';
+import { internalFailure } from '../report/docs-links.js';
 import type { Styles } from '../model/styles.js';
 import type { TextStream } from '../platform/terminal.js';
 import { Secrets } from '../secrets/secrets.js';
@@ -72,7 +73,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
     return exitCode;
   } catch (err) {
     const usage = err instanceof SetupError;
-    const message = usage ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`;
+    const message = usage ? err.message : internalFailure('go-proxy-guard', err, platform.runContext());
     platform.fail(message);
     const exitCode = usage ? EXIT.usage : EXIT.internal;
     if (json) printJson({ exitCode, error: secrets.mask(usage ? message : String((err as Error).message ?? err)) });

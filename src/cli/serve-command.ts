@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensurePrivateDir, userTempDir, writePrivateFile } from '../secrets/private-files.js';
+import { gitlabRunContext } from '../platform/gitlab.js';
+import { docsLinks } from '../report/docs-links.js';
 import { serveMarkdown, serveTable } from '../report/serve-report.js';
 import { stopDaemon, type DaemonHandle } from '../serve/daemon.js';
 import { COMMANDS, EXIT } from './commands.js';
@@ -85,7 +87,9 @@ async function stop(handleFile: string, cl: CommandLine, io: CliIo): Promise<num
     const dir = path.resolve(io.cwd, reportsDir);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'serve.json'), `${JSON.stringify(stats, null, 2)}\n`);
-    fs.writeFileSync(path.join(dir, 'serve.md'), serveMarkdown(stats));
+    // In a GitLab job (.go-proxy-guard-serve's after_script) the links go to the component's project.
+    const docs = docsLinks(io.env.GITLAB_CI ? gitlabRunContext(io.env) : undefined);
+    fs.writeFileSync(path.join(dir, 'serve.md'), serveMarkdown(stats, docs));
   }
   io.stdout.write(cl.options.json === true ? `${JSON.stringify(stats, null, 2)}\n` : `${serveTable(stats)}\n`);
   return EXIT.ok;

@@ -122,7 +122,7 @@ export const OUTPUTS = {
   status: 'Path of the JSON status document (verdict, trend, time since the last failure and MTTR per proxy).',
   'build-cache-hit': 'The build cache (GOCACHE): exact, partial or none.',
   'docker-build-args':
-    'GOPROXY (and GOFLAGS) for docker build as KEY=value lines, without credentials: pass to build-args with host networking.',
+    'GOPROXY (the chain of the goproxy output, never the local proxy) and GOFLAGS as KEY=value lines for the build-args of docker build, without credentials: the login of a private proxy goes in as a BuildKit secret.',
 } as const satisfies Record<string, string>;
 
 export type OutputName = keyof typeof OUTPUTS;

@@ -1,4 +1,5 @@
 import type { OutputName } from '../config/inputs.js';
+import type { Chain } from '../goproxy/chain.js';
 import { dockerBuildArgs } from '../goproxy/docker-build-args.js';
 import type { RunReport } from '../report/run-report.js';
 
@@ -8,8 +9,8 @@ export interface OutputExtras {
   statusPath: string | undefined;
   /** The local proxy's URL, access token included (later steps of this job use it). */
   localProxy: string | undefined;
-  /** The GOPROXY exported to later steps (real credentials: docker-build-args strips them). */
-  exportedGoproxy: string;
+  /** The ranked chain, the `goproxy` output's (real credentials: docker-build-args strips them). */
+  chain: Chain;
 }
 
 /** Every output of the run, by name: a name missing here fails to compile. */
@@ -28,6 +29,6 @@ export function outputsOf(report: RunReport, x: OutputExtras): Record<OutputName
     'download-ms': String(warm?.downloadMs ?? 0),
     status: x.statusPath ?? '',
     'build-cache-hit': report.buildCache?.hit ?? 'none',
-    'docker-build-args': dockerBuildArgs(x.exportedGoproxy, warm?.goflags),
+    'docker-build-args': dockerBuildArgs(x.chain, warm?.goflags),
   };
 }

@@ -89,7 +89,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     reportPath,
     statusPath: published.statusPath,
     localProxy: exported.handle?.url,
-    exportedGoproxy: exported.goproxy,
+    chain: probe.chain,
   });
   for (const [name, value] of Object.entries(outputs)) platform.setOutput(name as keyof typeof outputs, value);
   return { config, report, reportPath, gate, saveState: cache.saveState, buildCacheState: build?.state, serve: exported.handle };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
-import { chainWithoutUserinfo, formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
+import { chainWithoutCredentials, formatGoproxy, localProxyFirst, type Chain } from '../goproxy/chain.js';
 import { parseGoAuth, type Credentials } from '../goproxy/goauth.js';
 import { netrcMachineFor, netrcPath, type NetrcEntry } from '../goproxy/netrc.js';
 import { sameProxy } from '../goproxy/proxy-url.js';
@@ -10,6 +10,7 @@ import { makePrivateTempDir, writePrivateFile } from '../secrets/private-files.j
 import type { ProxyHealth } from '../model/verdict.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunReport } from '../report/run-report.js';
+import { docsLinks } from '../report/docs-links.js';
 import { absorbedWarning, serveMarkdown, serveTable } from '../report/serve-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { launchDaemon, stopDaemon, type DaemonHandle } from '../serve/daemon.js';
@@ -53,7 +54,7 @@ export function servedGoproxy(
       entries.push({ machine, login: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
     }
   }
-  const goproxy = formatGoproxy(localProxyFirst(localUrl, chainWithoutUserinfo(chain)));
+  const goproxy = formatGoproxy(localProxyFirst(localUrl, chainWithoutCredentials(chain)));
   if (entries.length === 0) return { goproxy };
   const methods = parseGoAuth(goauth);
   const readsNetrc = methods.some((m) => m.kind === 'netrc');
@@ -137,7 +138,7 @@ export async function finishServeStage(
   // The build passed, so absorbed failures would go unseen without one warning on the run page.
   const absorbed = absorbedWarning(stats);
   if (absorbed) platform.warning(absorbed, 'Go proxy failures absorbed by the local proxy');
-  await platform.writeSummary(serveMarkdown(stats));
+  await platform.writeSummary(serveMarkdown(stats, docsLinks(platform.runContext())));
   if (!reportPath) return;
   try {
     const report = JSON.parse(await fs.readFile(reportPath, 'utf8')) as RunReport;

@@ -6,6 +6,7 @@ import { saveBuildCacheStage } from '../engine/build-cache-stage.js';
 import { goRunEnv } from '../go/run-env.js';
 import { isDaemonProcess, runDaemon } from '../serve/daemon.js';
 import { runGuard } from '../engine/run.js';
+import { internalFailure } from '../report/docs-links.js';
 import { finalLine } from '../report/headline.js';
 import { GitHubPlatform } from '../platform/github.js';
 import { GitHubStepState, type StepState } from '../platform/step-state.js';
@@ -28,7 +29,7 @@ async function main(steps: StepState): Promise<void> {
     if (gate.pass) platform.info(last);
     else platform.fail(last);
   } catch (err) {
-    platform.fail(err instanceof SetupError ? err.message : `go-proxy-guard failed: ${(err as Error).stack ?? err}`);
+    platform.fail(err instanceof SetupError ? err.message : internalFailure('go-proxy-guard', err, platform.runContext()));
   }
 }
 

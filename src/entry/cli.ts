@@ -5,6 +5,7 @@ import { parseCommandLine, UsageError } from '../cli/flags.js';
 import { runGuardCommand, type CliIo } from '../cli/guard-command.js';
 import { commandHelp, mainHelp } from '../cli/help.js';
 import { runServeCommand } from '../cli/serve-command.js';
+import { internalFailure } from '../report/docs-links.js';
 import { isDaemonProcess, runDaemon } from '../serve/daemon.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -41,7 +42,7 @@ const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
 }).catch((err: unknown) => {
-  process.stderr.write(`go-proxy-guard failed: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`${internalFailure('go-proxy-guard', err, undefined)}\n`);
   return EXIT.internal;
 });
 // Flush what is still buffered for a pipe, then exit: an abandoned probe socket must not keep the process alive.

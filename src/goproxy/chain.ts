@@ -1,5 +1,4 @@
 import { netrcMachineFor } from './netrc.js';
-import { withoutUserinfo } from './proxy-url.js';
 
 /**
  * GOPROXY as the go command reads it (cmd/go/internal/modfetch/proxy.go):
@@ -93,24 +92,27 @@ export function formatChainShown(chain: Chain, shown: (url: string) => string): 
   return formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: shown(e.url) } : e)));
 }
 
-/** The chain with no user info in its proxy URLs; the rest of each URL as the user wrote it. */
-export function chainWithoutUserinfo(chain: Chain): Chain {
-  return chain.map((e) => (e.kind === 'proxy' ? { ...e, url: e.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1') } : e));
-}
+/** A proxy URL without its user info; the rest stays exactly as the user wrote it. */
+const withoutUserinfoAsWritten = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
 
 /**
- * GOPROXY without the user:password of its proxy URLs. Used where the value
- * is stored somewhere others can read (a GitLab dotenv report is a
- * downloadable artifact); the go command then finds credentials in netrc.
+ * The chain without the user:password of its proxy URLs, for places others
+ * can read (a GitLab dotenv artifact, a Docker build argument, the fallback
+ * after the local proxy); the go command then finds credentials in netrc.
  */
+export function chainWithoutCredentials(chain: Chain): Chain {
+  return chain.map((e) => (e.kind === 'proxy' ? { ...e, url: withoutUserinfoAsWritten(e.url) } : e));
+}
+
+/** GOPROXY without credentials, and the hosts that lost theirs (a netrc must name them). */
 export function withoutCredentials(goproxy: string): { value: string; hosts: string[] } {
-  const hosts: string[] = [];
-  const chain = parseGoproxy(goproxy).map((e) => {
-    if (e.kind !== 'proxy') return e;
-    const bare = withoutUserinfo(e.url);
-    if (bare === e.url) return e;
-    hosts.push(netrcMachineFor(new URL(bare)));
-    return { ...e, url: bare.replace(/\/$/, e.url.endsWith('/') ? '/' : '') };
+  const chain = parseGoproxy(goproxy);
+  const bare = chainWithoutCredentials(chain);
+  const hosts = bare.flatMap((e, i) => {
+    const before = chain[i];
+    return e.kind === 'proxy' && before?.kind === 'proxy' && before.url !== e.url
+      ? [URL.canParse(e.url) ? netrcMachineFor(new URL(e.url)) : e.url]
+      : [];
   });
-  return { value: hosts.length ? formatGoproxy(chain) : goproxy, hosts };
+  return { value: hosts.length ? formatGoproxy(bare) : goproxy, hosts };
 }

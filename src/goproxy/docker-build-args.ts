@@ -1,15 +1,15 @@
-import { withoutCredentials } from './chain.js';
+import { chainWithoutCredentials, formatGoproxy, type Chain } from './chain.js';
 
 /**
- * Build arguments for `docker build`, where neither the exported GOPROXY nor
- * the local proxy reaches by themselves: `KEY=value` lines for
- * docker/build-push-action's `build-args` (or `--build-arg`), used with host
- * networking so that 127.0.0.1 is the runner's. Build arguments end up in
- * the image's history, so credentials never go in: a private proxy's login
- * goes in as a BuildKit secret (a netrc), which leaves no trace.
+ * Build arguments for `docker build`: `KEY=value` lines for
+ * docker/build-push-action's `build-args` (or `--build-arg`). The ranked
+ * chain, the `goproxy` output's proxies, never the local proxy: a build
+ * cannot reach the runner's loopback, and its URL carries a per-run token.
+ * Build arguments end up in the image's history, so credentials never go
+ * in: a private proxy's login goes in as a BuildKit secret (a netrc).
  */
-export function dockerBuildArgs(goproxy: string, goflags: string | undefined): string {
-  const lines = [`GOPROXY=${withoutCredentials(goproxy).value}`];
+export function dockerBuildArgs(chain: Chain, goflags: string | undefined): string {
+  const lines = [`GOPROXY=${formatGoproxy(chainWithoutCredentials(chain))}`];
   if (goflags) lines.push(`GOFLAGS=${goflags}`);
   return lines.join('\n');
 }

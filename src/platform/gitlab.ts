@@ -38,8 +38,17 @@ export const sectionName = (n: number, heading: string): string =>
 /** Prefix of the outputs in the dotenv report: GO_PROXY_GUARD_VERDICT, GO_PROXY_GUARD_HEALTHY_COUNT... */
 export const outputVariable = (name: OutputName): string => `GO_PROXY_GUARD_${name.toUpperCase().replace(/-/g, '_')}`;
 
-/** Where this job runs, from GitLab's predefined variables. */
+/**
+ * The component project on this GitLab, as the template knows it: its
+ * engine-project input (where the component project lives, a mirror
+ * included), which the template's jobs carry in this variable.
+ */
+export const COMPONENT_PROJECT_VARIABLE = 'GPG_ENGINE_PROJECT';
+
+/** Where this job runs, from GitLab's predefined variables, and where the component comes from. */
 export function gitlabRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunContext {
+  const server = env.CI_SERVER_URL;
+  const component = env[COMPONENT_PROJECT_VARIABLE];
   return {
     platform: 'gitlab',
     repository: env.CI_PROJECT_PATH,
@@ -48,6 +57,7 @@ export function gitlabRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunCo
     runUrl: env.CI_JOB_URL ?? env.CI_PIPELINE_URL,
     event: env.CI_PIPELINE_SOURCE,
     at,
+    ...(server && component ? { source: { forge: 'gitlab', serverUrl: server, path: component } } : {}),
   };
 }
 

@@ -16,15 +16,6 @@ export interface Headline {
   action: string;
 }
 
-/** Where the README explains the terms that stay (ladder, hedge, score). */
-export const DOCS_URL = 'https://github.com/org/go-proxy-guard#';
-export const DOCS = {
-  ladder: `${DOCS_URL}the-degradation-ladder`,
-  score: `${DOCS_URL}probing-and-the-health-score`,
-  localProxy: `${DOCS_URL}the-local-proxy-serve`,
-  history: `${DOCS_URL}health-history-and-metrics`,
-} as const;
-
 /** One voice for figures: "5 ms", "–" for none. */
 export const NONE = '–';
 export const millis = (n: number | null | undefined): string => (n === null || n === undefined ? NONE : `${Math.round(n)} ms`);

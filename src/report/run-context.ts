@@ -9,6 +9,18 @@ export interface RunContext {
   /** Event or pipeline source (push, pull_request, schedule...). */
   event: string | undefined;
   at: Date;
+  /** Where the running go-proxy-guard comes from (absent: the npm package, or an action run as `uses: ./`). */
+  source?: ActionSource;
+}
+
+/** The repository or project a copy of go-proxy-guard was taken from: its docs and issues are there. */
+export interface ActionSource {
+  /** Which forge: it decides the shape of the URLs (GitLab puts issues under /-/). */
+  forge: 'github' | 'gitlab';
+  /** GITHUB_SERVER_URL, CI_SERVER_URL. */
+  serverUrl: string;
+  /** owner/repo on GitHub, group/.../project on GitLab. */
+  path: string;
 }
 
 export function githubRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunContext {
@@ -23,5 +35,7 @@ export function githubRunContext(env: NodeJS.ProcessEnv, at = new Date()): RunCo
     runUrl: repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined,
     event: env.GITHUB_EVENT_NAME,
     at,
+    // The action's own repository (a fork's, a mirror's): empty for `uses: ./`.
+    ...(env.GITHUB_ACTION_REPOSITORY ? { source: { forge: 'github', serverUrl: server, path: env.GITHUB_ACTION_REPOSITORY } } : {}),
   };
 }

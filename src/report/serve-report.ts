@@ -1,6 +1,7 @@
 import { absorbedTotal, type ServeStats } from '../serve/serve-stats.js';
 import { mdDetails, mdText } from './escape.js';
-import { DOCS, millis, NONE, plural } from './headline.js';
+import type { DocsLinks } from './docs-links.js';
+import { millis, NONE, plural } from './headline.js';
 import { renderTable } from './table.js';
 
 /** In the JSON report: where the local proxy ran, and (after the post step) what it did. */
@@ -119,7 +120,7 @@ function serveTop(s: ServeStats): { icon: string; title: string; cause: string; 
 const SERVE_COLUMNS = ['upstream', 'requests', 'served', 'failures absorbed', 'p50', 'failure kinds'];
 
 /** The serve summary (job summary, serve.md): every piece of text escaped, since upstream error text lands here. */
-export function serveMarkdown(s: ServeStats): string {
+export function serveMarkdown(s: ServeStats, docs: DocsLinks): string {
   const top = serveTop(s);
   const cell = (c: string) => mdText(c, 200);
   const lines = [
@@ -137,7 +138,7 @@ export function serveMarkdown(s: ServeStats): string {
     ),
     '',
     ...mdDetails('Retries, hedges, bytes and p95', [
-      `A [hedge](${DOCS.localProxy}) asks the next upstream too when the first is slower than its usual p95; the first good answer wins.`,
+      `A [hedge](${docs.localProxy}) asks the next upstream too when the first is slower than its usual p95; the first good answer wins.`,
       '',
       '| upstream | retries | hedges sent | hedges won | bytes | p95 |',
       '|---|--:|--:|--:|--:|--:|',

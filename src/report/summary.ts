@@ -4,7 +4,8 @@ import type { ProxyHealth } from '../model/verdict.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../model/score.js';
 import { TREND_LEGEND, type HistoryStats, type ProxyStats } from '../history/history.js';
 import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
-import { DOCS, gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
+import { gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
+import { docsLinks, type DocsLinks } from './docs-links.js';
 import type { RunContext } from './run-context.js';
 import type { RunReport, WarmReport } from './run-report.js';
 
@@ -77,21 +78,23 @@ export function renderSummary(report: RunReport, opts: SummaryOptions = {}): str
 function render(report: RunReport, opts: SummaryOptions, advice: string[], limits: Limits): string {
   const healthy = report.verdict === 'healthy';
   const ladderOpen = !healthy && report.warm !== undefined && report.warm.ladderStep !== 'proxy';
-  const open: string[][] = [topBlock(report, opts), [goproxyLine(report, limits)]];
+  const docs = docsLinks(opts.context);
+  const open: string[][] = [topBlock(report, opts), [goproxyLine(report, limits, docs)]];
   if (opts.context) open.push([contextLine(opts.context, limits)]);
   // What stays folded, each with the words its part of the <details> title uses.
   const folded: { title: string; lines: string[] }[] = [];
   if (healthy) folded.push({ title: 'proxies', lines: proxiesSection(report, limits, '####') });
   else open.push(proxiesSection(report, limits, '###'));
-  folded.push({ title: 'scores', lines: figuresSection(report, limits, certWarnDays(opts)) });
+  folded.push({ title: 'scores', lines: figuresSection(report, limits, certWarnDays(opts), docs) });
   if (report.warm) {
-    if (ladderOpen) open.push(ladderSection(report.warm, limits, '###'));
-    else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####') });
+    if (ladderOpen) open.push(ladderSection(report.warm, limits, '###', docs));
+    else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####', docs) });
     folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
   }
   if (advice.length > 0 && !healthy)
     folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
-  if (opts.history && opts.history.size > 0) folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits) });
+  if (opts.history && opts.history.size > 0)
+    folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits, docs) });
   if (report.notes.length > 0)
     folded.push({ title: 'notes', lines: ['#### Notes', '', ...list(report.notes, (n) => mdText(n, limits.chars), limits)] });
   const rest = folded.filter((b) => b.lines.length > 0);
@@ -123,10 +126,10 @@ function topBlock(report: RunReport, opts: SummaryOptions): string[] {
 }
 
 /** The GOPROXY later steps really get (through the local proxy when it runs), and the chain that works without it. */
-function goproxyLine(report: RunReport, limits: Limits): string {
+function goproxyLine(report: RunReport, limits: Limits, docs: DocsLinks): string {
   const exported = report.exportedGoproxy ?? report.goproxy;
   if (exported === report.goproxy) return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}.`;
-  return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}, through the [local proxy](${DOCS.localProxy}); without it: ${mdCode(report.goproxy, limits.chars * 4)}.`;
+  return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}, through the [local proxy](${docs.localProxy}); without it: ${mdCode(report.goproxy, limits.chars * 4)}.`;
 }
 
 /** When nothing else fits: the top block alone, cut to the byte limit on a character boundary. */
@@ -180,12 +183,12 @@ function proxiesSection(report: RunReport, limits: Limits, level: string): strin
 }
 
 /** The score's parts and the certificate, for a reader who wants to know why a proxy ranked where it did. */
-function figuresSection(report: RunReport, limits: Limits, warnDays: number): string[] {
+function figuresSection(report: RunReport, limits: Limits, warnDays: number, docs: DocsLinks): string[] {
   const usable = report.proxies.filter(isUsable);
   if (usable.length === 0) return [];
   const unusable = report.proxies.length - usable.length;
   const lines = [
-    `#### [Score](${DOCS.score}) and TLS`,
+    `#### [Score](${docs.score}) and TLS`,
     '',
     ...table(
       ['proxy', 'score', 'success · latency · cert', 'p95', 'TLS days left'],
@@ -212,12 +215,12 @@ function figuresSection(report: RunReport, limits: Limits, warnDays: number): st
 
 // ---- ladder and cache ----
 
-function ladderSection(warm: WarmReport, limits: Limits, level: string): string[] {
+function ladderSection(warm: WarmReport, limits: Limits, level: string, docs: DocsLinks): string[] {
   const total = warm.ladder.reduce((sum, r) => sum + r.ms, 0);
   const lines = [
     `${level} How the modules were fetched: ${STEP_WORDS[warm.ladderStep] ?? warm.ladderStep}, after ${duration(total)}`,
     '',
-    `Each [fallback](${DOCS.ladder}) is tried when the one before fails.`,
+    `Each [fallback](${docs.ladder}) is tried when the one before fails.`,
     '',
   ];
   // The closing "failed" step repeats what the top block says; the table lists what was tried.
@@ -265,7 +268,7 @@ function cacheSection(warm: WarmReport, limits: Limits): string[] {
 
 // ---- history ----
 
-function trendSection(report: RunReport, history: HistoryStats, limits: Limits): string[] {
+function trendSection(report: RunReport, history: HistoryStats, limits: Limits, docs: DocsLinks): string[] {
   const tracked = report.proxies.flatMap((p) => {
     const stats = history.get(p.url);
     return stats ? [{ url: p.url, stats }] : [];
@@ -273,7 +276,7 @@ function trendSection(report: RunReport, history: HistoryStats, limits: Limits):
   if (tracked.length === 0) return [];
   const runs = Math.max(...tracked.map((t) => t.stats.runs));
   return [
-    `#### [Health](${DOCS.history}) over the last ${plural(runs, 'run')}`,
+    `#### [Health](${docs.history}) over the last ${plural(runs, 'run')}`,
     '',
     `One cell per run, oldest first: ${TREND_LEGEND}.`,
     '',
