@@ -150,7 +150,7 @@ describe('bad command lines exit 2 with the message the action would give', () =
     expect(none.stdout).toMatch(/^Usage: go-proxy-guard <command> \[flags\]$/m);
     const unknown = await cli(c, ['frob']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: unknown command "frob" \(commands: probe, warm, serve, doctor, gitlab\)$/m);
+    expect(unknown.stderr).toMatch(/^error: unknown command "frob" \(commands: probe, warm, serve, doctor, gitlab, status-page\)$/m);
   });
 });
 
@@ -168,11 +168,24 @@ describe('--help', () => {
     expect(r.stdout).toMatch(/Exit status:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /);
   });
 
+  test('status-page --help: where the page comes from and goes; it probes nothing, so it takes no input flag', async () => {
+    const c = guardCase('cli-help');
+    const r = await cli(c, ['status-page', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}--from <file> /m);
+    expect(r.stdout).toMatch(/^ {2}--out <file\|dir> /m);
+    expect(r.stdout).not.toContain('--probe-timeout');
+    const refused = await cli(c, ['status-page', '--probe-timeout', '3s']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error: flag --probe-timeout does not apply to "status-page"');
+  });
+
   test('the main help names the commands; help <command> is <command> --help', async () => {
     const c = guardCase('cli-help');
     const main = await cli(c, ['--help']);
     expect(main.code).toBe(0);
-    for (const cmd of ['probe', 'warm', 'doctor', 'gitlab']) expect(main.stdout).toMatch(new RegExp(`^  ${cmd}\\s+\\S`, 'm'));
+    for (const cmd of ['probe', 'warm', 'doctor', 'gitlab', 'status-page'])
+      expect(main.stdout).toMatch(new RegExp(`^  ${cmd}\\s+\\S`, 'm'));
     const viaHelp = await cli(c, ['help', 'warm']);
     const viaFlag = await cli(c, ['warm', '-h']);
     expect(viaHelp.stdout).toBe(viaFlag.stdout);

@@ -5,7 +5,9 @@
  *   (Concurrent jobs of a pipeline share no store to elect a sender through:
  *   cache: is uploaded when a job ends, artifacts only reach later stages.)
  * - The emergency switch as a CI/CD variable (what a group variable is to a job).
- * - History across pipelines and status.json in the reports artifact.
+ * - History across pipelines and status.json in the reports artifact; with
+ *   status-page, status.html beside it, published by the pages: job that
+ *   gitlab/README.md shows.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,9 +36,20 @@ include:
       serve: false
       webhook-url: $LAB_WEBHOOK_URL
       alert-cooldown: 1h
+      status-page: true
       engine: dist/cli/index.js
 
-stages: [build]
+stages: [build, deploy]
+
+# As gitlab/README.md shows it: the status page as the site's index.html.
+pages:
+  stage: deploy
+  needs: [go-proxy-guard]
+  script:
+    - mkdir -p public
+    - cp go-proxy-guard-report/status.html public/index.html
+  artifacts:
+    paths: [public]
 
 build:
   stage: build
@@ -47,6 +60,7 @@ build:
   script:
     - test -n "$GOPROXY"
     - echo "leg $LEG GOPROXY=$GOPROXY"
+    - echo "leg $LEG page=$GO_PROXY_GUARD_STATUS_PAGE"
 `;
 
 async function git(dir: string, args: string[]) {
@@ -137,5 +151,13 @@ test('gitlab: one guard job per pipeline, a matrix of 5 jobs, one alert; the ove
   const status2 = JSON.parse(readFileSync(path.join(artifacts, 'status.json'), 'utf8'));
   expect(status2.historyRuns).toBe(2);
   expect(status2.override).toMatch(/^OVERRIDE: proxies /);
+  // The page: in the reports artifact beside status.json, named in the dotenv report, and published by pages:.
+  const page = readFileSync(path.join(artifacts, 'status.html'), 'utf8');
+  expect(page).toContain('<title>Healthy: Go module proxies');
+  expect(page).toContain('<strong>Override in force</strong>');
+  // The proxy the override replaced is still on the page, from the kept runs.
+  expect(page).toContain(dead.url);
+  expect(out2).toMatch(/leg 1 page=\S*go-proxy-guard-report\/status\.html/);
+  expect(readFileSync(path.join(repo, '.gitlab-ci-local', 'artifacts', 'pages', 'public', 'index.html'), 'utf8')).toBe(page);
   expect(readFileSync(path.join(artifacts, 'report.md'), 'utf8').split('\n')[0]).toBe('> [!WARNING]');
 }, 400_000);

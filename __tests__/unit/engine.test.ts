@@ -126,6 +126,7 @@ describe('outputs come from the report, one per declared name', () => {
   const extras = {
     reportPath: '/tmp/report.json',
     statusPath: undefined,
+    statusPagePath: undefined,
     localProxy: undefined,
     chain: parseGoproxy('https://u:p@a.example|direct'),
   };

@@ -1,4 +1,4 @@
-import { proxyStats, recordRun, TREND_RUNS } from '../../src/history/history.js';
+import { outagesOf, proxyStats, proxyTimelines, recordRun, TREND_RUNS, verdictSince } from '../../src/history/history.js';
 import type { ProxyVerdict } from '../../src/model/verdict.js';
 import { emptyState, type RunRecord } from '../../src/state/guard-state.js';
 import { AT, runContext, runReport, savedByCacheReport } from './fixtures/report.js';
@@ -17,8 +17,23 @@ describe('recording runs', () => {
         ladderStep: 'cache',
         downloadMs: 2600,
         proxies: [
-          { url: 'https://proxy.golang.org', verdict: 'down', score: 0, latencyP50Ms: null, successRate: 0 },
-          { url: 'https://goproxy.io', verdict: 'down', score: 0, latencyP50Ms: null, successRate: 0 },
+          // The parts come along, so a status page drawn from the history alone can say why a score is what it is.
+          {
+            url: 'https://proxy.golang.org',
+            verdict: 'down',
+            score: 0,
+            latencyP50Ms: null,
+            successRate: 0,
+            parts: { success: 0, latency: 0, cert: 1 },
+          },
+          {
+            url: 'https://goproxy.io',
+            verdict: 'down',
+            score: 0,
+            latencyP50Ms: null,
+            successRate: 0,
+            parts: { success: 0, latency: 0, cert: 1 },
+          },
         ],
       },
     ]);
@@ -96,6 +111,36 @@ describe('proxy health over the history', () => {
     expect(steady?.lastFailureAt).toBeUndefined();
     expect(steady?.sinceLastFailureMs).toBeUndefined();
     expect(steady?.mttrMs).toBeUndefined();
+  });
+
+  test('outages are listed with start, end and duration; the one still going lasts until now; silences and overrides come along', () => {
+    const marked = history.map((run, i) => (i === 4 ? { ...run, silenced: 'silenced by Sat 02:00-04:00 UTC' } : run));
+    const outages = outagesOf(proxyTimelines(marked).get('mirror')!, now.getTime());
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    expect(outages).toEqual([
+      { url: 'mirror', start: at(30 * MIN), end: at(2 * HOUR), durationMs: 90 * MIN, runs: 1, verdict: 'down' },
+      // stale then broken: the worst verdict of the outage is the one shown.
+      {
+        url: 'mirror',
+        start: at(3 * HOUR),
+        end: at(7 * HOUR),
+        durationMs: 4 * HOUR,
+        runs: 2,
+        verdict: 'broken',
+        silenced: 'silenced by Sat 02:00-04:00 UTC',
+      },
+      { url: 'mirror', start: at(9 * HOUR), durationMs: HOUR + 15 * MIN, runs: 2, verdict: 'down' },
+    ]);
+    expect(outagesOf(proxyTimelines(history).get('steady')!, now.getTime())).toEqual([]);
+  });
+
+  test('the verdict holds since the first run of the newest streak of equal verdicts', () => {
+    const runs = (verdicts: RunRecord['verdict'][]) =>
+      verdicts.map((verdict, i) => ({ at: `2025-06-01T0${i}:00:00.000Z`, verdict, proxies: [] }));
+    expect(verdictSince(runs(['healthy', 'degraded', 'degraded']))).toBe('2025-06-01T01:00:00.000Z');
+    expect(verdictSince(runs(['healthy', 'healthy']))).toBe('2025-06-01T00:00:00.000Z');
+    expect(verdictSince(runs(['failed', 'degraded', 'healthy']))).toBe('2025-06-01T02:00:00.000Z');
+    expect(verdictSince([])).toBeUndefined();
   });
 
   test('only the runs that probed a proxy count for it', () => {

@@ -5,7 +5,9 @@ import type { InputName } from '../config/inputs.js';
  * not listed here: every command takes every input as a flag (see flags.ts),
  * generated from the INPUTS table.
  */
-export type CommandName = 'probe' | 'warm' | 'serve' | 'doctor' | 'gitlab';
+export type CommandName = 'probe' | 'warm' | 'serve' | 'doctor' | 'gitlab' | 'status-page';
+/** The commands that run the engine (and so take every input). */
+export type GuardCommandName = Exclude<CommandName, 'doctor' | 'status-page'>;
 
 export interface OptionSpec {
   name: string;
@@ -23,8 +25,10 @@ export interface CommandSpec {
   summary: string;
   /** Paragraphs shown under the usage line of the command's help. */
   about: string[];
-  /** Where the run's inputs, logs, exported variables and reports go. */
-  platform: 'local' | 'gitlab';
+  /** Where the run's inputs, logs, exported variables and reports go; none for a command that runs nothing. */
+  platform: 'local' | 'gitlab' | 'none';
+  /** Whether it takes the inputs as flags (every command that probes does). */
+  inputs: boolean;
   /** Inputs the command decides itself; a flag for one is refused. */
   fixed: Partial<Record<InputName, string>>;
   options: OptionSpec[];
@@ -90,6 +94,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'The chain is printed as export lines on stdout: eval "$(go-proxy-guard probe -q)" sets GOPROXY in the current shell.',
     ],
     platform: 'local',
+    inputs: true,
     fixed: { prewarm: 'false', serve: 'false' },
     options: localOutputs,
   },
@@ -101,6 +106,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'The local module cache is used as it is; nothing is restored or saved.',
     ],
     platform: 'local',
+    inputs: true,
     fixed: { serve: 'false' },
     options: localOutputs,
   },
@@ -114,6 +120,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'which prints what it absorbed. --foreground keeps it in this terminal until Ctrl-C instead.',
     ],
     platform: 'local',
+    inputs: true,
     fixed: { prewarm: 'false', cache: 'false', serve: 'true' },
     options: [
       ...localOutputs,
@@ -136,6 +143,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'whether it serves the checksum database. Exits 1 when a check fails; warnings do not change the exit status.',
     ],
     platform: 'local',
+    inputs: true,
     fixed: {},
     options: [],
   },
@@ -147,8 +155,35 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'Writes the dotenv report for later jobs, JUnit, Markdown and JSON reports, and prints collapsible log sections.',
     ],
     platform: 'gitlab',
+    inputs: true,
     fixed: {},
     options: gitlabOutputs,
+  },
+  'status-page': {
+    name: 'status-page',
+    summary: 'draw the status page (one self-contained HTML file) from a status document or the kept history',
+    about: [
+      "Reads a status.json (the action's output status, the GitLab job's go-proxy-guard-report/status.json) or a state file (the history probe and warm keep, or GitLab's .go-proxy-guard/state/state.json) and writes the page the status-page input writes: the verdict, each proxy with its score, a chart per proxy over the kept runs, outages, MTTR.",
+      'It probes nothing, and the page requests nothing when viewed (file://, GitHub Pages, GitLab Pages).',
+    ],
+    platform: 'none',
+    inputs: false,
+    fixed: {},
+    options: [
+      {
+        name: 'from',
+        value: 'file',
+        description:
+          'A status document (status.json) or a state file. Default: the state file probe and warm keep for the project in the current directory.',
+      },
+      {
+        name: 'out',
+        value: 'file|dir',
+        default: 'status.html',
+        description:
+          'Where the page goes; a directory (one that exists, or a path ending in /) gets index.html, ready to publish as a site.',
+      },
+    ],
   },
 };
 

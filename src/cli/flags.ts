@@ -91,6 +91,7 @@ export function commandFlags(command: CommandName | undefined): Set<string> {
   const names = new Set<string>(['help', 'version']);
   if (!command) return names;
   for (const o of [...COMMON_OPTIONS, ...COMMANDS[command].options]) names.add(o.name);
+  if (!COMMANDS[command].inputs) return names;
   for (const name of INPUT_NAMES) {
     names.add(name);
     if (negatable(name)) names.add(negated(name));

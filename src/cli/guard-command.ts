@@ -14,7 +14,7 @@ import { internalFailure } from '../report/docs-links.js';
 import type { Styles } from '../model/styles.js';
 import type { TextStream } from '../platform/terminal.js';
 import { Secrets } from '../secrets/secrets.js';
-import { COMMANDS, EXIT, type CommandName } from './commands.js';
+import { COMMANDS, EXIT, type GuardCommandName } from './commands.js';
 import { inputReader, optionValue, type CommandLine } from './flags.js';
 
 export interface CliIo {
@@ -39,7 +39,7 @@ export interface GuardHooks {
  * order, and the exit status the gate decided.
  */
 export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHooks = {}): Promise<number> {
-  const command = cl.command as Exclude<CommandName, 'doctor'>;
+  const command = cl.command as GuardCommandName;
   const json = cl.options.json === true;
   const secrets = new Secrets();
   const platform = platformFor(command, cl, io, secrets, hooks.local);
@@ -83,7 +83,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
 
 /** The command's platform, with the files it writes resolved from the flags (or their GPG_ variables and defaults). */
 function platformFor(
-  command: Exclude<CommandName, 'doctor'>,
+  command: GuardCommandName,
   cl: CommandLine,
   io: CliIo,
   secrets: Secrets,
@@ -135,7 +135,7 @@ function platformFor(
 }
 
 /** One state file per project directory, in the user's cache directory. */
-function localStateFile(env: NodeJS.ProcessEnv, projectDir: string): string {
+export function localStateFile(env: NodeJS.ProcessEnv, projectDir: string): string {
   const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
   const id = createHash('sha256').update(projectDir).digest('hex').slice(0, 16);
   return path.join(base, 'go-proxy-guard', `state-${id}.json`);

@@ -6,9 +6,9 @@ const WIDTH = 100;
 const FLAG_COLUMN = 38;
 
 const EXIT_LINES = [
-  `  ${EXIT.ok}  the gate passed (fail-on), or doctor found nothing failing`,
+  `  ${EXIT.ok}  the gate passed (fail-on), doctor found nothing failing, or status-page wrote the page`,
   `  ${EXIT.gate}  the gate failed per fail-on, or a doctor check failed`,
-  `  ${EXIT.usage}  bad command line or input value (the message names the flag); nothing was probed`,
+  `  ${EXIT.usage}  bad command line, input value or --from file (the message names it); nothing was probed`,
   `  ${EXIT.internal}  go-proxy-guard itself failed`,
 ];
 
@@ -22,8 +22,8 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMAND_NAMES.map((c) => `  ${c.padEnd(width)}${COMMANDS[c].summary}`),
     '',
-    'Run "go-proxy-guard <command> --help" for the flags of a command; every command takes every input',
-    `as a flag (--probe-timeout 5s) or as GPG_<NAME> in the environment (${inputEnvName('probe-timeout')}=5s).`,
+    'Run "go-proxy-guard <command> --help" for the flags of a command; every command that probes takes every',
+    `input as a flag (--probe-timeout 5s) or as GPG_<NAME> in the environment (${inputEnvName('probe-timeout')}=5s).`,
     '',
     'Exit status:',
     ...EXIT_LINES,
@@ -44,13 +44,7 @@ export function commandHelp(name: CommandName): string {
     ].filter(Boolean);
     return row(`--${input} <${inputPlaceholder(input)}>`, `${spec.description} [${notes.join('; ')}]`);
   });
-  return [
-    `go-proxy-guard ${name}: ${cmd.summary}`,
-    '',
-    `Usage: go-proxy-guard ${name} [flags]`,
-    '',
-    ...cmd.about.map((l) => wrap(l, WIDTH, '')),
-    '',
+  const inputs = [
     wrap(
       `Inputs: the action's inputs, with the same names, defaults and checks; each also as GPG_<NAME> in the environment (the flag wins).`,
       WIDTH,
@@ -58,6 +52,15 @@ export function commandHelp(name: CommandName): string {
     ),
     ...inputRows,
     '',
+  ];
+  return [
+    `go-proxy-guard ${name}: ${cmd.summary}`,
+    '',
+    `Usage: go-proxy-guard ${name} [flags]`,
+    '',
+    ...cmd.about.map((l) => wrap(l, WIDTH, '')),
+    '',
+    ...(cmd.inputs ? inputs : []),
     'Output:',
     ...[...cmd.options, ...COMMON_OPTIONS].map(optionRow),
     '',

@@ -66,6 +66,8 @@ export interface Config {
     silence: SilenceWindow[];
   };
   history: { size: number };
+  /** Write status.html beside status.json. */
+  statusPage: boolean;
   serve: { enabled: boolean; idleTimeoutMs: number; requestTimeoutMs: number };
   /** Absolute path, or undefined for no metrics export. */
   metricsFile: string | undefined;
@@ -126,6 +128,7 @@ export function buildConfig(read: RawInputs, cwd: string = process.cwd(), env: N
       silence: parseSilenceWindows(read('alert-silence') ?? ''),
     },
     history: { size: parseInteger('history-size', get('history-size'), 1, 500) },
+    statusPage: parseBoolean('status-page', get('status-page')),
     serve: {
       enabled: parseBoolean('serve', get('serve')),
       idleTimeoutMs: positiveDuration('serve-idle-timeout', get('serve-idle-timeout')),

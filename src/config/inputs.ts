@@ -81,6 +81,11 @@ export const INPUTS = {
       'Silence windows, one per line: absolute (2026-12-01T02:00Z/2026-12-01T04:00Z) or weekly in UTC (Sat 02:00-04:00 UTC; an end before the start crosses midnight), optionally scoped with proxy=<host>. Alerts they cover are not sent (verdict and gate unchanged); a condition still failing when the window ends is sent once.',
   },
   'history-size': { default: '50', description: 'How many runs of health history to keep (1-500).' },
+  'status-page': {
+    default: 'false',
+    description:
+      'Also write status.html beside status.json: one self-contained page (verdict and since when, each proxy with its score, a chart per proxy over the kept runs, outages, MTTR) that requests nothing when viewed, for GitHub Pages, GitLab Pages or a file.',
+  },
   serve: {
     default: 'true',
     description:
@@ -120,6 +125,7 @@ export const OUTPUTS = {
   modules: 'How many modules were downloaded over the network.',
   'download-ms': 'Milliseconds spent warming the module cache.',
   status: 'Path of the JSON status document (verdict, trend, time since the last failure and MTTR per proxy).',
+  'status-page': 'Path of the HTML status page (status.html beside status.json) when status-page is true, else empty.',
   'build-cache-hit': 'The build cache (GOCACHE): exact, partial or none.',
   'docker-build-args':
     'GOPROXY (the chain of the goproxy output, never the local proxy) and GOFLAGS as KEY=value lines for the build-args of docker build, without credentials: the login of a private proxy goes in as a BuildKit secret.',

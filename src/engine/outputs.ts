@@ -7,6 +7,7 @@ import type { RunReport } from '../report/run-report.js';
 export interface OutputExtras {
   reportPath: string;
   statusPath: string | undefined;
+  statusPagePath: string | undefined;
   /** The local proxy's URL, access token included (later steps of this job use it). */
   localProxy: string | undefined;
   /** The ranked chain, the `goproxy` output's (real credentials: docker-build-args strips them). */
@@ -28,6 +29,7 @@ export function outputsOf(report: RunReport, x: OutputExtras): Record<OutputName
     modules: String(warm?.downloaded.length ?? 0),
     'download-ms': String(warm?.downloadMs ?? 0),
     status: x.statusPath ?? '',
+    'status-page': x.statusPagePath ?? '',
     'build-cache-hit': report.buildCache?.hit ?? 'none',
     'docker-build-args': dockerBuildArgs(x.chain, warm?.goflags),
   };

@@ -7,11 +7,12 @@ import { describeSilence, silencingWindows } from '../alert/silence.js';
 import type { Config } from '../config/config.js';
 import { appendMetrics } from '../history/metrics-file.js';
 import { proxyStats, recordRun } from '../history/history.js';
-import { buildStatus, STATUS_FILE } from '../history/status.js';
+import { buildStatus, STATUS_FILE, statusJson, type StatusDocument } from '../history/status.js';
 import type { Platform } from '../platform/platform.js';
 import { annotationsFor } from '../report/annotations.js';
 import type { RunContext } from '../report/run-context.js';
 import type { RunReport } from '../report/run-report.js';
+import { renderStatusPage, STATUS_PAGE_FILE } from '../report/status-page/page.js';
 import { renderSummary } from '../report/summary.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { GuardState } from '../state/guard-state.js';
@@ -31,7 +32,7 @@ export async function publishStage(opts: {
   state: GuardState;
   /** The loud override line, when an override is in force. */
   override?: string;
-}): Promise<{ state: GuardState; statusPath: string | undefined }> {
+}): Promise<{ state: GuardState; statusPath: string | undefined; statusPagePath: string | undefined }> {
   const { config, report, gate, platform, secrets } = opts;
   const ctx = platform.runContext();
   const state = recordRun(opts.state, report, ctx, config.history.size);
@@ -49,15 +50,13 @@ export async function publishStage(opts: {
   } catch (err) {
     platform.warning(`the job summary could not be written: ${(err as Error).message}`);
   }
-  let statusPath: string | undefined;
-  try {
-    const status = buildStatus(report, history, ctx, { historyRuns: state.history.length, override: opts.override, silenced });
-    await fs.mkdir(platform.workDir, { recursive: true });
-    statusPath = path.join(platform.workDir, STATUS_FILE);
-    await fs.writeFile(statusPath, `${secrets.mask(JSON.stringify(status, null, 2))}\n`);
-  } catch (err) {
-    platform.warning(`the status document could not be written: ${(err as Error).message}`);
-  }
+  const status = () => buildStatus(report, history, ctx, { history: state.history, override: opts.override, silenced });
+  const statusPath = await writeFile(platform, STATUS_FILE, () => secrets.mask(statusJson(status())), 'the status document');
+  // Masked before it is drawn: a secret is replaced in the data, never inside the page's own markup.
+  const masked = () => JSON.parse(secrets.mask(JSON.stringify(status()))) as StatusDocument;
+  const statusPagePath = config.statusPage
+    ? await writeFile(platform, STATUS_PAGE_FILE, () => renderStatusPage(masked()), 'the status page')
+    : undefined;
   for (const a of annotationsFor(report)) {
     if (a.level === 'error') platform.error(a.message, a.title);
     else platform.warning(a.message, a.title);
@@ -70,7 +69,21 @@ export async function publishStage(opts: {
       platform.warning(`metrics could not be written to ${config.metricsFile}: ${(err as Error).message}`);
     }
   }
-  return { state, statusPath };
+  return { state, statusPath, statusPagePath };
+}
+
+/** A file of the reports directory; a failure (to render or to write) is a warning and leaves no path. */
+async function writeFile(platform: Platform, name: string, render: () => string, what: string): Promise<string | undefined> {
+  try {
+    const text = render();
+    await fs.mkdir(platform.workDir, { recursive: true });
+    const file = path.join(platform.workDir, name);
+    await fs.writeFile(file, text);
+    return file;
+  } catch (err) {
+    platform.warning(`${what} could not be written: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /**

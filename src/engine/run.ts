@@ -88,6 +88,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const outputs = outputsOf(report, {
     reportPath,
     statusPath: published.statusPath,
+    statusPagePath: published.statusPagePath,
     localProxy: exported.handle?.url,
     chain: probe.chain,
   });

@@ -5,11 +5,12 @@ import { parseCommandLine, UsageError } from '../cli/flags.js';
 import { runGuardCommand, type CliIo } from '../cli/guard-command.js';
 import { commandHelp, mainHelp } from '../cli/help.js';
 import { runServeCommand } from '../cli/serve-command.js';
+import { runStatusPageCommand } from '../cli/status-page-command.js';
 import { internalFailure } from '../report/docs-links.js';
 import { isDaemonProcess, runDaemon } from '../serve/daemon.js';
 import pkg from '../../package.json' with { type: 'json' };
 
-/** `go-proxy-guard <probe|warm|serve|doctor|gitlab> [flags]`: parse, dispatch, exit with the command's status. */
+/** `go-proxy-guard <probe|warm|serve|doctor|gitlab|status-page> [flags]`: parse, dispatch, exit with the command's status. */
 async function main(argv: string[], io: CliIo): Promise<number> {
   let cl;
   try {
@@ -30,6 +31,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (cl.command === 'doctor') return runDoctorCommand(cl, io);
   if (cl.command === 'serve') return runServeCommand(cl, io);
+  if (cl.command === 'status-page') return runStatusPageCommand(cl, io);
   return runGuardCommand(cl, io);
 }
 

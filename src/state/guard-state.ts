@@ -1,5 +1,6 @@
 import type { Verdict, ProxyVerdict } from '../model/verdict.js';
 import type { LadderStep } from '../model/ladder.js';
+import type { ScoreParts } from '../model/score.js';
 
 /**
  * What survives between runs (alert deduplication and health history), kept
@@ -37,6 +38,8 @@ export interface ProxyRecord {
   score: number;
   latencyP50Ms: number | null;
   successRate: number;
+  /** What the score was made of (absent in records of older versions). */
+  parts?: ScoreParts;
 }
 
 export interface RunRecord {
