@@ -160,7 +160,7 @@ describe('command lines', () => {
 
   test.each([
     [['doctor', '--dotenv', 'x.env'], 'flag --dotenv does not apply to "doctor"'],
-    [['--proxies', 'a'], 'flag --proxies needs a command (probe, warm, serve, doctor, gitlab)'],
+    [['--proxies', 'a'], 'flag --proxies needs a command (probe, warm, serve, doctor, gitlab, status-page)'],
     [['probe', '--json=yes'], 'flag --json takes no value, got "yes"'],
     [['probe', '--no-prewarm'], 'flag --no-prewarm is set by "probe" itself (prewarm=false); use "warm" to pre-warm'],
   ])('%j is refused', (argv, message) => {
