@@ -7,7 +7,7 @@
  * hand-off (dotenv, log sections, reports) up close.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +30,7 @@ const ESC = '\x1b';
 const TEMPLATE = path.join(repoRoot, 'templates', 'go-proxy-guard.yml');
 const CONSUMER = path.join(repoRoot, 'gitlab', 'test', '.gitlab-ci.yml');
 const SERVE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'serve.gitlab-ci.yml');
+const BUILD_CACHE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'build-cache.gitlab-ci.yml');
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
@@ -649,6 +650,118 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     expect(again.stdout).toMatch(/\(cached\)/);
   }, 120_000);
 
+  /**
+   * What an earlier pipeline could leave in GitLab's cache of .go/build-cache besides go's own entries: names that
+   * are shell syntax, blanks, newlines, a directory where an entry should be, and an entry that is a symlink out
+   * of the cache. Each hostile name would create PWNED (in the job's directory) if a shell ever ran it.
+   * Returns what must be gone afterwards.
+   */
+  const HOSTILE_ENTRIES = ['00/$(>PWNED)-a', '0a/`>PWNED`-d', '0b/x;>PWNED;-a', '0c/a\n>PWNED\n-d', "0e/'-a", '09/x y-a'];
+  function plantHostileEntries(gocache: string, outside: string): string[] {
+    for (const f of HOSTILE_ENTRIES) {
+      mkdirSync(path.join(gocache, path.dirname(f)), { recursive: true });
+      writeFileSync(path.join(gocache, f), '');
+    }
+    const dirEntry = `0f/${'f'.repeat(64)}-a`;
+    mkdirSync(path.join(gocache, dirEntry), { recursive: true });
+    writeFileSync(path.join(gocache, dirEntry, 'x'), '');
+    // An entry that is a symlink to a go-shaped file outside the cache: the link goes, the file is never touched.
+    const link = `0d/${'e'.repeat(64)}-a`;
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(path.join(outside, `${'e'.repeat(64)}-a`), 'outside\n');
+    mkdirSync(path.join(gocache, '0d'), { recursive: true });
+    symlinkSync(path.join(outside, `${'e'.repeat(64)}-a`), path.join(gocache, link));
+    return [...HOSTILE_ENTRIES, dirEntry, link];
+  }
+  const pwned = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'PWNED');
+  const goEntryCount = (gocache: string) =>
+    readdirSync(gocache)
+      .filter((d) => /^[0-9a-f]{2}$/.test(d))
+      .reduce((n, d) => n + readdirSync(path.join(gocache, d)).filter((f) => /^[0-9a-f]{64}-[ad]$/.test(f)).length, 0);
+
+  test("hostile names in the restored build cache are data: under busybox sh nothing runs, they are removed, go's entries kept", async () => {
+    const c = guardCase('gitlab-build-cache-hostile', { requires: [] });
+    const cwd = c.project.dir;
+    const gocache = path.join(cwd, '.go', 'build-cache');
+    // A busybox image: its applets, and go.
+    const which = async (tool: string) =>
+      (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
+    const bin = path.join(c.lab, 'bin-busybox');
+    mkdirSync(bin, { recursive: true });
+    const busybox = await which('busybox');
+    expect(busybox).not.toBe('');
+    for (const applet of (await runCommand(busybox, ['--list'], { env: {} })).stdout.split('\n').filter(Boolean))
+      symlinkSync(busybox, path.join(bin, applet));
+    symlinkSync(await which('go'), path.join(bin, 'go'));
+    const env = { ...c.env, PATH: bin, GPG_SERVE: 'false', GPG_BUILD_CACHE: 'true' };
+    const { serveJob } = readTemplate();
+    const sh = (steps: string[], tail: string) =>
+      runCommand(path.join(bin, 'sh'), ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 120_000 });
+    // An earlier job filled the cache; then someone added hostile entries to it.
+    expect((await sh(serveJob.before_script, 'go build -o app .')).code).toBe(0);
+    const outside = path.join(c.lab, 'outside-the-cache');
+    const gone = plantHostileEntries(gocache, outside);
+    // This job: the same build (from the cache), then after_script before GitLab saves the cache.
+    expect((await sh(serveJob.before_script, 'rm app && go build -o app .')).code).toBe(0);
+    const after = await sh(serveJob.after_script, 'true');
+    expect([after.code, after.stderr]).toEqual([0, '']);
+    expect(after.stdout).toMatch(/build cache: kept [1-9]\d* entries this job used or wrote/);
+    expect(pwned(c.lab)).toEqual([]);
+    for (const f of gone) expect([f, existsSync(path.join(gocache, f))]).toEqual([f, false]);
+    expect(after.stdout).toContain(`build cache: removed ${gone.length} files that are not go's entries`);
+    expect(readFileSync(path.join(outside, `${'e'.repeat(64)}-a`), 'utf8')).toBe('outside\n');
+    // go's entries the build used are still there and still serve it.
+    expect(goEntryCount(gocache)).toBeGreaterThan(0);
+    const again = await sh(serveJob.before_script, 'rm app && go build -x -o app . 2>&1 | grep -c /compile || true');
+    expect(again.stdout.trim().split('\n').at(-1)).toBe('0');
+  }, 180_000);
+
+  test("hostile names committed into the checkout's .go/build-cache never run, in a pipeline run by gitlab-ci-local", async () => {
+    // GitLab's cache restore writes over the checkout and deletes nothing: a merge request can commit entries,
+    // and the notes after_script reads (gitlab-ci-local even copies the checkout afresh before after_script, so
+    // after_script sees exactly these files: the worst case, as if before_script had never rewritten them).
+    const c = guardCase('gitlab-build-cache-hostile-pipeline', { requires: [] });
+    const repo = c.project.dir;
+    componentRepo(repo, BUILD_CACHE_CONSUMER);
+    writeFileSync(path.join(repo, 'go.sum'), '');
+    const gocache = path.join(repo, '.go', 'build-cache');
+    const gone = plantHostileEntries(gocache, path.join(c.lab, 'outside-the-cache'));
+    const long = 1_000_000_000;
+    // An entry "used" by the job (newer than the mark), so that small restored entries are kept within its budget.
+    const used = path.join(gocache, '11', `${'1'.repeat(64)}-d`);
+    mkdirSync(path.dirname(used), { recursive: true });
+    writeFileSync(used, Buffer.alloc(100_000));
+    mkdirSync(path.join(repo, '.go-proxy-guard'), { recursive: true });
+    writeFileSync(
+      path.join(repo, '.go-proxy-guard', 'build-cache.restored'),
+      // One time each: one line each for a shell that would run them.
+      HOSTILE_ENTRIES.filter((f) => !f.includes('\n'))
+        .map((f, i) => `${long - i} ./${f}\n`)
+        .join(''),
+    );
+    writeFileSync(path.join(repo, '.go-proxy-guard', 'build-cache.mark'), '');
+    for (const f of HOSTILE_ENTRIES) utimesSync(path.join(gocache, f), long, long);
+    utimesSync(path.join(repo, '.go-proxy-guard', 'build-cache.mark'), long + 1, long + 1);
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+
+    const job = 'build-with-build-cache';
+    const r = await runPipeline(repo, c.lab, {}, c.env);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+    expect(out).not.toMatch(/WARN .*after_script/);
+    expect(pwned(c.lab)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(jobLog(out, job)).toEqual(
+      expect.arrayContaining([`> go-proxy-guard: build cache: removed ${gone.length} files that are not go's entries`]),
+    );
+    const build = path.join(repo, '.gitlab-ci-local', 'builds', job, '.go', 'build-cache');
+    for (const f of gone) expect([f, existsSync(path.join(build, f))]).toEqual([f, false]);
+    expect(existsSync(path.join(build, '11', `${'1'.repeat(64)}-d`))).toBe(true);
+  }, 240_000);
+
   test('after_script with nothing to keep (no go command ran) drops every restored entry', async () => {
     const c = guardCase('gitlab-build-cache-none');
     const cwd = c.project.dir;
@@ -657,7 +770,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     const { serveJob } = readTemplate();
     const sh = (steps: string[], tail: string) =>
       runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 60_000 });
-    const restored = ['ab/ab01-a', 'ab/ab01-d', 'cd/cd02-a'];
+    const restored = [`ab/${'a'.repeat(64)}-a`, `ab/${'a'.repeat(64)}-d`, `cd/${'c'.repeat(64)}-a`];
     for (const f of restored) {
       mkdirSync(path.join(gocache, path.dirname(f)), { recursive: true });
       writeFileSync(path.join(gocache, f), `entry ${f}\n`);
