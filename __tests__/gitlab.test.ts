@@ -18,7 +18,7 @@ import { COMMANDS } from '../src/cli/commands.js';
 import { INPUT_CHOICES, inputEnvName, inputKind } from '../src/cli/flags.js';
 import { SAVE_CACHE } from '../src/config/config.js';
 import { INPUTS, OUTPUTS, type InputName } from '../src/config/inputs.js';
-import { runCommand, runGo } from './lab/go.js';
+import { runCommand, runGo, vendorProject } from './lab/go.js';
 import { closeLabServers, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
 import { repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
@@ -31,6 +31,7 @@ const TEMPLATE = path.join(repoRoot, 'templates', 'go-proxy-guard.yml');
 const CONSUMER = path.join(repoRoot, 'gitlab', 'test', '.gitlab-ci.yml');
 const SERVE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'serve.gitlab-ci.yml');
 const BUILD_CACHE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'build-cache.gitlab-ci.yml');
+const VENDOR_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'vendor.gitlab-ci.yml');
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
@@ -411,6 +412,37 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     expect(stats.stoppedAt).toBeDefined();
     expect(alive(stats.pid)).toBe(false);
     expect(readFileSync(path.join(reports, 'serve.md'), 'utf8')).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
+  }, 120_000);
+
+  test('a run saved by vendor/ ends with the vendor verdict, a dotenv GitLab reads, and a later job builds with it', async () => {
+    const dead = await labProxy({ status: 503 });
+    const ok = await labProxy();
+    const c = guardCase('gitlab-vendor');
+    const repo = c.project.dir;
+    await vendorProject(repo, { ...c.env, GOPROXY: ok.url });
+    componentRepo(repo, VENDOR_CONSUMER);
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+    const r = await runPipeline(repo, c.lab, { LAB_DEAD_PROXY_URL: dead.url }, c.env);
+    const out = r.stdout + r.stderr;
+    for (const job of ['go-proxy-guard', 'build-from-vendor']) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+    expect(r.code).toBe(0);
+    const artifacts = path.join(repo, '.gitlab-ci-local', 'artifacts', 'go-proxy-guard');
+    const report = JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8'));
+    expect([report.warm.ladderStep, report.warm.goflags]).toEqual(['vendor', '-mod=vendor']);
+    // GitLab reads a dotenv report line by line: NAME=value, nothing that spans lines.
+    const dotenv = readFileSync(path.join(artifacts, '.gitlab-ci-reports', 'dotenv', 'go-proxy-guard.env'), 'utf8');
+    expect(
+      dotenv
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^[A-Za-z_][A-Za-z0-9_]*=[^\r]*$/.test(l)),
+    ).toBe(true);
+    expect(dotenv).toMatch(/^GOFLAGS=-modcacherw -mod=vendor$/m);
+    expect(dotenv).toMatch(/^GO_PROXY_GUARD_LADDER_STEP=vendor$/m);
+    expect(dotenv).toMatch(new RegExp(`^GO_PROXY_GUARD_VERDICT=${report.verdict}$`, 'm'));
+    expect(jobLog(out, 'build-from-vendor')).toEqual(expect.arrayContaining(['> GOFLAGS=-modcacherw -mod=vendor ladder=vendor', '> ok']));
   }, 120_000);
 
   test('typed inputs are enforced when the pipeline is created', async () => {
