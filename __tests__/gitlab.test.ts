@@ -7,7 +7,18 @@
  * hand-off (dotenv, log sections, reports) up close.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -16,10 +27,13 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parseAllDocuments } from 'yaml';
 import { COMMANDS } from '../src/cli/commands.js';
 import { INPUT_CHOICES, inputEnvName, inputKind } from '../src/cli/flags.js';
-import { SAVE_CACHE } from '../src/config/config.js';
+import { buildConfig, SAVE_CACHE } from '../src/config/config.js';
 import { INPUTS, OUTPUTS, type InputName } from '../src/config/inputs.js';
-import { runCommand, runGo } from './lab/go.js';
-import { closeLabServers, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
+import { defaultCandidates } from '../src/engine/candidates.js';
+import { buildChain, formatGoproxy, parseGoproxy, terminalOf, withoutCredentials } from '../src/goproxy/chain.js';
+import { runCommand, runGo, vendorProject } from './lab/go.js';
+import { closeLabServers, type GuardCase, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
+import { startGitServer } from './lab/git-server.js';
 import { repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 
@@ -30,6 +44,9 @@ const ESC = '\x1b';
 const TEMPLATE = path.join(repoRoot, 'templates', 'go-proxy-guard.yml');
 const CONSUMER = path.join(repoRoot, 'gitlab', 'test', '.gitlab-ci.yml');
 const SERVE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'serve.gitlab-ci.yml');
+const BUILD_CACHE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'build-cache.gitlab-ci.yml');
+const VENDOR_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'vendor.gitlab-ci.yml');
+const RELEASE_CONSUMER = path.join(repoRoot, 'gitlab', 'test', 'release-engine.gitlab-ci.yml');
 const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 const GITLAB_CI_LOCAL = path.join(repoRoot, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
@@ -65,6 +82,8 @@ const GITLAB_MEANING: InputName[] = [
   'serve',
   'serve-idle-timeout',
   'serve-request-timeout',
+  // GitLab's CI/CD variables, not GitHub's vars. context.
+  'override',
 ];
 /** The report directory of the hidden job's after_script (serve --stop --reports-dir). */
 const SERVE_REPORTS_DIR = 'go-proxy-guard-serve-report';
@@ -85,14 +104,18 @@ interface SpecInput {
   regex?: string;
 }
 
-function readTemplate() {
-  const text = readFileSync(TEMPLATE, 'utf8');
+function readTemplate(file = TEMPLATE) {
+  const text = readFileSync(file, 'utf8');
   const docs = parseAllDocuments(text);
   expect(docs.map((d) => d.errors)).toEqual([[], []]);
   const spec = (docs[0]!.toJSON() as { spec: { inputs: Record<string, SpecInput> } }).spec.inputs;
   const jobs = docs[1]!.toJSON() as Record<
     string,
-    { variables: Record<string, string>; artifacts: { paths: string[]; reports: Record<string, string> }; cache: { policy?: string }[] }
+    {
+      variables: Record<string, string>;
+      artifacts: { paths: string[]; reports: Record<string, string> };
+      cache: { key: unknown; paths: string[]; policy?: string }[];
+    }
   >;
   return {
     text,
@@ -145,11 +168,19 @@ describe('the template mirrors the INPUTS table', () => {
     expect(job.artifacts.reports.dotenv).toBe(option('dotenv').default);
     expect(job.artifacts.reports.junit).toBe(`${option('reports-dir').default}/junit.xml`);
     expect(job.artifacts.paths).toEqual([`${option('reports-dir').default}/`]);
-    expect(job.cache.map((c) => c.policy)).toEqual([
-      undefined,
-      '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]',
-      '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]',
+    expect(job.cache.map((c) => [c.paths, c.policy ?? null])).toEqual([
+      // The engine bundle, keyed on the version: checked against the pinned SHA-256 on every use.
+      [['.go-proxy-guard/engine-cache/'], null],
+      [['.go-proxy-guard/state/'], null],
+      [['.go/pkg/mod/cache/download'], '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]'],
+      [['.go/pkg/mod/cache/download'], '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]'],
     ]);
+    expect(job.cache[0]!.key).toBe('$[[ inputs.cache-key-prefix ]]-engine-$GPG_ENGINE_VERSION');
+  });
+
+  test("the repository's template pins no engine bundle: the release pipeline writes the pins into the tag it releases", () => {
+    const { text } = readTemplate();
+    expect(text.match(/^ {6}gpg_pinned_(x64|arm64)=.*$/gm)).toEqual(['      gpg_pinned_x64=""', '      gpg_pinned_arm64=""']);
   });
 
   test('gitlab/README.md documents every input', () => {
@@ -336,7 +367,7 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(guardDown).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^imported cache 'go-proxy-guard-state-go-proxy-guard'/),
-          expect.stringMatching(/^imported cache '1_go-proxy-guard-gomod-/),
+          expect.stringMatching(/^imported cache '\d_go-proxy-guard-gomod-/),
         ]),
       );
       expect(guardDown).toEqual(
@@ -421,6 +452,37 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     expect(serveMd).not.toContain('github.com');
   }, 120_000);
 
+  test('a run saved by vendor/ ends with the vendor verdict, a dotenv GitLab reads, and a later job builds with it', async () => {
+    const dead = await labProxy({ status: 503 });
+    const ok = await labProxy();
+    const c = guardCase('gitlab-vendor');
+    const repo = c.project.dir;
+    await vendorProject(repo, { ...c.env, GOPROXY: ok.url });
+    componentRepo(repo, VENDOR_CONSUMER);
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+    const r = await runPipeline(repo, c.lab, { LAB_DEAD_PROXY_URL: dead.url }, c.env);
+    const out = r.stdout + r.stderr;
+    for (const job of ['go-proxy-guard', 'build-from-vendor']) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+    expect(r.code).toBe(0);
+    const artifacts = path.join(repo, '.gitlab-ci-local', 'artifacts', 'go-proxy-guard');
+    const report = JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8'));
+    expect([report.warm.ladderStep, report.warm.goflags]).toEqual(['vendor', '-mod=vendor']);
+    // GitLab reads a dotenv report line by line: NAME=value, nothing that spans lines.
+    const dotenv = readFileSync(path.join(artifacts, '.gitlab-ci-reports', 'dotenv', 'go-proxy-guard.env'), 'utf8');
+    expect(
+      dotenv
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^[A-Za-z_][A-Za-z0-9_]*=[^\r]*$/.test(l)),
+    ).toBe(true);
+    expect(dotenv).toMatch(/^GOFLAGS=-modcacherw -mod=vendor$/m);
+    expect(dotenv).toMatch(/^GO_PROXY_GUARD_LADDER_STEP=vendor$/m);
+    expect(dotenv).toMatch(new RegExp(`^GO_PROXY_GUARD_VERDICT=${report.verdict}$`, 'm'));
+    expect(jobLog(out, 'build-from-vendor')).toEqual(expect.arrayContaining(['> GOFLAGS=-modcacherw -mod=vendor ladder=vendor', '> ok']));
+  }, 120_000);
+
   test('typed inputs are enforced when the pipeline is created', async () => {
     const c = guardCase('gitlab-typed');
     const repo = c.project.dir;
@@ -449,7 +511,24 @@ describe('Node.js for the engine', () => {
     const step = [setupStep(script), 'gpg_get_node'].join('\n');
     const bin = path.join(lab, 'bin-without-node');
     mkdirSync(bin, { recursive: true });
-    for (const tool of ['awk', 'grep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'curl', 'cat']) {
+    for (const tool of [
+      'awk',
+      'grep',
+      'sed',
+      'tr',
+      'cut',
+      'date',
+      'sleep',
+      'tar',
+      'gzip',
+      'sha256sum',
+      'uname',
+      'mkdir',
+      'mktemp',
+      'rm',
+      'curl',
+      'cat',
+    ]) {
       const found = (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
       symlinkSync(found, path.join(bin, tool));
     }
@@ -463,7 +542,7 @@ describe('Node.js for the engine', () => {
   }
 
   /** A nodejs.org/dist-like mirror whose linux-x64 "build" is a wrapper around the node running the tests. */
-  async function nodeMirror(lab: string, opts: { tamper?: boolean } = {}) {
+  async function nodeMirror(lab: string, opts: { tamper?: boolean; extra?: string[] } = {}) {
     const name = 'node-v20.99.0-linux-x64';
     const root = path.join(lab, 'mirror-src', name, 'bin');
     mkdirSync(root, { recursive: true });
@@ -475,8 +554,12 @@ describe('Node.js for the engine', () => {
       .update(opts.tamper ? Buffer.from('something else') : body)
       .digest('hex');
     const sums =
-      [`${'0'.repeat(64)}  node-v20.99.0-darwin-x64.tar.gz`, `${sha}  ${name}.tar.gz`, `${'1'.repeat(64)}  ${name}.tar.xz`].join('\n') +
-      '\n';
+      [
+        ...(opts.extra ?? []),
+        `${'0'.repeat(64)}  node-v20.99.0-darwin-x64.tar.gz`,
+        `${sha}  ${name}.tar.gz`,
+        `${'1'.repeat(64)}  ${name}.tar.xz`,
+      ].join('\n') + '\n';
     const hits: string[] = [];
     const server = await httpsServer((req, res) => {
       hits.push(req.url ?? '');
@@ -490,7 +573,8 @@ describe('Node.js for the engine', () => {
   test("an image without Node.js gets the mirror's build, checked against SHASUMS256.txt", async () => {
     if (process.arch !== 'x64') return; // the lab mirror serves linux-x64 only
     const c = guardCase('gitlab-node');
-    const mirror = await nodeMirror(c.lab);
+    // A line naming a path, not a file, is no candidate: it never becomes part of a download path.
+    const mirror = await nodeMirror(c.lab, { extra: [`${'2'.repeat(64)}  node-v20.99.0-x/../../../linux-x64.tar.gz`] });
     try {
       const r = await nodeStep(c.lab, mirror.url);
       expect(r.stderr).toBe('');
@@ -521,13 +605,8 @@ describe('Node.js for the engine', () => {
 });
 
 describe('the engine the job runs', () => {
-  /** The functions, the engine step and the step that runs it, as the job has them. */
-  const engineStep = () => {
-    const { script } = readTemplate();
-    return [setupStep(script), ...script.filter((s) => s.startsWith('gpg_get_engine') || s.startsWith('gpg_engine '))]
-      .join('\n')
-      .replace(/ gitlab$/, '');
-  };
+  /** The functions, then the engine run as the guard job gets it. */
+  const engineStep = () => [setupStep(readTemplate().script), 'gpg_get_engine || exit $?', 'gpg_engine'].join('\n');
   const run = (cwd: string, env: Record<string, string>) =>
     runCommand('/bin/sh', ['-e', '-c', engineStep()], { cwd, env: { PATH: process.env.PATH, ...NO_EGRESS, ...env }, timeoutMs: 30_000 });
 
@@ -590,10 +669,14 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     expect(serveJob.artifacts).toEqual({ when: 'always', paths: [`${SERVE_REPORTS_DIR}/`] });
     // Other containers: it needs nothing itself (the job that extends it says what it needs); it caches the build cache.
     expect(Object.keys(serveJob).sort()).toEqual(['after_script', 'artifacts', 'before_script', 'cache', 'variables']);
-    expect((serveJob as unknown as { cache: { paths: string[]; policy: string }[] }).cache.map((c) => [c.paths, c.policy])).toEqual([
+    // The engine bundle under the guard job's key: one download per runner.
+    const caches = (j: unknown) => (j as { cache: { key: unknown; paths: string[]; policy?: string }[] }).cache;
+    expect(caches(serveJob).map((c) => [c.paths, c.policy ?? null])).toEqual([
+      [['.go-proxy-guard/engine-cache/'], null],
       [['.go/build-cache/'], '$GPG_CACHE_POLICY_$[[ inputs.save-cache ]]'],
       [['.go/build-cache/'], '$GPG_LATEST_POLICY_$[[ inputs.save-cache ]]'],
     ]);
+    expect(caches(serveJob)[0]).toEqual(caches(job)[0]);
   });
 
   /** The hidden job's before_script (then after_script) in one POSIX sh, as a runner without bash runs them. */
@@ -658,6 +741,118 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     expect(again.stdout).toMatch(/\(cached\)/);
   }, 120_000);
 
+  /**
+   * What an earlier pipeline could leave in GitLab's cache of .go/build-cache besides go's own entries: names that
+   * are shell syntax, blanks, newlines, a directory where an entry should be, and an entry that is a symlink out
+   * of the cache. Each hostile name would create PWNED (in the job's directory) if a shell ever ran it.
+   * Returns what must be gone afterwards.
+   */
+  const HOSTILE_ENTRIES = ['00/$(>PWNED)-a', '0a/`>PWNED`-d', '0b/x;>PWNED;-a', '0c/a\n>PWNED\n-d', "0e/'-a", '09/x y-a'];
+  function plantHostileEntries(gocache: string, outside: string): string[] {
+    for (const f of HOSTILE_ENTRIES) {
+      mkdirSync(path.join(gocache, path.dirname(f)), { recursive: true });
+      writeFileSync(path.join(gocache, f), '');
+    }
+    const dirEntry = `0f/${'f'.repeat(64)}-a`;
+    mkdirSync(path.join(gocache, dirEntry), { recursive: true });
+    writeFileSync(path.join(gocache, dirEntry, 'x'), '');
+    // An entry that is a symlink to a go-shaped file outside the cache: the link goes, the file is never touched.
+    const link = `0d/${'e'.repeat(64)}-a`;
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(path.join(outside, `${'e'.repeat(64)}-a`), 'outside\n');
+    mkdirSync(path.join(gocache, '0d'), { recursive: true });
+    symlinkSync(path.join(outside, `${'e'.repeat(64)}-a`), path.join(gocache, link));
+    return [...HOSTILE_ENTRIES, dirEntry, link];
+  }
+  const pwned = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'PWNED');
+  const goEntryCount = (gocache: string) =>
+    readdirSync(gocache)
+      .filter((d) => /^[0-9a-f]{2}$/.test(d))
+      .reduce((n, d) => n + readdirSync(path.join(gocache, d)).filter((f) => /^[0-9a-f]{64}-[ad]$/.test(f)).length, 0);
+
+  test("hostile names in the restored build cache are data: under busybox sh nothing runs, they are removed, go's entries kept", async () => {
+    const c = guardCase('gitlab-build-cache-hostile', { requires: [] });
+    const cwd = c.project.dir;
+    const gocache = path.join(cwd, '.go', 'build-cache');
+    // A busybox image: its applets, and go.
+    const which = async (tool: string) =>
+      (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
+    const bin = path.join(c.lab, 'bin-busybox');
+    mkdirSync(bin, { recursive: true });
+    const busybox = await which('busybox');
+    expect(busybox).not.toBe('');
+    for (const applet of (await runCommand(busybox, ['--list'], { env: {} })).stdout.split('\n').filter(Boolean))
+      symlinkSync(busybox, path.join(bin, applet));
+    symlinkSync(await which('go'), path.join(bin, 'go'));
+    const env = { ...c.env, PATH: bin, GPG_SERVE: 'false', GPG_BUILD_CACHE: 'true' };
+    const { serveJob } = readTemplate();
+    const sh = (steps: string[], tail: string) =>
+      runCommand(path.join(bin, 'sh'), ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 120_000 });
+    // An earlier job filled the cache; then someone added hostile entries to it.
+    expect((await sh(serveJob.before_script, 'go build -o app .')).code).toBe(0);
+    const outside = path.join(c.lab, 'outside-the-cache');
+    const gone = plantHostileEntries(gocache, outside);
+    // This job: the same build (from the cache), then after_script before GitLab saves the cache.
+    expect((await sh(serveJob.before_script, 'rm app && go build -o app .')).code).toBe(0);
+    const after = await sh(serveJob.after_script, 'true');
+    expect([after.code, after.stderr]).toEqual([0, '']);
+    expect(after.stdout).toMatch(/build cache: kept [1-9]\d* entries this job used or wrote/);
+    expect(pwned(c.lab)).toEqual([]);
+    for (const f of gone) expect([f, existsSync(path.join(gocache, f))]).toEqual([f, false]);
+    expect(after.stdout).toContain(`build cache: removed ${gone.length} files that are not go's entries`);
+    expect(readFileSync(path.join(outside, `${'e'.repeat(64)}-a`), 'utf8')).toBe('outside\n');
+    // go's entries the build used are still there and still serve it.
+    expect(goEntryCount(gocache)).toBeGreaterThan(0);
+    const again = await sh(serveJob.before_script, 'rm app && go build -x -o app . 2>&1 | grep -c /compile || true');
+    expect(again.stdout.trim().split('\n').at(-1)).toBe('0');
+  }, 180_000);
+
+  test("hostile names committed into the checkout's .go/build-cache never run, in a pipeline run by gitlab-ci-local", async () => {
+    // GitLab's cache restore writes over the checkout and deletes nothing: a merge request can commit entries,
+    // and the notes after_script reads (gitlab-ci-local even copies the checkout afresh before after_script, so
+    // after_script sees exactly these files: the worst case, as if before_script had never rewritten them).
+    const c = guardCase('gitlab-build-cache-hostile-pipeline', { requires: [] });
+    const repo = c.project.dir;
+    componentRepo(repo, BUILD_CACHE_CONSUMER);
+    writeFileSync(path.join(repo, 'go.sum'), '');
+    const gocache = path.join(repo, '.go', 'build-cache');
+    const gone = plantHostileEntries(gocache, path.join(c.lab, 'outside-the-cache'));
+    const long = 1_000_000_000;
+    // An entry "used" by the job (newer than the mark), so that small restored entries are kept within its budget.
+    const used = path.join(gocache, '11', `${'1'.repeat(64)}-d`);
+    mkdirSync(path.dirname(used), { recursive: true });
+    writeFileSync(used, Buffer.alloc(100_000));
+    mkdirSync(path.join(repo, '.go-proxy-guard'), { recursive: true });
+    writeFileSync(
+      path.join(repo, '.go-proxy-guard', 'build-cache.restored'),
+      // One time each: one line each for a shell that would run them.
+      HOSTILE_ENTRIES.filter((f) => !f.includes('\n'))
+        .map((f, i) => `${long - i} ./${f}\n`)
+        .join(''),
+    );
+    writeFileSync(path.join(repo, '.go-proxy-guard', 'build-cache.mark'), '');
+    for (const f of HOSTILE_ENTRIES) utimesSync(path.join(gocache, f), long, long);
+    utimesSync(path.join(repo, '.go-proxy-guard', 'build-cache.mark'), long + 1, long + 1);
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await git(repo, ['add', '-A']);
+    await git(repo, ['commit', '-q', '-m', 'lab']);
+
+    const job = 'build-with-build-cache';
+    const r = await runPipeline(repo, c.lab, {}, c.env);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+    expect(out).not.toMatch(/WARN .*after_script/);
+    expect(pwned(c.lab)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(jobLog(out, job)).toEqual(
+      expect.arrayContaining([`> go-proxy-guard: build cache: removed ${gone.length} files that are not go's entries`]),
+    );
+    const build = path.join(repo, '.gitlab-ci-local', 'builds', job, '.go', 'build-cache');
+    for (const f of gone) expect([f, existsSync(path.join(build, f))]).toEqual([f, false]);
+    expect(existsSync(path.join(build, '11', `${'1'.repeat(64)}-d`))).toBe(true);
+  }, 240_000);
+
   test('after_script with nothing to keep (no go command ran) drops every restored entry', async () => {
     const c = guardCase('gitlab-build-cache-none');
     const cwd = c.project.dir;
@@ -666,7 +861,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     const { serveJob } = readTemplate();
     const sh = (steps: string[], tail: string) =>
       runCommand('/bin/sh', ['-e', '-c', [...steps, tail].join('\n')], { cwd, env, timeoutMs: 60_000 });
-    const restored = ['ab/ab01-a', 'ab/ab01-d', 'cd/cd02-a'];
+    const restored = [`ab/${'a'.repeat(64)}-a`, `ab/${'a'.repeat(64)}-d`, `cd/${'c'.repeat(64)}-a`];
     for (const f of restored) {
       mkdirSync(path.join(gocache, path.dirname(f)), { recursive: true });
       writeFileSync(path.join(gocache, f), `entry ${f}\n`);
@@ -679,6 +874,39 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     );
     for (const f of restored) expect(existsSync(path.join(gocache, f))).toBe(false);
   });
+
+  test('the script can stop the local proxy early with gpg_engine serve --stop (the before_script defines it)', async () => {
+    const p = await labProxy();
+    const c = guardCase('gitlab-serve-stop-early');
+    const cwd = c.project.dir;
+    const env = {
+      ...c.env,
+      CI_JOB_ID: `lab-${process.pid}-${Date.now()}`,
+      TMPDIR: c.lab,
+      GPG_ENGINE: CLI,
+      GPG_ENGINE_SHA256: '',
+      GPG_PROXIES: p.url,
+      GPG_PROBE_SAMPLES: '1',
+      GPG_SERVE: 'true',
+      GPG_BUILD_CACHE: 'false',
+    };
+    const { serveJob } = readTemplate();
+    // before_script and script run in one shell, as GitLab runs them.
+    const r = await runCommand(
+      '/bin/sh',
+      ['-e', '-c', [...serveJob.before_script, 'gpg_engine serve --stop --reports-dir early'].join('\n')],
+      {
+        cwd,
+        env,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/);
+    const stats = JSON.parse(readFileSync(path.join(cwd, 'early', 'serve.json'), 'utf8'));
+    expect(stats.stoppedAt).toBeDefined();
+    expect(alive(stats.pid)).toBe(false);
+  }, 60_000);
 
   test('a local proxy that cannot start leaves GOPROXY as it was, and the job going', async () => {
     const down = await labProxy({ status: 503 });
@@ -712,7 +940,7 @@ describe('the hidden job .go-proxy-guard-serve', () => {
     expect([noEngine.before.code, noEngine.before.stdout.split('\n').at(-2)]).toEqual([0, `GOPROXY=${chain}`]);
     expect(noEngine.before.stderr).toBe(
       'go-proxy-guard: no engine at nowhere/index.js. Set the engine input to release, to the path of dist/cli/index.js in this checkout, or to the URL of a released one.\n' +
-        'go-proxy-guard: WARNING: no local proxy without the engine; GOPROXY stays as it was\n',
+        `go-proxy-guard: WARNING: no local proxy without the engine; the job's go commands use GOPROXY=${chain} as it came\n`,
     );
     expect(noEngine.after.code).toBe(0);
 
@@ -789,41 +1017,90 @@ describe("engine: release, the default: the engine of the template's version fro
   let bundles: string;
   let version: string;
   let arch: string;
+  let tarball: string;
 
   beforeAll(async () => {
-    // What the release pipeline publishes: scripts/gitlab/bundle.sh with the Node.js running these tests.
+    // What the release pipeline publishes: scripts/gitlab/bundle.sh, for both architectures, with the Node.js
+    // running these tests (so the host's bundle runs here).
     const { job } = readTemplate();
     version = job.variables.GPG_ENGINE_VERSION!;
     arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+    tarball = `go-proxy-guard-${version}-linux-${arch}.tar.gz`;
     const lab = guardCase('gitlab-bundle').lab;
     const nodeDir = path.join(lab, 'node-dist');
     mkdirSync(path.join(nodeDir, 'bin'), { recursive: true });
     symlinkSync(process.execPath, path.join(nodeDir, 'bin', 'node'));
     writeFileSync(path.join(nodeDir, 'LICENSE'), 'Node.js license\n');
     bundles = path.join(lab, 'bundles');
-    const r = await runCommand('bash', [path.join(repoRoot, 'scripts', 'gitlab', 'bundle.sh'), version, arch, nodeDir, bundles], {
-      env: { PATH: process.env.PATH },
-      timeoutMs: 90_000,
-    });
+    for (const a of ['x64', 'arm64']) {
+      const r = await runCommand('bash', [path.join(repoRoot, 'scripts', 'gitlab', 'bundle.sh'), version, a, nodeDir, bundles], {
+        env: { PATH: process.env.PATH },
+        timeoutMs: 90_000,
+      });
+      expect([r.code, r.stderr]).toEqual([0, '']);
+    }
+  }, 240_000);
+
+  test('bundle.sh is reproducible: another build, elsewhere, under another umask, has the same SHA-256 (what the template pins)', async () => {
+    const lab = guardCase('gitlab-bundle-again').lab;
+    const nodeDir = path.join(lab, 'another-node-dist');
+    mkdirSync(path.join(nodeDir, 'bin'), { recursive: true });
+    symlinkSync(process.execPath, path.join(nodeDir, 'bin', 'node'));
+    writeFileSync(path.join(nodeDir, 'LICENSE'), 'Node.js license\n');
+    const out = path.join(lab, 'bundles');
+    const r = await runCommand(
+      'sh',
+      ['-c', 'umask 027 && exec bash "$0" "$@"', path.join(repoRoot, 'scripts', 'gitlab', 'bundle.sh'), version, arch, nodeDir, out],
+      {
+        env: { PATH: process.env.PATH, TMPDIR: lab },
+        timeoutMs: 90_000,
+      },
+    );
     expect([r.code, r.stderr]).toEqual([0, '']);
+    const line = (file: string) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .find((l) => l.endsWith(tarball));
+    expect(line(path.join(out, 'SHA256SUMS'))).toBe(line(path.join(bundles, 'SHA256SUMS')));
   }, 120_000);
+
+  /** The template as the release pipeline releases it: the bundles' SHA-256 pinned by scripts/gitlab/pin-engine.sh. */
+  async function pinnedTemplate(dir: string): Promise<string> {
+    const file = path.join(dir, 'templates', 'go-proxy-guard.yml');
+    mkdirSync(path.dirname(file), { recursive: true });
+    cpSync(TEMPLATE, file);
+    const r = await runCommand(
+      'bash',
+      [path.join(repoRoot, 'scripts', 'gitlab', 'pin-engine.sh'), version, path.join(bundles, 'SHA256SUMS'), file],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    );
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    return file;
+  }
 
   /**
    * This GitLab's API over HTTPS, whose package downloads redirect to object storage on another host
    * (localhost instead of 127.0.0.1), as GitLab does with object storage; both record what they were sent.
+   * `answer` makes the API fail: an HTTP status for every request, or `stall` (it reads the request and never
+   * answers); `body` replaces what storage serves.
    */
-  async function gitlabWithObjectStorage(opts: { sums?: (text: string) => string } = {}) {
+  async function gitlabWithObjectStorage(opts: { answer?: number | 'stall'; body?: (name: string, body: Buffer) => Buffer } = {}) {
     const seen: { host: string; url: string; token: string | undefined }[] = [];
     const storage = await httpsServer((req, res) => {
       seen.push({ host: 'storage', url: req.url ?? '', token: req.headers['job-token'] as string | undefined });
-      const file = path.join(bundles, path.basename(new URL(req.url ?? '/', 'https://x').pathname));
+      const name = path.basename(new URL(req.url ?? '/', 'https://x').pathname);
+      const file = path.join(bundles, name);
       if (!existsSync(file)) return void res.writeHead(404).end();
       const body = readFileSync(file);
-      res.end(file.endsWith('SHA256SUMS') && opts.sums ? opts.sums(body.toString()) : body);
+      res.end(opts.body ? opts.body(name, body) : body);
     });
     const prefix = `/api/v4/projects/${encodeURIComponent(PROJECT)}/packages/generic/go-proxy-guard/${version}/`;
     const api = await httpsServer((req, res) => {
       seen.push({ host: 'api', url: req.url ?? '', token: req.headers['job-token'] as string | undefined });
+      if (opts.answer === 'stall') return;
+      if (opts.answer) return void res.writeHead(opts.answer).end('{"message":"lab"}');
       if (req.headers['job-token'] !== TOKEN || !req.url?.startsWith(prefix)) return void res.writeHead(404).end();
       res
         .writeHead(302, { location: `https://localhost:${storage.port}/objects/${req.url.slice(prefix.length)}?X-Amz-Signature=lab` })
@@ -832,6 +1109,8 @@ describe("engine: release, the default: the engine of the template's version fro
     return {
       apiUrl: `https://127.0.0.1:${api.port}/api/v4`,
       seen,
+      /** Downloads of the tarball from object storage. */
+      downloads: () => seen.filter((s) => s.host === 'storage' && s.url.includes(tarball)).length,
       close: async () => {
         await api.close();
         await storage.close();
@@ -844,21 +1123,8 @@ describe("engine: release, the default: the engine of the template's version fro
     const bin = path.join(lab, 'bin-go-image');
     mkdirSync(bin, { recursive: true });
     for (const tool of [
-      'sh',
-      'awk',
-      'sed',
-      'grep',
-      'tar',
-      'gzip',
-      'sha256sum',
-      'uname',
-      'mkdir',
-      'rm',
-      'dirname',
-      'cat',
-      'curl',
-      'go',
-      'git',
+      ...['sh', 'awk', 'sed', 'grep', 'tr', 'cut', 'date', 'sleep', 'tar', 'gzip', 'sha256sum', 'uname', 'mkdir', 'mktemp'],
+      ...['mv', 'rm', 'dirname', 'cat', 'curl', 'go', 'git'],
     ]) {
       const found = (await runCommand('sh', ['-c', `command -v ${tool}`], { env: { PATH: process.env.PATH } })).stdout.trim();
       if (found) symlinkSync(found, path.join(bin, tool));
@@ -869,52 +1135,64 @@ describe("engine: release, the default: the engine of the template's version fro
   }
 
   /** The guard job's script, every step as GitLab runs them, in one POSIX sh. */
-  async function guardScript(cwd: string, env: Record<string, string>) {
-    const { script } = readTemplate();
-    return runCommand('/bin/sh', ['-e', '-c', script.join('\n')], { cwd, env, timeoutMs: 90_000 });
+  async function guardScript(cwd: string, env: Record<string, string>, template = TEMPLATE, timeoutMs = 90_000) {
+    const { script } = readTemplate(template);
+    const started = Date.now();
+    const r = await runCommand('/bin/sh', ['-e', '-c', script.join('\n')], { cwd, env, timeoutMs });
+    return { ...r, ms: Date.now() - started };
   }
 
-  test('where node is not on PATH and only loopback is reachable, the guard job runs green; the job token stays with the API host', async () => {
+  /** The environment of a guard job on this GitLab, with one healthy lab proxy as the candidate. */
+  function releaseEnv(c: GuardCase, apiUrl: string, proxy: string): Record<string, string> {
+    return {
+      ...c.env,
+      ...NO_EGRESS,
+      ...CURL_TRUST(),
+      CI_API_V4_URL: apiUrl,
+      CI_JOB_TOKEN: TOKEN,
+      GPG_ENGINE: 'release',
+      GPG_ENGINE_PROJECT: PROJECT,
+      GPG_ENGINE_VERSION: version,
+      GPG_ENGINE_SHA256: '',
+      GPG_DOTENV: 'go-proxy-guard.env',
+      GPG_REPORTS_DIR: 'go-proxy-guard-report',
+      GPG_PROXIES: proxy,
+      GPG_PROBE_SAMPLES: '1',
+      GPG_DIRECT: 'true',
+      GPG_FALLBACK: 'any-error',
+      GPG_FAIL_ON: 'download-failure',
+    };
+  }
+
+  const dotenvOf = (dir: string) => readFileSync(path.join(dir, 'go-proxy-guard.env'), 'utf8');
+
+  test('where node is not on PATH and only loopback is reachable, the guard job runs green; the job token stays with the API host; later jobs use the cached bundle', async () => {
     const ok = await labProxy();
     const gitlab = await gitlabWithObjectStorage();
     const c = guardCase('gitlab-release-engine');
     try {
+      const template = await pinnedTemplate(c.lab);
       const bin = await pathWithoutNode(c.lab);
-      const env = {
-        ...c.env,
-        ...NO_EGRESS,
-        ...CURL_TRUST(),
-        PATH: bin,
-        CI_API_V4_URL: gitlab.apiUrl,
-        CI_JOB_TOKEN: TOKEN,
-        GPG_ENGINE: 'release',
-        GPG_ENGINE_PROJECT: PROJECT,
-        GPG_ENGINE_VERSION: version,
-        GPG_ENGINE_SHA256: '',
-        GPG_PROXIES: ok.url,
-        GPG_PROBE_SAMPLES: '1',
-      };
-      const r = await guardScript(c.project.dir, env);
+      const env = { ...releaseEnv(c, gitlab.apiUrl, ok.url), PATH: bin };
+      const r = await guardScript(c.project.dir, env, template);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const base = `${gitlab.apiUrl}/projects/lab%2Fgo-proxy-guard/packages/generic/go-proxy-guard/${version}`;
       expect(r.stdout).toContain(`go-proxy-guard: downloading the engine ${version} from ${base}\n`);
       expect(r.stdout).toContain(`GOPROXY=${ok.url}|direct`);
       expect(r.stdout).not.toContain(TOKEN);
-      const dotenv = readFileSync(path.join(c.project.dir, 'go-proxy-guard.env'), 'utf8');
-      expect(dotenv).toMatch(new RegExp(`^GOPROXY=${ok.url.replace(/[.]/g, '\\.')}\\|direct$`, 'm'));
-      // The token went to the API host only; object storage got the signed URL without it.
-      const tarball = `go-proxy-guard-${version}-linux-${arch}.tar.gz`;
+      expect(dotenvOf(c.project.dir)).toMatch(new RegExp(`^GOPROXY=${ok.url.replace(/[.]/g, '\\.')}\\|direct$`, 'm'));
+      // The token went to the API host only; object storage got the signed URL without it. Only the bundle: its
+      // SHA-256 is the template's own.
       expect(gitlab.seen.map((s) => [s.host, path.basename(s.url.split('?')[0]!), s.token ?? null])).toEqual([
-        ['api', 'SHA256SUMS', TOKEN],
-        ['storage', 'SHA256SUMS', null],
         ['api', tarball, TOKEN],
         ['storage', tarball, null],
       ]);
+      // Kept for GitLab's cache; nothing unpacked is left in the checkout.
+      expect(readdirSync(path.join(c.project.dir, '.go-proxy-guard')).sort()).toEqual(['engine-cache', 'state']);
 
-      // The hidden serve job of a later job (same checkout): the checked engine on disk is used, nothing downloaded again.
-      const { serveJob } = readTemplate();
-      const before = gitlab.seen.length;
+      // The hidden serve job of a later job (GitLab's cache brought the bundle): checked, unpacked afresh, not downloaded.
+      const { serveJob } = readTemplate(template);
       const jobEnv = { ...env, GPG_SERVE: 'true', CI_JOB_ID: `lab-${process.pid}-${Date.now()}`, TMPDIR: c.lab };
       const serve = await runCommand('/bin/sh', ['-e', '-c', [...serveJob.before_script, 'echo "GOPROXY=$GOPROXY"'].join('\n')], {
         cwd: c.project.dir,
@@ -922,6 +1200,9 @@ describe("engine: release, the default: the engine of the template's version fro
         timeoutMs: 60_000,
       });
       expect(serve.code).toBe(0);
+      expect(serve.stdout).toContain(
+        `go-proxy-guard: the engine ${version} from GitLab's cache, checked against the SHA-256 this template pins\n`,
+      );
       expect(serve.stdout).toMatch(/^GOPROXY=http:\/\/127\.0\.0\.1:\d+.*\|/m);
       const stop = await runCommand('/bin/sh', ['-e', '-c', serveJob.after_script.join('\n')], {
         cwd: c.project.dir,
@@ -931,79 +1212,329 @@ describe("engine: release, the default: the engine of the template's version fro
       expect(stop.code).toBe(0);
       const stats = JSON.parse(readFileSync(path.join(c.project.dir, SERVE_REPORTS_DIR, 'serve.json'), 'utf8'));
       expect(alive(stats.pid)).toBe(false);
-      expect(gitlab.seen.length).toBe(before);
+      expect(gitlab.downloads()).toBe(1);
+      expect(readdirSync(path.join(c.project.dir, '.go-proxy-guard')).filter((f) => /^(engine|node)\./.test(f))).toEqual([]);
+    } finally {
+      await gitlab.close();
+    }
+  }, 180_000);
+
+  test('a planted engine never runs: a .verified engine and a node committed in the checkout, a tampered bundle in the engine cache', async () => {
+    const ok = await labProxy();
+    const gitlab = await gitlabWithObjectStorage();
+    const c = guardCase('gitlab-release-planted');
+    try {
+      const template = await pinnedTemplate(c.lab);
+      const dir = c.project.dir;
+      const marker = path.join(c.lab, 'PLANTED-RAN');
+      const planted = `#!/bin/sh\necho planted > "${marker}"\nexit 0\n`;
+      // What older templates trusted: an engine directory with a .verified marker; and a Node.js of the checkout's own.
+      const home = path.join(dir, '.go-proxy-guard', 'engine', `go-proxy-guard-${version}-linux-${arch}`);
+      for (const f of ['lib/node', 'bin/go-proxy-guard', 'node/bin/node']) {
+        const file = f.startsWith('node/') ? path.join(dir, '.go-proxy-guard', f) : path.join(home, f);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, planted, { mode: 0o755 });
+      }
+      writeFileSync(path.join(home, '.verified'), '');
+      writeFileSync(
+        path.join(home, 'lib', 'go-proxy-guard.mjs'),
+        `import fs from 'node:fs'; fs.writeFileSync(${JSON.stringify(marker)}, 'mjs');\n`,
+      );
+      // A bundle in the engine cache that is not the release's: its lib/node is the planted one.
+      const evil = path.join(c.lab, 'evil', `go-proxy-guard-${version}-linux-${arch}`);
+      mkdirSync(path.join(evil, 'lib'), { recursive: true });
+      writeFileSync(path.join(evil, 'lib', 'node'), planted, { mode: 0o755 });
+      writeFileSync(path.join(evil, 'lib', 'go-proxy-guard.mjs'), '');
+      mkdirSync(path.join(dir, '.go-proxy-guard', 'engine-cache'), { recursive: true });
+      const tar = await runCommand('tar', [
+        '-czf',
+        path.join(dir, '.go-proxy-guard', 'engine-cache', tarball),
+        '-C',
+        path.dirname(evil),
+        path.basename(evil),
+      ]);
+      expect(tar.code).toBe(0);
+
+      const env = { ...releaseEnv(c, gitlab.apiUrl, ok.url), PATH: process.env.PATH! };
+      const r = await guardScript(dir, env, template);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(existsSync(marker)).toBe(false);
+      // The tampered cache entry was replaced by the release's bundle, downloaded and checked.
+      expect(gitlab.downloads()).toBe(1);
+      expect(JSON.parse(readFileSync(path.join(dir, 'go-proxy-guard-report', 'report.json'), 'utf8')).verdict).toBe('healthy');
+      // The serve job's shells (before_script, after_script) with the checkout's node first on PATH: still the release's.
+      const { serveJob } = readTemplate(template);
+      const jobEnv = {
+        ...env,
+        PATH: `${path.join(dir, '.go-proxy-guard', 'node', 'bin')}:${process.env.PATH}`,
+        GPG_SERVE: 'true',
+        CI_JOB_ID: `lab-${process.pid}-${Date.now()}`,
+        TMPDIR: c.lab,
+      };
+      for (const steps of [serveJob.before_script, serveJob.after_script]) {
+        const sh = await runCommand('/bin/sh', ['-e', '-c', steps.join('\n')], { cwd: dir, env: jobEnv, timeoutMs: 60_000 });
+        expect(sh.code).toBe(0);
+      }
+      expect(existsSync(marker)).toBe(false);
+      expect(existsSync(path.join(dir, SERVE_REPORTS_DIR, 'serve.json'))).toBe(true);
+    } finally {
+      await gitlab.close();
+    }
+  }, 180_000);
+
+  test('a bundle without the SHA-256 the template pins is refused and never run; the job goes on unranked, and fails with fail-on: degraded', async () => {
+    const ok = await labProxy();
+    // What someone who can publish to the engine project could do: replace the bundle (and its SHA256SUMS).
+    const gitlab = await gitlabWithObjectStorage({
+      body: (name, body) => (name.endsWith('.tar.gz') ? Buffer.concat([body, Buffer.from('x')]) : body),
+    });
+    const c = guardCase('gitlab-release-tampered');
+    try {
+      const template = await pinnedTemplate(c.lab);
+      const env = releaseEnv(c, gitlab.apiUrl, ok.url);
+      const r = await guardScript(c.project.dir, env, template);
+      expect(r.code).toBe(0);
+      const why = `the engine bundle ${tarball} from ${new URL(gitlab.apiUrl).host} does not have the SHA-256 this template pins: refused, never run (someone may have replaced the package: tell the owners of ${PROJECT})`;
+      expect(r.stderr).toContain(`go-proxy-guard: ${why}\n`);
+      expect(existsSync(path.join(c.project.dir, 'go-proxy-guard-report', 'report.json'))).toBe(false);
+      expect(existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine-cache', tarball))).toBe(false);
+      expect(dotenvOf(c.project.dir)).toBe(
+        `GOPROXY=${ok.url}|direct\nGO_PROXY_GUARD_GOPROXY=${ok.url}|direct\nGO_PROXY_GUARD_RANKED=false\nGO_PROXY_GUARD_ENGINE_ERROR=${why}\n`,
+      );
+      const gate = await guardScript(c.project.dir, { ...env, GPG_FAIL_ON: 'degraded' }, template);
+      expect(gate.code).toBe(3);
+      expect(gate.stderr).toMatch(/ERROR: fail-on is degraded, and without the engine no chain is known to be healthy\n$/);
     } finally {
       await gitlab.close();
     }
   }, 120_000);
 
-  test("a tarball that does not match the release's SHA256SUMS is refused and never run", async () => {
-    const gitlab = await gitlabWithObjectStorage({ sums: (text) => text.replace(/^[0-9a-f]{64}/gm, '0'.repeat(64)) });
-    const c = guardCase('gitlab-release-tampered');
+  test('the registry answering 503, 403 or 404, or refusing connections: the job says what happened, exports the candidates unranked and passes, in seconds', async () => {
+    const ok = await labProxy();
+    const c = guardCase('gitlab-release-down');
+    const template = await pinnedTemplate(c.lab);
+    const proxies = `${ok.url}\npreset:golang`;
+    const chain = `${ok.url}|https://proxy.golang.org|direct`;
+    const worlds: { answer?: number; refused?: boolean; attempts: number; says: (host: string) => string }[] = [
+      {
+        answer: 503,
+        attempts: 3,
+        says: (h) =>
+          `${h} answered HTTP 503 (3 attempts); the package registry of ${PROJECT} is unavailable; the next pipeline tries again`,
+      },
+      {
+        answer: 403,
+        attempts: 1,
+        says: (h) =>
+          `${h} answered HTTP 403; this project's job token may not read the packages of ${PROJECT}: add this project to its job token allowlist (Settings > CI/CD > Job token permissions)`,
+      },
+      {
+        answer: 404,
+        attempts: 1,
+        says: (h) => `${h} answered HTTP 404; no engine ${version} in the package registry of ${PROJECT}, or no access to it`,
+      },
+      { refused: true, attempts: 3, says: (h) => `Failed to connect to 127.0.0.1 port ${h.split(':')[1]}` },
+    ];
+    const measured: string[] = [];
+    for (const w of worlds) {
+      const gitlab = await gitlabWithObjectStorage({ answer: w.answer });
+      if (w.refused) await gitlab.close();
+      try {
+        const host = new URL(gitlab.apiUrl).host;
+        const r = await guardScript(c.project.dir, { ...releaseEnv(c, gitlab.apiUrl, proxies) }, template);
+        measured.push(`${w.refused ? 'refused' : w.answer}: ${r.ms} ms`);
+        expect([w.answer ?? 'refused', r.code]).toEqual([w.answer ?? 'refused', 0]);
+        expect(r.stderr).toContain(`go-proxy-guard: could not download the engine ${version}: `);
+        expect(r.stderr).toContain(w.says(host));
+        expect(r.stderr).toContain(
+          `go-proxy-guard: WARNING: the job goes on without the engine: later jobs get GOPROXY=${chain}, your candidates in your order, unranked`,
+        );
+        const dotenv = dotenvOf(c.project.dir);
+        expect(dotenv).toMatch(new RegExp(`^GOPROXY=${chain.replace(/[.|]/g, '\\$&')}\\n`));
+        expect(dotenv).toContain('\nGO_PROXY_GUARD_RANKED=false\n');
+        if (!w.refused) expect(gitlab.seen.filter((s) => s.host === 'api')).toHaveLength(w.attempts);
+        // Retries wait 2 s, then 4 s: seconds, not minutes (generous for a busy machine).
+        expect(r.ms).toBeLessThan(30_000);
+      } finally {
+        if (!w.refused) await gitlab.close();
+      }
+    }
+    console.log(`engine fallback times: ${measured.join(', ')}`);
+  }, 180_000);
+
+  test('a registry that stalls: every attempt ends at the stall limit and the job falls back within two minutes', async () => {
+    const ok = await labProxy();
+    const gitlab = await gitlabWithObjectStorage({ answer: 'stall' });
+    const c = guardCase('gitlab-release-stall');
     try {
-      const env = {
-        ...c.env,
-        ...NO_EGRESS,
-        ...CURL_TRUST(),
-        PATH: process.env.PATH!,
-        CI_API_V4_URL: gitlab.apiUrl,
-        CI_JOB_TOKEN: TOKEN,
-        GPG_ENGINE: 'release',
-        GPG_ENGINE_PROJECT: PROJECT,
-        GPG_ENGINE_VERSION: version,
-        GPG_ENGINE_SHA256: '',
-      };
-      const r = await guardScript(c.project.dir, env);
-      expect(r.code).toBe(3);
-      expect(r.stderr).toBe(
-        `go-proxy-guard: go-proxy-guard-${version}-linux-${arch}.tar.gz does not match its line in the release's SHA256SUMS\n`,
-      );
-      expect(existsSync(path.join(c.project.dir, 'go-proxy-guard.env'))).toBe(false);
-      expect(
-        existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', `go-proxy-guard-${version}-linux-${arch}`, '.verified')),
-      ).toBe(false);
+      const template = await pinnedTemplate(c.lab);
+      const r = await guardScript(c.project.dir, releaseEnv(c, gitlab.apiUrl, ok.url), template, 150_000);
+      console.log(`engine fallback time, registry stalling: ${r.ms} ms`);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('Operation too slow. Less than 1024 bytes/sec transferred the last 15 seconds (3 attempts)');
+      expect(dotenvOf(c.project.dir)).toContain('GO_PROXY_GUARD_RANKED=false\n');
+      // 3 attempts of 15 s and waits of 2 and 4 s: about 51 s; the budget is 100 s.
+      expect(r.ms).toBeGreaterThan(45_000);
+      expect(r.ms).toBeLessThan(110_000);
     } finally {
       await gitlab.close();
     }
-  }, 60_000);
+  }, 180_000);
 
-  test('http:// is refused: for the API, for an engine URL; a URL engine with no checksum anywhere is refused', async () => {
+  test("the unranked chain is the engine's candidates in the user's order: proxies, presets, go env GOPROXY, the override, fallback, direct, no credentials", async () => {
+    // The repository's template pins no bundle: engine release gives up at once and takes the fallback path.
+    const c = guardCase('gitlab-unranked');
+    const base = releaseEnv(c, 'https://127.0.0.1:9/api/v4', '');
+    const cases: [Record<string, string>, string][] = [
+      [
+        { GPG_PROXIES: 'b.example/goproxy, preset:china\nhttps://bot:pw@a.example|B.EXAMPLE/goproxy/ # a comment' },
+        'https://b.example/goproxy|https://goproxy.cn|https://goproxy.io|https://mirrors.aliyun.com/goproxy/|https://a.example|direct',
+      ],
+      [
+        { GPG_PROXIES: 'preset:public', GPG_FALLBACK: 'not-found', GPG_DIRECT: 'false' },
+        'https://proxy.golang.org,https://goproxy.cn,https://goproxy.io,https://mirrors.aliyun.com/goproxy/',
+      ],
+      [
+        { GPG_PROXIES: '', GOPROXY: 'https://corp.example,https://proxy.golang.org|direct' },
+        'https://corp.example|https://proxy.golang.org|direct',
+      ],
+      [{ GPG_PROXIES: '', GOPROXY: 'https://corp.example|off' }, 'https://corp.example|https://proxy.golang.org|off'],
+      [{ GPG_PROXIES: 'https://a.example', GO_PROXY_GUARD_OVERRIDE: 'https://rescue.example' }, 'https://rescue.example|direct'],
+      [{ GPG_PROXIES: 'https://a.example', GO_PROXY_GUARD_OVERRIDE: 'Off' }, 'off'],
+    ];
+    for (const [vars, want] of cases) {
+      const r = await guardScript(c.project.dir, { ...base, ...vars });
+      expect([vars, r.code]).toEqual([vars, 0]);
+      expect([vars, /^GOPROXY=(.*)$/m.exec(dotenvOf(c.project.dir))?.[1]]).toEqual([vars, want]);
+      expect(r.stderr).toContain('go-proxy-guard: this template pins no engine bundle: it is not a released version of the component');
+    }
+    // The same candidates the engine would rank, in the same order.
+    const engineChain = (vars: Record<string, string>, goproxy: string) => {
+      const config = buildConfig((n) => vars[inputEnvName(n)], c.project.dir, vars);
+      const urls = config.proxies ?? defaultCandidates(goproxy);
+      return withoutCredentials(
+        formatGoproxy(
+          buildChain({
+            proxies: urls,
+            fallback: config.fallback,
+            terminal:
+              config.override?.mode === 'direct' || config.override?.mode === 'off'
+                ? config.override.mode
+                : terminalOf(parseGoproxy(goproxy)) === 'off'
+                  ? 'off'
+                  : config.direct
+                    ? 'direct'
+                    : 'none',
+          }),
+        ),
+      ).value;
+    };
+    for (const [vars, want] of cases)
+      expect([vars, engineChain({ ...base, ...vars }, vars.GOPROXY ?? 'https://proxy.golang.org,direct')]).toEqual([vars, want]);
+  }, 120_000);
+
+  test('http:// is refused: for the API, for an engine URL; a URL engine with no checksum anywhere is refused, the job goes on unranked', async () => {
     const engine = await serveEngine();
     const c = guardCase('gitlab-engine-url');
     try {
-      const env = {
-        ...c.env,
-        ...NO_EGRESS,
-        ...CURL_TRUST(),
-        PATH: process.env.PATH!,
-        CI_JOB_TOKEN: TOKEN,
-        GPG_ENGINE_PROJECT: PROJECT,
-        GPG_ENGINE_VERSION: version,
-        GPG_ENGINE_SHA256: '',
-      };
-      const plainApi = await guardScript(c.project.dir, { ...env, GPG_ENGINE: 'release', CI_API_V4_URL: 'http://127.0.0.1:9/api/v4' });
+      const template = await pinnedTemplate(c.lab);
+      const env = { ...releaseEnv(c, 'http://127.0.0.1:9/api/v4', 'https://a.example') };
+      const plainApi = await guardScript(c.project.dir, env, template);
       expect([plainApi.code, plainApi.stderr]).toEqual([
         3,
         'go-proxy-guard: engine: release needs this GitLab over https (CI_API_V4_URL is "http://127.0.0.1:9/api/v4"); set the engine input to a dist/cli/index.js\n',
       ]);
       const plainUrl = engine.url.replace('https:', 'http:');
-      const plain = await guardScript(c.project.dir, { ...env, GPG_ENGINE: plainUrl });
+      const plain = await guardScript(c.project.dir, { ...env, GPG_ENGINE: plainUrl }, template);
       expect([plain.code, plain.stderr]).toEqual([
         3,
         `go-proxy-guard: refusing the engine ${plainUrl}: only https:// URLs (or release, or a path in the checkout)\n`,
       ]);
-      // No engine-sha256 and no SHA256SUMS next to the URL (404): refused, and the download removed.
-      const unchecked = await guardScript(c.project.dir, { ...env, GPG_ENGINE: engine.url });
-      expect(unchecked.code).toBe(3);
-      expect(unchecked.stderr).toMatch(
-        new RegExp(`go-proxy-guard: ${engine.url.replace(/[.]/g, '\\.')} has no SHA256SUMS next to it: set engine-sha256\\n$`),
+      // No engine-sha256 and no SHA256SUMS next to the URL (404): refused, never run.
+      const unchecked = await guardScript(c.project.dir, { ...env, GPG_ENGINE: engine.url }, template);
+      expect(unchecked.code).toBe(0);
+      expect(unchecked.stderr).toContain(
+        `go-proxy-guard: ${engine.url} has no SHA256SUMS next to it (${new URL(engine.url).host} answered HTTP 404): set engine-sha256\n`,
       );
-      expect(existsSync(path.join(c.project.dir, '.go-proxy-guard', 'engine', 'url', 'go-proxy-guard.mjs'))).toBe(false);
+      expect(dotenvOf(c.project.dir)).toContain('GO_PROXY_GUARD_RANKED=false\n');
+      expect(readdirSync(path.join(c.project.dir, '.go-proxy-guard')).filter((f) => f.startsWith('engine.'))).toEqual([]);
       expect(engine.hits).toEqual([new URL(engine.url).pathname, new URL(engine.url).pathname.replace(/index\.js$/, 'SHA256SUMS')]);
     } finally {
       await engine.close();
     }
   }, 60_000);
+
+  test('gitlab-ci-local: a guard job and two Go jobs download the engine once; with the registry answering 503 the Go jobs still build', async () => {
+    const ok = await labProxy();
+    const gitlab = await gitlabWithObjectStorage();
+    const c = guardCase('gitlab-release-pipeline');
+    const repo = c.project.dir;
+    try {
+      componentRepo(repo, RELEASE_CONSUMER);
+      await pinnedTemplate(repo);
+      await git(repo, ['init', '-q', '-b', 'main']);
+      await git(repo, ['add', '-A']);
+      await git(repo, ['commit', '-q', '-m', 'lab']);
+      const tmp = path.join(c.lab, 'tmp');
+      mkdirSync(tmp, { recursive: true });
+      const run = (apiUrl: string) =>
+        runPipeline(
+          repo,
+          c.lab,
+          { LAB_PROXY_URL: ok.url, CI_API_V4_URL: apiUrl, CI_JOB_TOKEN: TOKEN },
+          { ...c.env, ...CURL_TRUST(), TMPDIR: tmp },
+        );
+      const jobs = ['go-proxy-guard', 'build', 'vet'];
+      const first = await run(gitlab.apiUrl);
+      const out = first.stdout + first.stderr;
+      for (const job of jobs) expect(out).toMatch(new RegExp(`PASS +${job}\\b`));
+      expect(first.code).toBe(0);
+      console.log(`engine downloads, a pipeline of ${jobs.length} jobs: ${gitlab.downloads()}`);
+      expect(gitlab.downloads()).toBe(1);
+      for (const job of ['build', 'vet'])
+        expect(jobLog(out, job)).toEqual(
+          expect.arrayContaining([
+            `> go-proxy-guard: the engine ${version} from GitLab's cache, checked against the SHA-256 this template pins`,
+          ]),
+        );
+      expect(jobLog(out, 'build')).toEqual(expect.arrayContaining(['> ok']));
+      // The next pipeline on this runner: GitLab's cache has the bundle, nothing is downloaded.
+      const again = await run(gitlab.apiUrl);
+      expect(again.code).toBe(0);
+      expect(gitlab.downloads()).toBe(1);
+
+      // The next pipeline, the registry answering 503 and GitLab's cache gone: the guard job falls back, the Go
+      // jobs say they have no engine and build with the unranked chain.
+      rmSync(path.join(repo, '.gitlab-ci-local', 'cache'), { recursive: true, force: true });
+      const down = await gitlabWithObjectStorage({ answer: 503 });
+      try {
+        const second = await run(down.apiUrl);
+        const out2 = second.stdout + second.stderr;
+        for (const job of jobs) expect(out2).toMatch(new RegExp(`PASS +${job}\\b`));
+        expect(second.code).toBe(0);
+        expect(jobLog(out2, 'go-proxy-guard')).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(/^> go-proxy-guard: WARNING: the job goes on without the engine: later jobs get GOPROXY=/),
+          ]),
+        );
+        expect(jobLog(out2, 'build')).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(
+              /^> go-proxy-guard: the guard job of this pipeline could not get the engine either \(could not download the engine .* answered HTTP 503 \(3 attempts\)/,
+            ),
+            `> go-proxy-guard: WARNING: no local proxy without the engine; the job's go commands use GOPROXY=${ok.url}|direct as it came`,
+            '> ok',
+          ]),
+        );
+        // The guard job tried (3 attempts); the Go jobs did not try again.
+        expect(down.seen.filter((s) => s.host === 'api')).toHaveLength(3);
+      } finally {
+        await down.close();
+      }
+    } finally {
+      await gitlab.close();
+    }
+  }, 300_000);
 });
 
 describe("the component project's own pipeline (.gitlab-ci.yml at the root), run by gitlab-ci-local", () => {
@@ -1035,14 +1566,22 @@ describe("the component project's own pipeline (.gitlab-ci.yml at the root), run
       .map((l) => l.split(/\s{2,}/)[0]!)
       .filter(Boolean);
 
-  test('a branch runs the component on itself; a vX.Y.Z tag runs version, bundles, publish and release:', async () => {
+  test('a branch runs the component on itself; a vX.Y.Z tag runs version, bundles, publish, pin and release:', async () => {
     const c = guardCase('gitlab-root-pipeline');
     const dir = await mirror(c.lab);
     const branch = await glci(dir, c.lab, ['--list'], c.env);
     expect(branch.stdout + branch.stderr).toMatch(/json schema validated/);
     expect(jobNames(branch.stdout)).toEqual(['go-proxy-guard-selftest']);
     const tag = await glci(dir, c.lab, ['--list', '--variable', 'CI_COMMIT_TAG=v1.2.3'], c.env);
-    expect(jobNames(tag.stdout)).toEqual(['go-proxy-guard-selftest', 'version', 'bundle: [x64]', 'bundle: [arm64]', 'publish', 'release']);
+    expect(jobNames(tag.stdout)).toEqual([
+      'go-proxy-guard-selftest',
+      'version',
+      'bundle: [x64]',
+      'bundle: [arm64]',
+      'publish',
+      'pin',
+      'release',
+    ]);
   }, 120_000);
 
   test('the version job refuses a tag without CHANGELOG notes, and hands the version and the notes to release:', async () => {
@@ -1065,5 +1604,105 @@ describe("the component project's own pipeline (.gitlab-ci.yml at the root), run
     const artifacts = path.join(withNotes, '.gitlab-ci-local', 'artifacts', 'version');
     expect(readFileSync(path.join(artifacts, 'release-notes.md'), 'utf8')).toBe('### Added\n- the lab release\n');
     expect(readFileSync(path.join(artifacts, '.gitlab-ci-reports', 'dotenv', 'version.env'), 'utf8')).toBe(`VERSION=${version}\n`);
+  }, 180_000);
+  test("GitHub's release workflow pushes to GitLab with push-to-gitlab.sh, the token in the environment, the whole history", () => {
+    const wf = parseAllDocuments(readFileSync(path.join(repoRoot, '.github', 'workflows', 'release.yml'), 'utf8'))[0]!.toJSON() as {
+      jobs: Record<
+        string,
+        {
+          if?: string;
+          needs?: string;
+          steps: { uses?: string; with?: Record<string, unknown>; env?: Record<string, string>; run?: string }[];
+        }
+      >;
+    };
+    const job = wf.jobs.gitlab!;
+    expect([job.needs, job.if]).toEqual(['check', "vars.GITLAB_PROJECT_URL != ''"]);
+    expect(job.steps[0]).toEqual({ uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
+    const push = job.steps.find((st) => st.run?.includes('scripts/gitlab/push-to-gitlab.sh'))!;
+    expect(push.run).not.toMatch(/\$\{\{/);
+    expect(push.env).toEqual({
+      GITLAB_PROJECT_URL: '${{ vars.GITLAB_PROJECT_URL }}',
+      GITLAB_PUSH_TOKEN: '${{ secrets.GITLAB_PUSH_TOKEN }}',
+    });
+  });
+
+  test("from GitHub's release to the catalog version: push-to-gitlab.sh pushes the tag, the pin job pins the bundles and tags X.Y.Z; tokens travel in a header only", async () => {
+    const c = guardCase('gitlab-publish');
+    const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
+    const dir = await mirror(c.lab, `# Changelog\n\n## [${version}] - 2026-12-01\n\n### Added\n- the lab release\n`);
+    await git(dir, ['tag', `v${version}`]);
+    const released = (await runCommand('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
+    const token = 'glpat-lab-0123456789abcdef';
+    const basic = `Basic ${Buffer.from(`oauth2:${token}`).toString('base64')}`;
+    const host = await startGitServer({ root: path.join(c.lab, 'gitlab-repos'), token });
+    const bare = path.join(host.root, 'lab', 'go-proxy-guard.git');
+    const inBare = async (args: string[]) =>
+      (await runCommand('git', ['--git-dir', bare, ...args], { env: { PATH: process.env.PATH } })).stdout.trim();
+    const gitEnv = { PATH: process.env.PATH!, HOME: c.lab, GIT_CONFIG_NOSYSTEM: '1', GIT_SSL_CAINFO: ensureLabPki().caCert };
+    try {
+      const remote = await host.createProject('lab/go-proxy-guard');
+      const push = (env: Record<string, string>) =>
+        runCommand('bash', [path.join(dir, 'scripts', 'gitlab', 'push-to-gitlab.sh'), `v${version}`, remote, 'main'], {
+          cwd: dir,
+          env,
+          timeoutMs: 30_000,
+        });
+      const none = await push(gitEnv);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/^push-to-gitlab: set GITLAB_PUSH_TOKEN/);
+      expect(host.authorizations).toEqual([]);
+      const wrong = await push({ ...gitEnv, GITLAB_PUSH_TOKEN: 'glpat-wrong', GIT_TERMINAL_PROMPT: '0' });
+      expect(wrong.code).not.toBe(0);
+      expect(await inBare(['tag'])).toBe('');
+
+      const ok = await push({ ...gitEnv, GITLAB_PUSH_TOKEN: token });
+      expect([ok.code, ok.stderr]).toEqual([0, '']);
+      expect(await inBare(['rev-parse', `v${version}^{commit}`, 'main'])).toBe(`${released}\n${released}`);
+      // The token went as a header on every request of the good push, and is written nowhere.
+      expect(host.authorizations.slice(-2)).toEqual([basic, basic]);
+      for (const config of [path.join(dir, '.git', 'config'), path.join(bare, 'config')])
+        expect(readFileSync(config, 'utf8')).not.toContain(token);
+
+      // GitLab: the tag pipeline's pin job, run by gitlab-ci-local in a checkout of the pushed tag, with the SHA256SUMS
+      // the bundle jobs leave as artifacts.
+      const checkout = path.join(c.lab, 'checkout');
+      const clone = await runCommand('git', ['clone', '-q', '--branch', `v${version}`, remote, checkout], {
+        env: { ...gitEnv, GITLAB_PUSH_TOKEN: '' },
+        timeoutMs: 30_000,
+      });
+      expect(clone.code).not.toBe(0); // the project is private: cloning needs the token too
+      await runCommand('git', ['clone', '-q', bare, checkout], { env: gitEnv });
+      await git(checkout, ['checkout', '-q', `v${version}`]);
+      await git(checkout, ['remote', 'set-url', 'origin', 'https://gitlab.example.invalid/lab/go-proxy-guard.git']);
+      const sums = { x64: 'a'.repeat(64), arm64: 'b'.repeat(64) };
+      for (const [arch, sum] of Object.entries(sums)) {
+        mkdirSync(path.join(checkout, 'bundles', arch), { recursive: true });
+        writeFileSync(path.join(checkout, 'bundles', arch, 'SHA256SUMS'), `${sum}  go-proxy-guard-${version}-linux-${arch}.tar.gz\n`);
+      }
+      const variables = {
+        CI_COMMIT_TAG: `v${version}`,
+        VERSION: version,
+        CI_SERVER_URL: host.url,
+        CI_PROJECT_PATH: 'lab/go-proxy-guard',
+        GPG_RELEASE_TOKEN: token,
+      };
+      const pin = await glci(
+        checkout,
+        c.lab,
+        ['--force-shell-executor', 'pin', ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`])],
+        { ...c.env, ...gitEnv },
+      );
+      expect(pin.stdout + pin.stderr).toMatch(/PASS +pin\b/);
+      expect(pin.stdout + pin.stderr).not.toContain(token);
+      // The tag X.Y.Z: the release's commit plus the pinned template, nothing else.
+      expect(await inBare(['rev-parse', `${version}^`])).toBe(released);
+      expect(await inBare(['diff', '--name-only', `v${version}`, version])).toBe('templates/go-proxy-guard.yml');
+      const pinned = await inBare(['show', `${version}:templates/go-proxy-guard.yml`]);
+      expect(pinned).toContain(`      gpg_pinned_x64="${sums.x64}"\n      gpg_pinned_arm64="${sums.arm64}"\n`);
+      expect(host.authorizations.at(-1)).toBe(basic);
+    } finally {
+      await host.close();
+    }
   }, 180_000);
 });

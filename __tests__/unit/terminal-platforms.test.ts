@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCommandLine, UsageError } from '../../src/cli/flags.js';
-import { dotenvText, exportLine } from '../../src/platform/dotenv.js';
+import { DOTENV_LIMITS, dotenvText, exportLine } from '../../src/platform/dotenv.js';
 import { withoutCredentials } from '../../src/goproxy/chain.js';
 import { GitLabPlatform, sectionName } from '../../src/platform/gitlab.js';
 import { LocalPlatform } from '../../src/platform/local.js';
@@ -119,6 +119,28 @@ describe('the GitLab platform', () => {
     platform.exportVariable('GOFLAGS', '-modcacherw -mod=vendor');
     expect(readFileSync(path.join(dir, 'guard.env'), 'utf8')).toBe('GOFLAGS=-modcacherw -mod=vendor\nGO_PROXY_GUARD_VERDICT=healthy\n');
   });
+
+  test('an output that spans lines (docker-build-args on the vendor rung) is left out with one warning; the run goes on', () => {
+    const out = new Stream();
+    const dir = tmp();
+    const dotenvFile = path.join(dir, 'guard.env');
+    const platform = new GitLabPlatform({
+      secrets: new Secrets(),
+      readInput: () => undefined,
+      workDir: dir,
+      dotenvFile,
+      stateFile: path.join(dir, 'state.json'),
+      stdout: out,
+      env: { NO_COLOR: '1' },
+    });
+    platform.exportVariable('GOFLAGS', '-modcacherw -mod=vendor');
+    platform.setOutput('docker-build-args', 'GOPROXY=off\nGOFLAGS=-modcacherw -mod=vendor');
+    platform.setOutput('ladder-step', 'vendor');
+    expect(readFileSync(dotenvFile, 'utf8')).toBe('GOFLAGS=-modcacherw -mod=vendor\nGO_PROXY_GUARD_LADDER_STEP=vendor\n');
+    expect(out.text).toBe(
+      `WARNING: GO_PROXY_GUARD_DOCKER_BUILD_ARGS is left out of ${dotenvFile}: its value spans lines, and a dotenv report holds one line per variable\n`,
+    );
+  });
 });
 
 describe('dotenv and export lines', () => {
@@ -130,10 +152,33 @@ describe('dotenv and export lines', () => {
     expect(withoutCredentials('https://a.example|off')).toEqual({ value: 'https://a.example|off', hosts: [] });
   });
 
-  test('names and values a dotenv file cannot carry are refused', () => {
+  test('a value a dotenv report cannot carry is left out and named; the rest is written; a bad name throws', () => {
     expect(() => dotenvText({ 'GO-PROXY': 'x' })).toThrow('names are letters, digits and _');
-    expect(() => dotenvText({ GOPROXY: 'a\nb' })).toThrow('its value spans lines');
+    const { text, skipped } = dotenvText({
+      GOPROXY: 'https://a.example|direct',
+      GO_PROXY_GUARD_DOCKER_BUILD_ARGS: 'GOPROXY=https://a.example|direct\nGOFLAGS=-mod=vendor',
+      CR: 'a\rb',
+      BELL: 'a\u0007b',
+      GOFLAGS: '-modcacherw -mod=vendor',
+    });
+    expect(text).toBe('GOPROXY=https://a.example|direct\nGOFLAGS=-modcacherw -mod=vendor\n');
+    expect(skipped).toEqual([
+      { name: 'GO_PROXY_GUARD_DOCKER_BUILD_ARGS', reason: 'its value spans lines, and a dotenv report holds one line per variable' },
+      { name: 'CR', reason: 'its value spans lines, and a dotenv report holds one line per variable' },
+      { name: 'BELL', reason: 'its value holds control characters' },
+    ]);
     expect(exportLine('GOFLAGS', '-mod=vendor')).toBe("export GOFLAGS='-mod=vendor'");
+  });
+
+  test("GitLab's limits: past 20 variables or 5 KiB the rest is left out, never a report GitLab rejects", () => {
+    const many = Object.fromEntries(Array.from({ length: 22 }, (_, i) => [`V${i}`, 'x']));
+    const counted = dotenvText(many);
+    expect(counted.text.split('\n').filter(Boolean)).toHaveLength(DOTENV_LIMITS.variables);
+    expect(counted.skipped.map((s) => s.name)).toEqual(['V20', 'V21']);
+    const big = dotenvText({ A: 'a'.repeat(3000), B: 'b'.repeat(3000), C: 'c' });
+    expect(big.text).toBe(`A=${'a'.repeat(3000)}\nC=c\n`);
+    expect(big.skipped).toEqual([{ name: 'B', reason: 'GitLab takes at most 5120 bytes from a dotenv report' }]);
+    expect(Buffer.byteLength(big.text)).toBeLessThanOrEqual(DOTENV_LIMITS.bytes);
   });
 });
 

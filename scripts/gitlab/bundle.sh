@@ -4,7 +4,7 @@
 #   go-proxy-guard-VERSION-linux-ARCH/{bin/go-proxy-guard, lib/node, lib/go-proxy-guard.mjs, licenses}
 # with the Node.js of NODE_DIR (an unpacked official linux-ARCH build: bin/node, LICENSE), so a job
 # needs neither Node.js in its image nor any host but its GitLab. Appends the tarball's line to
-# OUT_DIR/SHA256SUMS, the file the jobs check every download against.
+# OUT_DIR/SHA256SUMS, from which scripts/gitlab/pin-engine.sh pins the SHA-256 in the template.
 set -euo pipefail
 version=${1:?usage: bundle.sh VERSION ARCH NODE_DIR OUT_DIR}
 arch=${2:?usage: bundle.sh VERSION ARCH NODE_DIR OUT_DIR}
@@ -31,8 +31,10 @@ cat > "$stage/$name/bin/go-proxy-guard" <<'LAUNCHER'
 home=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd) || exit 3
 exec "$home/lib/node" "$home/lib/go-proxy-guard.mjs" "$@"
 LAUNCHER
+# Reproducible: the same inputs give the same bytes on any machine (the release pipeline pins the SHA-256 in the
+# template): fixed modes (not the umask), owner, order, times and format, and gzip without a name or time.
+chmod -R u=rwX,go=rX "$stage/$name"
 chmod 755 "$stage/$name/bin/go-proxy-guard" "$stage/$name/lib/node"
-# Reproducible enough to compare: fixed owner, order and times.
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf - "$name" | gzip -n > "$out/$name.tar.gz"
+tar --format=gnu --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf - "$name" | gzip -n > "$out/$name.tar.gz"
 (cd "$out" && sha256sum "$name.tar.gz" >> SHA256SUMS)
 echo "$out/$name.tar.gz"

@@ -84,6 +84,8 @@ export class GitLabPlatform implements CliPlatform {
   readonly writesReportFiles = true;
   private sections = 0;
   private readonly verbose: boolean;
+  /** What the dotenv report had to leave out, said once each. */
+  private readonly skipNotes = new Set<string>();
 
   constructor(private readonly opts: GitLabPlatformOptions) {
     this.readInput = opts.readInput;
@@ -166,9 +168,15 @@ export class GitLabPlatform implements CliPlatform {
     return [...Object.keys(this.exported), 'GO_PROXY_GUARD_<OUTPUT>'];
   }
 
+  /** Variables first, then outputs: when GitLab's limits leave something out, it is an output. */
   private writeDotenv(): void {
     const outputs = Object.fromEntries(Object.entries(this.outputs).map(([k, v]) => [outputVariable(k as OutputName), v]));
-    writeDotenv(this.opts.dotenvFile, { ...this.exported, ...outputs });
+    for (const { name, reason } of writeDotenv(this.opts.dotenvFile, { ...this.exported, ...outputs })) {
+      const note = `${name} is left out of ${this.opts.dotenvFile}: ${reason}`;
+      if (this.skipNotes.has(note)) continue;
+      this.skipNotes.add(note);
+      this.warning(note);
+    }
   }
 
   private mask(text: string): string {

@@ -132,7 +132,8 @@ export class LocalPlatform implements CliPlatform {
   finish(): string | undefined {
     this.status?.clear();
     if (this.opts.dotenvFile) {
-      writeDotenv(this.opts.dotenvFile, this.exported);
+      for (const { name, reason } of writeDotenv(this.opts.dotenvFile, this.exported))
+        this.warning(`${name} is left out of ${this.opts.dotenvFile}: ${reason}`);
       return this.opts.dotenvFile;
     }
     if (!this.opts.json) for (const [name, value] of Object.entries(this.exported)) this.opts.stdout.write(`${exportLine(name, value)}\n`);
