@@ -1,3 +1,4 @@
+import { replaceFileSync } from '../secrets/own-files.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensurePrivateDir, userTempDir, writePrivateFile } from '../secrets/private-files.js';
@@ -86,10 +87,10 @@ async function stop(handleFile: string, cl: CommandLine, io: CliIo): Promise<num
   if (typeof reportsDir === 'string') {
     const dir = path.resolve(io.cwd, reportsDir);
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'serve.json'), `${JSON.stringify(stats, null, 2)}\n`);
+    replaceFileSync(path.join(dir, 'serve.json'), `${JSON.stringify(stats, null, 2)}\n`);
     // In a GitLab job (.go-proxy-guard-serve's after_script) the links go to the component's project.
     const docs = docsLinks(io.env.GITLAB_CI ? gitlabRunContext(io.env) : undefined);
-    fs.writeFileSync(path.join(dir, 'serve.md'), serveMarkdown(stats, docs));
+    replaceFileSync(path.join(dir, 'serve.md'), serveMarkdown(stats, docs));
   }
   io.stdout.write(cl.options.json === true ? `${JSON.stringify(stats, null, 2)}\n` : `${serveTable(stats)}\n`);
   return EXIT.ok;

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs/promises';
+import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import { buildAlertMessage } from '../alert/message.js';
 import { applySilence, conditionOf, decideAlert, settleAlertState, type AlertDecision } from '../alert/policy.js';
@@ -76,9 +76,8 @@ export async function publishStage(opts: {
 async function writeFile(platform: Platform, name: string, render: () => string, what: string): Promise<string | undefined> {
   try {
     const text = render();
-    await fs.mkdir(platform.workDir, { recursive: true });
     const file = path.join(platform.workDir, name);
-    await fs.writeFile(file, text);
+    await replaceFile(file, text);
     return file;
   } catch (err) {
     platform.warning(`${what} could not be written: ${(err as Error).message}`);

@@ -1,3 +1,4 @@
+import { replaceFile } from '../secrets/own-files.js';
 import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -143,7 +144,7 @@ export async function finishServeStage(
   try {
     const report = JSON.parse(await fs.readFile(reportPath, 'utf8')) as RunReport;
     report.serve = { url: stats.url, upstreams: stats.upstreams.map((u) => u.url), stats };
-    await fs.writeFile(reportPath, secrets.mask(JSON.stringify(report, null, 2)) + '\n');
+    await replaceFile(reportPath, secrets.mask(JSON.stringify(report, null, 2)) + '\n');
   } catch (err) {
     platform.warning(`serve: could not add the figures to ${reportPath}: ${(err as Error).message}`);
   }

@@ -1,5 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { replaceFileSync } from '../secrets/own-files.js';
 
 /**
  * Exported variables as files and shell lines. A dotenv file is `NAME=value`
@@ -66,8 +65,7 @@ export function dotenvText(vars: Record<string, string>, limits: { bytes: number
 /** Write the dotenv file; returns the variables it left out. */
 export function writeDotenv(file: string, vars: Record<string, string>): DotenvSkip[] {
   const { text, skipped } = dotenvText(vars);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
+  replaceFileSync(file, text);
   return skipped;
 }
 

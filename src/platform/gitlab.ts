@@ -1,4 +1,4 @@
-import * as fs from 'node:fs/promises';
+import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import type { CiCache } from '../cache/ci-cache.js';
 import { OUTPUTS, type OutputName, type RawInputs } from '../config/inputs.js';
@@ -103,8 +103,7 @@ export class GitLabPlatform implements CliPlatform {
   }
   /** The summary is kept as report.md in the reports directory, an artifact of the job. */
   async writeSummary(markdown: string): Promise<void> {
-    await fs.mkdir(this.workDir, { recursive: true });
-    await fs.writeFile(path.join(this.workDir, SUMMARY_FILE), this.mask(markdown));
+    await replaceFile(path.join(this.workDir, SUMMARY_FILE), this.mask(markdown));
   }
   info(message: string): void {
     this.line(this.mask(message));

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs/promises';
+import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import type { CiCache } from '../cache/ci-cache.js';
 import type { OutputName, RawInputs } from '../config/inputs.js';
@@ -87,8 +87,7 @@ export class LocalPlatform implements CliPlatform {
   }
   async writeSummary(markdown: string): Promise<void> {
     if (!this.writesReportFiles) return;
-    await fs.mkdir(this.workDir, { recursive: true });
-    await fs.writeFile(path.join(this.workDir, SUMMARY_FILE), this.mask(markdown));
+    await replaceFile(path.join(this.workDir, SUMMARY_FILE), this.mask(markdown));
   }
   info(message: string): void {
     this.write(this.log, this.mask(message));

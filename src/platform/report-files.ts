@@ -1,4 +1,4 @@
-import * as fs from 'node:fs/promises';
+import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import { junitXml } from '../report/junit.js';
 import type { RunReport } from '../report/run-report.js';
@@ -15,8 +15,7 @@ export const JUNIT_FILE = 'junit.xml';
 /** JUnit, rendered from the masked report so no secret reaches the file. */
 export async function writeJunit(dir: string, report: RunReport, secrets: Secrets): Promise<string> {
   const masked = JSON.parse(secrets.mask(JSON.stringify(report))) as RunReport;
-  await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, JUNIT_FILE);
-  await fs.writeFile(file, secrets.mask(junitXml(masked)));
+  await replaceFile(file, secrets.mask(junitXml(masked)));
   return file;
 }

@@ -1,12 +1,11 @@
-import * as fs from 'node:fs/promises';
+import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import type { Secrets } from '../secrets/secrets.js';
 import type { RunReport } from './run-report.js';
 
 /** Write the JSON report, masked, and return its path. */
 export async function writeReport(dir: string, report: RunReport, secrets: Secrets): Promise<string> {
-  await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, 'report.json');
-  await fs.writeFile(file, secrets.mask(JSON.stringify(report, null, 2)) + '\n');
+  await replaceFile(file, secrets.mask(JSON.stringify(report, null, 2)) + '\n');
   return file;
 }

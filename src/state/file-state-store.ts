@@ -1,5 +1,5 @@
+import { replaceFile } from '../secrets/own-files.js';
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { emptyState, STATE_VERSION, type GuardState, type StateStore } from './guard-state.js';
 
 /** Read a state file; anything unreadable or of another version is a fresh start. */
@@ -14,10 +14,7 @@ export async function readStateFile(file: string): Promise<GuardState> {
 }
 
 export async function writeStateFile(file: string, state: GuardState): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(state));
-  await fs.rename(tmp, file);
+  await replaceFile(file, JSON.stringify(state));
 }
 
 /** State in a file the platform keeps between runs (GitLab's cache: of the project dir, a developer's disk). */
