@@ -5,6 +5,7 @@ import { readGoEnv, type GoEnv } from '../go/go-env.js';
 import { readNetrc, type NetrcEntry } from '../goproxy/netrc.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory, type Project } from '../project/discover.js';
+import { projectToolchain, type ProjectToolchain } from '../project/toolchain-file.js';
 import type { Secrets } from '../secrets/secrets.js';
 
 /** Everything the run knows before it touches the network: read once, used by every stage. */
@@ -13,6 +14,8 @@ export interface Prepared {
   goEnv: GoEnv;
   project: Project;
   netrc: NetrcEntry[];
+  /** The Go toolchain the project's go commands run: the machine's, or one they switch to (and download). */
+  toolchain: ProjectToolchain;
   /** The process environment the run was started with. */
   env: NodeJS.ProcessEnv;
 }
@@ -34,7 +37,13 @@ export async function prepareStage(ctx: { platform: Platform; secrets: Secrets; 
   });
   const netrc = await readNetrc(env);
   for (const entry of netrc) secrets.add(entry.password);
-  return { config, goEnv: goEnv.env, project, netrc, env };
+  const toolchain = await projectToolchain(goEnv.env);
+  if (toolchain.choice.kind === 'switch')
+    platform.info(
+      `toolchain: go commands here switch from ${goEnv.env.GOVERSION} to ${toolchain.choice.name} (${toolchain.choice.by.text})`,
+    );
+  else if (toolchain.choice.kind === 'invalid') platform.warning(`toolchain: ${toolchain.choice.reason}`, 'go-proxy-guard toolchain');
+  return { config, goEnv: goEnv.env, project, netrc, toolchain, env };
 }
 
 /** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */

@@ -70,6 +70,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     serve: { url: exported.handle?.url, note: exported.note },
     build: build?.restore,
     override: override?.notice,
+    toolchain: { project: run.toolchain, warm: cache.toolchain },
     shown,
     generatedAt: new Date(),
   });

@@ -7,6 +7,7 @@ import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } f
 import { DOCS, gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
 import type { RunContext } from './run-context.js';
 import type { RunReport, WarmReport } from './run-report.js';
+import { toolchainAdvice, toolchainSentence } from './toolchain-text.js';
 
 export { scrubCredentials };
 
@@ -89,6 +90,8 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
     else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####') });
     folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
   }
+  if (report.toolchain)
+    folded.push({ title: 'toolchain', lines: ['#### Go toolchain', '', mdText(toolchainSentence(report.toolchain), limits.chars * 2)] });
   if (advice.length > 0 && !healthy)
     folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
   if (opts.history && opts.history.size > 0) folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits) });
@@ -302,7 +305,9 @@ const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? 'healthy' : 'faili
 export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history' | 'gate' | 'score'> = {}): string[] {
   const advice: string[] = [];
   const warm = report.warm;
-  if (warm?.ladderStep === 'failed') advice.push(...failedLadderAdvice(warm));
+  const toolchain = report.toolchain && toolchainAdvice(report.toolchain);
+  if (toolchain) advice.push(toolchain);
+  if (warm?.ladderStep === 'failed' && report.toolchain?.source !== 'failed') advice.push(...failedLadderAdvice(warm));
   else if (warm && warm.ladderStep !== 'proxy') advice.push(rescueAdvice(warm, report));
   const chained = new Set(proxyUrls(parseGoproxy(report.goproxy)));
   for (const p of report.proxies) {

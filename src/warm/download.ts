@@ -1,6 +1,6 @@
 import { diagnoseGo, type GoDiagnosis } from '../diagnosis/go-output.js';
 import { runCommand } from '../go/command.js';
-import { findFallthroughs, type Fallthrough } from './fallthrough.js';
+import { findFallthroughs, zipAnsweredBy, type Fallthrough } from './fallthrough.js';
 import { parseJsonStream, type DownloadedModule } from './go-json.js';
 import { withFilesUnchanged } from './protect.js';
 
@@ -9,6 +9,8 @@ export interface DownloadTarget {
   dir: string;
   /** go.mod, go.sum, go.work, go.work.sum: restored byte for byte after every run. */
   protectedFiles: string[];
+  /** What to download: `all` (the build list), or these module@version. */
+  modules?: string[];
 }
 
 export interface DownloadAttempt {
@@ -18,6 +20,8 @@ export interface DownloadAttempt {
   durationMs: number;
   /** Files a proxy of the "|" chain failed to give and go took from the next one (ok or not). */
   fellThrough?: Fallthrough[];
+  /** The proxy of the chain that gave the last zip (the one that counts when a single module is downloaded). */
+  zipFrom?: string;
 }
 
 export interface GoRunner {
@@ -28,13 +32,13 @@ export interface GoRunner {
 
 /**
  * `go mod download -x -json all` with the given GOPROXY: the whole build
- * list, zips included, under a hard timeout. -x makes go print each request
+ * list (or `target.modules`), zips included, under a hard timeout. -x makes go print each request
  * (`# get <url>`), so a proxy the chain silently fell through is seen too.
  */
 export async function downloadAll(target: DownloadTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
   const env = { ...runner.env, GOPROXY: goproxy };
   const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'download', '-x', '-json', 'all'], {
+    runCommand('go', ['mod', 'download', '-x', '-json', ...(target.modules ?? ['all'])], {
       cwd: target.dir,
       env,
       timeoutMs: runner.timeoutMs,
@@ -61,6 +65,7 @@ export async function downloadAll(target: DownloadTarget, goproxy: string, runne
     diagnosis: ok ? undefined : diagnoseGo(stderr, errors, { timedOut: result.timedOut, timeoutMs: runner.timeoutMs }),
     durationMs: result.durationMs,
     fellThrough: chain.length > 1 ? findFallthroughs(result.stderr, chain) : [],
+    zipFrom: ok ? zipAnsweredBy(result.stderr, chain) : undefined,
   };
 }
 
