@@ -133,6 +133,8 @@ describe('a project that switches toolchains', () => {
     const env = cacheServer.env;
     const first = await c.run({ ...FAST_INPUTS, proxies: p!.url }, { env });
     expect(first.report.toolchain.source).toBe('proxy');
+    // GOCACHE is filled by the switched go: the build cache key names it, not the runner's go.
+    expect(first.report.buildCache.key).toMatch(/-go1\.27\.3-/);
     const post = await c.post(first, { env });
     expect(post.stdout).toMatch(/cache: saved /);
 
