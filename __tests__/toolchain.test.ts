@@ -6,17 +6,26 @@
  * go1.27.3 and a checksum database of their own, the runner emulator and the
  * lab's cache service.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { warmToolchainOnly } from '../src/engine/toolchain-only.js';
 import { readToolchainFile, selectToolchain } from '../src/project/toolchain.js';
-import { hermeticGoEnv, runGo } from './lab/go.js';
+import { hermeticGoEnv, removeDirForce, runCommand, runGo } from './lab/go.js';
 import type { GoProxy } from './lab/goproxy-server.js';
 import { closeLabServers, FAST_INPUTS, type GuardCase, guardCase, labCacheServer, labProxy, world } from './lab/guard-case.js';
-import { makeLabDir } from './lab/paths.js';
+import { makeLabDir, repoRoot } from './lab/paths.js';
 import { createLabSumdb, lookupPath, type LabSumdb } from './lab/sumdb.js';
 import { fakeToolchain, hostGo, toolchainVersion } from './lab/toolchain.js';
 
 afterEach(closeLabServers);
+
+const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
+/** Files below `dir`, relative, sorted. */
+const listTree = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 
 const h = hostGo();
 const TOOLCHAIN = fakeToolchain('go1.27.3');
@@ -152,6 +161,68 @@ describe('a project that switches toolchains', () => {
     expect(toolchainHits(p!)).toEqual([]);
     expect(p!.requests.filter((q) => q.userAgent !== 'go-proxy-guard (probe)')).toEqual([]);
     expect((await c.go(['version'], { GOPROXY: 'off' })).stdout.trim()).toBe(SWITCHED);
+  });
+});
+
+describe('the GitLab job and the CLI', () => {
+  test("GitLab: the module cache pruned for GitLab's cache: keeps the toolchain and its sumdb proof; the next job switches with the proxy down", async () => {
+    const sumdb = createLabSumdb({ modules: [TOOLCHAIN], fillers: 300 });
+    const [p] = await proxies(sumdb, 1);
+    const c = switchingCase('tc-gitlab', sumdb);
+    const env = { ...c.env, GPG_PROXIES: p!.url, GPG_PROBE_SAMPLES: '1', GPG_PROBE_TIMEOUT: '1500ms', CI_PROJECT_PATH: 'lab/project' };
+    const first = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env, timeoutMs: 60_000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/cache: pruned to the build list/);
+    const kept = listTree(path.join(c.env.GOMODCACHE!, 'cache', 'download'));
+    expect(kept).toEqual(
+      expect.arrayContaining([`golang.org/toolchain/@v/${TOOLCHAIN.version}.zip`, `golang.org/toolchain/@v/${TOOLCHAIN.version}.ziphash`]),
+    );
+    expect(kept.filter((f) => f.startsWith(`sumdb/${sumdb.name}/`)).length).toBeGreaterThan(1);
+
+    // What GitLab's cache: brings back is GOMODCACHE/cache/download alone; the proxy is down.
+    for (const d of readdirSync(c.env.GOMODCACHE!)) if (d !== 'cache') removeDirForce(path.join(c.env.GOMODCACHE!, d));
+    await p!.setFault({ status: 503 });
+    const second = await runCommand(process.execPath, [CLI, 'gitlab'], { cwd: c.project.dir, env, timeoutMs: 60_000 });
+    expect(second.code).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(c.project.dir, 'go-proxy-guard-report', 'report.json'), 'utf8'));
+    expect(report.toolchain).toMatchObject({ source: 'ci-cache', switched: SWITCHED });
+    expect((await c.go(['version'], { GOPROXY: 'off' })).stdout.trim()).toBe(SWITCHED);
+  });
+
+  test('go-proxy-guard warm in a terminal warms the toolchain too', async () => {
+    const sumdb = createLabSumdb({ modules: [TOOLCHAIN] });
+    const [p] = await proxies(sumdb, 1);
+    const c = switchingCase('tc-cli', sumdb);
+    const r = await runCommand(process.execPath, [CLI, 'warm', '--json', '--proxies', p!.url, '--probe-timeout', '1500ms'], {
+      cwd: c.project.dir,
+      env: c.env,
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).report.toolchain).toMatchObject({ name: 'go1.27.3', source: 'proxy', switched: SWITCHED });
+    expect((await c.go(['version'], { GOPROXY: 'off' })).stdout.trim()).toBe(SWITCHED);
+  });
+});
+
+describe('warmToolchainOnly (for benchmarks: the toolchain step alone)', () => {
+  test('warms the switch through the proxies given, retrying a transient failure; nothing when the project does not switch', async () => {
+    const sumdb = createLabSumdb({ modules: [TOOLCHAIN] });
+    const [p] = await proxies(sumdb, 1);
+    await p!.setFault({ flaky: 1 }, ZIP);
+    const c = switchingCase('tc-only', sumdb);
+    const lines: string[] = [];
+    const r = await warmToolchainOnly({ dir: c.project.dir, proxies: [p!.url], env: c.env, backoffMs: 50, log: (l) => lines.push(l) });
+    expect(r.toolchain.choice).toMatchObject({ kind: 'switch', name: 'go1.27.3' });
+    expect(r.warm).toMatchObject({ source: 'proxy', proxy: p!.url, switched: SWITCHED, ladder: { step: 'retry' } });
+    expect(lines.join('\n')).toMatch(/toolchain go1\.27\.3: retrying in \d+ ms/);
+    // Already there: the module cache rung, no request.
+    p!.resetLog();
+    expect((await warmToolchainOnly({ dir: c.project.dir, proxies: [p!.url], env: c.env })).warm?.source).toBe('module-cache');
+    expect(p!.requests).toEqual([]);
+    const plain = guardCase('tc-only-none');
+    expect(await warmToolchainOnly({ dir: plain.project.dir, proxies: [p!.url], env: plain.env })).toEqual({
+      toolchain: expect.objectContaining({ choice: expect.objectContaining({ kind: 'local' }) }),
+    });
   });
 });
 
