@@ -128,10 +128,30 @@ describe('a project that switches toolchains', () => {
     expect(r.report.warm.diagnosis.message).toBe(r.report.toolchain.diagnosis.message);
     // A miss is not retried: each proxy was asked once for the version, and no go mod download ran in the project.
     for (const p of [a!, b!]) expect(toolchainHits(p).map((q) => `${q.kind}:${q.status}`)).toEqual(['info:404']);
-    expect(r.summary).toMatch(/No proxy has golang\.org\/toolchain@v0\.0\.1-go1\.27\.0/);
+    expect(r.summary).toMatch(
+      /No proxy has golang\.org\/toolchain@v0\.0\.1-go1\.27\.0.*: check go 1\.27\.0 at go\.mod:3 names a released Go version/,
+    );
+    expect(r.summary).not.toMatch(/^- *$/m);
     // fail-on: never reports the same failure without failing the job.
     const lenient = await c.run({ ...FAST_INPUTS, cache: 'false', proxies: a!.url, 'fail-on': 'never' });
     expect([lenient.code, lenient.report.toolchain.source]).toEqual([0, 'failed']);
+  });
+
+  test('a toolchain line the go command refuses: the run says so in its words, and no go command is run into it', async () => {
+    const sumdb = createLabSumdb({ modules: [TOOLCHAIN] });
+    const [p] = await proxies(sumdb, 1);
+    const c = switchingCase('tc-invalid', sumdb, { toolchain: 'stable' });
+    const r = await c.run({ ...FAST_INPUTS, cache: 'false', proxies: p!.url });
+    expect(r.code).toBe(1);
+    expect(r.report.toolchain).toMatchObject({
+      source: 'invalid',
+      problem: `invalid toolchain "stable" in ${goModPath(c)}`,
+      diagnosis: { class: 'fatal' },
+    });
+    expect(r.report.warm.ladder.map((x: { step: string }) => x.step)).toEqual(['failed']);
+    expect(r.summary).toMatch(/Fix GOTOOLCHAIN or the go\/toolchain line of go\.mod/);
+    // The go command agrees.
+    expect((await c.go(['version'])).stderr).toContain(`go: invalid toolchain "stable" in go.mod`);
   });
 
   test('a toolchain saved with the module cache switches offline in the next job, with every proxy down', async () => {

@@ -90,8 +90,9 @@ function toolchainPart(p: ReportParts): Pick<RunReport, 'toolchain'> {
   const tc = p.toolchain?.project;
   if (!tc || tc.choice.kind === 'local') return {};
   const base = { local: p.goEnv.GOVERSION, gotoolchain: p.goEnv.GOTOOLCHAIN ?? '' };
-  if (tc.choice.kind === 'invalid') return { toolchain: { ...base, source: 'invalid', problem: tc.choice.reason } };
   const w = p.toolchain?.warm;
+  if (tc.choice.kind === 'invalid')
+    return { toolchain: { ...base, source: 'invalid', problem: tc.choice.reason, ...(w?.diagnosis ? { diagnosis: w.diagnosis } : {}) } };
   const report: ToolchainReport = {
     ...base,
     name: tc.choice.name,

@@ -16,6 +16,7 @@ import { oneLine } from '../diagnosis/untrusted-text.js';
 import type { NetrcEntry } from '../goproxy/netrc.js';
 import type { PrefetchUpstreamFailure } from '../warm/prefetch/fetch.js';
 import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
+import { failure } from '../diagnosis/failure.js';
 import type { ProjectToolchain } from '../project/toolchain-file.js';
 import { warmToolchain, type ToolchainWarm } from '../warm/toolchain.js';
 
@@ -153,6 +154,11 @@ async function toolchainStep(
   restored: RestoreOutcome,
 ): Promise<ToolchainWarm | undefined> {
   const tc = opts.toolchain;
+  if (tc?.choice.kind === 'invalid') {
+    // The go command stops on the setting before anything else: nothing to fetch, nothing else will run.
+    const diagnosis = { ...failure('invalid-version', tc.choice.reason), goMessage: `go: ${tc.choice.reason}` };
+    return { source: 'failed', diagnosis, ms: 0 };
+  }
   if (tc?.choice.kind !== 'switch' || !tc.module) return undefined;
   const zip = `${tc.module.path}/@v/${escapeVersion(tc.module.version)}.zip`;
   const warmed = await warmToolchain(
@@ -197,7 +203,7 @@ function toolchainLine(name: string, t: ToolchainWarm): string {
  * own rungs and diagnosis.
  */
 function toolchainFailedLadder(t: ToolchainWarm, tc: ProjectToolchain | undefined): LadderResult {
-  const name = tc?.choice.kind === 'switch' ? tc.choice.name : 'the toolchain';
+  const name = tc?.choice.kind === 'switch' ? tc.choice.name : 'a valid toolchain setting';
   const by = tc?.choice.kind === 'switch' ? ` (${tc.choice.by.text})` : '';
   const rungs = (t.ladder?.rungs ?? []).filter((r) => r.step !== 'failed').map((r) => ({ ...r, reason: `toolchain ${name}: ${r.reason}` }));
   const reason = `every go command in the project needs ${name}${by}, and it could not be obtained: ${t.diagnosis?.message ?? 'unknown failure'}`;

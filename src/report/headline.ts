@@ -184,7 +184,9 @@ function rescuedRun(report: RunReport, warm: WarmReport): { cause: string; actio
 
 function failedRun(report: RunReport, warm: WarmReport): { cause: string; action: string } {
   const d = warm.diagnosis;
-  const toolchain = report.toolchain?.source === 'failed' ? toolchainAdvice(report.toolchain) : undefined;
+  const t = report.toolchain;
+  const toolchain =
+    t && (t.source === 'failed' || (t.source === 'invalid' && t.diagnosis)) ? toolchainAdvice(t, report.project.root) : undefined;
   // Without the toolchain no go command runs: that, not the modules, is what to fix.
   if (toolchain) return { cause: sentence(d?.message ?? 'the Go toolchain could not be obtained'), action: toolchain };
   const module = d?.module ?? 'the module';

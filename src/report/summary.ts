@@ -91,7 +91,10 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
     folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
   }
   if (report.toolchain)
-    folded.push({ title: 'toolchain', lines: ['#### Go toolchain', '', mdText(toolchainSentence(report.toolchain), limits.chars * 2)] });
+    folded.push({
+      title: 'toolchain',
+      lines: ['#### Go toolchain', '', mdText(toolchainSentence(report.toolchain, report.project.root), limits.chars * 2)],
+    });
   if (advice.length > 0 && !healthy)
     folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
   if (opts.history && opts.history.size > 0) folded.push({ title: 'health trend', lines: trendSection(report, opts.history, limits) });
@@ -305,9 +308,10 @@ const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? 'healthy' : 'faili
 export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history' | 'gate' | 'score'> = {}): string[] {
   const advice: string[] = [];
   const warm = report.warm;
-  const toolchain = report.toolchain && toolchainAdvice(report.toolchain);
+  // Without the toolchain no go command runs: its advice replaces the modules' own.
+  const toolchain = report.toolchain && toolchainAdvice(report.toolchain, report.project.root);
   if (toolchain) advice.push(toolchain);
-  if (warm?.ladderStep === 'failed' && report.toolchain?.source !== 'failed') advice.push(...failedLadderAdvice(warm));
+  else if (warm?.ladderStep === 'failed') advice.push(...failedLadderAdvice(warm));
   else if (warm && warm.ladderStep !== 'proxy') advice.push(rescueAdvice(warm, report));
   const chained = new Set(proxyUrls(parseGoproxy(report.goproxy)));
   for (const p of report.proxies) {
