@@ -11,7 +11,7 @@ import path from 'node:path';
 import { warmToolchainOnly } from '../src/engine/toolchain-only.js';
 import { readToolchainFile, selectToolchain } from '../src/project/toolchain.js';
 import { hermeticGoEnv, removeDirForce, runCommand, runGo } from './lab/go.js';
-import type { GoProxy } from './lab/goproxy-server.js';
+import { labRequest, type GoProxy } from './lab/goproxy-server.js';
 import { closeLabServers, FAST_INPUTS, type GuardCase, guardCase, labCacheServer, labProxy, world } from './lab/guard-case.js';
 import { makeLabDir, repoRoot } from './lab/paths.js';
 import { createLabSumdb, lookupPath, type LabSumdb } from './lab/sumdb.js';
@@ -29,6 +29,7 @@ const listTree = (dir: string): string[] =>
 
 const h = hostGo();
 const TOOLCHAIN = fakeToolchain('go1.27.3');
+const ALPHA = world.find((m) => m.path === 'example.com/alpha' && m.version === 'v1.1.0')!;
 const MODULE = `golang.org/toolchain@${TOOLCHAIN.version}`;
 const SWITCHED = `go version go1.27.3 ${h.goos}/${h.goarch}`;
 const ZIP = { module: 'golang.org/toolchain', path: '.zip' };
@@ -154,12 +155,29 @@ describe('a project that switches toolchains', () => {
     expect((await c.go(['version'])).stderr).toContain(`go: invalid toolchain "stable" in go.mod`);
   });
 
-  test('a toolchain saved with the module cache switches offline in the next job, with every proxy down', async () => {
-    const sumdb = createLabSumdb({ modules: [TOOLCHAIN], fillers: 300 });
+  test.each([
+    ['a fresh runner', false],
+    ["a runner whose go knows a newer tree than the proxy's cached lookup", true],
+  ])('a toolchain saved with the module cache switches offline in the next job, with every proxy down: %s', async (_name, newerTree) => {
+    // proxy.golang.org keeps a lookup's first answer: its tree can be older than the one go last saw.
+    const sumdb = createLabSumdb({ modules: [TOOLCHAIN], fillers: 300, memoLookups: true });
     const [p] = await proxies(sumdb, 1);
     const cacheServer = await labCacheServer();
     const c = switchingCase('tc-ci-cache', sumdb);
     const env = cacheServer.env;
+    if (newerTree) {
+      expect((await labRequest(`${p!.url}/sumdb/${sumdb.name}${lookupPath(TOOLCHAIN)}`)).status).toBe(200);
+      // Past the next multiple of 256 records: a tile partial in the lookup's tree is full in the newer one.
+      for (let i = 0; i < 250; i++) sumdb.addRecord([`later.example/m${i} v1.0.0 h1:${Buffer.from(String(i)).toString('base64')}`]);
+      sumdb.addModule(ALPHA);
+      const lab = makeLabDir('tc-newer-tree');
+      const seen = await runGo(['mod', 'download', `${ALPHA.path}@${ALPHA.version}`], {
+        cwd: lab,
+        env: { ...c.env, GOPROXY: p!.url, GONOSUMDB: '', GOMODCACHE: path.join(lab, 'modcache') },
+        timeoutMs: 30_000,
+      });
+      expect(seen.code).toBe(0);
+    }
     const first = await c.run({ ...FAST_INPUTS, proxies: p!.url }, { env });
     expect(first.report.toolchain.source).toBe('proxy');
     // GOCACHE is filled by the switched go: the build cache key names it, not the runner's go.
@@ -167,7 +185,8 @@ describe('a project that switches toolchains', () => {
     const post = await c.post(first, { env });
     expect(post.stdout).toMatch(/cache: saved /);
 
-    // The next job on a hosted runner: the same paths, emptied; the proxy is down.
+    // The next job on a hosted runner: the same paths, emptied (GOPATH's checksum-database state too); the proxy is down.
+    rmSync(c.env.GOPATH!, { recursive: true, force: true });
     rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
     mkdirSync(c.env.GOMODCACHE!, { recursive: true });
     for (const e of readdirSync(env.RUNNER_TEMP!)) rmSync(path.join(env.RUNNER_TEMP!, e), { recursive: true, force: true });

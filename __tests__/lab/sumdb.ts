@@ -51,6 +51,11 @@ export interface LabSumdbOptions {
   modules?: readonly Pick<ModuleVersion, 'path' | 'version' | 'h1' | 'goModH1'>[];
   /** Unrelated records first, so lookups need tiles of more than one level (300: two levels). */
   fillers?: number;
+  /**
+   * Keep each lookup's first answer, signed tree included, as proxy.golang.org
+   * does: a later lookup of it then names an older tree than other answers.
+   */
+  memoLookups?: boolean;
 }
 
 const sha256 = (...parts: Buffer[]) => {
@@ -152,7 +157,15 @@ export function createLabSumdb(opts: LabSumdbOptions = {}): LabSumdb {
     body: Buffer.from(body),
   });
 
+  const memo = new Map<string, SumdbAnswer>();
   const lookup = (target: string): SumdbAnswer => {
+    const kept = memo.get(target);
+    if (kept) return kept;
+    const a = freshLookup(target);
+    if (opts.memoLookups && a.status === 200) memo.set(target, a);
+    return a;
+  };
+  const freshLookup = (target: string): SumdbAnswer => {
     const at = target.lastIndexOf('@');
     const path = unescapePath(target.slice(0, at));
     const version = unescapePath(target.slice(at + 1));

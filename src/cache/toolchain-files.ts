@@ -36,10 +36,16 @@ export async function toolchainKeepFiles(downloadDir: string, module: SavedToolc
     const text = await fs.readFile(path.join(downloadDir, lookup), 'utf8').catch(() => undefined);
     const proven = text === undefined ? undefined : parseCachedLookup(text);
     if (!proven) continue;
-    candidates.push(lookup, ...tilesProvingRecord(proven.id, proven.size).map((t) => `sumdb/${db.name}/${t}`));
+    candidates.push(lookup);
+    // The go command reads a partial tile from the full one when it has that instead (sumdb client, readTile).
+    for (const t of tilesProvingRecord(proven.id, proven.size)) {
+      const tile = [`sumdb/${db.name}/${t}`, `sumdb/${db.name}/${t.replace(/\.p\/\d+$/, '')}`];
+      const found = (await isFile(path.join(downloadDir, tile[0] as string))) ? tile[0] : tile[1];
+      candidates.push(found as string);
+    }
   }
   const present = await Promise.all(candidates.map(async (rel) => ((await isFile(path.join(downloadDir, rel))) ? rel : undefined)));
-  return present.filter((rel): rel is string => rel !== undefined).map((rel) => rel.split('/').join(path.sep));
+  return [...new Set(present.filter((rel): rel is string => rel !== undefined))].map((rel) => rel.split('/').join(path.sep));
 }
 
 /**

@@ -75,6 +75,7 @@ export function assembleReport(p: ReportParts): RunReport {
       ...(p.serve.note ? [p.serve.note] : []),
       ...(privateModules.length > 0 ? [`private modules served by direct: ${privateModules.join(', ')}`] : []),
       ...(p.toolchain?.project.choice.kind === 'local' && p.toolchain.project.choice.note ? [p.toolchain.project.choice.note] : []),
+      ...(p.toolchain?.warm?.note ? [p.toolchain.warm.note] : []),
     ],
     warm,
     ...(p.build ? { buildCache: { hit: p.build.hit, key: p.build.key, added: p.build.added } } : {}),

@@ -8,6 +8,7 @@ import { runCommand } from '../go/command.js';
 import { escapeModulePath, escapeVersion } from '../goproxy/module-path.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { downloadAll, type DownloadAttempt, type DownloadTarget, type GoRunner } from './download.js';
+import { formatGoproxy, warmingChain } from '../goproxy/chain.js';
 import { notAToolchain } from '../project/toolchain.js';
 import { climbLadder, type LadderIo, type LadderPlan, type LadderResult } from './ladder.js';
 
@@ -35,6 +36,8 @@ export interface ToolchainWarm {
   dir?: string;
   /** The executable the go command runs instead, for source `path`. */
   onPath?: string;
+  /** Why a later job restoring this module cache would still need the checksum database, when it would. */
+  note?: string;
   diagnosis?: GoDiagnosis;
   ms: number;
 }
@@ -97,11 +100,16 @@ export async function warmToolchain(plan: ToolchainWarmPlan, runner: GoRunner, l
     // No vendor/ for a toolchain: the rung says nothing here.
     ladder.rungs = ladder.rungs.filter((r) => r.step !== 'vendor');
     if (ladder.step === 'failed') return { source: 'failed', ladder, diagnosis: framed(want, ladder), ms: ms() };
+    // Through the chain that delivered, or (from the cache) through the proxies for any tile missing.
+    const proxies = plan.ladder.refresh?.() ?? plan.ladder.proxies;
+    const chain = io.goproxy && io.goproxy !== 'off' ? io.goproxy : proxies.length > 0 ? formatGoproxy(warmingChain(proxies)) : 'off';
+    const unproven = await proveForAFreshRunner(want, plan, runner, chain);
+    if (unproven) log(`toolchain ${want.name}: ${unproven}`);
     const check = await switchCheck(want, plan.projectDir, runner);
     const source = ladder.step === 'cache' ? (plan.restored ? 'ci-cache' : 'module-cache') : ladder.step === 'direct' ? 'direct' : 'proxy';
     const found = { ladder, dir: io.last?.modules[0]?.Dir, ...(source === 'proxy' && io.last?.zipFrom ? { proxy: io.last.zipFrom } : {}) };
     if ('problem' in check) return { ...found, source: 'failed', diagnosis: check.problem, ms: ms() };
-    return { ...found, source, switched: check.switched, ms: ms() };
+    return { ...found, source, switched: check.switched, ms: ms(), ...(unproven ? { note: unproven } : {}) };
   } finally {
     await fs.rm(neutral, { recursive: true, force: true });
   }
@@ -114,10 +122,11 @@ function toolchainLadderIo(want: ToolchainWant, neutral: string, runner: GoRunne
   const flags = (runner.env.GOFLAGS ?? '').split(/\s+/).filter((f) => f === '-modcacherw');
   const env = { ...runner.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: flags.join(' ') };
   const tc: GoRunner = { ...runner, env };
-  const io: LadderIo & { last?: DownloadAttempt } = {
-    download: async (goproxy) => (io.last = await downloadAll(target, goproxy, tc)),
+  const io: LadderIo & { last?: DownloadAttempt; goproxy?: string } = {
+    download: async (goproxy) => ((io.goproxy = goproxy), (io.last = await downloadAll(target, goproxy, tc))),
     offline: async () => {
       // The toolchain in the module cache, and the checksum-database lookups that prove it: nothing from the network.
+      io.goproxy = 'off';
       const a = (io.last = await downloadAll(target, 'off', { ...tc, env: { ...env, GONOPROXY: NO_MODULE } }));
       return { ...a, verified: a.ok, verifyOutput: '' };
     },
@@ -126,6 +135,33 @@ function toolchainLadderIo(want: ToolchainWant, neutral: string, runner: GoRunne
     log: (m) => log(`toolchain ${want.name}: ${m}`),
   };
   return io;
+}
+
+/**
+ * The go command proves a cached lookup in the newest tree it has seen
+ * (GOPATH/pkg/sumdb/<name>/latest) and caches the tiles of that tree. A later
+ * job that restores the module cache has seen none, and proves the lookup in
+ * the tree the lookup itself names (a proxy may serve a lookup cached with an
+ * older tree): switch once as that job will, with an empty GOPATH, through the
+ * chain that delivered the toolchain, so the tiles it needs are cached too.
+ * Returns why that failed, when it did.
+ */
+async function proveForAFreshRunner(
+  want: ToolchainWant,
+  plan: ToolchainWarmPlan,
+  runner: GoRunner,
+  goproxy: string,
+): Promise<string | undefined> {
+  const gopath = await fs.mkdtemp(path.join(os.tmpdir(), 'go-proxy-guard-gopath-'));
+  try {
+    const env = { ...runner.env, GOPATH: gopath, GOMODCACHE: plan.gomodcache, GOPROXY: goproxy };
+    const r = await runCommand('go', ['version'], { cwd: plan.projectDir, env, timeoutMs: runner.timeoutMs });
+    if (r.code === 0 && !r.timedOut) return undefined;
+    const said = oneLine(r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`);
+    return `a later job restoring this module cache would need the checksum database to switch to ${want.name} (${said})`;
+  } finally {
+    await fs.rm(gopath, { recursive: true, force: true });
+  }
 }
 
 /** The switch later steps make, made now with GOPROXY=off in the project: it must name the wanted toolchain. */
