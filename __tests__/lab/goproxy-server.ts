@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream';
 import { trackSockets } from './loopback.js';
 import { defaultWorld, latestVersion, tamperedZip, unescapePath, type ModuleVersion } from './modules.js';
 import { ensureLabPki, type KeyPair, type LabPki } from './pki.js';
+import type { LabSumdb } from './sumdb.js';
 
 export type TlsMode = 'none' | 'valid' | 'expired' | 'expiring-soon' | 'untrusted';
 
@@ -106,6 +107,8 @@ export interface GoProxyOptions {
   auth?: { user: string; pass: string };
   /** Status of `/sumdb/<name>/supported` (default 404: "go to the checksum DB yourself"). */
   sumdbSupported?: number;
+  /** A lab checksum database, proxied under `/sumdb/<its name>/` (`supported` then answers 200). */
+  sumdb?: LabSumdb;
   /** Host name put in `url` (default 127.0.0.1; the certs also cover localhost). Binding is always 127.0.0.1. */
   host?: '127.0.0.1' | 'localhost';
   /** Fixed port (default: random). */
@@ -457,6 +460,12 @@ export async function startGoProxy(opts: GoProxyOptions = {}): Promise<GoProxy> 
     }
     switch (r.kind) {
       case 'sumdb': {
+        const below =
+          opts.sumdb && r.rel.startsWith(`/sumdb/${opts.sumdb.name}/`) ? r.rel.slice(`/sumdb/${opts.sumdb.name}`.length) : undefined;
+        if (opts.sumdb && below !== undefined) {
+          const a = opts.sumdb.answer(below);
+          return { status: a.status, headers: { 'content-type': a.contentType }, body: a.body };
+        }
         const status = /\/supported$/.test(r.rel) ? (opts.sumdbSupported ?? 404) : 404;
         return text(status, status === 200 ? '' : 'not found\n');
       }

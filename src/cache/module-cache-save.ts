@@ -10,6 +10,7 @@ import { listFiles } from './files.js';
 import { copyBuildList, pruneToBuildList } from './prune.js';
 import { moduleDownloadDir } from './restore.js';
 import { shouldSaveCache } from './save-policy.js';
+import type { SavedToolchain } from './toolchain-files.js';
 import { freshStaging, removeTree, stagedDownloadDir } from './staging.js';
 
 /** What the main step hands the post step. */
@@ -23,6 +24,8 @@ export interface SaveState {
   stagingRoot: string;
   target: GoTarget;
   timeoutMs: number;
+  /** The toolchain the project switches to: kept in the saved cache with what proves it, so a later job switches offline. */
+  toolchain?: SavedToolchain;
 }
 
 /** Where the save says what it did: the platform's log. */
@@ -69,7 +72,7 @@ async function verifiedForSave(state: SaveState, log: SaveLog, goEnv: NodeJS.Pro
 export async function readyForSave(state: SaveState, log: SaveLog, goEnv: NodeJS.ProcessEnv): Promise<'ready' | 'unverified' | 'unpruned'> {
   if (!(await verifiedForSave(state, log, goEnv))) return 'unverified';
   try {
-    const pruned = await pruneToBuildList(state.target, state.gomodcache, goEnv, state.timeoutMs);
+    const pruned = await pruneToBuildList(state.target, state.gomodcache, goEnv, state.timeoutMs, state.toolchain);
     log.info(
       `cache: pruned to the build list: kept ${pruned.keptFiles} files (${mib(pruned.bytesAfter)}), removed ${pruned.removedFiles} (${mib(pruned.bytesBefore - pruned.bytesAfter)})`,
     );
@@ -116,7 +119,7 @@ export async function saveModuleCache(
     await freshStaging(state.stagingRoot);
     let staged: string[];
     try {
-      staged = await copyBuildList(state.target, state.gomodcache, state.stagingRoot, run.goEnv, state.timeoutMs);
+      staged = await copyBuildList(state.target, state.gomodcache, state.stagingRoot, run.goEnv, state.timeoutMs, state.toolchain);
     } catch (err) {
       log.warning(`cache: not saving, ${(err as Error).message}`, 'go-proxy-guard cache');
       return 'skipped';

@@ -7,6 +7,7 @@ import type { GoTarget } from '../project/go-target.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { withFilesUnchanged } from '../warm/protect.js';
 import { listFiles, removeEmptyDirs, removeTree } from './files.js';
+import { toolchainKeepFiles, withToolchainOnPath, type SavedToolchain } from './toolchain-files.js';
 
 export { listFiles } from './files.js';
 
@@ -20,7 +21,9 @@ export interface PruneResult {
 /**
  * Copy exactly the build list out of a module cache into another GOMODCACHE.
  * The go command itself decides what is needed: it downloads the build list
- * from the existing cache (as a file:// proxy) into `intoGomodcache`.
+ * from the existing cache (as a file:// proxy) into `intoGomodcache`. The
+ * toolchain the project switches to comes too, with the checksum-database
+ * files that let a later job switch to it offline.
  * Returns the files it copied, relative to cache/download.
  */
 export async function copyBuildList(
@@ -29,26 +32,30 @@ export async function copyBuildList(
   intoGomodcache: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  toolchain?: SavedToolchain,
 ): Promise<string[]> {
   const download = path.join(gomodcache, 'cache', 'download');
-  const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'download'], {
-      cwd: target.dir,
-      env: {
-        ...env,
-        GOMODCACHE: intoGomodcache,
-        GOPROXY: `${pathToFileURL(download).href},off`,
-        GOSUMDB: 'off',
-        GOFLAGS: '-modcacherw',
-        // With GONOPROXY set the go command fetches those modules with direct whatever GOPROXY says.
-        GONOPROXY: NO_MODULE,
-      },
-      timeoutMs,
-    }),
+  const goEnv = {
+    ...env,
+    GOMODCACHE: intoGomodcache,
+    GOPROXY: `${pathToFileURL(download).href},off`,
+    GOSUMDB: 'off',
+    GOFLAGS: '-modcacherw',
+    // With GONOPROXY set the go command fetches those modules with direct whatever GOPROXY says.
+    GONOPROXY: NO_MODULE,
+  };
+  // The switch would download the toolchain into the copy, and a toolchain download insists on the checksum database (off here).
+  const result = await withToolchainOnPath(toolchain, goEnv, (e) =>
+    withFilesUnchanged(target.protectedFiles, () => runCommand('go', ['mod', 'download'], { cwd: target.dir, env: e, timeoutMs })),
   );
   if (result.code !== 0)
     throw new Error(`the module cache does not hold the whole build list: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
-  return listFiles(path.join(intoGomodcache, 'cache', 'download'));
+  const into = path.join(intoGomodcache, 'cache', 'download');
+  for (const rel of toolchain ? await toolchainKeepFiles(download, toolchain.module) : []) {
+    await fs.mkdir(path.dirname(path.join(into, rel)), { recursive: true });
+    await fs.copyFile(path.join(download, rel), path.join(into, rel));
+  }
+  return listFiles(into);
 }
 
 /**
@@ -62,11 +69,12 @@ export async function pruneToBuildList(
   gomodcache: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  toolchain?: SavedToolchain,
 ): Promise<PruneResult> {
   const download = path.join(gomodcache, 'cache', 'download');
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'gpg-prune-'));
   try {
-    const needed = new Set(await copyBuildList(target, gomodcache, scratch, env, timeoutMs));
+    const needed = new Set(await copyBuildList(target, gomodcache, scratch, env, timeoutMs, toolchain));
     const present = await listFiles(download);
     let bytesBefore = 0;
     let bytesAfter = 0;

@@ -19,6 +19,8 @@ export interface RestoreOutcome {
   problem?: string;
   /** The restored modules, hashed before any use; absent when nothing was restored. */
   check?: RestoreCheck;
+  /** Go toolchain zips the entry brought (`golang.org/toolchain/@v/<version>.zip`), that passed the check. */
+  toolchainZips?: string[];
 }
 
 /** GOMODCACHE/cache/download, in the runner's own path syntax (`p` is path.win32 or path.posix in tests). */
@@ -55,7 +57,9 @@ export async function restoreModuleCache(opts: {
   if (!opts.cache) {
     if (!opts.platformRestored) return none;
     const files = await listFiles(download);
-    return files.length === 0 ? none : { ...none, check: await checkRestoredModules(download, files, await projectSums(project)) };
+    if (files.length === 0) return none;
+    const check = await checkRestoredModules(download, files, await projectSums(project));
+    return { ...none, check, toolchainZips: await toolchainZipsIn(download, files) };
   }
   const sums = await Promise.all(
     project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
@@ -67,7 +71,9 @@ export async function restoreModuleCache(opts: {
     const matched = await opts.cache.restore([staged], keys.primary, keys.restore);
     const outcome: RestoreOutcome = { hit: hitKind(matched, keys.primary), key: keys.primary, matched };
     if (matched) {
-      outcome.check = await checkRestoredModules(staged, await listFiles(staged), await projectSums(project));
+      const files = await listFiles(staged);
+      outcome.check = await checkRestoredModules(staged, files, await projectSums(project));
+      outcome.toolchainZips = await toolchainZipsIn(staged, files);
       await mergeInto(staged, download);
     }
     return outcome;
@@ -76,4 +82,18 @@ export async function restoreModuleCache(opts: {
   } finally {
     await removeTree(opts.stagingRoot).catch(() => {});
   }
+}
+
+/** The toolchain zips among restored files that are still there once the check discarded what failed it. */
+async function toolchainZipsIn(dir: string, files: string[]): Promise<string[]> {
+  const zips = files.map((f) => f.split(path.sep).join('/')).filter((f) => /^golang\.org\/toolchain\/@v\/[^/]+\.zip$/.test(f));
+  const kept = await Promise.all(
+    zips.map((f) =>
+      fs.stat(path.join(dir, f)).then(
+        () => f,
+        () => undefined,
+      ),
+    ),
+  );
+  return kept.filter((f): f is string => f !== undefined);
 }

@@ -5,13 +5,15 @@ import { formatChainShown, localProxyFirst, parseGoproxy, proxyUrls } from '../g
 import type { GoEnv } from '../go/go-env.js';
 import type { Verdict } from '../model/verdict.js';
 import type { Project } from '../project/discover.js';
-import { REPORT_SCHEMA, type RunReport, type WarmReport } from '../report/run-report.js';
+import { REPORT_SCHEMA, type RunReport, type ToolchainReport, type WarmReport } from '../report/run-report.js';
+import type { ProjectToolchain } from '../project/toolchain-file.js';
+import type { ToolchainWarm } from '../warm/toolchain.js';
 import type { ProbeOutcome, ProbeRun } from './probe-stage.js';
 
 /** Everything the run found, as values: the report is made of these and nothing else. */
 export interface ReportParts {
   config: Config;
-  goEnv: Pick<GoEnv, 'GOVERSION' | 'GOPROXY' | 'GOSUMDB'>;
+  goEnv: Pick<GoEnv, 'GOVERSION' | 'GOPROXY' | 'GOSUMDB'> & Partial<Pick<GoEnv, 'GOTOOLCHAIN'>>;
   project: Project;
   /** The probe, with the warm's failures folded in. */
   probe: ProbeOutcome;
@@ -24,6 +26,8 @@ export interface ReportParts {
   build: BuildCacheRestore | undefined;
   /** The loud override line, when an override is in force. */
   override: string | undefined;
+  /** The toolchain the project's go commands run, and how a switch was warmed (absent: not warmed). */
+  toolchain?: { project: ProjectToolchain; warm: ToolchainWarm | undefined };
   /** A URL as it may be shown: credentials masked. */
   shown: (url: string) => string;
   generatedAt: Date;
@@ -70,12 +74,43 @@ export function assembleReport(p: ReportParts): RunReport {
       ...rankNotes(ranked),
       ...(p.serve.note ? [p.serve.note] : []),
       ...(privateModules.length > 0 ? [`private modules served by direct: ${privateModules.join(', ')}`] : []),
+      ...(p.toolchain?.project.choice.kind === 'local' && p.toolchain.project.choice.note ? [p.toolchain.project.choice.note] : []),
+      ...(p.toolchain?.warm?.note ? [p.toolchain.warm.note] : []),
     ],
     warm,
     ...(p.build ? { buildCache: { hit: p.build.hit, key: p.build.key, added: p.build.added } } : {}),
     // Without its access token: the report is an artifact; the token is for this job's go commands.
     ...(p.serve.url ? { serve: { url: new URL(p.serve.url).origin, upstreams: proxyUrls(probe.chain).map(shown) } } : {}),
     ...(p.override ? { override: p.override } : {}),
+    ...toolchainPart(p),
+  };
+}
+
+/** The report's toolchain section: present when the project's go commands switch toolchains, or refuse the setting. */
+function toolchainPart(p: ReportParts): Pick<RunReport, 'toolchain'> {
+  const tc = p.toolchain?.project;
+  if (!tc || tc.choice.kind === 'local') return {};
+  const base = { local: p.goEnv.GOVERSION, gotoolchain: p.goEnv.GOTOOLCHAIN ?? '' };
+  const w = p.toolchain?.warm;
+  if (tc.choice.kind === 'invalid')
+    return { toolchain: { ...base, source: 'invalid', problem: tc.choice.reason, ...(w?.diagnosis ? { diagnosis: w.diagnosis } : {}) } };
+  const report: ToolchainReport = {
+    ...base,
+    name: tc.choice.name,
+    requestedBy: tc.choice.by,
+    ...(tc.module ? { module: `${tc.module.path}@${tc.module.version}` } : {}),
+    source: w ? w.source : 'not-warmed',
+  };
+  if (!w) return { toolchain: report };
+  return {
+    toolchain: {
+      ...report,
+      ...(w.proxy ? { proxy: p.shown(w.proxy) } : {}),
+      ...(w.ladder ? { step: w.ladder.step, ladder: w.ladder.rungs } : {}),
+      ms: w.ms,
+      ...(w.switched ? { switched: w.switched } : {}),
+      ...(w.diagnosis ? { diagnosis: w.diagnosis } : {}),
+    },
   };
 }
 

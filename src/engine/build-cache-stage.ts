@@ -29,6 +29,8 @@ export async function restoreBuildCacheStage(opts: {
   goEnv: GoEnv;
   project: Project;
   platform: Platform;
+  /** The toolchain the project's go commands switch to: what fills GOCACHE, so what the key names. */
+  toolchain?: string;
 }): Promise<{ restore: BuildCacheRestore; state: BuildCacheState } | undefined> {
   const { config, goEnv, project, platform } = opts;
   const gocache = goEnv.GOCACHE;
@@ -36,7 +38,13 @@ export async function restoreBuildCacheStage(opts: {
   const sums = await Promise.all(
     project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
   );
-  const keys = buildCacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, goVersion: goEnv.GOVERSION, sums });
+  const keys = buildCacheKeys({
+    prefix: config.cache.keyPrefix,
+    os: goEnv.GOOS,
+    arch: goEnv.GOARCH,
+    goVersion: opts.toolchain ?? goEnv.GOVERSION,
+    sums,
+  });
   const stagingRoot = buildStagingRoot(platform);
   const restoredList = restoredListFile(platform);
   const restore = await restoreBuildCache({ cache: platform.cache, keys, gocache, stagingRoot, restoredList });

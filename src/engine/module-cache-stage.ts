@@ -8,6 +8,7 @@ import { moduleStagingRoot, type Prepared } from './prepare-stage.js';
 import type { ProbeRun } from './probe-stage.js';
 import { goRunEnv } from '../go/run-env.js';
 import { warmStage, type WarmOutcome } from './warm-stage.js';
+import type { ToolchainWarm } from '../warm/toolchain.js';
 
 export interface ModuleCacheResult {
   /** Absent when prewarm is off or there is no go.mod. */
@@ -17,6 +18,8 @@ export interface ModuleCacheResult {
   /** Set when the post step should consider saving the module cache. */
   saveState: SaveState | undefined;
   notes: string[];
+  /** How the toolchain the project switches to was made usable offline; absent when it switches to none (or nothing was warmed). */
+  toolchain?: ToolchainWarm;
 }
 
 /** The module cache restore, started before the probe so that its download overlaps it; undefined when prewarm is off. */
@@ -62,6 +65,7 @@ export async function moduleCacheStage(
       restore,
       env: run.env,
       credentials: run.credentials,
+      toolchain: run.toolchain,
     });
     platform.info(
       `ladder: ${warmed.ladder.rungs.map((r) => `${r.step} ${r.outcome}${r.outcome === 'skipped' ? '' : ` (${r.reason}, ${duration(r.ms)})`}`).join(' -> ')}`,
@@ -83,7 +87,9 @@ export async function moduleCacheStage(
   }
   const saveState = await decideModuleCacheSave(run, outcome, platform);
   probes.release();
+  const toolchainFailures = outcome.ladder.step === 'failed' ? [] : (outcome.toolchain?.ladder?.proxyFailures ?? []);
   const warmFailures = [
+    ...toolchainFailures.map((f) => ({ url: f.url, failure: f.diagnosis })),
     ...outcome.ladder.proxyFailures.map((f) => ({ url: f.url, failure: f.diagnosis })),
     // The prefetch absorbed these (another proxy answered), so go never saw them: only the prefetch can tell.
     ...outcome.prefetchFailures.map((f) => ({
@@ -96,7 +102,7 @@ export async function moduleCacheStage(
       ),
     })),
   ];
-  return { warm, warmFailures, saveState, notes };
+  return { warm, warmFailures, saveState, notes, toolchain: outcome.toolchain };
 }
 
 /** What the report says about warming. */
@@ -129,6 +135,7 @@ async function decideModuleCacheSave(run: Prepared, outcome: WarmOutcome, platfo
     stagingRoot: moduleStagingRoot(platform),
     target: outcome.target,
     timeoutMs: config.warm.timeoutMs,
+    ...savedToolchain(run, outcome.toolchain),
   };
   const plan = planModuleCacheSave({
     cacheKey: outcome.cacheKey,
@@ -140,4 +147,11 @@ async function decideModuleCacheSave(run: Prepared, outcome: WarmOutcome, platfo
   });
   if (plan === 'prune-now') await pruneForPlatformSave(state, platform, goRunEnv(run.env));
   return plan === 'post-step' ? state : undefined;
+}
+
+/** What the save needs of the toolchain: it is kept only when it came through the module cache (PATH needs nothing). */
+function savedToolchain(run: Prepared, t: ToolchainWarm | undefined): Pick<SaveState, 'toolchain'> {
+  const c = run.toolchain.choice;
+  if (!t || c.kind !== 'switch' || !run.toolchain.module || t.source === 'path' || t.source === 'failed') return {};
+  return { toolchain: { name: c.name, module: run.toolchain.module, ...(t.dir ? { dir: t.dir } : {}) } };
 }

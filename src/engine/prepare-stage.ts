@@ -7,6 +7,7 @@ import { unsupportedGo } from '../go/go-version.js';
 import { credentialSecrets, GoAuthError, loadCredentials, type Credentials } from '../goproxy/goauth.js';
 import type { Platform } from '../platform/platform.js';
 import { discoverProject, requireDirectory, type Project } from '../project/discover.js';
+import { projectToolchain, type ProjectToolchain } from '../project/toolchain-file.js';
 import type { Secrets } from '../secrets/secrets.js';
 
 /** Everything the run knows before it touches the network: read once, used by every stage. */
@@ -16,6 +17,8 @@ export interface Prepared {
   project: Project;
   /** What go would send each proxy (GOAUTH: netrc, commands), by URL prefix. */
   credentials: Credentials;
+  /** The Go toolchain the project's go commands run: the machine's, or one they switch to (and download). */
+  toolchain: ProjectToolchain;
   /** The process environment the run was started with. */
   env: NodeJS.ProcessEnv;
 }
@@ -42,7 +45,13 @@ export async function prepareStage(ctx: { platform: Platform; secrets: Secrets; 
     throw err;
   });
   for (const secret of credentialSecrets(credentials)) secrets.add(secret);
-  return { config, goEnv: goEnv.env, project, credentials, env };
+  const toolchain = await projectToolchain(goEnv.env);
+  if (toolchain.choice.kind === 'switch')
+    platform.info(
+      `toolchain: go commands here switch from ${goEnv.env.GOVERSION} to ${toolchain.choice.name} (${toolchain.choice.by.text})`,
+    );
+  else if (toolchain.choice.kind === 'invalid') platform.warning(`toolchain: ${toolchain.choice.reason}`, 'go-proxy-guard toolchain');
+  return { config, goEnv: goEnv.env, project, credentials, toolchain, env };
 }
 
 /** Where the Actions cache entry of the module cache is staged: the guard's, and the same path every job. */

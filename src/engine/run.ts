@@ -38,6 +38,10 @@ export interface RunOutcome {
   serve: DaemonHandle | undefined;
 }
 
+/** The toolchain the project's go commands switch to, when they switch. */
+const switchedTo = (run: { toolchain: { choice: { kind: string; name?: string } } }) =>
+  run.toolchain.choice.kind === 'switch' ? run.toolchain.choice.name : undefined;
+
 /** The whole pipeline, one stage a line: prepare, restore and probe at once, warm, rank, export, report, gate, publish. */
 export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   const { platform, secrets } = ctx;
@@ -46,7 +50,9 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   // The cache downloads need no proxy: they overlap the probe.
   const restore = startModuleCacheRestore(run, platform);
   const buildRestore =
-    run.project.layout !== 'none' ? restoreBuildCacheStage({ config, goEnv: run.goEnv, project: run.project, platform }) : undefined;
+    run.project.layout !== 'none'
+      ? restoreBuildCacheStage({ config, goEnv: run.goEnv, project: run.project, platform, toolchain: switchedTo(run) })
+      : undefined;
   const probes = startProbes(config, run.goEnv, run.project, run.credentials);
   for (const url of probes.candidates) secrets.addUrl(url);
   const shown = (url: string) => secrets.addUrl(url);
@@ -70,6 +76,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
     serve: { url: exported.handle?.url, note: exported.note },
     build: build?.restore,
     override: override?.notice,
+    toolchain: { project: run.toolchain, warm: cache.toolchain },
     shown,
     generatedAt: new Date(),
   });

@@ -17,6 +17,9 @@ import { oneLine } from '../diagnosis/untrusted-text.js';
 import type { Credentials } from '../goproxy/goauth.js';
 import type { PrefetchUpstreamFailure } from '../warm/prefetch/fetch.js';
 import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
+import { failure } from '../diagnosis/failure.js';
+import type { ProjectToolchain } from '../project/toolchain-file.js';
+import { warmToolchain, type ToolchainWarm } from '../warm/toolchain.js';
 
 export interface WarmOutcome {
   cacheHit: CacheHit;
@@ -31,6 +34,8 @@ export interface WarmOutcome {
   prefetchFailures: PrefetchUpstreamFailure[];
   /** What hashing the restored modules found, when something was restored. */
   restoreCheck?: RestoreCheck;
+  /** The toolchain the project's go commands switch to, made usable offline first (absent: no switch). */
+  toolchain?: ToolchainWarm;
 }
 
 export async function warmStage(opts: {
@@ -46,6 +51,8 @@ export async function warmStage(opts: {
   restore: Promise<RestoreOutcome>;
   env: NodeJS.ProcessEnv;
   credentials: Credentials;
+  /** The project's toolchain: a switch is warmed before any go command runs in the project. */
+  toolchain?: ProjectToolchain;
 }): Promise<WarmOutcome> {
   const { config, goEnv, project, platform } = opts;
   const target = goTarget(project);
@@ -67,36 +74,32 @@ export async function warmStage(opts: {
   const restoredByPlatform = cacheHit === 'none' && !!platform.savesModuleCacheItself && config.cache.enabled && zipsBefore.size > 0;
 
   // go.sum names the files go mod download will walk to one level at a time: fetch them all at once first.
-  const { upstreamFailures = [], ...prefetch } = await prefetchFromGoSum({
-    project,
-    downloadDir: moduleDownloadDir(goEnv.GOMODCACHE),
-    cachedFiles: new Set(filesBefore),
-    gonoproxy: goEnv.GONOPROXY,
-    proxies: opts.refreshProxies?.() ?? opts.healthyProxies,
-    credentials: opts.credentials,
-    concurrency: config.warm.prefetchConcurrency,
-    retries: config.warm.retries,
-    deadlineMs: config.warm.timeoutMs,
-    env: opts.env,
-  });
+  // Meanwhile the toolchain go.mod asks for: every go command in the project switches to it before anything else.
+  const [{ upstreamFailures = [], ...prefetch }, toolchain] = await Promise.all([
+    prefetchStep(opts, filesBefore),
+    toolchainStep(opts, runner, target.dir, restored),
+  ]);
   platform.info(prefetchLine(prefetch));
-  const ladder = await climbLadder(
-    {
-      proxies: opts.healthyProxies,
-      refresh: opts.refreshProxies,
-      probeDone: opts.probeDone,
-      probeWaitMs: config.probe.timeoutMs,
-      retries: config.warm.retries,
-      backoffMs: config.warm.backoffMs,
-      directAllowed: opts.directAllowed,
-      cacheRestored: cacheHit !== 'none' || restoredByPlatform,
-      cacheBeforeDirect: cacheHit === 'exact' || restoredByPlatform,
-      cacheFirst: (cacheHit === 'exact' || restoredByPlatform) && check !== undefined && check.discarded.length === 0,
-      vendorFallback: config.warm.vendorFallback,
-      hasVendor: project.vendorDir !== undefined,
-    },
-    ladderActions(target, runner, platform),
-  );
+  const ladder =
+    toolchain?.source === 'failed'
+      ? toolchainFailedLadder(toolchain, opts.toolchain)
+      : await climbLadder(
+          {
+            proxies: opts.healthyProxies,
+            refresh: opts.refreshProxies,
+            probeDone: opts.probeDone,
+            probeWaitMs: config.probe.timeoutMs,
+            retries: config.warm.retries,
+            backoffMs: config.warm.backoffMs,
+            directAllowed: opts.directAllowed,
+            cacheRestored: cacheHit !== 'none' || restoredByPlatform,
+            cacheBeforeDirect: cacheHit === 'exact' || restoredByPlatform,
+            cacheFirst: (cacheHit === 'exact' || restoredByPlatform) && check !== undefined && check.discarded.length === 0,
+            vendorFallback: config.warm.vendorFallback,
+            hasVendor: project.vendorDir !== undefined,
+          },
+          ladderActions(target, runner, platform),
+        );
   const downloaded = notIn(zipsBefore, ladder.buildList);
   if (restoredByPlatform) {
     const complete = ladder.step !== 'failed' && ladder.step !== 'vendor' && downloaded.length === 0;
@@ -115,7 +118,90 @@ export async function warmStage(opts: {
     prefetch,
     prefetchFailures: upstreamFailures,
     restoreCheck: check,
+    ...(toolchain ? { toolchain } : {}),
   };
+}
+
+/** The prefetch from go.sum through the proxies known now. */
+function prefetchStep(opts: Parameters<typeof warmStage>[0], filesBefore: string[]): Promise<PrefetchReport> {
+  const { config, goEnv } = opts;
+  return prefetchFromGoSum({
+    project: opts.project,
+    downloadDir: moduleDownloadDir(goEnv.GOMODCACHE),
+    cachedFiles: new Set(filesBefore),
+    gonoproxy: goEnv.GONOPROXY,
+    proxies: opts.refreshProxies?.() ?? opts.healthyProxies,
+    credentials: opts.credentials,
+    concurrency: config.warm.prefetchConcurrency,
+    retries: config.warm.retries,
+    deadlineMs: config.warm.timeoutMs,
+    env: opts.env,
+  });
+}
+
+/** Warm the toolchain a switch needs, down the same ladder as the modules; undefined when the project switches to none. */
+async function toolchainStep(
+  opts: Parameters<typeof warmStage>[0],
+  runner: GoRunner,
+  projectDir: string,
+  restored: RestoreOutcome,
+): Promise<ToolchainWarm | undefined> {
+  const tc = opts.toolchain;
+  if (tc?.choice.kind === 'invalid') {
+    // The go command stops on the setting before anything else: nothing to fetch, nothing else will run.
+    const diagnosis = { ...failure('invalid-version', tc.choice.reason), goMessage: `go: ${tc.choice.reason}` };
+    return { source: 'failed', diagnosis, ms: 0 };
+  }
+  if (tc?.choice.kind !== 'switch' || !tc.module) return undefined;
+  const zip = `${tc.module.path}/@v/${escapeVersion(tc.module.version)}.zip`;
+  const warmed = await warmToolchain(
+    {
+      want: { name: tc.choice.name, module: tc.module, pathOnly: tc.choice.pathOnly },
+      projectDir,
+      gomodcache: opts.goEnv.GOMODCACHE,
+      restored: restored.toolchainZips?.includes(zip) ?? false,
+      ladder: {
+        proxies: opts.healthyProxies,
+        refresh: opts.refreshProxies,
+        probeDone: opts.probeDone,
+        probeWaitMs: opts.config.probe.timeoutMs,
+        retries: opts.config.warm.retries,
+        backoffMs: opts.config.warm.backoffMs,
+        directAllowed: opts.directAllowed,
+      },
+    },
+    runner,
+    (line) => opts.platform.info(line),
+  );
+  opts.platform.info(toolchainLine(tc.choice.name, warmed));
+  return warmed;
+}
+
+/** One log line: how the toolchain was made available, or why it could not be. */
+function toolchainLine(name: string, t: ToolchainWarm): string {
+  const took = `${(t.ms / 1000).toFixed(2)} s`;
+  switch (t.source) {
+    case 'path':
+      return `toolchain ${name}: on PATH (${t.onPath}): the go command runs it, nothing to download`;
+    case 'failed':
+      return `toolchain ${name}: not available after ${took}: ${t.diagnosis?.message ?? 'unknown failure'}`;
+    default:
+      return `toolchain ${name}: ready offline (${t.source}${t.ladder ? `, ${t.ladder.step} rung` : ''}) in ${took}: ${t.switched ?? ''}`;
+  }
+}
+
+/**
+ * Without the toolchain go.mod asks for, no go command runs in the project:
+ * the module ladder is not climbed, and the warm fails with the toolchain's
+ * own rungs and diagnosis.
+ */
+function toolchainFailedLadder(t: ToolchainWarm, tc: ProjectToolchain | undefined): LadderResult {
+  const name = tc?.choice.kind === 'switch' ? tc.choice.name : 'a valid toolchain setting';
+  const by = tc?.choice.kind === 'switch' ? ` (${tc.choice.by.text})` : '';
+  const rungs = (t.ladder?.rungs ?? []).filter((r) => r.step !== 'failed').map((r) => ({ ...r, reason: `toolchain ${name}: ${r.reason}` }));
+  const reason = `every go command in the project needs ${name}${by}, and it could not be obtained: ${t.diagnosis?.message ?? 'unknown failure'}`;
+  rungs.push({ step: 'failed', detail: '', outcome: 'failed', reason, ms: 0, diagnosis: t.diagnosis });
+  return { step: 'failed', rungs, modules: 0, buildList: [], diagnosis: t.diagnosis, proxyFailures: t.ladder?.proxyFailures ?? [] };
 }
 
 /** Log what the module cache restore found. */

@@ -17,15 +17,22 @@ export interface GoEnv {
   GOVERSION: string;
   /** GOAUTH as the user set it ("netrc" by default). */
   GOAUTH: string;
-  /** GOTOOLCHAIN as the user set it (environment, go env -w, or GOROOT/go.env). */
-  GOTOOLCHAIN: string;
   GOOS: string;
   GOARCH: string;
+  /** The platform the go command itself runs on: what a downloaded toolchain is built for (GOOS/GOARCH may name a cross-compile target). */
+  GOHOSTOS: string;
+  GOHOSTARCH: string;
   /** The go.work in use ("" for none, "off"), or undefined when go could not say. */
   GOWORK: string | undefined;
+  /** The go.mod the go command uses here ("" or /dev/null outside a module), or undefined when go could not say. */
+  GOMOD: string | undefined;
+  /** "off": GOPATH mode, where the go command never switches toolchains. */
+  GO111MODULE: string;
+  /** The user's GOTOOLCHAIN (environment, go env -w, $GOROOT/go.env): whether and how the go command switches toolchains. */
+  GOTOOLCHAIN: string;
 }
 
-const GO_DEFAULTS = { GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'sum.golang.org', GOAUTH: 'netrc', GOTOOLCHAIN: 'auto' };
+const GO_DEFAULTS = { GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'sum.golang.org', GOAUTH: 'netrc' };
 
 export interface GoEnvResult {
   env: GoEnv;
@@ -46,6 +53,10 @@ const NAMES = [
   'GOVERSION',
   'GOOS',
   'GOARCH',
+  'GOHOSTOS',
+  'GOHOSTARCH',
+  'GOMOD',
+  'GO111MODULE',
   'GOPATH',
   'GOAUTH',
 ];
@@ -54,13 +65,18 @@ const NAMES = [
  * `go env -json` for the variables the guard reads, or the documented
  * defaults plus the environment when go is missing. Naming them matters:
  * the full `go env` probes the C toolchain and costs ~0.5 s.
+ *
+ * A project whose go.mod asks for a newer Go makes every go command switch
+ * toolchains first, downloading one through GOPROXY: `go env` runs with
+ * GOTOOLCHAIN=local so that reading the settings never does, and the user's
+ * GOTOOLCHAIN comes from `go env GOTOOLCHAIN`, the one form the go command
+ * always answers itself (toolchain.Select).
  */
 export async function readGoEnv(cwd: string, env: NodeJS.ProcessEnv): Promise<GoEnvResult> {
-  // GOTOOLCHAIN=local: the runner's go answers itself, instead of switching (and downloading) for a newer go.mod;
-  // `go env GOTOOLCHAIN` alone is always answered by the local go, with the user's setting.
+  const opts = { cwd, timeoutMs: 30_000 };
   const [result, toolchain] = await Promise.all([
-    runCommand('go', ['env', '-json', ...NAMES], { cwd, env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 30_000 }),
-    runCommand('go', ['env', 'GOTOOLCHAIN'], { cwd, env, timeoutMs: 30_000 }),
+    runCommand('go', ['env', '-json', ...NAMES], { ...opts, env: { ...env, GOTOOLCHAIN: 'local' } }),
+    runCommand('go', ['env', 'GOTOOLCHAIN'], { ...opts, env }),
   ]);
   if (result.code === 0) {
     const parsed = JSON.parse(result.stdout) as Record<string, string>;
@@ -86,10 +102,15 @@ function pick(values: Record<string, string>, env: NodeJS.ProcessEnv): GoEnv {
     GOFLAGS: v('GOFLAGS'),
     GOVERSION: v('GOVERSION', 'unknown'),
     GOAUTH: v('GOAUTH', GO_DEFAULTS.GOAUTH) || GO_DEFAULTS.GOAUTH,
-    GOTOOLCHAIN: v('GOTOOLCHAIN', GO_DEFAULTS.GOTOOLCHAIN),
     GOOS: v('GOOS', process.platform === 'win32' ? 'windows' : process.platform),
     GOARCH: v('GOARCH', process.arch === 'x64' ? 'amd64' : process.arch),
+    GOHOSTOS: v('GOHOSTOS', process.platform === 'win32' ? 'windows' : process.platform),
+    GOHOSTARCH: v('GOHOSTARCH', process.arch === 'x64' ? 'amd64' : process.arch),
     GOWORK: values.GOWORK ?? env.GOWORK,
+    GOMOD: values.GOMOD,
+    GO111MODULE: v('GO111MODULE'),
+    // Unknown when go could not be asked: the environment's, else no switch is predicted.
+    GOTOOLCHAIN: values.GOTOOLCHAIN ?? env.GOTOOLCHAIN ?? '',
   };
 }
 

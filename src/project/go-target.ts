@@ -9,6 +9,8 @@ export interface GoTarget {
   protectedFiles: string[];
   /** The project's own packages, as patterns relative to `dir` (in a workspace, each module's). */
   packages: string[];
+  /** What to download instead of what go downloads before a build: these module@version. */
+  modules?: string[];
 }
 
 export function goTarget(project: Project): GoTarget {

@@ -1,5 +1,6 @@
 import type { ProxyHealth, ProxyVerdict, Verdict } from '../model/verdict.js';
 import type { LadderStep } from '../model/ladder.js';
+import { toolchainAdvice } from './toolchain-text.js';
 import type { RunReport, WarmReport } from './run-report.js';
 
 /**
@@ -174,6 +175,11 @@ function rescuedRun(report: RunReport, warm: WarmReport): { cause: string; actio
 
 function failedRun(report: RunReport, warm: WarmReport): { cause: string; action: string } {
   const d = warm.diagnosis;
+  const t = report.toolchain;
+  const toolchain =
+    t && (t.source === 'failed' || (t.source === 'invalid' && t.diagnosis)) ? toolchainAdvice(t, report.project.root) : undefined;
+  // Without the toolchain no go command runs: that, not the modules, is what to fix.
+  if (toolchain) return { cause: sentence(d?.message ?? 'the Go toolchain could not be obtained'), action: toolchain };
   const module = d?.module ?? 'the module';
   switch (d?.code) {
     case 'checksum-mismatch':

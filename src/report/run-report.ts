@@ -44,6 +44,41 @@ export interface RunReport {
   override?: string;
   /** The build cache (GOCACHE) restore: absent when build-cache is off or there is no CI cache. */
   buildCache?: { hit: CacheHit; key: string | undefined; added: number };
+  /** The Go toolchain the project's go commands switch to (absent when they run the machine's go as it is). */
+  toolchain?: ToolchainReport;
+}
+
+/**
+ * A toolchain switch: which toolchain go.mod/go.work (or GOTOOLCHAIN) asks
+ * for, and how the guard made it usable offline before any go command ran.
+ */
+export interface ToolchainReport {
+  /** The toolchain go switches to, e.g. go1.27.3; absent when the go command refuses the setting (`problem`). */
+  name?: string;
+  /** The machine's go (go env GOVERSION) and GOTOOLCHAIN as the go command reads it. */
+  local: string;
+  gotoolchain: string;
+  /** What asked for it: the file and line, or GOTOOLCHAIN. */
+  requestedBy?: { directive: 'go' | 'toolchain' | 'GOTOOLCHAIN'; file?: string; line?: number; text: string };
+  /** golang.org/toolchain@v0.0.1-<name>.<goos>-<goarch>: what a switch downloads. */
+  module?: string;
+  /**
+   * How it was obtained: on `path`; already in the `module-cache`; restored with the `ci-cache`;
+   * downloaded from a `proxy` or `direct`; `failed`; `not-warmed` (prewarm off: the first go command downloads it);
+   * `invalid`: every go command stops on the setting (`problem`).
+   */
+  source: 'path' | 'module-cache' | 'ci-cache' | 'proxy' | 'direct' | 'failed' | 'not-warmed' | 'invalid';
+  /** The proxy that gave the zip (masked), for `proxy`. */
+  proxy?: string;
+  /** The rung of the ladder that obtained it, and every rung tried. */
+  step?: LadderStep;
+  ladder?: RungRecord[];
+  /** Time to make it usable, switch check included. */
+  ms?: number;
+  /** What `go version` printed in the project with GOPROXY=off afterwards: the switch later steps make. */
+  switched?: string;
+  diagnosis?: GoDiagnosis;
+  problem?: string;
 }
 
 export interface WarmReport {

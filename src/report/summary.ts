@@ -8,6 +8,7 @@ import { gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICO
 import { docsLinks, type DocsLinks } from './docs-links.js';
 import type { RunContext } from './run-context.js';
 import type { RunReport, WarmReport } from './run-report.js';
+import { toolchainAdvice, toolchainSentence } from './toolchain-text.js';
 
 export { scrubCredentials };
 
@@ -91,6 +92,11 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
     else folded.push({ title: 'fallbacks', lines: ladderSection(report.warm, limits, '####', docs) });
     folded.push({ title: 'module cache', lines: cacheSection(report.warm, limits) });
   }
+  if (report.toolchain)
+    folded.push({
+      title: 'toolchain',
+      lines: ['#### Go toolchain', '', mdText(toolchainSentence(report.toolchain, report.project.root), limits.chars * 2)],
+    });
   if (advice.length > 0 && !healthy)
     folded.push({ title: 'suggestions', lines: ['#### Every suggestion', '', ...list(advice, (a) => mdText(a, limits.chars), limits)] });
   if (opts.history && opts.history.size > 0)
@@ -305,7 +311,10 @@ const streak = (s: ProxyStats) => `${s.streak.kind === 'up' ? 'healthy' : 'faili
 export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history' | 'gate' | 'score'> = {}): string[] {
   const advice: string[] = [];
   const warm = report.warm;
-  if (warm?.ladderStep === 'failed') advice.push(...failedLadderAdvice(warm));
+  // Without the toolchain no go command runs: its advice replaces the modules' own.
+  const toolchain = report.toolchain && toolchainAdvice(report.toolchain, report.project.root);
+  if (toolchain) advice.push(toolchain);
+  else if (warm?.ladderStep === 'failed') advice.push(...failedLadderAdvice(warm));
   else if (warm && warm.ladderStep !== 'proxy') advice.push(rescueAdvice(warm, report));
   const chained = new Set(proxyUrls(parseGoproxy(report.goproxy)));
   for (const p of report.proxies) {

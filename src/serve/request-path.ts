@@ -39,7 +39,10 @@ export function parseServePath(target: string): ParsedPath {
   }
   const rel = decoded.slice(1);
   const upstreamPath = target.slice(1);
-  const sum = /^sumdb\/([a-z0-9.-]+(?::\d+)?)\/(supported|latest|lookup\/.+@.+|tile\/\d+\/(?:\d+|data)\/.+)$/.exec(rel);
+  // A database is named host[/path] (GOSUMDB, cmd/go/internal/modfetch/sumdb.go); the path goes upstream as sent.
+  const sum = /^sumdb\/([a-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~-]+)*)\/(supported|latest|lookup\/.+@.+|tile\/\d+\/(?:\d+|data)\/.+)$/.exec(
+    rel,
+  );
   if (sum) return { request: { kind: 'sumdb', upstreamPath, cachePath: rel, label: rel } };
 
   const latest = /^(.+)\/@latest$/.exec(rel);

@@ -1,6 +1,6 @@
 import { diagnoseGo, type GoDiagnosis } from '../diagnosis/go-output.js';
 import { runCommand } from '../go/command.js';
-import { findFallthroughs, type Fallthrough } from './fallthrough.js';
+import { findFallthroughs, zipAnsweredBy, type Fallthrough } from './fallthrough.js';
 import { parseJsonStream, type DownloadedModule } from './go-json.js';
 import { withFilesUnchanged } from './protect.js';
 import type { GoTarget } from '../project/go-target.js';
@@ -12,6 +12,8 @@ export interface DownloadAttempt {
   durationMs: number;
   /** Files a proxy of the "|" chain failed to give and go took from the next one (ok or not). */
   fellThrough?: Fallthrough[];
+  /** The proxy of the chain that gave the last zip (the one that counts when a single module is downloaded). */
+  zipFrom?: string;
 }
 
 export interface GoRunner {
@@ -26,12 +28,12 @@ export interface GoRunner {
  * and the zips of what go.mod requires; a workspace or a go line before 1.17:
  * the whole build list). Not `all`: that adds zips no build of this project
  * opens. -x makes go print each request (`# get <url>`), so a proxy the chain
- * silently fell through is seen too.
+ * silently fell through is seen too. `target.modules` names other modules instead.
  */
 export async function downloadAll(target: GoTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
   const env = { ...runner.env, GOPROXY: goproxy };
   const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'download', '-x', '-json'], {
+    runCommand('go', ['mod', 'download', '-x', '-json', ...(target.modules ?? [])], {
       cwd: target.dir,
       env,
       timeoutMs: runner.timeoutMs,
@@ -58,6 +60,7 @@ export async function downloadAll(target: GoTarget, goproxy: string, runner: GoR
     diagnosis: ok ? undefined : diagnoseGo(stderr, errors, { timedOut: result.timedOut, timeoutMs: runner.timeoutMs }),
     durationMs: result.durationMs,
     fellThrough: chain.length > 1 ? findFallthroughs(result.stderr, chain) : [],
+    zipFrom: ok ? zipAnsweredBy(result.stderr, chain) : undefined,
   };
 }
 

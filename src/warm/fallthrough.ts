@@ -48,6 +48,20 @@ export function findFallthroughs(stderr: string, chain: string[]): Fallthrough[]
   return out;
 }
 
+/** The chain's proxy whose `200` answer gave the last `.zip` go fetched (`# get <url>: 200 OK`), if any. */
+export function zipAnsweredBy(stderr: string, chain: string[]): string | undefined {
+  const bases = chain.map((p) => withoutUserinfo(p).replace(/\/+$/, '').toLowerCase());
+  let from: string | undefined;
+  for (const line of stderr.split('\n')) {
+    const m = GET.exec(line.trim());
+    if (!m?.[1] || !m[1].endsWith('.zip') || !m[2]?.startsWith('200')) continue;
+    const url = withoutUserinfo(m[1]).toLowerCase();
+    const i = bases.findIndex((b) => url.startsWith(`${b}/`));
+    if (i >= 0) from = chain[i];
+  }
+  return from;
+}
+
 /** What the go command's answer line says went wrong with a request it then asked elsewhere. */
 function failureOf(answer: string): Failure {
   const status = /^(\d{3})\b/.exec(answer);

@@ -4,6 +4,8 @@ export interface DownloadedModule {
   Version: string;
   Error?: string;
   Zip?: string;
+  /** The extracted module directory. */
+  Dir?: string;
   Sum?: string;
 }
 
