@@ -11,8 +11,9 @@
  * then both again on the warm cache. Bytes and files in the module cache,
  * and the modules the proxy does not serve, by name.
  * For a project whose go line is newer than this go (hugo), the toolchain
- * switch is timed too: go's own, and the guard's warm followed by a switch
- * with GOPROXY=off.
+ * switch is timed too: go's own (`go version` with GOTOOLCHAIN=auto), and the
+ * guard's toolchain step (warmToolchainOnly: the ladder, no probe) followed by
+ * a switch with GOPROXY=off.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { parseJsonStream, runGo } from '../__tests__/lab/go.js';
 import { makeLabDir, repoRoot } from '../__tests__/lab/paths.js';
 import { runAction } from '../__tests__/lab/runner.js';
+import { warmToolchainOnly } from '../src/engine/toolchain-only.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const PROJECTS = (process.env.BENCH_PROJECTS ?? 'cli,prometheus,hugo').split(',');
@@ -187,13 +189,11 @@ async function toolchainRuns(project: string, toolchain: string): Promise<{ go: 
     const guarded = freshLab(project, 'switch-guard', localBin, 'auto');
     try {
       const started = performance.now();
-      const inputs = { proxies: proxiesOfMachine().join('\n'), cache: 'false', serve: 'false', prewarm: 'toolchain' };
-      const r = await runAction({ cwd: guarded.dir, inputs, env: guarded.env, timeoutMs: TIMEOUT_MS });
+      const r = await warmToolchainOnly({ dir: guarded.dir, proxies: proxiesOfMachine(), env: guarded.env });
       const v = await runGo(['version'], { cwd: guarded.dir, env: { ...guarded.env, GOPROXY: 'off' }, timeoutMs: TIMEOUT_MS });
       guard.push(performance.now() - started);
-      if (!v.stdout.includes(toolchain))
-        throw new Error(`no offline switch to ${toolchain} after the guard: ${v.stderr} ${r.stdout.slice(-2000)}`);
-      guardNote = `guard step ${sec(r.durationMs)}, then an offline switch`;
+      if (!v.stdout.includes(toolchain)) throw new Error(`no offline switch to ${toolchain} after the guard: ${v.stderr}`);
+      guardNote = `the guard's toolchain step (${r.warm?.source ?? 'nothing to do'}, ${sec(r.warm?.ms ?? 0)}), then an offline switch`;
     } finally {
       rmSync(path.dirname(guarded.dir), { recursive: true, force: true });
     }
