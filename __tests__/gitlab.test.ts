@@ -183,10 +183,24 @@ describe('the template mirrors the INPUTS table', () => {
     expect(text.match(/^ {6}gpg_pinned_(x64|arm64)=.*$/gm)).toEqual(['      gpg_pinned_x64=""', '      gpg_pinned_arm64=""']);
   });
 
-  test('gitlab/README.md documents every input', () => {
-    const readme = readFileSync(path.join(repoRoot, 'gitlab', 'README.md'), 'utf8');
+  test('docs/inputs.md documents every input with its default, the GitLab-only ones and the GitLab meanings marked; gitlab/README.md every output', () => {
+    const doc = readFileSync(path.join(repoRoot, 'docs', 'inputs.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([a-z0-9-]+)` \| ([^|]*) \| (.*) \|$/gm)].map((m) => [m[1]!, { shown: m[2]!, meaning: m[3]!, at: m.index }]),
+    );
+    const gitlabOnly = doc.indexOf('\n## GitLab only');
     const { spec } = readTemplate();
-    for (const name of Object.keys(spec)) expect([name, readme.includes(`| \`${name}\` |`)]).toEqual([name, true]);
+    expect([...rows.keys()].sort()).toEqual(Object.keys(spec).sort());
+    for (const [name, input] of Object.entries(spec)) {
+      const row = rows.get(name)!;
+      expect([name, row.shown]).toEqual([name, String(input.default) === '' ? '_(empty)_' : `\`${input.default}\``]);
+      expect([name, row.at > gitlabOnly]).toEqual([name, GITLAB_ONLY.includes(name)]);
+      expect([name, row.meaning.includes('**GitLab:**')]).toEqual([name, GITLAB_MEANING.includes(name as InputName)]);
+      // What the job does with it: the spec's own description (code ticks aside), as the note or the whole meaning.
+      const onGitlab = row.meaning.split(' **GitLab:** ').pop()!.replace(/`/g, '');
+      expect([name, onGitlab]).toEqual([name, input.description!.replace(/`/g, '').replace(/\|/g, '\\|')]);
+    }
+    const readme = readFileSync(path.join(repoRoot, 'gitlab', 'README.md'), 'utf8');
     for (const name of Object.keys(OUTPUTS)) expect(readme).toContain(`GO_PROXY_GUARD_${name.toUpperCase().replace(/-/g, '_')}`);
   });
 });
