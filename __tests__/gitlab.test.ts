@@ -339,8 +339,12 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(summary).toMatch(/go-proxy-guard: degraded/);
       // Its docs links go to the component's project on this GitLab (the template's engine-project, here its default).
       const docs = [...summary.matchAll(/\]\((https?:\/\/[^)]*#[^)]*)\)/g)].map((m) => m[1]!);
-      expect(docs).toContain('https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard#probing-and-the-health-score');
-      expect(docs.filter((l) => !l.startsWith('https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard#'))).toEqual([]);
+      expect(docs).toContain(
+        'https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard/-/blob/HEAD/docs/probing.md#probing-and-the-health-score',
+      );
+      expect(docs.filter((l) => !l.startsWith('https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard/-/blob/HEAD/docs/'))).toEqual(
+        [],
+      );
       expect(JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8')).warm.ladderStep).toBe('proxy');
 
       // GitLab's cache: the module downloads under the go.sum key and the stable fallback key, and the state.
@@ -462,7 +466,9 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     const serveMd = readFileSync(path.join(reports, 'serve.md'), 'utf8');
     expect(serveMd).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
     // after_script's summary links to the component's project on this GitLab too.
-    expect(serveMd).toMatch(/\[hedge\]\(https:\/\/[^/)]+\/go-proxy-guard\/go-proxy-guard#the-local-proxy-serve\)/);
+    expect(serveMd).toMatch(
+      /\[hedge\]\(https:\/\/[^/)]+\/go-proxy-guard\/go-proxy-guard\/-\/blob\/HEAD\/docs\/local-proxy\.md#the-local-proxy-serve\)/,
+    );
     expect(serveMd).not.toContain('github.com');
   }, 120_000);
 
