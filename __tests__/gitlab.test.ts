@@ -183,10 +183,24 @@ describe('the template mirrors the INPUTS table', () => {
     expect(text.match(/^ {6}gpg_pinned_(x64|arm64)=.*$/gm)).toEqual(['      gpg_pinned_x64=""', '      gpg_pinned_arm64=""']);
   });
 
-  test('gitlab/README.md documents every input', () => {
-    const readme = readFileSync(path.join(repoRoot, 'gitlab', 'README.md'), 'utf8');
+  test('docs/inputs.md documents every input with its default, the GitLab-only ones and the GitLab meanings marked; gitlab/README.md every output', () => {
+    const doc = readFileSync(path.join(repoRoot, 'docs', 'inputs.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([a-z0-9-]+)` \| ([^|]*) \| (.*) \|$/gm)].map((m) => [m[1]!, { shown: m[2]!, meaning: m[3]!, at: m.index }]),
+    );
+    const gitlabOnly = doc.indexOf('\n## GitLab only');
     const { spec } = readTemplate();
-    for (const name of Object.keys(spec)) expect([name, readme.includes(`| \`${name}\` |`)]).toEqual([name, true]);
+    expect([...rows.keys()].sort()).toEqual(Object.keys(spec).sort());
+    for (const [name, input] of Object.entries(spec)) {
+      const row = rows.get(name)!;
+      expect([name, row.shown]).toEqual([name, String(input.default) === '' ? '_(empty)_' : `\`${input.default}\``]);
+      expect([name, row.at > gitlabOnly]).toEqual([name, GITLAB_ONLY.includes(name)]);
+      expect([name, row.meaning.includes('**GitLab:**')]).toEqual([name, GITLAB_MEANING.includes(name as InputName)]);
+      // What the job does with it: the spec's own description (code ticks aside), as the note or the whole meaning.
+      const onGitlab = row.meaning.split(' **GitLab:** ').pop()!.replace(/`/g, '');
+      expect([name, onGitlab]).toEqual([name, input.description!.replace(/`/g, '').replace(/\|/g, '\\|')]);
+    }
+    const readme = readFileSync(path.join(repoRoot, 'gitlab', 'README.md'), 'utf8');
     for (const name of Object.keys(OUTPUTS)) expect(readme).toContain(`GO_PROXY_GUARD_${name.toUpperCase().replace(/-/g, '_')}`);
   });
 });
@@ -325,8 +339,12 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(summary).toMatch(/go-proxy-guard: degraded/);
       // Its docs links go to the component's project on this GitLab (the template's engine-project, here its default).
       const docs = [...summary.matchAll(/\]\((https?:\/\/[^)]*#[^)]*)\)/g)].map((m) => m[1]!);
-      expect(docs).toContain('https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard#probing-and-the-health-score');
-      expect(docs.filter((l) => !l.startsWith('https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard#'))).toEqual([]);
+      expect(docs).toContain(
+        'https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard/-/blob/HEAD/docs/probing.md#probing-and-the-health-score',
+      );
+      expect(docs.filter((l) => !l.startsWith('https://gitlab.example.invalid/go-proxy-guard/go-proxy-guard/-/blob/HEAD/docs/'))).toEqual(
+        [],
+      );
       expect(JSON.parse(readFileSync(path.join(artifacts, 'go-proxy-guard-report', 'report.json'), 'utf8')).warm.ladderStep).toBe('proxy');
 
       // GitLab's cache: the module downloads under the go.sum key and the stable fallback key, and the state.
@@ -448,7 +466,9 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
     const serveMd = readFileSync(path.join(reports, 'serve.md'), 'utf8');
     expect(serveMd).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
     // after_script's summary links to the component's project on this GitLab too.
-    expect(serveMd).toMatch(/\[hedge\]\(https:\/\/[^/)]+\/go-proxy-guard\/go-proxy-guard#the-local-proxy-serve\)/);
+    expect(serveMd).toMatch(
+      /\[hedge\]\(https:\/\/[^/)]+\/go-proxy-guard\/go-proxy-guard\/-\/blob\/HEAD\/docs\/local-proxy\.md#the-local-proxy-serve\)/,
+    );
     expect(serveMd).not.toContain('github.com');
   }, 120_000);
 

@@ -62,8 +62,12 @@ test('a later step meets a failing first proxy: the local proxy absorbs it, the 
   expect(post.code).toBe(0);
   expect(alive(handleOf(r).pid)).toBe(false);
   // Its docs links go to the repository the action came from, on that server.
-  expect(r.summary).toContain('[local proxy](https://github.example/tools/go-proxy-guard#the-local-proxy-serve)');
-  expect(post.summary).toContain('[hedge](https://github.example/tools/go-proxy-guard#the-local-proxy-serve)');
+  expect(r.summary).toContain(
+    '[local proxy](https://github.example/tools/go-proxy-guard/blob/HEAD/docs/local-proxy.md#the-local-proxy-serve)',
+  );
+  expect(post.summary).toContain(
+    '[hedge](https://github.example/tools/go-proxy-guard/blob/HEAD/docs/local-proxy.md#the-local-proxy-serve)',
+  );
   expect(post.stdout).toMatch(/local proxy http:\/\/127\.0\.0\.1:\d+: \d+ requests from the go command/);
   expect(post.summary).toMatch(/^### \S+ go-proxy-guard: local proxy /m);
   const report = JSON.parse(readFileSync(r.outputs.report ?? '', 'utf8'));

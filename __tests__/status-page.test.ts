@@ -317,7 +317,7 @@ describe('what must not be missed, and what must never get through', () => {
     }
   }, 60_000);
 
-  test('a page left open goes stale loudly; the README picture is drawn from a week of hourly checks', async () => {
+  test('a page left open goes stale loudly; the docs picture is drawn from a week of hourly checks', async () => {
     const week = syntheticHistory({
       runs: 168,
       end: new Date(),

@@ -44,7 +44,7 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   const c = guardCase('summary-healthy');
   // Taken from a fork: the links go there (on the lab cache service's GITHUB_SERVER_URL).
   const source = { GITHUB_ACTION_REPOSITORY: 'acme/go-proxy-guard' };
-  const docs = 'https://github.com/acme/go-proxy-guard#';
+  const docs = 'https://github.com/acme/go-proxy-guard/blob/HEAD/docs/';
   const r = await c.run({ ...fast, cache: 'false', proxies: `${a.url}\n${b.url}` }, { env: { ...(await cacheEnv()), ...source } });
   await b.setFault('ok');
   expect(r.code).toBe(0);
@@ -67,7 +67,7 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   const shownGoproxy = `${new URL(local!).origin}/…|${a.url}|${b.url}|direct`;
   expect(md).not.toContain(new URL(local!).pathname);
   expect(visible).toContain(
-    `Later steps get \`GOPROXY=${shownGoproxy}\`, through the [local proxy](${docs}the-local-proxy-serve); without it: \`${a.url}|${b.url}|direct\`.`,
+    `Later steps get \`GOPROXY=${shownGoproxy}\`, through the [local proxy](${docs}local-proxy.md#the-local-proxy-serve); without it: \`${a.url}|${b.url}|direct\`.`,
   );
   expect(r.warnings).toEqual([]);
 
@@ -94,7 +94,7 @@ test('healthy: three lines and the GOPROXY later steps get, everything else fold
   expect(links(md).length).toBeGreaterThanOrEqual(3);
   expect(links(md).filter((l) => !l.startsWith(docs))).toEqual([]);
   const post = await c.post(r, { env: source });
-  expect(links(post.summary)).toContain(`${docs}the-local-proxy-serve`);
+  expect(links(post.summary)).toContain(`${docs}local-proxy.md#the-local-proxy-serve`);
   expect(links(post.summary).filter((l) => !l.startsWith(docs))).toEqual([]);
 });
 

@@ -1,5 +1,6 @@
 /**
- * Where links point: the docs (README sections) and the issues of the
+ * Where links point: the docs (sections of the pages under docs/, as the
+ * forge shows a file of the default branch) and the issues of the
  * go-proxy-guard that runs, decided from the run context alone: the action's
  * repository on GitHub, the component's project on GitLab, the package's own
  * repository for the CLI and as the last resort. Nothing links to a placeholder.
@@ -26,7 +27,7 @@ describe('the package carries its home, and the CLI and the last resort use it',
 
   test('no run context (the CLI on a terminal): the package repository', () => {
     expect(docsBase(undefined)).toBe(CANONICAL);
-    expect(docsLinks(undefined).ladder).toBe(`${CANONICAL}#the-degradation-ladder`);
+    expect(docsLinks(undefined).ladder).toBe(`${CANONICAL}/blob/HEAD/docs/ladder-and-caches.md#the-degradation-ladder`);
     expect(issuesUrl(undefined)).toBe(`${CANONICAL}/issues`);
   });
 });
@@ -38,10 +39,10 @@ describe('GitHub: the repository the action was taken from', () => {
   test('uses: acme/go-proxy-guard-fork@v1 links to the fork', () => {
     const ctx = github({ GITHUB_ACTION_REPOSITORY: 'acme/go-proxy-guard-fork' });
     expect(docsLinks(ctx)).toEqual({
-      ladder: 'https://github.com/acme/go-proxy-guard-fork#the-degradation-ladder',
-      score: 'https://github.com/acme/go-proxy-guard-fork#probing-and-the-health-score',
-      localProxy: 'https://github.com/acme/go-proxy-guard-fork#the-local-proxy-serve',
-      history: 'https://github.com/acme/go-proxy-guard-fork#health-history-and-metrics',
+      ladder: 'https://github.com/acme/go-proxy-guard-fork/blob/HEAD/docs/ladder-and-caches.md#the-degradation-ladder',
+      score: 'https://github.com/acme/go-proxy-guard-fork/blob/HEAD/docs/probing.md#probing-and-the-health-score',
+      localProxy: 'https://github.com/acme/go-proxy-guard-fork/blob/HEAD/docs/local-proxy.md#the-local-proxy-serve',
+      history: 'https://github.com/acme/go-proxy-guard-fork/blob/HEAD/docs/summary-and-alerts.md#health-history-and-metrics',
     });
     expect(issuesUrl(ctx)).toBe('https://github.com/acme/go-proxy-guard-fork/issues');
   });
@@ -49,6 +50,9 @@ describe('GitHub: the repository the action was taken from', () => {
   test('GitHub Enterprise Server: its own server URL', () => {
     const ctx = github({ GITHUB_SERVER_URL: 'https://ghes.corp.example', GITHUB_ACTION_REPOSITORY: 'tools/go-proxy-guard' });
     expect(docsBase(ctx)).toBe('https://ghes.corp.example/tools/go-proxy-guard');
+    expect(docsLinks(ctx).localProxy).toBe(
+      'https://ghes.corp.example/tools/go-proxy-guard/blob/HEAD/docs/local-proxy.md#the-local-proxy-serve',
+    );
   });
 
   test('uses: ./ (GITHUB_ACTION_REPOSITORY empty): the package repository, not the workflow repository', () => {
@@ -62,14 +66,22 @@ describe('GitLab: the component project the template names (engine-project)', ()
 
   test('on gitlab.com, and on a GitLab under a relative URL root', () => {
     const ctx = gitlab({ CI_SERVER_URL: 'https://gitlab.com', GPG_ENGINE_PROJECT: 'go-proxy-guard/go-proxy-guard' });
-    expect(docsLinks(ctx).score).toBe('https://gitlab.com/go-proxy-guard/go-proxy-guard#probing-and-the-health-score');
+    expect(docsLinks(ctx).score).toBe(
+      'https://gitlab.com/go-proxy-guard/go-proxy-guard/-/blob/HEAD/docs/probing.md#probing-and-the-health-score',
+    );
     expect(issuesUrl(ctx)).toBe('https://gitlab.com/go-proxy-guard/go-proxy-guard/-/issues');
     const mirror = gitlab({ CI_SERVER_URL: 'https://corp.example/gitlab/', GPG_ENGINE_PROJECT: 'platform/ci/go-proxy-guard' });
     expect(docsBase(mirror)).toBe('https://corp.example/gitlab/platform/ci/go-proxy-guard');
+    expect(docsLinks(mirror).history).toBe(
+      'https://corp.example/gitlab/platform/ci/go-proxy-guard/-/blob/HEAD/docs/summary-and-alerts.md#health-history-and-metrics',
+    );
   });
 
-  test('the CLI run as `gitlab` outside the template (no engine-project): the package repository', () => {
+  test('the CLI run as `gitlab` outside the template (no engine-project): the package repository, on GitHub', () => {
     expect(docsBase(gitlab({ CI_SERVER_URL: 'https://gitlab.com' }))).toBe(CANONICAL);
+    expect(docsLinks(gitlab({ CI_SERVER_URL: 'https://gitlab.com' })).ladder).toBe(
+      `${CANONICAL}/blob/HEAD/docs/ladder-and-caches.md#the-degradation-ladder`,
+    );
   });
 });
 
@@ -84,6 +96,7 @@ describe('values that cannot make a plain link fall back to the package reposito
   ])('%s', (_name, serverUrl, repo) => {
     const ctx = githubRunContext({ GITHUB_SERVER_URL: serverUrl, GITHUB_ACTION_REPOSITORY: repo });
     expect(docsBase(ctx)).toBe(CANONICAL);
+    expect(docsLinks(ctx).score).toBe(`${CANONICAL}/blob/HEAD/docs/probing.md#probing-and-the-health-score`);
     expect(issuesUrl(ctx)).toBe(`${CANONICAL}/issues`);
   });
 });
@@ -96,7 +109,7 @@ describe('the summary and errors take their links from the run context', () => {
     const links = [...md.matchAll(/\]\((https?:\/\/[^)]+)\)/g)].map((m) => m[1]);
     const docs = links.filter((l) => l!.includes('#'));
     expect(docs.length).toBeGreaterThanOrEqual(3);
-    for (const l of docs) expect(l!.startsWith('https://github.example/acme/go-proxy-guard#')).toBe(true);
+    for (const l of docs) expect(l).toMatch(/^https:\/\/github\.example\/acme\/go-proxy-guard\/blob\/HEAD\/docs\/[a-z-]+\.md#[a-z-]+$/);
     expect(md).not.toContain('github.com/org');
   });
 

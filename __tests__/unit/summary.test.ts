@@ -121,7 +121,7 @@ describe('what later steps really get', () => {
   test('with the local proxy: the exported GOPROXY and the portable chain beside it', () => {
     const md = renderSummary(servedReport());
     expect(visibleLines(md)).toContain(
-      'Later steps get `GOPROXY=http://127.0.0.1:41234|https://proxy.golang.org|https://goproxy.io|direct`, through the [local proxy](https://github.com/go-proxy-guard/go-proxy-guard#the-local-proxy-serve); without it: `https://proxy.golang.org|https://goproxy.io|direct`.',
+      'Later steps get `GOPROXY=http://127.0.0.1:41234|https://proxy.golang.org|https://goproxy.io|direct`, through the [local proxy](https://github.com/go-proxy-guard/go-proxy-guard/blob/HEAD/docs/local-proxy.md#the-local-proxy-serve); without it: `https://proxy.golang.org|https://goproxy.io|direct`.',
     );
   });
 

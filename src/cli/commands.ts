@@ -189,7 +189,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
 
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
-/** Exit statuses, one meaning each; the help and the READMEs list them. */
+/** Exit statuses, one meaning each; the help, docs/cli.md and gitlab/README.md list them. */
 export const EXIT = {
   /** The gate passed (fail-on), or doctor found nothing failing. */
   ok: 0,

@@ -8,15 +8,19 @@ import type { ActionSource, RunContext } from './run-context.js';
  * itself. One place decides it, from the run context alone.
  */
 
-/** The README sections the summaries link to, by what they explain (GitHub and GitLab make the same anchors of them). */
-const SECTIONS = {
-  ladder: 'the-degradation-ladder',
-  score: 'probing-and-the-health-score',
-  localProxy: 'the-local-proxy-serve',
-  history: 'health-history-and-metrics',
+/**
+ * The docs sections the summaries link to, by what they explain: a page under
+ * docs/ and a heading's anchor in it (GitHub and GitLab make the same anchors
+ * of these headings). A test checks that each heading exists.
+ */
+export const DOCS_SECTIONS = {
+  ladder: { page: 'docs/ladder-and-caches.md', anchor: 'the-degradation-ladder' },
+  score: { page: 'docs/probing.md', anchor: 'probing-and-the-health-score' },
+  localProxy: { page: 'docs/local-proxy.md', anchor: 'the-local-proxy-serve' },
+  history: { page: 'docs/summary-and-alerts.md', anchor: 'health-history-and-metrics' },
 } as const;
 
-export type DocsTopic = keyof typeof SECTIONS;
+export type DocsTopic = keyof typeof DOCS_SECTIONS;
 export type DocsLinks = Record<DocsTopic, string>;
 
 /** The package's own repository (package.json `repository`): the npm CLI's home, and the last resort of every front door. */
@@ -34,19 +38,22 @@ function sourceHome(source: ActionSource | undefined): string | undefined {
 }
 
 /**
- * The docs base URL: the home page (with its README) of the action's
- * repository on GitHub (GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY), of the
- * component's project on GitLab (CI_SERVER_URL/engine-project), else the
- * package's own repository.
+ * The home page of the go-proxy-guard that runs: the action's repository on
+ * GitHub (GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY), the component's project
+ * on GitLab (CI_SERVER_URL/engine-project), else the package's own repository.
  */
 export function docsBase(ctx: Pick<RunContext, 'source'> | undefined): string {
   return sourceHome(ctx?.source) ?? PACKAGE_HOME;
 }
 
-/** A link to each README section the summaries name. */
+/** A link to each docs section the summaries name: the file on the default branch (HEAD), as each forge writes it. */
 export function docsLinks(ctx: Pick<RunContext, 'source'> | undefined): DocsLinks {
-  const base = docsBase(ctx);
-  return Object.fromEntries(Object.entries(SECTIONS).map(([topic, anchor]) => [topic, `${base}#${anchor}`])) as DocsLinks;
+  const home = sourceHome(ctx?.source);
+  // The package's own repository is on GitHub.
+  const files = home && ctx?.source?.forge === 'gitlab' ? `${home}/-/blob/HEAD` : `${home ?? PACKAGE_HOME}/blob/HEAD`;
+  return Object.fromEntries(
+    Object.entries(DOCS_SECTIONS).map(([topic, { page, anchor }]) => [topic, `${files}/${page}#${anchor}`]),
+  ) as DocsLinks;
 }
 
 /** Where to report a bug: the issues of the same repository or project (package.json `bugs` for the package). */

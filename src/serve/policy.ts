@@ -31,7 +31,7 @@ export const SERVE_LIMITS = {
   /** Answers above this are held on disk while they are checked. */
   memoryLimit: 1 << 20,
   /**
-   * Not retry-backoff (README, the local proxy): that input paces the
+   * Not retry-backoff (docs/local-proxy.md): that input paces the
    * ladder's whole `go mod download` attempts; here one request of a waiting
    * go command is retried, so the schedule is short and fixed.
    */
