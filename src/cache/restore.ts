@@ -6,7 +6,7 @@ import type { Project } from '../project/discover.js';
 import { hitKind, type CiCache } from './ci-cache.js';
 import type { CacheHit } from '../model/cache-hit.js';
 import { cacheKeys } from './key.js';
-import { parseGoSum, type SumTable } from './module-hash.js';
+import { parseGoSum, type SumTable } from './sum-table.js';
 import { listFiles } from './files.js';
 import { freshStaging, mergeInto, removeTree, stagedDownloadDir } from './staging.js';
 import { checkRestoredModules, type RestoreCheck } from './verify-restored.js';
@@ -52,10 +52,12 @@ export async function restoreModuleCache(opts: {
   const none: RestoreOutcome = { hit: 'none', key: undefined, matched: undefined };
   if (!config.cache.enabled || project.layout === 'none') return none;
   const download = moduleDownloadDir(goEnv.GOMODCACHE);
+  // Hashing what was restored is bounded like a download of it.
+  const bound = { timeoutMs: config.warm.timeoutMs };
   if (!opts.cache) {
     if (!opts.platformRestored) return none;
     const files = await listFiles(download);
-    return files.length === 0 ? none : { ...none, check: await checkRestoredModules(download, files, await projectSums(project)) };
+    return files.length === 0 ? none : { ...none, check: await checkRestoredModules(download, files, await projectSums(project), bound) };
   }
   const sums = await Promise.all(
     project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
@@ -67,7 +69,7 @@ export async function restoreModuleCache(opts: {
     const matched = await opts.cache.restore([staged], keys.primary, keys.restore);
     const outcome: RestoreOutcome = { hit: hitKind(matched, keys.primary), key: keys.primary, matched };
     if (matched) {
-      outcome.check = await checkRestoredModules(staged, await listFiles(staged), await projectSums(project));
+      outcome.check = await checkRestoredModules(staged, await listFiles(staged), await projectSums(project), bound);
       await mergeInto(staged, download);
     }
     return outcome;

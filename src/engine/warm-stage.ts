@@ -13,6 +13,7 @@ import { downloadAll, verifyModules, vendorUsable, type DownloadTarget, type GoR
 import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
+import { FAILURE_CODES } from '../diagnosis/failure.js';
 import type { NetrcEntry } from '../goproxy/netrc.js';
 import type { PrefetchUpstreamFailure } from '../warm/prefetch/fetch.js';
 import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
@@ -90,6 +91,8 @@ export async function warmStage(opts: {
   const ladder = await climbLadder(
     {
       proxies: opts.healthyProxies,
+      // A proxy that failed go.sum stays: go's own mismatch is what keeps vendor/ from hiding it.
+      broken: upstreamFailures.filter((f) => FAILURE_CODES[f.code] === 'proxy-broken').map((f) => f.url),
       refresh: opts.refreshProxies,
       probeDone: opts.probeDone,
       probeWaitMs: config.probe.timeoutMs,
