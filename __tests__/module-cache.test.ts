@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hashModuleZip } from '../src/cache/module-hash.js';
+import { checkModuleZip } from '../src/goproxy/module-zip.js';
 import type { CacheServer } from './lab/cache-server.js';
 import { runCommand } from './lab/go.js';
 import {
@@ -116,7 +116,9 @@ describe('a restored module cache is hashed before anything uses it', () => {
     expect(main.outputs.modules).toBe('1');
     expect(p.requests.filter((q) => q.kind === 'zip' && q.status === 200).map((q) => q.module)).toEqual([GAMMA.path]);
     expect(readFileSync(zipPath(c, GAMMA)).equals(GAMMA.zip)).toBe(true);
-    expect(await hashModuleZip(zipPath(c, GAMMA))).toBe(GAMMA.h1);
+    expect((await checkModuleZip({ file: zipPath(c, GAMMA) }, { module: GAMMA.path, version: GAMMA.version }, { hash: true })).h1).toBe(
+      GAMMA.h1,
+    );
     expect(post.stdout).toMatch(/cache: not saving \(the exact key was restored/);
   });
 
@@ -169,7 +171,9 @@ describe('a restored module cache is hashed before anything uses it', () => {
     const report = JSON.parse(readFileSync(path.join(c.project.dir, 'go-proxy-guard-report', 'report.json'), 'utf8'));
     expect(report.warm.restoreCheck.discarded).toEqual([expect.stringContaining(`${GAMMA.path}@${GAMMA.version}`)]);
     expect(report.warm.downloaded).toEqual([`${GAMMA.path}@${GAMMA.version}`]);
-    expect(await hashModuleZip(zipPath(c, GAMMA))).toBe(GAMMA.h1);
+    expect((await checkModuleZip({ file: zipPath(c, GAMMA) }, { module: GAMMA.path, version: GAMMA.version }, { hash: true })).h1).toBe(
+      GAMMA.h1,
+    );
   });
 });
 

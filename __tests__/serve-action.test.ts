@@ -184,3 +184,31 @@ test('an https proxy with credentials: GOPROXY carries none, a later step authen
   // Every request reached it with the credentials: through the local proxy, and straight from go with NETRC.
   expect(a.requests.filter((q) => q.status === 401)).toEqual([]);
 });
+
+test("the local proxy's access token is masked before any line could show it; later steps still get it", async () => {
+  const a = await labProxy();
+  const c = guardCase('serve-token-mask');
+  const r = await c.run({ ...fast, proxies: a.url });
+  expect(r.code).toBe(0);
+  const local = r.outputs['local-proxy'] ?? '';
+  const token = /^http:\/\/127\.0\.0\.1:\d+\/([A-Za-z0-9_-]{32})$/.exec(local)?.[1] ?? '';
+  expect(token).not.toBe('');
+  // The runner masks a value only in lines after its ::add-mask::: that line comes first, and is the only one.
+  const lines = r.stdout.split('\n');
+  const withToken = lines.filter((l) => l.includes(token));
+  expect(withToken).toEqual([`::add-mask::${token}`]);
+  expect(r.masks).toContain(token);
+  expect(lines.some((l) => /^local proxy http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) in front of /.test(l))).toBe(true);
+  expect(r.summary).not.toContain(token);
+  expect(readFileSync(r.outputs.report ?? '', 'utf8')).not.toContain(token);
+  // What later steps need keeps it: the output, the exported GOPROXY, and so a go command through it.
+  expect(r.exportedEnv.GOPROXY?.startsWith(`${local}|`)).toBe(true);
+  const step = await laterStep(c, r, 'token-modcache');
+  expect(step.code).toBe(0);
+  const post = await c.post(r);
+  expect(post.code).toBe(0);
+  expect(post.stdout.split('\n').filter((l) => l.includes(token) && l !== `::add-mask::${token}`)).toEqual([]);
+  expect(post.summary).not.toContain(token);
+  expect(readFileSync(r.outputs.report ?? '', 'utf8')).not.toContain(token);
+  expect(JSON.parse(readFileSync(r.outputs.report ?? '', 'utf8')).serve.stats.served).toBeGreaterThan(0);
+});

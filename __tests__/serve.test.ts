@@ -16,7 +16,8 @@ import { memoryBody } from '../src/serve/body.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
 import { servePolicy } from '../src/serve/policy.js';
 import { absorbedTotal } from '../src/serve/serve-stats.js';
-import { zipLayoutProblem } from '../src/serve/zip-layout.js';
+import { answerProblem } from '../src/serve/answer-check.js';
+import { parseServePath, type ServeRequest } from '../src/serve/request-path.js';
 
 const locals: LocalProxy[] = [];
 afterEach(async () => {
@@ -286,10 +287,10 @@ describe('what the local proxy refuses', () => {
   test('a zip whose entries are not under module@version/ is rejected', async () => {
     const wrong = buildZip([{ name: 'example.com/other@v1.0.0/go.mod', data: 'module example.com/other\n' }]);
     const right = buildZip([{ name: 'example.com/beta@v0.2.0/go.mod', data: 'module example.com/beta\n' }]);
-    expect((await zipLayoutProblem(memoryBody(wrong), 'example.com/beta', 'v0.2.0'))?.code).toBe('corrupt-zip');
-    expect(await zipLayoutProblem(memoryBody(right), 'example.com/beta', 'v0.2.0')).toBeUndefined();
-    expect((await zipLayoutProblem(memoryBody(Buffer.from('PK\u0003\u0004 truncated')), 'example.com/beta', 'v0.2.0'))?.code).toBe(
-      'corrupt-zip',
-    );
+    const req = (parseServePath('/example.com/beta/@v/v0.2.0.zip') as { request: ServeRequest }).request;
+    const zipLayoutProblem = (zip: Buffer) => answerProblem(req, 'application/zip', memoryBody(zip));
+    expect((await zipLayoutProblem(wrong))?.code).toBe('corrupt-zip');
+    expect(await zipLayoutProblem(right)).toBeUndefined();
+    expect((await zipLayoutProblem(Buffer.from('PK\u0003\u0004 truncated')))?.code).toBe('corrupt-zip');
   });
 });

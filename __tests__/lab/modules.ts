@@ -359,6 +359,73 @@ export function tamperedZip(m: ModuleVersion): Buffer {
   );
 }
 
+export interface ZipBombSpec {
+  path: string;
+  version: string;
+  /** Central directory entries, every one pointing at the same local header and data. */
+  entries: number;
+  /** Zeros in the one deflated run (about 1,000 to 1 once deflated). */
+  zerosBytes: number;
+  /** What each entry declares it inflates to (default: `zerosBytes`, the truth). */
+  declaredBytes?: number;
+  /** Give every entry a local header of its own after all, each with the whole run (default false). */
+  separateRuns?: boolean;
+}
+
+/**
+ * A zip bomb in module zip clothing (names under `<path>@<version>/`): one
+ * deflated run of zeros, built without ever holding the zeros (zlib's
+ * sync-flushed output for 16 MiB of zeros, repeated, then a final empty
+ * block), and a central directory whose `entries` all point at it. Hashed
+ * naively, every entry inflates the whole run: 3,000 entries of a 1.3 MB run
+ * are about 4 TB of work. Each entry's CRC is the true one of the zeros.
+ */
+export function zipBomb(spec: ZipBombSpec): Buffer {
+  const chunkZeros = 16 << 20;
+  const zeroChunk = Buffer.alloc(chunkZeros);
+  const chunk = zlib.deflateRawSync(zeroChunk, { level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const runs = Math.max(1, Math.round(spec.zerosBytes / chunkZeros));
+  // The true CRC, so that a reader checking it inflates every entry to the end.
+  let crc = 0;
+  for (let i = 0; i < runs; i++) crc = crc32(zeroChunk, crc);
+  const data = Buffer.concat([...Array.from({ length: runs }, () => chunk), zlib.deflateRawSync(Buffer.alloc(0))]);
+  const zeros = runs * chunkZeros;
+  const declared = spec.declaredBytes ?? zeros;
+  const prefix = `${spec.path}@${spec.version}/`;
+  const name = (i: number) => Buffer.from(`${prefix}f${String(i).padStart(5, '0')}`, 'utf8');
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (let i = 0; i < spec.entries; i++) {
+    const { local, central } = zipHeaders(name(i), crc, 0, spec.separateRuns ? offset : 0);
+    for (const [h, sizes] of [
+      [local, 18],
+      [central, 20],
+    ] as const) {
+      h.writeUInt32LE(data.length, sizes);
+      h.writeUInt32LE(declared, sizes + 4);
+    }
+    local.writeUInt16LE(8, 8); // deflated
+    central.writeUInt16LE(8, 10);
+    centrals.push(central, name(i));
+    if (i === 0 || spec.separateRuns) {
+      locals.push(local, name(i), data);
+      offset += local.length + name(i).length + data.length;
+    }
+  }
+  const cd = Buffer.concat(centrals);
+  return Buffer.concat([...locals, cd, zipEnd(spec.entries, cd.length, offset)]);
+}
+
+/**
+ * An `.info` that names another version than the one asked for, padded past
+ * the memory limit of whoever holds it: a larger answer used to spill to
+ * disk unchecked.
+ */
+export function lyingInfo(m: ModuleVersion, version: string, padBytes: number): string {
+  return JSON.stringify({ Version: version, Time: m.time, Pad: 'x'.repeat(padBytes) });
+}
+
 export interface LargeModuleSpec {
   path: string;
   version: string;

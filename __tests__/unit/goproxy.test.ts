@@ -53,7 +53,10 @@ describe('GOPRIVATE / GONOPROXY patterns match leading path elements', () => {
     ['*.corp.example', 'git.corp.example/x', true],
     ['github.com/acme/*', 'github.com/acme/secret/v2', true],
     ['github.com/acme/*', 'github.com/other/x', false],
-    ['a.example, github.com/acme', 'github.com/acme/x', true],
+    // As go reads them (checked against the real go in __tests__/private-patterns.test.ts): one trailing "/" dropped, spaces kept.
+    ['github.com/acme/', 'github.com/acme/x', true],
+    ['a.example,github.com/acme', 'github.com/acme/x', true],
+    ['a.example, github.com/acme', 'github.com/acme/x', false],
     ['', 'github.com/acme/x', false],
   ])('%s matches %s: %s', (patterns, path, expected) => expect(matchesPrefixPatterns(patterns, path)).toBe(expected));
 });

@@ -11,13 +11,21 @@ import { buildZip, goSumLines, largeModuleOnDisk, moduleVersion, tamperedZip } f
 import { parseGoSum } from '../../src/warm/prefetch/go-sum.js';
 import { planPrefetch } from '../../src/warm/prefetch/plan.js';
 import { prefetchLine, type PrefetchReport } from '../../src/warm/prefetch/prefetch.js';
-import { goModHash, hashZipBuffer, hashZipFile } from '../../src/warm/prefetch/zip-hash.js';
+import { goModHash } from '../../src/goproxy/dirhash.js';
+import { checkModuleZip } from '../../src/goproxy/module-zip.js';
 
 const alpha = moduleVersion({ path: 'example.com/alpha', version: 'v1.1.0' });
 const alphaOld = moduleVersion({ path: 'example.com/alpha', version: 'v1.0.0' });
 const upper = moduleVersion({ path: 'example.com/Upper/Case', version: 'v1.0.0' });
 const secret = moduleVersion({ path: 'corp.example/secret', version: 'v0.3.0' });
 const loose = moduleVersion({ path: 'example.com/loose', version: 'v0.1.0' });
+
+/** dirhash.HashZip of a zip on disk or in memory, through the one bounded module zip check. */
+const hashZipFile = async (file: string, id = { module: 'x', version: 'v1.0.0' }) =>
+  (await checkModuleZip({ file }, id, { hash: true })).h1;
+const hashZipBuffer = async (buffer: Buffer, id: { module: string; version: string }) =>
+  (await checkModuleZip({ buffer }, id, { hash: true })).h1;
+const idOf = (m: { path: string; version: string }) => ({ module: m.path, version: m.version });
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'gpg-prefetch-'))));
@@ -30,10 +38,10 @@ const onDisk = (name: string, data: Buffer) => {
 
 describe('h1: as go.sum records it (dirhash Hash1 / HashZip)', () => {
   test('a module zip hashes to its go.sum line; a tampered one does not', async () => {
-    expect(await hashZipFile(onDisk('a.zip', alpha.zip))).toBe(alpha.h1);
-    expect(await hashZipFile(onDisk('u.zip', upper.zip))).toBe(upper.h1);
-    expect(await hashZipFile(onDisk('t.zip', tamperedZip(alpha)))).not.toBe(alpha.h1);
-    expect(await hashZipBuffer(upper.zip)).toBe(upper.h1);
+    expect(await hashZipFile(onDisk('a.zip', alpha.zip), idOf(alpha))).toBe(alpha.h1);
+    expect(await hashZipFile(onDisk('u.zip', upper.zip), idOf(upper))).toBe(upper.h1);
+    expect(await hashZipFile(onDisk('t.zip', tamperedZip(alpha)), idOf(alpha))).not.toBe(alpha.h1);
+    expect(await hashZipBuffer(upper.zip, idOf(upper))).toBe(upper.h1);
   });
 
   test('a go.mod hashes to its /go.mod line', () => {
@@ -44,7 +52,7 @@ describe('h1: as go.sum records it (dirhash Hash1 / HashZip)', () => {
   test('a truncated zip is an error, not a hash', async () => {
     const f = onDisk('cut.zip', alpha.zip);
     truncateSync(f, alpha.zip.length - 10);
-    await expect(hashZipFile(f)).rejects.toThrow();
+    await expect(hashZipFile(f, idOf(alpha))).rejects.toThrow();
   });
 
   test('an entry whose CRC does not match its data is an error, as in Go', async () => {
@@ -57,7 +65,7 @@ describe('h1: as go.sum records it (dirhash Hash1 / HashZip)', () => {
 
   test('a large zip is hashed streaming, to the same h1 as the lab computed while writing it', async () => {
     const big = await largeModuleOnDisk({ path: 'example.com/big', version: 'v1.0.0', sizeBytes: 8 << 20, dir });
-    expect(await hashZipFile(big.zipFile)).toBe(big.h1);
+    expect(await hashZipFile(big.zipFile, idOf(big))).toBe(big.h1);
   });
 });
 

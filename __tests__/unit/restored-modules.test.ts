@@ -5,11 +5,14 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { hashGoMod, hashModuleZip, parseGoSum } from '../../src/cache/module-hash.js';
+import { parseGoSum } from '../../src/cache/sum-table.js';
+import { goModHash } from '../../src/goproxy/dirhash.js';
+import { checkModuleZip } from '../../src/goproxy/module-zip.js';
 import { checkRestoredModules } from '../../src/cache/verify-restored.js';
 import { defaultWorld, escapePath, goSumLines, tamperedZip, type ModuleVersion } from '../lab/modules.js';
 
 const world = defaultWorld();
+const bound = { timeoutMs: 60_000 };
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'gpg-restored-'));
@@ -30,8 +33,9 @@ function put(m: ModuleVersion, opts: { zip?: Buffer; ziphash?: string; mod?: str
 test('the h1: of every lab module zip and go.mod is the one go.sum records', async () => {
   for (const m of world) {
     put(m);
-    expect(await hashModuleZip(path.join(dir, escapePath(m.path), '@v', `${m.version}.zip`))).toBe(m.h1);
-    expect(hashGoMod(Buffer.from(m.mod))).toBe(m.goModH1);
+    const file = path.join(dir, escapePath(m.path), '@v', `${m.version}.zip`);
+    expect((await checkModuleZip({ file }, { module: m.path, version: m.version }, { hash: true })).h1).toBe(m.h1);
+    expect(goModHash(Buffer.from(m.mod))).toBe(m.goModH1);
   }
 });
 
@@ -45,7 +49,7 @@ test('clean versions pass; each kind of tampering discards that version whole, a
     ...put(d!, { zip: tamperedZip(d!) }), // not in go.sum: caught by its .ziphash
     ...put(e!, { ziphash: 'h1:AAAA\n' }), // a .ziphash that lies
   ];
-  const check = await checkRestoredModules(dir, files, sums);
+  const check = await checkRestoredModules(dir, files, sums, bound);
   expect(check.checked).toBe(5);
   const ids = check.discarded.map((x) => x.split(': ')[0]);
   expect(ids.sort()).toEqual([b!, c!, d!, e!].map((m) => `${m.path}@${m.version}`).sort());
@@ -68,5 +72,5 @@ test('only the files named are read: an unlisted bad zip next to them is left al
   const [a, b] = world;
   const files = put(a!);
   put(b!, { zip: Buffer.from('not a zip') });
-  expect(await checkRestoredModules(dir, files, new Map())).toEqual({ checked: 1, discarded: [] });
+  expect(await checkRestoredModules(dir, files, new Map(), bound)).toEqual({ checked: 1, discarded: [] });
 });

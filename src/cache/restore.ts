@@ -6,7 +6,7 @@ import type { Project } from '../project/discover.js';
 import { hitKind, type CiCache } from './ci-cache.js';
 import type { CacheHit } from '../model/cache-hit.js';
 import { cacheKeys } from './key.js';
-import { parseGoSum, type SumTable } from './module-hash.js';
+import { parseGoSum, type SumTable } from './sum-table.js';
 import { listFiles } from './files.js';
 import { freshStaging, mergeInto, removeTree, stagedDownloadDir } from './staging.js';
 import { checkRestoredModules, type RestoreCheck } from './verify-restored.js';
@@ -54,11 +54,13 @@ export async function restoreModuleCache(opts: {
   const none: RestoreOutcome = { hit: 'none', key: undefined, matched: undefined };
   if (!config.cache.enabled || project.layout === 'none') return none;
   const download = moduleDownloadDir(goEnv.GOMODCACHE);
+  // Hashing what was restored is bounded like a download of it.
+  const bound = { timeoutMs: config.warm.timeoutMs };
   if (!opts.cache) {
     if (!opts.platformRestored) return none;
     const files = await listFiles(download);
     if (files.length === 0) return none;
-    const check = await checkRestoredModules(download, files, await projectSums(project));
+    const check = await checkRestoredModules(download, files, await projectSums(project), bound);
     return { ...none, check, toolchainZips: await toolchainZipsIn(download, files) };
   }
   const sums = await Promise.all(
@@ -72,7 +74,7 @@ export async function restoreModuleCache(opts: {
     const outcome: RestoreOutcome = { hit: hitKind(matched, keys.primary), key: keys.primary, matched };
     if (matched) {
       const files = await listFiles(staged);
-      outcome.check = await checkRestoredModules(staged, files, await projectSums(project));
+      outcome.check = await checkRestoredModules(staged, files, await projectSums(project), bound);
       outcome.toolchainZips = await toolchainZipsIn(staged, files);
       await mergeInto(staged, download);
     }

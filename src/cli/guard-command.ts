@@ -67,7 +67,7 @@ export async function runGuardCommand(cl: CommandLine, io: CliIo, hooks: GuardHo
     }
     const exitCode = gate.pass ? EXIT.ok : EXIT.gate;
     if (json) {
-      const exported = Object.fromEntries(Object.entries(platform.exported).map(([k, v]) => [k, secrets.mask(v)]));
+      const exported = Object.fromEntries(Object.entries(platform.exported).map(([k, v]) => [k, secrets.maskOutput(v)]));
       printJson({ exitCode, gate, outputs: platform.outputs, exported, reports: files, report });
     }
     return exitCode;

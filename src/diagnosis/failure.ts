@@ -41,6 +41,10 @@ export const FAILURE_CODES = {
 
 export type FailureCode = keyof typeof FAILURE_CODES;
 
+/** How much a failure says against a proxy, least first: a miss, a passing fault, a broken answer, an altered file. */
+const GRAVITY: Record<FailureClass, number> = { 'proxy-miss': 0, transient: 1, 'proxy-broken': 2, fatal: 3 };
+export const gravity = (c: FailureClass): number => GRAVITY[c];
+
 export interface Failure {
   code: FailureCode;
   class: FailureClass;

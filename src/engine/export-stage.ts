@@ -1,5 +1,6 @@
 import { formatGoproxy } from '../goproxy/chain.js';
 import type { Platform } from '../platform/platform.js';
+import type { Secrets } from '../secrets/secrets.js';
 import type { DaemonHandle } from '../serve/daemon.js';
 import type { Prepared } from './prepare-stage.js';
 import type { ProbeOutcome } from './probe-stage.js';
@@ -18,7 +19,7 @@ export interface Exported {
  * on this machine), then export GOPROXY (and NETRC for the chain's
  * credentials) to later steps.
  */
-export async function exportStage(run: Prepared, probe: ProbeOutcome, platform: Platform): Promise<Exported> {
+export async function exportStage(run: Prepared, probe: ProbeOutcome, platform: Platform, secrets: Secrets): Promise<Exported> {
   const { config } = run;
   // direct and off leave no proxy for the local proxy to stand in front of.
   const wanted = config.serve.enabled && platform.serveEntry && !(config.override && config.override.mode !== 'proxies');
@@ -33,6 +34,7 @@ export async function exportStage(run: Prepared, probe: ProbeOutcome, platform: 
         platform,
         env: run.env,
         watchPid: platform.jobPid,
+        secrets,
       })
     : undefined;
   // "|" after the local proxy: should it ever stop, the go command goes straight on down the chain,

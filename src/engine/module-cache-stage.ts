@@ -97,8 +97,8 @@ export async function moduleCacheStage(
       failure: failure(
         f.code,
         f.code === 'checksum-mismatch'
-          ? `served a file that fails go.sum during the prefetch (${f.failed} of ${f.asked} requests failed); fetched from another proxy`
-          : `${f.failed} of ${f.asked} prefetch requests failed (${f.code}); another proxy answered for them`,
+          ? `served a file that fails go.sum during the prefetch (${f.failed} of ${f.asked} requests failed${f.example ? `; ${f.example}` : ''}); fetched from another proxy`
+          : `${f.failed} of ${f.asked} prefetch requests failed (${f.code}${f.example ? `: ${f.example}` : ''}); another proxy answered for them`,
       ),
     })),
   ];

@@ -8,7 +8,7 @@ import type { ProxyHealth, Verdict } from '../model/verdict.js';
 import { probeVerdict, rankProxies } from '../health/rank.js';
 import { SLOW_ANSWER_MS, fitProbe, planProbe, planShape, sampleModules, type ProbeFit } from '../probe/plan.js';
 import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
-import { failure, type Failure } from '../diagnosis/failure.js';
+import { failure, gravity, type Failure } from '../diagnosis/failure.js';
 import type { Project } from '../project/discover.js';
 import { defaultCandidates } from './candidates.js';
 import type { Platform } from '../platform/platform.js';
@@ -212,11 +212,10 @@ export function applyWarmFailures(
   failures: { url: string; failure: Failure }[],
 ): ProbeOutcome {
   if (failures.length === 0) return probe;
+  // Every failure of a proxy, the gravest last: a proxy caught serving an altered file is broken, whatever timed out after.
+  const byGravity = [...failures].sort((a, b) => gravity(a.failure.class) - gravity(b.failure.class));
   const ranked = rankProxies(
-    probe.ranked.map((p) => {
-      const f = failures.find((x) => x.url === p.url);
-      return f ? withWarmFailure(p, f.failure) : p;
-    }),
+    probe.ranked.map((p) => byGravity.filter((x) => x.url === p.url).reduce((q, f) => withWarmFailure(q, f.failure), p)),
   );
   const failed = new Set(failures.map((f) => f.url));
   const keep = usable(ranked).map((p) => p.url);

@@ -62,7 +62,7 @@ export async function runGuard(ctx: EngineContext): Promise<RunOutcome> {
   platform.info(`probing ${probes.candidates.length} proxies, ${deadline} deadline each: ${probes.candidates.map(shown).join(', ')}`);
   const cache = await moduleCacheStage(run, restore, probes, platform);
   const probe = await rankStage(config, probes, cache.warmFailures, platform, shown);
-  const exported = await exportStage(run, probe, platform);
+  const exported = await exportStage(run, probe, platform, secrets);
   const build = await buildRestore;
   if (build) reportBuildCacheRestore(build.restore, platform);
   const report = assembleReport({

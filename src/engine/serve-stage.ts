@@ -15,6 +15,7 @@ import { docsLinks } from '../report/docs-links.js';
 import { absorbedWarning, serveMarkdown, serveTable } from '../report/serve-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { launchDaemon, stopDaemon, type DaemonHandle } from '../serve/daemon.js';
+import { newAccessToken } from '../serve/local-proxy.js';
 import type { UpstreamSpec } from '../serve/upstream.js';
 import { redactUrl } from '../secrets/secrets.js';
 
@@ -96,10 +97,14 @@ export async function startServeStage(opts: {
   platform: Platform;
   env: NodeJS.ProcessEnv;
   watchPid: number | undefined;
+  secrets: Secrets;
 }): Promise<ServeStart> {
   const upstreams = upstreamsOf(opts.chain, opts.ranked);
   if (upstreams.length === 0)
     return { handle: undefined, note: 'serve: the chain holds no proxy to stand in front of; the local proxy was not started' };
+  // Masked before any line can hold it; later steps still get it, in the local-proxy output and GOPROXY.
+  const token = newAccessToken();
+  opts.secrets.addAccessToken(token);
   try {
     const handle = await launchDaemon(
       opts.entry,
@@ -112,10 +117,12 @@ export async function startServeStage(opts: {
         idleTimeoutMs: opts.config.serve.idleTimeoutMs,
         requestTimeoutMs: opts.config.serve.requestTimeoutMs,
         watchPid: opts.watchPid,
+        token,
       },
       opts.env,
     );
-    opts.platform.info(`local proxy ${handle.url} (pid ${handle.pid}) in front of ${upstreams.map((u) => redactUrl(u.url)).join(', ')}`);
+    const shown = new URL(handle.url).origin;
+    opts.platform.info(`local proxy ${shown} (pid ${handle.pid}) in front of ${upstreams.map((u) => redactUrl(u.url)).join(', ')}`);
     return { handle, note: undefined };
   } catch (err) {
     opts.platform.warning(`serve: ${(err as Error).message}; later steps use the ranked chain directly`, 'go-proxy-guard serve');
@@ -130,6 +137,9 @@ export async function finishServeStage(
   platform: Platform,
   secrets: Secrets,
 ): Promise<void> {
+  // The post step is a new process: its own masking learns the token again before anything is logged.
+  const token = /^\/([^/]+)/.exec(new URL(handle.url).pathname)?.[1];
+  if (token) secrets.addAccessToken(token);
   const stats = await stopDaemon(handle);
   if (!stats) {
     platform.warning(`serve: the local proxy left no figures (log: ${handle.logFile})`, 'go-proxy-guard serve');

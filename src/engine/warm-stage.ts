@@ -15,6 +15,7 @@ import { climbLadder, type LadderResult } from '../warm/ladder.js';
 import { NO_MODULE } from '../goproxy/private.js';
 import { oneLine } from '../diagnosis/untrusted-text.js';
 import type { Credentials } from '../goproxy/goauth.js';
+import { FAILURE_CODES } from '../diagnosis/failure.js';
 import type { PrefetchUpstreamFailure } from '../warm/prefetch/fetch.js';
 import { prefetchFromGoSum, prefetchLine, type PrefetchReport } from '../warm/prefetch/prefetch.js';
 import { failure } from '../diagnosis/failure.js';
@@ -86,6 +87,8 @@ export async function warmStage(opts: {
       : await climbLadder(
           {
             proxies: opts.healthyProxies,
+            // A proxy that failed go.sum stays: go's own mismatch is what keeps vendor/ from hiding it.
+            broken: upstreamFailures.filter((f) => FAILURE_CODES[f.code] === 'proxy-broken').map((f) => f.url),
             refresh: opts.refreshProxies,
             probeDone: opts.probeDone,
             probeWaitMs: config.probe.timeoutMs,

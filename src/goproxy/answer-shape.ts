@@ -24,22 +24,48 @@ export function listVersions(text: string): string[] {
     .filter(Boolean) as string[];
 }
 
-/** `.info` and `@latest`: JSON with a Version; an `.info` asked by canonical version must name that version. */
+/**
+ * `.info` and `@latest`: JSON with a Version; an `.info` asked by canonical
+ * version must name that version. The Version is read as the go command's
+ * encoding/json reads it: any key equal to "Version" under case folding
+ * counts ("version", "VERSION", "Verſion"), and the last one wins, so every
+ * such key must name the version, not just the one spelt "Version".
+ */
 export function infoShape(text: string, what: string, wanted?: string): Failure | undefined {
-  let info: { Version?: unknown };
+  let info: unknown;
   try {
     info = JSON.parse(text);
   } catch {
     return failure('malformed', `${what} answer is not JSON`);
   }
-  if (typeof info?.Version !== 'string') return failure('malformed', `${what} answer has no Version`);
-  if (wanted !== undefined && info.Version !== wanted) return failure('version-mismatch', `asked for ${wanted}, got ${info.Version}`);
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) return failure('malformed', `${what} answer is not a JSON object`);
+  const versions = Object.entries(info)
+    .filter(([key]) => foldsToVersion(key))
+    .map(([, value]) => value);
+  if (versions.length === 0 || versions.some((v) => typeof v !== 'string')) return failure('malformed', `${what} answer has no Version`);
+  const named = [...new Set(versions as string[])];
+  if (wanted !== undefined && named.some((v) => v !== wanted))
+    return failure('version-mismatch', `asked for ${wanted}, got ${named.find((v) => v !== wanted)}`);
+  if (named.length > 1) return failure('malformed', `${what} answer names ${named.length} different versions`);
   return undefined;
 }
 
-/** `.mod`: a go.mod file, which always has a module line (proxies synthesise one for pre-module code). */
+/**
+ * Whether encoding/json matches `key` to the field Version: bytes.EqualFold,
+ * where the only non-ASCII letter folding to one of "version" is "ſ" (U+017F,
+ * to "s").
+ */
+function foldsToVersion(key: string): boolean {
+  return key.length === 7 && key.replace(/\u017f/g, 's').toLowerCase() === 'version' && /^[A-Za-z\u017f]+$/.test(key);
+}
+
+/**
+ * `.mod`: a go.mod file, which always has a module line (proxies synthesise
+ * one for pre-module code). Line by line, in time linear in the text: a
+ * pattern free to span blank lines took minutes on a megabyte of newlines.
+ */
 export function modShape(text: string, id: string): Failure | undefined {
-  if (!/(^|\n)\s*module\s/.test(text)) return failure('malformed', `go.mod for ${id} has no module line`);
+  if (!/^[^\S\n]*module\s/m.test(text)) return failure('malformed', `go.mod for ${id} has no module line`);
   return undefined;
 }
 

@@ -82,7 +82,7 @@ export class GitHubPlatform implements Platform {
     return core.group(name, fn);
   }
   setOutput(name: OutputName, value: string): void {
-    core.setOutput(name, this.secrets.mask(value));
+    core.setOutput(name, this.secrets.maskOutput(value));
   }
   exportVariable(name: string, value: string): void {
     core.exportVariable(name, value);

@@ -129,6 +129,7 @@ export class GitLabPlatform implements CliPlatform {
   }
   setOutput(name: OutputName, value: string): void {
     if (!(name in OUTPUTS)) return;
+    // The dotenv report is a downloadable artifact: every secret masked, access tokens included.
     this.outputs[name] = this.mask(value);
     this.writeDotenv();
   }

@@ -114,7 +114,8 @@ export class LocalPlatform implements CliPlatform {
     }
   }
   setOutput(name: OutputName, value: string): void {
-    this.outputs[name] = this.mask(value);
+    // The local proxy's URL keeps its access token: `serve --json` hands it to whoever started it.
+    this.outputs[name] = this.opts.secrets.maskOutput(value);
   }
   exportVariable(name: string, value: string): void {
     this.exported[name] = value;

@@ -5,6 +5,8 @@
  */
 export class Secrets {
   private readonly values = new Set<string>();
+  /** Values outputs carry as they are (see addAccessToken). */
+  private readonly forOutputs = new Set<string>();
 
   constructor(private readonly onAdd: (value: string) => void = () => {}) {}
 
@@ -35,10 +37,33 @@ export class Secrets {
     return redactUrl(url);
   }
 
+  /**
+   * A token later steps of this job must be handed as it is (the local
+   * proxy's, in the `local-proxy` output and the exported GOPROXY) but that
+   * no log line, summary or report may show: registered with the runner's
+   * masking like any secret, masked by `mask`, kept by `maskOutput`.
+   */
+  addAccessToken(token: string): void {
+    this.add(token);
+    this.forOutputs.add(token);
+  }
+
   mask(text: string): string {
+    return this.replace(text, [...this.values]);
+  }
+
+  /** For outputs: every secret masked except the access tokens later steps need. */
+  maskOutput(text: string): string {
+    return this.replace(
+      text,
+      [...this.values].filter((v) => !this.forOutputs.has(v)),
+    );
+  }
+
+  private replace(text: string, values: string[]): string {
     let out = text;
     // Longest first, so a secret that contains another is replaced whole.
-    for (const v of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
+    for (const v of values.sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
     return out;
   }
 

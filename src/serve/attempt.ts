@@ -114,7 +114,11 @@ export class Attempt {
         return { outcome: 'failed', failure: f, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
       }
       const body = await hold(res, limits.memoryLimit, limits.maxBytes[this.req.kind]);
-      const problem = await answerProblem(this.req, contentType, body);
+      // Checked under the same deadline: inflating a zip for its hash is part of the answer's time.
+      const problem = await answerProblem(this.req, contentType, body, this.controller.signal).catch(async (err: unknown) => {
+        await body.dispose();
+        throw err;
+      });
       if (problem) {
         await body.dispose();
         return { outcome: 'failed', failure: problem };

@@ -25,6 +25,8 @@ export interface DaemonConfig {
   requestTimeoutMs: number;
   /** Stop when this process is gone: the job's own process, which outlives every step. */
   watchPid: number | undefined;
+  /** The access token of its URL, made (and registered as a secret) by the caller; a new one when not given. */
+  token?: string;
 }
 
 /** What a later step (or the post step) needs to find and stop the proxy. */
@@ -181,6 +183,7 @@ export async function runDaemon(): Promise<never> {
       moduleCache: config.moduleCache,
       policy: servePolicy(config.retries, path.join(config.dir, 'spill'), config.requestTimeoutMs),
       port: 0,
+      ...(config.token ? { token: config.token } : {}),
       log,
     });
   } catch (err) {

@@ -96,7 +96,8 @@ export async function forward(
         else notFound = { kind: 'not-found', status: r.status, contentType: r.contentType, body: r.body, from: a.upstream };
       },
       onFailure(a, f, retryAfterMs) {
-        standing.set(a.upstream, f.class === 'proxy-broken' ? 'broken' : 'transient');
+        // A broken answer, or one go.sum refuses, will not get better by asking the same upstream again.
+        standing.set(a.upstream, f.class === 'proxy-broken' || f.class === 'fatal' ? 'broken' : 'transient');
         failures.push(`${a.upstream.shown}: ${f.message}`);
         failedOn.push(a.upstream);
         const now = Date.now();
@@ -266,7 +267,7 @@ class Round {
         this.hooks.onNotFound(attempt, r);
         break;
       case 'failed':
-        u.recordFailure(r.failure.code);
+        u.recordFailure(r.failure.code, r.failure.message);
         this.hooks.onFailure(attempt, r.failure, r.retryAfterMs);
         break;
       case 'aborted':

@@ -36,6 +36,9 @@ export interface LocalProxy {
   close(reason: string): Promise<ServeStats>;
 }
 
+/** A per-run access token: 192 random bits, URL-safe (it is the first path segment of the proxy's URL). */
+export const newAccessToken = (): string => randomBytes(24).toString('base64url');
+
 /** Below the token: the daemon names its pid, so `serve --stop` signals only a process proven to be it. */
 export const WHOAMI_PATH = '/-/whoami';
 
@@ -50,7 +53,7 @@ export const WHOAMI_PATH = '/-/whoami';
  */
 export async function startLocalProxy(opts: LocalProxyOptions): Promise<LocalProxy> {
   const log = opts.log ?? (() => {});
-  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const token = opts.token ?? newAccessToken();
   const upstreams = opts.upstreams.map((spec) => new Upstream(spec, opts.credentials, opts.env));
   const spill = new SpillMeter();
   const stats = newServeStats(upstreams);

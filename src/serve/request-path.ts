@@ -15,6 +15,12 @@ export interface ServeRequest {
   version?: string;
   /** How the request reads in logs and reports: module@version/kind or sumdb/name/... */
   label: string;
+  /**
+   * go.sum's `h1:` for this .zip or .mod, when the asker knows it (the
+   * prefetch does; the go command's requests do not say): an answer that
+   * hashes otherwise is refused like any broken answer.
+   */
+  sum?: string;
 }
 
 export type ParsedPath = { request: ServeRequest } | { refused: string };

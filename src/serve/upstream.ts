@@ -97,9 +97,13 @@ export class Upstream {
     return Math.min(ceilingMs, Math.max(floorMs, p95 ?? ceilingMs));
   }
 
-  recordFailure(kind: string): void {
+  /** The first failure of each kind, as it was told (one clean line): what a report names besides the count. */
+  readonly firstFailures = new Map<string, string>();
+
+  recordFailure(kind: string, message?: string): void {
     this.stats.failures++;
     this.stats.failureKinds[kind] = (this.stats.failureKinds[kind] ?? 0) + 1;
+    if (message !== undefined && !this.firstFailures.has(kind)) this.firstFailures.set(kind, message);
   }
 
   /**

@@ -29,6 +29,14 @@ export interface LadderResult {
 export interface LadderPlan {
   /** Usable proxies, best first (their real URLs: they are handed to go). */
   proxies: string[];
+  /**
+   * Proxies caught before the ladder (by the prefetch) serving broken
+   * answers (a zip bomb, a lying .info, HTML): never handed to go, which
+   * would spend download-timeout hashing the bomb, or take the lie. One that
+   * served a file go.sum refuses is not here: go must meet that mismatch
+   * itself, so that vendor/ is never used past it.
+   */
+  broken?: readonly string[];
   /** The usable proxies known now, when the probe is still finishing while warming starts. */
   refresh?: () => string[];
   /** Resolves when the probe has finished: more usable proxies may be known then. */
@@ -114,6 +122,7 @@ class Climb {
     this.plan = plan;
     this.io = io;
     this.probeSettled = !plan.probeDone;
+    for (const url of plan.broken ?? []) this.dropped.add(url);
   }
 
   /** The cache first, when the restore already holds everything (see cacheFirst). */
@@ -145,7 +154,7 @@ class Climb {
    */
   async proxies(): Promise<LadderResult | undefined> {
     void this.plan.probeDone?.then(() => (this.probeSettled = true));
-    let order = [...this.plan.proxies];
+    let order = this.plan.proxies.filter((u) => !this.dropped.has(u));
     let retriesLeft = this.plan.retries;
     if (order.length === 0 && (await this.waitForProbe())) order = this.currentOrder();
     while (order.length > 0) {

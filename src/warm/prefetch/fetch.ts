@@ -1,5 +1,6 @@
-import type { FailureCode } from '../../diagnosis/failure.js';
+import { FAILURE_CODES, gravity, type FailureCode } from '../../diagnosis/failure.js';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Credentials } from '../../goproxy/goauth.js';
@@ -9,7 +10,6 @@ import { servePolicy } from '../../serve/policy.js';
 import { parseServePath } from '../../serve/request-path.js';
 import { Upstream, type UpstreamSpec } from '../../serve/upstream.js';
 import type { PrefetchFile } from './plan.js';
-import { goModHash, hashZipBuffer, hashZipFile } from './zip-hash.js';
 
 /** Text answers this small stay in memory while checked; zips and anything larger go straight to disk. */
 const PREFETCH_MEMORY_LIMIT = 64 * 1024;
@@ -53,8 +53,10 @@ export interface PrefetchFigures {
 export interface PrefetchUpstreamFailure {
   /** The upstream's real URL, as it was handed in (mask before showing). */
   url: string;
-  /** Its most frequent failure (checksum-mismatch: an answer go.sum refused). */
+  /** Its gravest failure, then its most frequent (checksum-mismatch: an answer go.sum refused). */
   code: FailureCode;
+  /** What the first failure of that kind said (one clean line). */
+  example?: string;
   failed: number;
   asked: number;
 }
@@ -63,13 +65,16 @@ export interface PrefetchUpstreamFailure {
  * Fetch `files` through the ranked upstreams with the local proxy's engine
  * (forward.ts: deadlines, retries, hedging, answers checked), `concurrency`
  * at a time, and put each into GOMODCACHE/cache/download where the go
- * command looks first. Every zip and go.mod is hashed against go.sum before
- * it is placed, so an altered one is fetched again from the next upstream.
+ * command looks first. Each request carries go.sum's h1: for its zip or
+ * go.mod, so an answer is hashed within the request's budget, while it is
+ * still an attempt: an altered one is an upstream's failure and the next
+ * upstream is asked. An .info must name exactly the version asked for.
  * Only `.zip` is written, never `.ziphash`: the go command hashes a zip
  * without one against go.sum itself before trusting it, and go.mod files
  * from the cache are checked on every read, so go keeps the last word.
  * A file that cannot be fetched is simply left out: `go mod download` then
- * fetches it, and fails on it, exactly as without the prefetch.
+ * fetches it, and fails on it, exactly as without the prefetch. Nothing
+ * outlives the deadline: requests still running then are dropped.
  */
 export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures & { upstreamFailures: PrefetchUpstreamFailure[] }> {
   const started = performance.now();
@@ -93,43 +98,30 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures &
     figures.missed++;
     if (figures.failures.length < FAILURE_LINES) figures.failures.push(`${file.module}@${file.version}.${file.kind}: ${why}`);
   };
+  const deadline = new AbortController();
+  // One listener per request in flight: without this Node warns of a leak past ten, in the job's log.
+  setMaxListeners(run.concurrency + 1, deadline.signal);
+  const timer = setTimeout(() => deadline.abort(), run.deadlineMs);
 
   const fetchOne = async (file: PrefetchFile): Promise<void> => {
     const parsed = parseServePath(`/${file.path}`);
     if ('refused' in parsed) return missed(file, parsed.refused);
-    let pool = upstreams;
-    let rejected = 0;
-    while (pool.length > 0) {
-      const r = await forward(parsed.request, pool, policy);
-      if (r.kind === 'failed') return missed(file, r.failures.join('; '));
-      // No client hangs up on the prefetch; should the forwarder still say so, go mod download fetches the file.
-      if (r.kind === 'gone') return missed(file, 'cancelled');
-      if (r.kind === 'not-found') {
-        await r.body.dispose();
-        return missed(file, `not found (HTTP ${r.status}) on every upstream`);
-      }
-      const placed = await place(file, r.body, target);
-      if (placed === 'placed') {
-        figures.fetched++;
-        figures.bytes += r.body.size;
-        figures.absorbed += rejected;
-        return;
-      }
-      // Altered or cut short on the way: this upstream is wrong for this file; the next one is asked.
-      figures.rejected++;
-      rejected++;
-      r.from.recordFailure('checksum-mismatch');
-      r.from.strike(policy.strikes, policy.restMs, Date.now());
-      const from = r.from;
-      pool = pool.filter((u) => u !== from);
-      if (pool.length === 0) return missed(file, `${placed.mismatch}, from every upstream that answered`);
+    const request = file.h1 ? { ...parsed.request, sum: file.h1 } : parsed.request;
+    const r = await forward(request, upstreams, policy, undefined, deadline.signal);
+    if (r.kind === 'failed') return missed(file, r.failures.join('; '));
+    if (r.kind === 'gone') return missed(file, 'not finished before the prefetch deadline (download-timeout)');
+    if (r.kind === 'not-found') {
+      await r.body.dispose();
+      return missed(file, `not found (HTTP ${r.status}) on every upstream`);
     }
+    await place(file, r.body, target);
+    figures.fetched++;
+    figures.bytes += r.body.size;
   };
 
   const queue = [...run.files];
-  const deadline = Date.now() + run.deadlineMs;
   const worker = async () => {
-    while (queue.length > 0 && Date.now() < deadline) {
+    while (queue.length > 0 && !deadline.signal.aborted) {
       const file = queue.shift() as PrefetchFile;
       // A local failure (a full disk) costs this file, never the job: go mod download fetches it.
       await fetchOne(file).catch((err: Error) => missed(file, `could not be stored (${err.message.slice(0, 200)})`));
@@ -139,37 +131,42 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures &
     await fs.mkdir(staging, { recursive: true });
     await Promise.all(Array.from({ length: Math.max(1, Math.min(run.concurrency, run.files.length)) }, worker));
   } finally {
+    clearTimeout(timer);
     for (const u of upstreams) u.close();
     await fs.rm(staging, { recursive: true, force: true });
   }
   for (const file of queue) missed(file, 'not started before the prefetch deadline');
-  figures.absorbed += upstreams.reduce((n, u) => n + u.stats.absorbed, 0);
+  figures.absorbed = upstreams.reduce((n, u) => n + u.stats.absorbed, 0);
+  figures.rejected = upstreams.reduce((n, u) => n + (u.stats.failureKinds['checksum-mismatch'] ?? 0), 0);
   figures.requests = upstreams.reduce((n, u) => n + u.stats.requests, 0);
   figures.ms = Math.round(performance.now() - started);
   const upstreamFailures = upstreams.flatMap((u, i): PrefetchUpstreamFailure[] => {
-    const [code] = Object.entries(u.stats.failureKinds).sort((a, b) => b[1] - a[1])[0] ?? [];
-    return code ? [{ url: run.upstreams[i]!.url, code: code as FailureCode, failed: u.stats.failures, asked: u.stats.requests }] : [];
+    const code = gravest(u.stats.failureKinds);
+    if (!code) return [];
+    const example = u.firstFailures.get(code);
+    return [{ url: run.upstreams[i]!.url, code, failed: u.stats.failures, asked: u.stats.requests, ...(example ? { example } : {}) }];
   });
   return { ...figures, upstreamFailures };
 }
 
+/** The failure an upstream is reported with: the gravest kind it showed (an altered file outweighs many timeouts), then the most frequent. */
+function gravest(kinds: Record<string, number>): FailureCode | undefined {
+  const weight = (code: string) => gravity(FAILURE_CODES[code as FailureCode] ?? 'transient');
+  return Object.entries(kinds).sort((a, b) => weight(b[0]) - weight(a[0]) || b[1] - a[1])[0]?.[0] as FailureCode | undefined;
+}
+
 /**
- * Check an answer against go.sum and move it into the module cache
- * atomically (a rename within GOMODCACHE), so the go command never sees
- * half a file. The body is disposed either way.
+ * Move a checked answer into the module cache atomically (a rename within
+ * GOMODCACHE), so the go command never sees half a file. The body is
+ * disposed either way.
  */
 async function place(
   file: PrefetchFile,
   body: HeldBody,
   target: { downloadDir: string; staging: string; dirs: Set<string> },
-): Promise<'placed' | { mismatch: string }> {
+): Promise<void> {
   let temp = body.file;
   try {
-    if (file.h1) {
-      const got = await actualHash(file, body).catch((e: Error) => `unreadable (${e.message.slice(0, 200)})`);
-      if (got !== file.h1)
-        return { mismatch: `h1 ${got.startsWith('h1:') ? got : `of an ${got} file`} does not match go.sum's ${file.h1}` };
-    }
     if (temp) await fs.chmod(temp, 0o644);
     else {
       temp = path.join(target.staging, `${randomUUID()}.part`);
@@ -183,14 +180,8 @@ async function place(
     }
     await fs.rename(temp, dest);
     temp = undefined;
-    return 'placed';
   } finally {
     if (temp && temp !== body.file) await fs.rm(temp, { force: true });
     if (temp || !body.file) await body.dispose();
   }
-}
-
-function actualHash(file: PrefetchFile, body: HeldBody): Promise<string> {
-  if (file.kind === 'zip') return body.memory ? hashZipBuffer(body.memory) : hashZipFile(body.file as string);
-  return (body.memory ? Promise.resolve(body.memory) : fs.readFile(body.file as string)).then(goModHash);
 }
