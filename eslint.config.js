@@ -4,47 +4,59 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of src/, lowest first (docs/ARCHITECTURE.md). A folder may import
- * its own layer and the ones below, never one above:
- * - model: the shared vocabulary (verdicts, ladder steps, cache hits, the score model);
+ * its own layer and the ones below, never one above; the folders of a layer
+ * marked independent may not import each other either:
+ * - model: the shared vocabulary (verdicts, ladder steps, cache hits, the score model, the report's types);
  *   diagnosis: failure classes, the one rule for "transient", backoff, untrusted text;
  *   secrets: masking, and files only the user can read; go: running the go command and reading go env;
  * - config: inputs read once into a typed Config; goproxy: GOPROXY chains, endpoints, TLS trust;
- * - the domain steps, each on its own: probe, health, warm, cache, serve, project;
+ * - what the work stands on: project (the Go project, go run in it), probe (one proxy asked),
+ *   upstream (one request forwarded to a proxy: attempts, retries, hedges, answers checked);
+ * - the work, each folder on its own: health (score, rank), warm (prefetch, the ladder), cache, serve (the local proxy);
  * - what a run leaves behind: report, alert, history, state (kept between runs), doctor;
  * - platform: GitHub, GitLab and the terminal, behind one interface;
  * - engine: the pipeline of stages;
  * - entry and cli: the front doors.
  */
 const LAYERS = [
-  ['model', 'diagnosis', 'secrets', 'go'],
-  ['config', 'goproxy'],
-  ['probe', 'health', 'warm', 'cache', 'serve', 'project'],
-  ['report', 'alert', 'history', 'state', 'doctor'],
-  ['platform'],
-  ['engine'],
-  ['entry', 'cli'],
+  { folders: ['model', 'diagnosis', 'secrets', 'go'] },
+  { folders: ['config', 'goproxy'] },
+  { folders: ['project', 'probe', 'upstream'] },
+  { folders: ['health', 'warm', 'cache', 'serve'], independent: true },
+  { folders: ['report', 'alert', 'history', 'state', 'doctor'] },
+  { folders: ['platform'] },
+  { folders: ['engine'] },
+  { folders: ['entry', 'cli'] },
 ];
 
 function layerRules() {
   return LAYERS.flatMap((layer, i) => {
-    const forbidden = LAYERS.slice(i + 1).flat();
-    return layer.map((folder) => {
-      return {
-        files: [`src/${folder}/**/*.ts`],
-        rules: {
-          'no-restricted-imports': [
-            'error',
-            {
-              patterns: [
-                {
-                  regex: `(^|/)(${forbidden.join('|')})/`,
-                  message: `src/${folder} sits below ${forbidden.join(', ')} (the layers in eslint.config.js): move the shared piece down (model/, diagnosis/...) instead of importing up.`,
-                },
-              ],
-            },
-          ],
+    const above = LAYERS.slice(i + 1).flatMap((l) => l.folders);
+    return layer.folders.flatMap((folder) => {
+      const siblings = layer.independent ? layer.folders.filter((f) => f !== folder) : [];
+      const forbidden = [...above, ...siblings];
+      if (forbidden.length === 0) return [];
+      const why = siblings.length
+        ? `src/${folder} sits below ${above.join(', ')} and beside ${siblings.join(', ')}, which it may not use either`
+        : `src/${folder} sits below ${above.join(', ')}`;
+      return [
+        {
+          files: [`src/${folder}/**/*.ts`],
+          rules: {
+            'no-restricted-imports': [
+              'error',
+              {
+                patterns: [
+                  {
+                    regex: `(^|/)(${forbidden.join('|')})/`,
+                    message: `${why} (the layers in eslint.config.js): move the shared piece down (model/, upstream/...) instead of importing it.`,
+                  },
+                ],
+              },
+            ],
+          },
         },
-      };
+      ];
     });
   });
 }

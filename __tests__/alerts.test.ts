@@ -10,8 +10,9 @@ import { sendAlerts, type SendAlertsOptions } from '../src/alert/send.js';
 import type { Webhook, WebhookFormat } from '../src/config/config.js';
 import { failure } from '../src/diagnosis/failure.js';
 import type { ProxyHealth, ProxyVerdict, Verdict } from '../src/model/verdict.js';
-import type { RunContext } from '../src/report/run-context.js';
-import { REPORT_SCHEMA, type RunReport } from '../src/report/run-report.js';
+import type { RunContext } from '../src/model/run-context.js';
+import { REPORT_SCHEMA, type RunReport } from '../src/model/run-report.js';
+import { parseGoproxy } from '../src/goproxy/chain.js';
 import { Secrets } from '../src/secrets/secrets.js';
 import { labWebhookSecret, startWebhookReceiver, type ReceiverMode, type WebhookReceiver } from './lab/webhooks.js';
 
@@ -49,10 +50,17 @@ function runReport(opts: { verdict?: Verdict; failing?: ProxyHealth[]; reason?: 
     schema: REPORT_SCHEMA,
     generatedAt: '2025-03-01T10:00:00.000Z',
     project: { root: '/work/app', layout: 'module', modules: ['example.com/app'], requirements: 4, probed: [], private: [] },
-    go: { version: 'go1.22.1', goproxy: 'https://proxy.golang.org,direct', gosumdb: 'sum.golang.org' },
+    go: {
+      version: 'go1.22.1',
+      goproxy: 'https://proxy.golang.org,direct',
+      chain: parseGoproxy('https://proxy.golang.org,direct'),
+      gosumdb: 'sum.golang.org',
+    },
     probe: { timeoutMs: 3000, samples: 3, durationMs: 900 },
     proxies,
     goproxy: 'https://proxy.golang.org,direct',
+    chain: parseGoproxy('https://proxy.golang.org,direct'),
+    exportedChain: parseGoproxy('https://proxy.golang.org,direct'),
     bestProxy: 'https://proxy.golang.org',
     healthyCount: healthy.length,
     verdict: opts.verdict ?? 'degraded',

@@ -29,8 +29,8 @@ import { COMMANDS } from '../src/cli/commands.js';
 import { INPUT_CHOICES, inputEnvName, inputKind } from '../src/cli/flags.js';
 import { buildConfig, SAVE_CACHE } from '../src/config/config.js';
 import { INPUTS, OUTPUTS, type InputName } from '../src/config/inputs.js';
-import { defaultCandidates } from '../src/engine/candidates.js';
-import { buildChain, formatGoproxy, parseGoproxy, terminalOf, withoutCredentials } from '../src/goproxy/chain.js';
+import { chainDecisions } from '../src/engine/chain-decisions.js';
+import { buildChain, formatGoproxy, parseGoproxy, withoutCredentials } from '../src/goproxy/chain.js';
 import { runCommand, runGo, vendorProject } from './lab/go.js';
 import { closeLabServers, type GuardCase, guardCase, labProxy, NO_EGRESS } from './lab/guard-case.js';
 import { startGitServer } from './lab/git-server.js';
@@ -1431,23 +1431,8 @@ describe("engine: release, the default: the engine of the template's version fro
     // The same candidates the engine would rank, in the same order.
     const engineChain = (vars: Record<string, string>, goproxy: string) => {
       const config = buildConfig((n) => vars[inputEnvName(n)], c.project.dir, vars);
-      const urls = config.proxies ?? defaultCandidates(goproxy);
-      return withoutCredentials(
-        formatGoproxy(
-          buildChain({
-            proxies: urls,
-            fallback: config.fallback,
-            terminal:
-              config.override?.mode === 'direct' || config.override?.mode === 'off'
-                ? config.override.mode
-                : terminalOf(parseGoproxy(goproxy)) === 'off'
-                  ? 'off'
-                  : config.direct
-                    ? 'direct'
-                    : 'none',
-          }),
-        ),
-      ).value;
+      const { candidates, end } = chainDecisions(config, parseGoproxy(goproxy));
+      return formatGoproxy(withoutCredentials(buildChain({ proxies: candidates, fallback: config.fallback, terminal: end })));
     };
     for (const [vars, want] of cases)
       expect([vars, engineChain({ ...base, ...vars }, vars.GOPROXY ?? 'https://proxy.golang.org,direct')]).toEqual([vars, want]);

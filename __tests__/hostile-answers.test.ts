@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
-import { servePolicy } from '../src/serve/policy.js';
+import { servePolicy } from '../src/upstream/policy.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
 import { hermeticGoEnv, makeGoProject, parseJsonStream, runCommand, runGo, type GoModDownload } from './lab/go.js';
 import type { GoProxy } from './lab/goproxy-server.js';

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { listFiles } from '../src/cache/prune.js';
 import { discoverProject } from '../src/project/discover.js';
-import { prefetchFromGoSum, type PrefetchReport } from '../src/warm/prefetch/prefetch.js';
+import { prefetchFromGoSum } from '../src/warm/prefetch/prefetch.js';
+import type { PrefetchReport } from '../src/model/run-report.js';
 import { hermeticGoEnv, makeGoProject, runGo, type GoProject } from './lab/go.js';
 import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
 import { startGoProxy, type GoProxy, type ProxyRequest } from './lab/goproxy-server.js';

@@ -14,13 +14,15 @@ import { BETA, closeLabServers, GAMMA, guardCase, labProxy, NO_EGRESS, UPPER, wo
 import { makeLabDir, repoRoot } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 import { servedGoproxy } from '../src/engine/serve-stage.js';
+import { formatGoproxy } from '../src/goproxy/chain.js';
+import { readNetrc } from '../src/goproxy/netrc.js';
 import { redirectTarget } from '../src/goproxy/endpoint.js';
 import { NO_CREDENTIALS, netrcCredentials } from '../src/goproxy/goauth.js';
 import { ProxyClient } from '../src/probe/http.js';
 import { launchDaemon, stopDaemon } from '../src/serve/daemon.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
-import { MAX_ANSWER_BYTES, servePolicy } from '../src/serve/policy.js';
-import type { UpstreamSpec } from '../src/serve/upstream.js';
+import { MAX_ANSWER_BYTES, servePolicy } from '../src/upstream/policy.js';
+import type { UpstreamSpec } from '../src/upstream/upstream.js';
 
 const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const MiB = 1 << 20;
@@ -321,8 +323,8 @@ describe('credentials', () => {
     mkdirSync(home, { recursive: true });
     writeFileSync(path.join(home, '.netrc'), 'machine git.example login me password mine\n');
     const chain = [{ kind: 'proxy' as const, url: secure.authUrl, fallBackOnError: true }, { kind: 'off' as const }];
-    const served = servedGoproxy('http://127.0.0.1:1/token', chain, path.join(lab, 'work'), { HOME: home });
-    expect(served.goproxy).toBe(`http://127.0.0.1:1/token|${secure.url}|off`);
+    const served = servedGoproxy('http://127.0.0.1:1/token', chain, path.join(lab, 'work'), await readNetrc({ HOME: home }));
+    expect(formatGoproxy(served.chain)).toBe(`http://127.0.0.1:1/token|${secure.url}|off`);
     expect(served.netrcFile).toBeDefined();
     const netrcFile = served.netrcFile as string;
     expect(lstatSync(netrcFile).mode & 0o777).toBe(0o600);
@@ -333,7 +335,7 @@ describe('credentials', () => {
     );
     // The real go command, with the local proxy gone (port 1): it falls through to the bare chain and authenticates from NETRC.
     const project = makeGoProject(path.join(lab, 'project'), { requires: [BETA], world });
-    const env = hermeticGoEnv(lab, { ...NO_EGRESS, GOPROXY: served.goproxy });
+    const env = hermeticGoEnv(lab, { ...NO_EGRESS, GOPROXY: formatGoproxy(served.chain) });
     const withNetrc = await runGo(['mod', 'download', '-json', 'all'], {
       cwd: project.dir,
       env: { ...env, NETRC: netrcFile },

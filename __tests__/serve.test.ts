@@ -12,12 +12,12 @@ import { BETA, closeLabServers, GAMMA, labProxy, NO_EGRESS, UPPER, world } from 
 import { buildZip } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
 import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
-import { memoryBody } from '../src/serve/body.js';
+import { memoryBody } from '../src/upstream/body.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
-import { servePolicy } from '../src/serve/policy.js';
-import { absorbedTotal } from '../src/serve/serve-stats.js';
-import { answerProblem } from '../src/serve/answer-check.js';
-import { parseServePath, type ServeRequest } from '../src/serve/request-path.js';
+import { servePolicy } from '../src/upstream/policy.js';
+import { absorbedTotal } from '../src/model/serve-stats.js';
+import { answerProblem } from '../src/upstream/answer-check.js';
+import { parseServePath, type ServeRequest } from '../src/upstream/request-path.js';
 
 const locals: LocalProxy[] = [];
 afterEach(async () => {

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { duration } from '../src/report/summary.js';
+import { duration } from '../src/report/format.js';
 import { renderStatusPage } from '../src/report/status-page/page.js';
 import { Browser, type PageVisit } from './lab/chromium.js';
 import { runCommand } from './lab/go.js';

@@ -18,7 +18,7 @@ import { largeModuleOnDisk, moduleVersion, type ModuleVersion } from '../__tests
 import { makeLabDir, repoRoot } from '../__tests__/lab/paths.js';
 import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
 import { launchDaemon, stopDaemon } from '../src/serve/daemon.js';
-import type { ServeStats } from '../src/serve/serve-stats.js';
+import type { ServeStats } from '../src/model/serve-stats.js';
 
 const MODULES = Number(process.env.BENCH_MODULES ?? 60);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 25);

@@ -4,8 +4,9 @@
  * in memory. No runner, no terminal, no CI cache.
  */
 import type { InputName, OutputName } from '../../src/config/inputs.js';
+import { formatGoproxy, type Chain } from '../../src/goproxy/chain.js';
 import type { Platform } from '../../src/platform/platform.js';
-import type { RunContext } from '../../src/report/run-context.js';
+import type { RunContext } from '../../src/model/run-context.js';
 import { emptyState, type GuardState, type StateStore } from '../../src/state/guard-state.js';
 
 export interface LogLine {
@@ -70,6 +71,10 @@ export class FakePlatform implements Platform {
   }
   exportVariable(name: string, value: string): void {
     this.exported[name] = value;
+  }
+  exportGoproxy(chain: Chain): Chain {
+    this.exportVariable('GOPROXY', formatGoproxy(chain));
+    return chain;
   }
   fail(message: string): void {
     this.log.push({ level: 'fail', message });

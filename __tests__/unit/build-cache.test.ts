@@ -1,7 +1,7 @@
 /** Pure parts of the build cache and its neighbours: keys, the setup-go check, Docker build arguments. */
 import { buildCacheKeys, chooseEntries, IDLE_BUDGET, IDLE_ENTRY_MAX_BYTES } from '../../src/cache/build-cache.js';
 import { forEachLimit } from '../../src/cache/files.js';
-import { setupGoCacheStep } from '../../src/cache/setup-go.js';
+import { setupGoCacheStep } from '../../src/platform/setup-go.js';
 import { parseGoproxy } from '../../src/goproxy/chain.js';
 import { dockerBuildArgs } from '../../src/goproxy/docker-build-args.js';
 

@@ -1,5 +1,8 @@
-import { parseProxies } from '../../src/config/config.js';
-import { defaultCandidates } from '../../src/engine/candidates.js';
+import { parseProxies } from '../../src/config/proxies.js';
+import { defaultCandidates as candidatesOf } from '../../src/goproxy/candidates.js';
+import { parseGoproxy } from '../../src/goproxy/chain.js';
+
+const defaultCandidates = (goproxy: string) => candidatesOf(parseGoproxy(goproxy));
 
 describe('default candidates respect the user', () => {
   test("empty proxies: the entries of the user's own GOPROXY, then proxy.golang.org, and no other mirror", () => {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildConfig, parseProxies } from '../../src/config/config.js';
+import { buildConfig } from '../../src/config/config.js';
+import { parseProxies } from '../../src/config/proxies.js';
 import { INPUTS, OUTPUTS, type InputName } from '../../src/config/inputs.js';
 import { parseDuration } from '../../src/config/parse.js';
 import { parse as parseYaml } from 'yaml';

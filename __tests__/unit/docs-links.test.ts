@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gitlabRunContext } from '../../src/platform/gitlab.js';
 import { docsBase, docsLinks, internalFailure, issuesUrl, PACKAGE_HOME } from '../../src/report/docs-links.js';
-import { githubRunContext } from '../../src/report/run-context.js';
+import { githubRunContext } from '../../src/platform/github-context.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { runReport, warmReport } from './fixtures/report.js';
 import { repoRoot } from '../lab/paths.js';
@@ -103,7 +103,11 @@ describe('values that cannot make a plain link fall back to the package reposito
 
 describe('the summary and errors take their links from the run context', () => {
   test('every docs link of a summary goes to the source, none to a placeholder', () => {
-    const report = runReport({ exportedGoproxy: 'http://127.0.0.1:1/…|https://proxy.golang.org|direct', warm: warmReport() });
+    const report = runReport({
+      exportedGoproxy: 'http://127.0.0.1:1/…|https://proxy.golang.org|direct',
+      serve: { url: 'http://127.0.0.1:1', upstreams: ['https://proxy.golang.org'] },
+      warm: warmReport(),
+    });
     const ctx = githubRunContext({ GITHUB_SERVER_URL: 'https://github.example', GITHUB_ACTION_REPOSITORY: 'acme/go-proxy-guard' });
     const md = renderSummary(report, { context: ctx });
     const links = [...md.matchAll(/\]\((https?:\/\/[^)]+)\)/g)].map((m) => m[1]);

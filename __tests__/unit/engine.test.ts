@@ -8,8 +8,10 @@ import { buildConfig, type Config } from '../../src/config/config.js';
 import { OUTPUTS, type InputName } from '../../src/config/inputs.js';
 import { assembleReport, overallVerdict, type ReportParts } from '../../src/engine/assemble-report.js';
 import { decideGate, gateInputOf } from '../../src/engine/gate.js';
+import { chainDecisions } from '../../src/engine/chain-decisions.js';
 import { outputsOf } from '../../src/engine/outputs.js';
-import { parseGoproxy } from '../../src/goproxy/chain.js';
+import { localFirst, parseGoproxy, withoutCredentials } from '../../src/goproxy/chain.js';
+import { shownExport } from '../../src/engine/export-stage.js';
 import { stragglerWaitMs, type ProbeOutcome } from '../../src/engine/probe-stage.js';
 import type { Project } from '../../src/project/discover.js';
 import { adviceFor } from '../../src/report/summary.js';
@@ -56,13 +58,15 @@ const shown = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
 function parts(over: Partial<ReportParts> = {}): ReportParts {
   return {
     config: config(),
-    goEnv: { GOVERSION: 'go1.19', GOPROXY: 'https://proxy.golang.org,direct', GOSUMDB: 'off' },
+    goEnv: { GOVERSION: 'go1.19', GOSUMDB: 'off' },
+    userChain: parseGoproxy('https://proxy.golang.org,direct'),
     project,
     probe: probeOutcome(),
-    terminal: 'direct',
+    end: 'direct',
     warm: warmReport(),
     warmNotes: ['warm note'],
     serve: { url: undefined, note: undefined },
+    exported: shownExport(probeOutcome().chain, undefined, shown),
     build: undefined,
     override: undefined,
     shown,
@@ -88,9 +92,12 @@ describe('report assembly is a pure function of what the stages returned', () =>
     expect(assembleReport(parts())).toEqual(assembleReport(parts()));
   });
 
-  test('with the local proxy: its origin only, never its access token', () => {
-    const r = assembleReport(parts({ serve: { url: 'http://127.0.0.1:4321/SECRETTOKEN', note: undefined } }));
-    expect(r.exportedGoproxy).toBe('http://127.0.0.1:4321/…|https://***@a.example|direct');
+  test('with the local proxy: its origin only, never its access token; the chain after it as later steps get it (credentials in NETRC)', () => {
+    const local = 'http://127.0.0.1:4321/SECRETTOKEN';
+    const exported = shownExport(localFirst(local, withoutCredentials(probeOutcome().chain)), local, shown);
+    const r = assembleReport(parts({ serve: { url: local, note: undefined }, exported }));
+    expect(r.exportedGoproxy).toBe('http://127.0.0.1:4321/…|https://a.example|direct');
+    expect(r.exportedChain[0]).toEqual({ kind: 'proxy', url: 'http://127.0.0.1:4321/…', fallBackOnError: true });
     expect(r.serve).toEqual({ url: 'http://127.0.0.1:4321', upstreams: ['https://***@a.example'] });
     expect(JSON.stringify(r)).not.toContain('SECRETTOKEN');
   });
@@ -175,7 +182,8 @@ describe('the gate reads the report', () => {
     [{ 'fail-on': 'unhealthy', override: 'direct' }, runReport({ healthyCount: 0 }), true],
     [{ 'fail-on': 'unhealthy' }, runReport({ healthyCount: 0 }), false],
   ] as const)('%j: pass %s', (values, report, pass) => {
-    expect(decideGate(gateInputOf(config(values), report)).pass).toBe(pass);
+    const c = config(values);
+    expect(decideGate(gateInputOf({ config: c, ...chainDecisions(c, []) }, report)).pass).toBe(pass);
   });
 });
 

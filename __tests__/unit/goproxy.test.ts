@@ -1,4 +1,4 @@
-import { buildChain, formatGoproxy, localProxyFirst, parseGoproxy, terminalOf, warmingChain } from '../../src/goproxy/chain.js';
+import { buildChain, formatGoproxy, localFirst, parseGoproxy, terminalOf, warmingChain } from '../../src/goproxy/chain.js';
 import { escapeModulePath, isPseudoVersion } from '../../src/goproxy/module-path.js';
 import { parseNetrc } from '../../src/goproxy/netrc.js';
 import { credentialFor, netrcCredentials } from '../../src/goproxy/goauth.js';
@@ -80,7 +80,7 @@ describe('GOPROXY strings come from formatGoproxy only', () => {
   });
   test('the local proxy leads and falls through to the chain the user asked for', () => {
     const chain = buildChain({ proxies: ['https://a.example', 'https://b.example'], fallback: 'not-found', terminal: 'direct' });
-    expect(formatGoproxy(localProxyFirst('http://127.0.0.1:1234/t', chain))).toBe(
+    expect(formatGoproxy(localFirst('http://127.0.0.1:1234/t', chain))).toBe(
       'http://127.0.0.1:1234/t|https://a.example,https://b.example,direct',
     );
   });

@@ -1,6 +1,7 @@
 import type { Failure } from '../../src/diagnosis/failure.js';
 import { failure } from '../../src/diagnosis/failure.js';
-import { assessProxy, percentile, withWarmFailure } from '../../src/health/proxy-health.js';
+import { assessProxy, withWarmFailure } from '../../src/health/proxy-health.js';
+import { percentile } from '../../src/model/percentile.js';
 import { fitProbe, planProbe, planShape } from '../../src/probe/plan.js';
 import { hungAfterMs } from '../../src/probe/probe-proxy.js';
 import { explainLadderFailure } from '../../src/diagnosis/ladder-cause.js';

@@ -2,7 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ProxyHealth } from '../../src/model/verdict.js';
 import { junitXml, xmlAttr, xmlText } from '../../src/report/junit.js';
 import { healthyProxy } from './fixtures/report.js';
-import { REPORT_SCHEMA, type RunReport } from '../../src/report/run-report.js';
+import { REPORT_SCHEMA, type RunReport } from '../../src/model/run-report.js';
 
 /** The fixtures' healthy proxy, probed in 1.25 s (the case time JUnit shows). */
 const proxy = (url: string, over: Partial<ProxyHealth> = {}): ProxyHealth => healthyProxy(url, { probeMs: 1250, ...over });
@@ -12,10 +12,12 @@ function report(over: Partial<RunReport> = {}): RunReport {
     schema: REPORT_SCHEMA,
     generatedAt: '2026-11-23T10:00:00.000Z',
     project: { root: '/p', layout: 'module', modules: ['lab.example/p'], requirements: 3, probed: [], private: [] },
-    go: { version: 'go1.19.8', goproxy: 'direct', gosumdb: 'off' },
+    go: { version: 'go1.19.8', goproxy: 'direct', chain: [{ kind: 'direct' }], gosumdb: 'off' },
     probe: { timeoutMs: 3000, samples: 3, durationMs: 1300 },
     proxies: [],
     goproxy: 'direct',
+    chain: [{ kind: 'direct' }],
+    exportedChain: [{ kind: 'direct' }],
     bestProxy: undefined,
     healthyCount: 0,
     verdict: 'healthy',

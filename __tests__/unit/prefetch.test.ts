@@ -10,7 +10,8 @@ import path from 'node:path';
 import { buildZip, goSumLines, largeModuleOnDisk, moduleVersion, tamperedZip } from '../lab/modules.js';
 import { parseGoSum } from '../../src/warm/prefetch/go-sum.js';
 import { planPrefetch } from '../../src/warm/prefetch/plan.js';
-import { prefetchLine, type PrefetchReport } from '../../src/warm/prefetch/prefetch.js';
+import { prefetchLine } from '../../src/warm/prefetch/prefetch.js';
+import type { PrefetchReport } from '../../src/model/run-report.js';
 import { goModHash } from '../../src/goproxy/dirhash.js';
 import { checkModuleZip } from '../../src/goproxy/module-zip.js';
 

@@ -1,5 +1,5 @@
 /** The checksum-database paths the local proxy accepts: exactly what the go command's sumdb client asks a proxy for. */
-import { parseServePath } from '../../src/serve/request-path.js';
+import { parseServePath } from '../../src/upstream/request-path.js';
 
 const kind = (p: string) => {
   const r = parseServePath(p);

@@ -5,7 +5,12 @@ import { finalLine, headline } from '../../src/report/headline.js';
 import { absorbedWarning, serveMarkdown } from '../../src/report/serve-report.js';
 import { adviceFor, renderSummary, scrubCredentials, SUMMARY_MAX_BYTES } from '../../src/report/summary.js';
 import { proxyTable } from '../../src/report/table.js';
-import type { ServeStats } from '../../src/serve/serve-stats.js';
+import { decideGate } from '../../src/engine/gate.js';
+
+/** fail-on: download-failure, on a module cache that ended complete or not. */
+const cacheGate = (complete: boolean) =>
+  decideGate({ failOn: 'download-failure', verdict: complete ? 'healthy' : 'failed', healthyCount: 0, downloadOk: complete });
+import type { ServeStats } from '../../src/model/serve-stats.js';
 import type { RunRecord } from '../../src/state/guard-state.js';
 import {
   allHealthyReport,
@@ -67,7 +72,7 @@ describe('the top block: verdict, cause, action', () => {
   test('failed: "3 of 3 proxies returned HTTP 503; direct was off", and one action', () => {
     const top = topBlock(
       renderSummary(allProxies503Report(), {
-        gate: { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' },
+        gate: cacheGate(false),
       }),
     );
     expect(top).toEqual([
@@ -135,7 +140,7 @@ describe('layout: short when healthy, narrow tables always', () => {
     const md = renderSummary(servedReport(), {
       history: proxyStats(history, AT),
       context: runContext(),
-      gate: { pass: true, reason: 'module cache is complete' },
+      gate: cacheGate(true),
     });
     const visible = visibleLines(md);
     expect(visible.length).toBeLessThanOrEqual(25);
@@ -198,13 +203,9 @@ describe('unusable proxies show no score and no certificate figures', () => {
 
 describe('the log’s last line: verdict and action, no nested parentheses', () => {
   test.each([
-    ['healthy', allHealthyReport(), { pass: true, reason: 'module cache is complete' }],
-    [
-      'failed',
-      allProxies503Report(),
-      { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' },
-    ],
-    ['saved', savedByCacheReport(), { pass: true, reason: 'module cache is complete' }],
+    ['healthy', allHealthyReport(), cacheGate(true)],
+    ['failed', allProxies503Report(), cacheGate(false)],
+    ['saved', savedByCacheReport(), cacheGate(true)],
   ])('%s', (_, report, gate) => {
     const line = finalLine(report, gate);
     expect(line).not.toContain('\n');
@@ -382,7 +383,8 @@ describe('every suggestion, folded for a reader who wants them', () => {
   });
 
   test('the gate, in plain words', () => {
-    expect(adviceFor(runReport(), { gate: { pass: false, reason: 'verdict is degraded (fail-on: degraded)' } })).toContain(
+    const gate = decideGate({ failOn: 'degraded', verdict: 'degraded', healthyCount: 1, downloadOk: true });
+    expect(adviceFor(runReport(), { gate })).toContain(
       'This step fails the job: verdict is degraded, as fail-on: degraded asks. Set fail-on: never to report without failing.',
     );
   });

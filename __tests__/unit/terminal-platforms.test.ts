@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseCommandLine, UsageError } from '../../src/cli/flags.js';
 import { DOTENV_LIMITS, dotenvText, exportLine } from '../../src/platform/dotenv.js';
-import { withoutCredentials } from '../../src/goproxy/chain.js';
+import { credentialHosts, formatGoproxy, parseGoproxy, withoutCredentials } from '../../src/goproxy/chain.js';
 import { GitLabPlatform, sectionName } from '../../src/platform/gitlab.js';
 import { LocalPlatform } from '../../src/platform/local.js';
 import { Secrets } from '../../src/secrets/secrets.js';
@@ -145,11 +145,11 @@ describe('the GitLab platform', () => {
 
 describe('dotenv and export lines', () => {
   test('credentials leave GOPROXY, separators and terminal words stay', () => {
-    expect(withoutCredentials('https://bot:pw@a.example/goproxy/,https://b.example|direct')).toEqual({
-      value: 'https://a.example/goproxy/,https://b.example|direct',
-      hosts: ['a.example/goproxy'],
-    });
-    expect(withoutCredentials('https://a.example|off')).toEqual({ value: 'https://a.example|off', hosts: [] });
+    const chain = parseGoproxy('https://bot:pw@a.example/goproxy/,https://b.example|direct');
+    expect(formatGoproxy(withoutCredentials(chain))).toBe('https://a.example/goproxy/,https://b.example|direct');
+    expect(credentialHosts(chain)).toEqual(['a.example/goproxy']);
+    expect(formatGoproxy(withoutCredentials(parseGoproxy('https://a.example|off')))).toBe('https://a.example|off');
+    expect(credentialHosts(parseGoproxy('https://a.example|off'))).toEqual([]);
   });
 
   test('a value a dotenv report cannot carry is left out and named; the rest is written; a bad name throws', () => {

@@ -1,5 +1,5 @@
 /** What the summary and the advice say about a toolchain switch, for each way it was (or was not) obtained. */
-import type { ToolchainReport } from '../../src/report/run-report.js';
+import type { ToolchainReport } from '../../src/model/run-report.js';
 import { toolchainAdvice, toolchainSentence } from '../../src/report/toolchain-text.js';
 
 const base: ToolchainReport = {

@@ -9,7 +9,7 @@ import { failure } from '../../src/diagnosis/failure.js';
 import { diagnoseGo } from '../../src/diagnosis/go-output.js';
 import { oneLine, UPSTREAM_TEXT_MAX_CHARS } from '../../src/diagnosis/untrusted-text.js';
 import { neutraliseWorkflowCommands } from '../../src/platform/workflow-commands.js';
-import { REPORT_SCHEMA, type RunReport } from '../../src/report/run-report.js';
+import { REPORT_SCHEMA, type RunReport } from '../../src/model/run-report.js';
 import { redactUrl, Secrets } from '../../src/secrets/secrets.js';
 import { activeMarkup } from '../lab/webhooks.js';
 import { parseWorkflowCommands } from '../lab/runner.js';

@@ -8,6 +8,7 @@ import type { DownloadAttempt } from '../../src/warm/download.js';
 import { climbLadder, type LadderIo, type LadderPlan } from '../../src/warm/ladder.js';
 import { parseJsonStream } from '../../src/warm/go-json.js';
 import { findFallthroughs } from '../../src/warm/fallthrough.js';
+import { formatGoproxy } from '../../src/goproxy/chain.js';
 
 const ok = (n = 2): DownloadAttempt => ({
   ok: true,
@@ -26,7 +27,8 @@ function io(script: Record<string, DownloadAttempt[]>, extra: Partial<LadderIo> 
   const calls: string[] = [];
   const sleeps: number[] = [];
   const impl: LadderIo = {
-    download: async (goproxy) => {
+    download: async (chain) => {
+      const goproxy = formatGoproxy(chain);
       calls.push(goproxy);
       const queue = script[goproxy];
       return queue?.shift() ?? bad('not-found');

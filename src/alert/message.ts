@@ -1,6 +1,6 @@
 import type { ProxyVerdict, Verdict } from '../model/verdict.js';
-import type { RunContext } from '../report/run-context.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport } from '../model/run-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { LadderStep } from '../model/ladder.js';
 
@@ -43,11 +43,11 @@ export interface AlertMessageInput {
   report: RunReport;
   context: RunContext;
   secrets: Secrets;
-  /** The loud override line, when an emergency override is in force: no alert may leave it out. */
-  override?: string;
 }
 
-export function buildAlertMessage({ kind, report, context, secrets, override }: AlertMessageInput): AlertMessage {
+/** The message of an alert or a recovery; the loud override line (report.override) is never left out. */
+export function buildAlertMessage({ kind, report, context, secrets }: AlertMessageInput): AlertMessage {
+  const override = report.override;
   const failingProxies = report.proxies
     .filter((p) => p.verdict !== 'healthy')
     .map((p) => ({ url: p.url, verdict: p.verdict, reason: p.failure?.message ?? p.verdict }));

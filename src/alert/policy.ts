@@ -1,6 +1,6 @@
 import type { AlertOn } from '../config/config.js';
 import type { Verdict } from '../model/verdict.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunReport } from '../model/run-report.js';
 import type { AlertState } from '../state/guard-state.js';
 
 export type AlertAction = 'alert' | 'recovery' | 'none';

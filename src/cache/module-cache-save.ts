@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SaveCache } from '../config/config.js';
 import type { GoTarget } from '../project/go-target.js';
-import { verifyModules } from '../warm/download.js';
+import { verifyModules } from '../project/verify-modules.js';
 import type { LadderStep } from '../model/ladder.js';
 import type { CacheHit } from '../model/cache-hit.js';
 import type { CiCache } from './ci-cache.js';
@@ -126,7 +126,7 @@ export async function saveModuleCache(
     }
     const [stagedBytes, inCache] = await Promise.all([
       sizeOf(stagedDownloadDir(state.stagingRoot), staged),
-      listFiles(path.join(state.gomodcache, 'cache', 'download')),
+      listFiles(moduleDownloadDir(state.gomodcache)),
     ]);
     log.info(
       `cache: pruned to the build list: kept ${staged.length} files (${mib(stagedBytes)}), removed ${Math.max(0, inCache.length - staged.length)} from the saved copy; GOMODCACHE is left as it is`,

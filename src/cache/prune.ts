@@ -1,12 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { runCommand } from '../go/command.js';
 import type { GoTarget } from '../project/go-target.js';
+import { fileProxy, withGoproxy } from '../goproxy/chain.js';
 import { NO_MODULE } from '../goproxy/private.js';
-import { withFilesUnchanged } from '../warm/protect.js';
+import { withFilesUnchanged } from '../project/protect.js';
 import { listFiles, removeEmptyDirs, removeTree } from './files.js';
+import { moduleDownloadDir } from './restore.js';
 import { toolchainKeepFiles, withToolchainOnPath, type SavedToolchain } from './toolchain-files.js';
 
 export { listFiles } from './files.js';
@@ -34,11 +35,10 @@ export async function copyBuildList(
   timeoutMs: number,
   toolchain?: SavedToolchain,
 ): Promise<string[]> {
-  const download = path.join(gomodcache, 'cache', 'download');
+  const download = moduleDownloadDir(gomodcache);
   const goEnv = {
-    ...env,
+    ...withGoproxy(env, fileProxy(download)),
     GOMODCACHE: intoGomodcache,
-    GOPROXY: `${pathToFileURL(download).href},off`,
     GOSUMDB: 'off',
     GOFLAGS: '-modcacherw',
     // With GONOPROXY set the go command fetches those modules with direct whatever GOPROXY says.
@@ -50,7 +50,7 @@ export async function copyBuildList(
   );
   if (result.code !== 0)
     throw new Error(`the module cache does not hold the whole build list: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
-  const into = path.join(intoGomodcache, 'cache', 'download');
+  const into = moduleDownloadDir(intoGomodcache);
   for (const rel of toolchain ? await toolchainKeepFiles(download, toolchain.module) : []) {
     await fs.mkdir(path.dirname(path.join(into, rel)), { recursive: true });
     await fs.copyFile(path.join(download, rel), path.join(into, rel));
@@ -71,7 +71,7 @@ export async function pruneToBuildList(
   timeoutMs: number,
   toolchain?: SavedToolchain,
 ): Promise<PruneResult> {
-  const download = path.join(gomodcache, 'cache', 'download');
+  const download = moduleDownloadDir(gomodcache);
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'gpg-prune-'));
   try {
     const needed = new Set(await copyBuildList(target, gomodcache, scratch, env, timeoutMs, toolchain));

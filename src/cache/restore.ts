@@ -5,16 +5,23 @@ import type { GoEnv } from '../go/go-env.js';
 import type { Project } from '../project/discover.js';
 import { hitKind, type CiCache } from './ci-cache.js';
 import type { CacheHit } from '../model/cache-hit.js';
-import { cacheKeys } from './key.js';
+import { cacheKeys, type SumFile } from './key.js';
 import { parseGoSum, type SumTable } from './sum-table.js';
 import { listFiles } from './files.js';
 import { freshStaging, mergeInto, removeTree, stagedDownloadDir } from './staging.js';
-import { checkRestoredModules, type RestoreCheck } from './verify-restored.js';
+import { checkRestoredModules } from './verify-restored.js';
+import type { RestoreCheck } from '../model/run-report.js';
 
 export interface RestoreOutcome {
   hit: CacheHit;
   key: string | undefined;
   matched: string | undefined;
+  /**
+   * The platform restored GOMODCACHE itself before the job (GitLab's cache:)
+   * and module zips from it are there, checked: the ladder may use them, and
+   * the hit is judged once the build list is known.
+   */
+  byPlatform?: boolean;
   /** Why the cache could not be used, when it could not: a warning, never a failure. */
   problem?: string;
   /** The restored modules, hashed before any use; absent when nothing was restored. */
@@ -27,9 +34,9 @@ export interface RestoreOutcome {
 export const moduleDownloadDir = (gomodcache: string, p: path.PlatformPath = path) => p.join(gomodcache, 'cache', 'download');
 
 /** Every h1: line of the project's go.sum and go.work.sum files. */
-export async function projectSums(project: Project): Promise<SumTable> {
+export function sumTableOf(sums: readonly SumFile[]): SumTable {
   const table: SumTable = new Map();
-  for (const f of project.sumFiles) parseGoSum(await fs.readFile(f, 'utf8').catch(() => ''), table);
+  for (const f of sums) parseGoSum(f.content.toString('utf8'), table);
   return table;
 }
 
@@ -42,31 +49,33 @@ export async function projectSums(project: Project): Promise<SumTable> {
  */
 export async function restoreModuleCache(opts: {
   config: Config;
-  goEnv: GoEnv;
-  project: Project;
+  goEnv: Pick<GoEnv, 'GOOS' | 'GOARCH'>;
+  project: Pick<Project, 'layout'>;
+  /** The project's go.sum files: the key hashes them, the check reads their hashes. */
+  sums: readonly SumFile[];
+  /** GOMODCACHE/cache/download. */
+  downloadDir: string;
   cache: CiCache | undefined;
   /** The guard's own directory the Actions cache entry goes through. */
   stagingRoot: string;
-  /** The platform restored GOMODCACHE/cache/download before the job (GitLab). */
-  platformRestored?: boolean;
+  /** The platform restores GOMODCACHE/cache/download before the job (GitLab). */
+  platformRestores?: boolean;
 }): Promise<RestoreOutcome> {
   const { config, goEnv, project } = opts;
   const none: RestoreOutcome = { hit: 'none', key: undefined, matched: undefined };
   if (!config.cache.enabled || project.layout === 'none') return none;
-  const download = moduleDownloadDir(goEnv.GOMODCACHE);
+  const download = opts.downloadDir;
   // Hashing what was restored is bounded like a download of it.
   const bound = { timeoutMs: config.warm.timeoutMs };
   if (!opts.cache) {
-    if (!opts.platformRestored) return none;
+    if (!opts.platformRestores) return none;
     const files = await listFiles(download);
     if (files.length === 0) return none;
-    const check = await checkRestoredModules(download, files, await projectSums(project), bound);
-    return { ...none, check, toolchainZips: await toolchainZipsIn(download, files) };
+    const check = await checkRestoredModules(download, files, sumTableOf(opts.sums), bound);
+    const zips = await keptZips(download, files, () => true);
+    return { ...none, byPlatform: zips.length > 0, check, toolchainZips: zips.filter(isToolchainZip) };
   }
-  const sums = await Promise.all(
-    project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
-  );
-  const keys = cacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, sums });
+  const keys = cacheKeys({ prefix: config.cache.keyPrefix, os: goEnv.GOOS, arch: goEnv.GOARCH, sums: opts.sums });
   const staged = stagedDownloadDir(opts.stagingRoot);
   try {
     await freshStaging(opts.stagingRoot);
@@ -74,8 +83,8 @@ export async function restoreModuleCache(opts: {
     const outcome: RestoreOutcome = { hit: hitKind(matched, keys.primary), key: keys.primary, matched };
     if (matched) {
       const files = await listFiles(staged);
-      outcome.check = await checkRestoredModules(staged, files, await projectSums(project), bound);
-      outcome.toolchainZips = await toolchainZipsIn(staged, files);
+      outcome.check = await checkRestoredModules(staged, files, sumTableOf(opts.sums), bound);
+      outcome.toolchainZips = await keptZips(staged, files, isToolchainZip);
       await mergeInto(staged, download);
     }
     return outcome;
@@ -86,9 +95,11 @@ export async function restoreModuleCache(opts: {
   }
 }
 
-/** The toolchain zips among restored files that are still there once the check discarded what failed it. */
-async function toolchainZipsIn(dir: string, files: string[]): Promise<string[]> {
-  const zips = files.map((f) => f.split(path.sep).join('/')).filter((f) => /^golang\.org\/toolchain\/@v\/[^/]+\.zip$/.test(f));
+const isToolchainZip = (f: string) => /^golang\.org\/toolchain\/@v\/[^/]+\.zip$/.test(f);
+
+/** The zips among restored files (`wanted` of them) that are still there once the check discarded what failed it, slash-separated. */
+async function keptZips(dir: string, files: string[], wanted: (f: string) => boolean): Promise<string[]> {
+  const zips = files.map((f) => f.split(path.sep).join('/')).filter((f) => f.endsWith('.zip') && wanted(f));
   const kept = await Promise.all(
     zips.map((f) =>
       fs.stat(path.join(dir, f)).then(

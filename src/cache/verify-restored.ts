@@ -1,3 +1,4 @@
+import type { RestoreCheck } from '../model/run-report.js';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { unescapeModulePath } from '../goproxy/module-path.js';
@@ -5,14 +6,6 @@ import { goModHash } from '../goproxy/dirhash.js';
 import { checkModuleZip, MODULE_ZIP_LIMITS } from '../goproxy/module-zip.js';
 import type { SumTable } from './sum-table.js';
 import { forEachLimit } from './files.js';
-
-/** What checking a restored module cache found. */
-export interface RestoreCheck {
-  /** Module versions whose restored zip or go.mod was hashed. */
-  checked: number;
-  /** Module versions thrown away (`module@version: why`): the ladder downloads them again. */
-  discarded: string[];
-}
 
 /** The files the go command keeps for one module version in cache/download. */
 const VERSION_FILES = ['.zip', '.ziphash', '.mod', '.info'];

@@ -11,7 +11,7 @@ import type { CliPlatform } from '../platform/platform.js';
 import { userTempDir } from '../secrets/private-files.js';
 import { SUMMARY_FILE, writeJunit } from '../platform/report-files.js';
 import { internalFailure } from '../report/docs-links.js';
-import type { Styles } from '../model/styles.js';
+import type { Styles } from '../report/styles.js';
 import type { TextStream } from '../platform/terminal.js';
 import { Secrets } from '../secrets/secrets.js';
 import { COMMANDS, EXIT, type GuardCommandName } from './commands.js';

@@ -1,17 +1,15 @@
 import * as path from 'node:path';
-import { withImpliedScheme } from '../goproxy/chain.js';
-import { presetOf } from '../goproxy/presets.js';
-import { sameProxy } from '../goproxy/proxy-url.js';
-import { redactUrl } from '../secrets/secrets.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../model/score.js';
+import type { FailOn } from '../model/gate.js';
 import { parseSilenceWindows, type SilenceWindow } from './silence.js';
 import { InputError } from './errors.js';
 import { parseOverride, type Override } from './override.js';
+import { parseProxies } from './proxies.js';
 import { type InputName, type RawInputs, withDefaults } from './inputs.js';
-import { parseBoolean, parseChoice, parseDuration, parseInteger, parseKeyValues, parseList, parseNumber } from './parse.js';
+import { parseBoolean, parseChoice, parseDuration, parseInteger, parseKeyValues, parseNumber } from './parse.js';
 
 export const FALLBACKS = ['any-error', 'not-found'] as const;
-export const FAIL_ON = ['download-failure', 'unhealthy', 'degraded', 'never'] as const;
+export const FAIL_ON = ['download-failure', 'unhealthy', 'degraded', 'never'] as const satisfies readonly FailOn[];
 
 export const SAVE_CACHE = ['auto', 'always', 'never'] as const;
 export type SaveCache = (typeof SAVE_CACHE)[number];
@@ -27,7 +25,7 @@ export interface Webhook {
 }
 
 export type Fallback = (typeof FALLBACKS)[number];
-export type FailOn = (typeof FAIL_ON)[number];
+export type { FailOn };
 
 export interface Config {
   /** Explicit candidates, or undefined to derive them from `go env GOPROXY` plus proxy.golang.org. */
@@ -186,45 +184,6 @@ export function positiveDuration(input: InputName | string, raw: string): number
   const ms = parseDuration(input, raw);
   if (ms <= 0) throw new InputError(input, raw, 'must be a duration above zero');
   return ms;
-}
-
-/** Candidate proxy URLs: http(s) URLs, bare hosts or presets (preset:china); "direct"/"off" belong to other inputs. */
-export function parseProxies(raw: string): string[] {
-  const entries = parseList(raw.replace(/\|/g, ','));
-  if (entries.length === 0) throw new InputError('proxies', raw, 'must list at least one proxy URL');
-  const out: string[] = [];
-  for (const entry of entries) {
-    const preset = presetOf(entry);
-    if (preset instanceof Error) throw new InputError('proxies', entry, preset.message);
-    for (const url of preset ?? [normaliseProxyUrl(entry)]) if (!out.some((u) => sameProxy(u, url))) out.push(url);
-  }
-  return out;
-}
-
-export function normaliseProxyUrl(entry: string): string {
-  if (entry === 'direct' || entry === 'off') {
-    throw new InputError('proxies', entry, `must list proxy URLs only; "${entry}" is set with the "direct" input`);
-  }
-  const url = withImpliedScheme(entry);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InputError('proxies', redactUrl(entry), 'must list http(s) URLs or bare host names like goproxy.io');
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new InputError('proxies', redactUrl(entry), 'must list http:// or https:// URLs (or bare host names)');
-  }
-  if (!parsed.hostname || parsed.search || parsed.hash) {
-    throw new InputError('proxies', redactUrl(entry), 'must list proxy base URLs without query or fragment');
-  }
-  try {
-    decodeURIComponent(parsed.username);
-    decodeURIComponent(parsed.password);
-  } catch {
-    throw new InputError('proxies', redactUrl(entry), 'must percent-encode special characters in user info (a literal % is %25)');
-  }
-  return url;
 }
 
 function parseScoreModel(weightsRaw: string, thresholdsRaw: string): ScoreModel {

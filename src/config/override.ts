@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { redactUrl } from '../secrets/secrets.js';
 import { InputError } from './errors.js';
-import { parseProxies } from './config.js';
+import { parseProxies } from './proxies.js';
 
 /**
  * The emergency switch: one variable, set once for a whole organisation or

@@ -1,7 +1,7 @@
 import { oneLine } from './untrusted-text.js';
 
 /**
- * What went wrong, and therefore what to do about it (DESIGN.md, failure classes):
+ * What went wrong, and therefore what to do about it (docs/ladder-and-caches.md):
  * - transient: retry, then move on;
  * - proxy-miss: 404/410 or a stale mirror: next proxy, no retry;
  * - proxy-broken: bad TLS, malformed answers: next proxy, mark unhealthy;

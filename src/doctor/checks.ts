@@ -1,5 +1,5 @@
 import type { Failure } from '../diagnosis/failure.js';
-import { formatChainShown, formatGoproxy, parseGoproxy, type Chain } from '../goproxy/chain.js';
+import { formatGoproxy, shownChain, type Chain } from '../goproxy/chain.js';
 import { matchesPrefixPatterns } from '../goproxy/private.js';
 import type { GoEnv } from '../go/go-env.js';
 import type { Project } from '../project/discover.js';
@@ -66,15 +66,14 @@ export function projectCheck(project: Project): DoctorCheck {
  * GOPROXY as the go command reads it, entry by entry, and the trap in it:
  * after a "," the go command moves on only when the proxy says 404 or 410.
  */
-export function chainCheck(goproxy: string): DoctorCheck {
-  const chain = parseGoproxy(goproxy);
+export function chainCheck(chain: Chain): DoctorCheck {
   const details = explainChain(chain);
   const shown = redactChain(chain);
   if (chain.length === 0 || (chain.length === 1 && chain[0]?.kind === 'off')) {
     return {
       id: 'goproxy',
       status: 'info',
-      summary: `GOPROXY=${goproxy || '(empty)'}: no downloads at all; builds work only from the module cache or vendor/`,
+      summary: `GOPROXY=${shown || '(empty)'}: no downloads at all; builds work only from the module cache or vendor/`,
       details,
     };
   }
@@ -88,7 +87,7 @@ export function chainCheck(goproxy: string): DoctorCheck {
   }
   const commas = chain.filter((e, i) => e.kind === 'proxy' && !e.fallBackOnError && i < chain.length - 1);
   if (commas.length > 0) {
-    const fixed = formatGoproxy(chain.map((e) => (e.kind === 'proxy' ? { ...e, url: redactUrl(e.url), fallBackOnError: true } : e)));
+    const fixed = formatGoproxy(shownChain(chain, redactUrl).map((e) => (e.kind === 'proxy' ? { ...e, fallBackOnError: true } : e)));
     return {
       id: 'goproxy',
       status: 'warn',
@@ -120,7 +119,7 @@ function explainChain(chain: Chain): string[] {
   });
 }
 
-const redactChain = (chain: Chain) => formatChainShown(chain, redactUrl);
+const redactChain = (chain: Chain) => formatGoproxy(shownChain(chain, redactUrl));
 
 /** GOPRIVATE / GONOPROXY / GONOSUMDB against the modules this project requires. */
 export function privateCheck(goEnv: GoEnv, project: Project): DoctorCheck {

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Config } from '../config/config.js';
+import { moduleDownloadDir } from '../cache/restore.js';
 import { loadCredentials, NO_CREDENTIALS } from '../goproxy/goauth.js';
 import { goRunEnv } from '../go/run-env.js';
-import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
+import { ownProxies } from '../goproxy/candidates.js';
+import { parseGoproxy } from '../goproxy/chain.js';
 import { readGoEnv, sumdbName } from '../go/go-env.js';
 import { DEFAULT_SCORE_MODEL } from '../model/score.js';
 import { probeProxy } from '../probe/probe-proxy.js';
@@ -50,7 +52,9 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
     inputValue: opts.workingDirectoryInput,
   });
   const sumdb = sumdbName(goEnv.env.GOSUMDB);
-  const proxies = config.proxies ?? proxyUrls(parseGoproxy(goEnv.env.GOPROXY)).filter((u) => /^https?:\/\//i.test(u));
+  const userChain = parseGoproxy(goEnv.env.GOPROXY);
+  // The proxies the go command itself asks (not the engine's candidates, which add proxy.golang.org): the doctor checks this setup.
+  const proxies = config.proxies ?? ownProxies(userChain);
   const runner = { env: goRunEnv(env), timeoutMs: config.warm.timeoutMs };
   const [answers, vendor, cache] = await Promise.all([
     sumdb
@@ -65,7 +69,7 @@ export async function runDoctor(opts: { config: Config; env: NodeJS.ProcessEnv; 
     checks: [
       goCheck(goEnv.env, goEnv.problem),
       projectCheck(project),
-      chainCheck(goEnv.env.GOPROXY),
+      chainCheck(userChain),
       privateCheck(goEnv.env, project),
       sumdbCheck(goEnv.env.GOSUMDB, sumdb, answers),
       vendorCheck(project, vendor),
@@ -103,7 +107,7 @@ async function moduleCacheFacts(dir: string): Promise<ModuleCacheFacts> {
   if (!stat?.isDirectory()) return facts;
   facts.exists = true;
   const stopAt = Date.now() + CACHE_COUNT_LIMIT_MS;
-  const downloads = path.join(dir, 'cache', 'download') + path.sep;
+  const downloads = moduleDownloadDir(dir) + path.sep;
   const walk = async (d: string): Promise<void> => {
     if (Date.now() > stopAt) {
       facts.partial = true;

@@ -1,4 +1,4 @@
-import type { Styles } from '../model/styles.js';
+import type { Styles } from '../report/styles.js';
 import type { CheckStatus } from './checks.js';
 import type { DoctorReport } from './doctor.js';
 

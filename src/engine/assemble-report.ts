@@ -1,28 +1,33 @@
 import type { BuildCacheRestore } from '../cache/build-cache.js';
 import type { Config } from '../config/config.js';
 import { explainLadderFailure } from '../diagnosis/ladder-cause.js';
-import { formatChainShown, localProxyFirst, parseGoproxy, proxyUrls } from '../goproxy/chain.js';
+import { formatGoproxy, proxyUrls, shownChain, type Chain, type ChainEnd } from '../goproxy/chain.js';
 import type { GoEnv } from '../go/go-env.js';
 import type { Verdict } from '../model/verdict.js';
 import type { Project } from '../project/discover.js';
-import { REPORT_SCHEMA, type RunReport, type ToolchainReport, type WarmReport } from '../report/run-report.js';
+import { REPORT_SCHEMA, type RunReport, type ToolchainReport, type WarmReport } from '../model/run-report.js';
 import type { ProjectToolchain } from '../project/toolchain-file.js';
 import type { ToolchainWarm } from '../warm/toolchain.js';
-import type { ProbeOutcome, ProbeRun } from './probe-stage.js';
+import type { ProbeOutcome } from './probe-stage.js';
 
 /** Everything the run found, as values: the report is made of these and nothing else. */
 export interface ReportParts {
   config: Config;
-  goEnv: Pick<GoEnv, 'GOVERSION' | 'GOPROXY' | 'GOSUMDB'> & Partial<Pick<GoEnv, 'GOTOOLCHAIN'>>;
+  goEnv: Pick<GoEnv, 'GOVERSION' | 'GOSUMDB'> & Partial<Pick<GoEnv, 'GOTOOLCHAIN'>>;
+  /** The user's own GOPROXY, parsed once (prepareStage). */
+  userChain: Chain;
   project: Project;
   /** The probe, with the warm's failures folded in. */
   probe: ProbeOutcome;
-  terminal: ProbeRun['terminal'];
+  /** How the run's chains end (prepareStage). */
+  end: ChainEnd;
   warm: WarmReport | undefined;
   /** Notes of the warm, in the order they arose. */
   warmNotes: string[];
   /** The local proxy's URL (with its access token) when it runs, and the note of its start. */
   serve: { url: string | undefined; note: string | undefined };
+  /** What later steps get, as it may be shown (exportStage decided it). */
+  exported: Chain;
   build: BuildCacheRestore | undefined;
   /** The loud override line, when an override is in force. */
   override: string | undefined;
@@ -39,7 +44,8 @@ export function assembleReport(p: ReportParts): RunReport {
   const ranked = probe.ranked.map((x) => ({ ...x, url: shown(x.url) }));
   const warm = p.warm?.ladderStep === 'failed' ? { ...p.warm, cause: ladderCause(p, ranked) } : p.warm;
   const verdict = overallVerdict(probe.verdict, warm);
-  const chainShown = formatChainShown(probe.chain, shown);
+  const chain = shownChain(probe.chain, shown);
+  const userChain = shownChain(p.userChain, shown);
   const privateModules = project.requirements.filter((r) => r.private).map((r) => r.path);
   return {
     schema: REPORT_SCHEMA,
@@ -52,7 +58,7 @@ export function assembleReport(p: ReportParts): RunReport {
       probed: probe.probed,
       private: privateModules,
     },
-    go: { version: p.goEnv.GOVERSION, goproxy: formatChainShown(parseGoproxy(p.goEnv.GOPROXY), shown), gosumdb: p.goEnv.GOSUMDB },
+    go: { version: p.goEnv.GOVERSION, goproxy: formatGoproxy(userChain), chain: userChain, gosumdb: p.goEnv.GOSUMDB },
     probe: {
       timeoutMs: config.probe.timeoutMs,
       samples: probe.fit.samples,
@@ -60,9 +66,10 @@ export function assembleReport(p: ReportParts): RunReport {
       concurrency: probe.fit.concurrency,
     },
     proxies: ranked,
-    goproxy: chainShown,
-    // The local proxy's access token is for this job's go commands, not for an artifact a reader shares.
-    exportedGoproxy: p.serve.url ? formatChainShown(localProxyFirst(`${new URL(p.serve.url).origin}/…`, probe.chain), shown) : chainShown,
+    goproxy: formatGoproxy(chain),
+    chain,
+    exportedGoproxy: formatGoproxy(p.exported),
+    exportedChain: p.exported,
     bestProxy: probe.healthy[0] ? shown(probe.healthy[0].url) : undefined,
     healthyCount: probe.healthy.length,
     verdict,
@@ -136,7 +143,7 @@ function ladderCause(p: ReportParts, ranked: RunReport['proxies']): string {
   return explainLadderFailure({
     proxies: ranked,
     rungs: p.warm?.ladder ?? [],
-    directOff: p.terminal === 'off' ? 'GOPROXY ends with off' : 'direct: false',
+    directOff: p.end === 'off' ? 'GOPROXY ends with off' : 'direct: false',
   });
 }
 

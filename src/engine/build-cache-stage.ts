@@ -1,4 +1,3 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   buildCacheKeys,
@@ -12,38 +11,33 @@ import {
 export type { BuildCacheState } from '../cache/build-cache.js';
 import type { CiCache } from '../cache/ci-cache.js';
 import { shouldSaveBuildCache } from '../cache/save-policy.js';
-import { setupGoCacheOn } from '../cache/setup-go.js';
 import { removeTree } from '../cache/staging.js';
-import type { Config } from '../config/config.js';
-import type { GoEnv } from '../go/go-env.js';
 import type { Platform } from '../platform/platform.js';
-import type { Project } from '../project/discover.js';
+import type { Prepared } from './prepare-stage.js';
 
 export const buildStagingRoot = (platform: Platform) => path.join(platform.workDir, 'build-cache');
 /** The entries the restore added, for the post step (outside the staging directory, which each step empties). */
 const restoredListFile = (platform: Platform) => path.join(platform.workDir, 'build-cache-restored.tsv');
 
-/** Restore GOCACHE from the CI cache (exact go.sum, then the newest for this OS, arch and Go); undefined when off. */
-export async function restoreBuildCacheStage(opts: {
-  config: Config;
-  goEnv: GoEnv;
-  project: Project;
-  platform: Platform;
-  /** The toolchain the project's go commands switch to: what fills GOCACHE, so what the key names. */
-  toolchain?: string;
-}): Promise<{ restore: BuildCacheRestore; state: BuildCacheState } | undefined> {
-  const { config, goEnv, project, platform } = opts;
+/**
+ * Restore GOCACHE from the CI cache (exact go.sum, then the newest for this
+ * OS, arch and Go); undefined when off. The Go in the key is the toolchain
+ * the project's go commands switch to, when they switch: it fills GOCACHE.
+ */
+export async function restoreBuildCacheStage(
+  run: Pick<Prepared, 'config' | 'goEnv' | 'sums' | 'toolchain'>,
+  platform: Platform,
+): Promise<{ restore: BuildCacheRestore; state: BuildCacheState } | undefined> {
+  const { config, goEnv } = run;
   const gocache = goEnv.GOCACHE;
   if (!config.buildCache.enabled || !platform.cache || !gocache || gocache === 'off' || !path.isAbsolute(gocache)) return undefined;
-  const sums = await Promise.all(
-    project.sumFiles.map(async (f) => ({ name: path.relative(project.root, f), content: await fs.readFile(f) })),
-  );
+  const choice = run.toolchain.choice;
   const keys = buildCacheKeys({
     prefix: config.cache.keyPrefix,
     os: goEnv.GOOS,
     arch: goEnv.GOARCH,
-    goVersion: opts.toolchain ?? goEnv.GOVERSION,
-    sums,
+    goVersion: choice.kind === 'switch' ? choice.name : goEnv.GOVERSION,
+    sums: run.sums,
   });
   const stagingRoot = buildStagingRoot(platform);
   const restoredList = restoredListFile(platform);
@@ -79,14 +73,14 @@ export async function saveBuildCacheStage(
   state: BuildCacheState,
   cache: CiCache,
   platform: Platform,
-  env: NodeJS.ProcessEnv,
+  event: string | undefined,
 ): Promise<'saved' | 'skipped' | 'failed'> {
-  const decision = shouldSaveBuildCache({ policy: state.policy, hit: state.hit, event: env.GITHUB_EVENT_NAME });
+  const decision = shouldSaveBuildCache({ policy: state.policy, hit: state.hit, event });
   if (!decision.save) {
     platform.info(`build cache: not saving (${decision.reason})`);
     return 'skipped';
   }
-  const setupGo = await setupGoCacheOn(env);
+  const setupGo = await platform.otherGoCacheStep?.();
   if (setupGo) {
     platform.warning(
       `build cache: not saving: ${setupGo} in this workflow saves GOCACHE and GOMODCACHE too. Set "cache: false" on setup-go (go-proxy-guard owns both caches), or "build-cache: false" here to leave GOCACHE to setup-go.`,

@@ -1,6 +1,9 @@
-import type { Config, FailOn } from '../config/config.js';
-import type { RunReport } from '../report/run-report.js';
+import type { FailOn, GateCause, GateDecision } from '../model/gate.js';
+import type { RunReport } from '../model/run-report.js';
 import type { Verdict } from '../model/verdict.js';
+import { gateReason } from '../report/explain.js';
+
+export type { GateDecision };
 
 export interface GateInput {
   failOn: FailOn;
@@ -12,39 +15,35 @@ export interface GateInput {
   override?: 'direct' | 'off';
 }
 
-export interface GateDecision {
-  pass: boolean;
-  reason: string;
-}
-
 /** The gating policy: whether this step's exit status fails the job. */
 export function decideGate(g: GateInput): GateDecision {
+  const { pass, cause } = judge(g);
+  return { pass, failOn: g.failOn, cause, reason: gateReason(g.failOn, pass, cause) };
+}
+
+function judge(g: GateInput): { pass: boolean; cause: GateCause } {
   switch (g.failOn) {
     case 'never':
-      return { pass: true, reason: 'fail-on is never' };
+      return { pass: true, cause: { kind: 'never' } };
     case 'unhealthy':
-      if (g.override) return { pass: true, reason: `override ${g.override}: no proxy was probed` };
-      return g.healthyCount > 0
-        ? { pass: true, reason: `${g.healthyCount} proxy(ies) reached min-score` }
-        : { pass: false, reason: 'no proxy reached min-score (fail-on: unhealthy)' };
+      if (g.override) return { pass: true, cause: { kind: 'override', mode: g.override } };
+      return { pass: g.healthyCount > 0, cause: { kind: 'healthy-proxies', count: g.healthyCount } };
     case 'degraded':
-      return g.verdict === 'healthy'
-        ? { pass: true, reason: 'verdict is healthy' }
-        : { pass: false, reason: `verdict is ${g.verdict} (fail-on: degraded)` };
-    case 'download-failure':
-      if (g.downloadOk === false)
-        return { pass: false, reason: 'no rung of the ladder produced a complete module cache (fail-on: download-failure)' };
-      return { pass: true, reason: g.downloadOk ? 'module cache is complete' : 'nothing was downloaded' };
+      return { pass: g.verdict === 'healthy', cause: { kind: 'verdict', verdict: g.verdict } };
+    case 'download-failure': {
+      const state = g.downloadOk === undefined ? 'not-warmed' : g.downloadOk ? 'complete' : 'incomplete';
+      return { pass: g.downloadOk !== false, cause: { kind: 'module-cache', state } };
+    }
   }
 }
 
-/** What the gate reads of a run. */
-export function gateInputOf(config: Pick<Config, 'failOn' | 'override'>, report: RunReport): GateInput {
+/** What the gate reads of a run: the policy, the override's forced end (decided once, in prepareStage), the report. */
+export function gateInputOf(run: { config: { failOn: FailOn }; forcedEnd: 'direct' | 'off' | undefined }, report: RunReport): GateInput {
   return {
-    failOn: config.failOn,
+    failOn: run.config.failOn,
     verdict: report.verdict,
     healthyCount: report.healthyCount,
     downloadOk: report.warm ? report.warm.ladderStep !== 'failed' : undefined,
-    ...(config.override && config.override.mode !== 'proxies' ? { override: config.override.mode } : {}),
+    ...(run.forcedEnd ? { override: run.forcedEnd } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import type { OutputName } from '../config/inputs.js';
 import type { Chain } from '../goproxy/chain.js';
 import { dockerBuildArgs } from '../goproxy/docker-build-args.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunReport } from '../model/run-report.js';
 
 /** What the outputs need beyond the report: files written and the values later steps really get. */
 export interface OutputExtras {

@@ -1,7 +1,5 @@
 import type { Config } from '../config/config.js';
-import { buildChain, parseGoproxy, terminalOf, type Chain } from '../goproxy/chain.js';
-import type { Credentials } from '../goproxy/goauth.js';
-import type { GoEnv } from '../go/go-env.js';
+import { buildChain, offline, type Chain, type ChainEnd } from '../goproxy/chain.js';
 import { sumdbName } from '../go/go-env.js';
 import { assessProxy, withWarmFailure } from '../health/proxy-health.js';
 import type { ProxyHealth, Verdict } from '../model/verdict.js';
@@ -9,9 +7,8 @@ import { probeVerdict, rankProxies } from '../health/rank.js';
 import { SLOW_ANSWER_MS, fitProbe, planProbe, planShape, sampleModules, type ProbeFit } from '../probe/plan.js';
 import { probeProxy, type ProbeResult } from '../probe/probe-proxy.js';
 import { failure, gravity, type Failure } from '../diagnosis/failure.js';
-import type { Project } from '../project/discover.js';
-import { defaultCandidates } from './candidates.js';
 import type { Platform } from '../platform/platform.js';
+import type { Prepared } from './prepare-stage.js';
 import { proxyTable } from '../report/table.js';
 
 export interface ProbeOutcome {
@@ -28,9 +25,6 @@ export interface ProbeOutcome {
 }
 
 export interface ProbeRun {
-  candidates: string[];
-  /** How the exported chain ends: direct, off (the user forbade the network), or nothing. */
-  terminal: 'direct' | 'off' | 'none';
   /**
    * Resolves once warming may begin: every proxy is probed, or a healthy
    * proxy has finished and a short grace has passed. Holds the healthy
@@ -49,6 +43,16 @@ export interface ProbeRun {
   done: Promise<ProbeOutcome>;
 }
 
+/** The proxies the warm goes through, as the probe knows them while it finishes. */
+export interface WarmProxies {
+  /** The healthy proxies known when warming began, best first. */
+  healthy: string[];
+  /** The usable proxies known now (the full ranking once the probe is done). */
+  refresh?: () => string[];
+  probeDone?: Promise<unknown>;
+  directAllowed: boolean;
+}
+
 /**
  * How long warming waits after the first healthy proxy, so that near-equal
  * ones make the first chain too: a quarter of the time it took, at most
@@ -58,10 +62,10 @@ const GRACE_SHARE = 0.25;
 const GRACE_MAX_MS = 200;
 
 /** Probe every candidate concurrently; rank and build the chain to export as they finish. */
-export function startProbes(config: Config, goEnv: GoEnv, project: Project, credentials: Credentials): ProbeRun {
+export function startProbes(run: Prepared): ProbeRun {
+  const { config, goEnv, project, credentials, candidates } = run;
   const started = performance.now();
   const notes: string[] = [];
-  const candidates = config.proxies ?? defaultCandidates(goEnv.GOPROXY);
   const publicReqs = project.requirements.filter((r) => !r.private);
   const sample = sampleModules(publicReqs, config.probe.modules);
   if (project.layout === 'none') notes.push(`no go.mod or go.work in ${project.root}: probed with a well-known module instead`);
@@ -79,10 +83,6 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, cred
   }
   const plan = planProbe({ modules: sample, samples: fit.samples, sumdb });
 
-  // "off" in the user's GOPROXY forbids the network beyond the proxies; never replace it with direct.
-  // An override of direct or off probes nothing and ends the chain with what it says.
-  const forced = config.override && config.override.mode !== 'proxies' ? config.override.mode : undefined;
-  const terminal = forced ?? (terminalOf(parseGoproxy(goEnv.GOPROXY)) === 'off' ? 'off' : config.direct ? 'direct' : 'none');
   let releaseCut: () => void = () => {};
   const cut = new Promise<void>((resolve) => (releaseCut = resolve));
   const finished = new Map<string, ProxyHealth>();
@@ -114,12 +114,18 @@ export function startProbes(config: Config, goEnv: GoEnv, project: Project, cred
 
   if (candidates.length === 0) resolveEarly([]);
   const done = Promise.all(probes).then((all) =>
-    finishProbe(config, all, { candidates, terminal, forced, notes, fit, probed: sample.map((m) => `${m.path}@${m.version}`), started }),
+    finishProbe(config, all, {
+      candidates,
+      end: run.end,
+      forced: run.forcedEnd,
+      notes,
+      fit,
+      probed: sample.map((m) => `${m.path}@${m.version}`),
+      started,
+    }),
   );
 
   return {
-    candidates,
-    terminal,
     early,
     healthyNow,
     release: () => {
@@ -165,7 +171,7 @@ function finishProbe(
   all: ProxyHealth[],
   o: {
     candidates: string[];
-    terminal: ProbeRun['terminal'];
+    end: ChainEnd;
     forced: 'direct' | 'off' | undefined;
     notes: string[];
     fit: ProbeFit;
@@ -173,20 +179,20 @@ function finishProbe(
     started: number;
   },
 ): ProbeOutcome {
-  const { terminal, forced, notes } = o;
+  const { end, forced, notes } = o;
   const ranked = rankProxies(all);
   const healthy = ranked.filter((p) => p.verdict === 'healthy');
-  if (terminal === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
+  if (end === 'off') notes.push('GOPROXY ends with off: the exported chain keeps off instead of direct');
   // A slow proxy that answers correctly is still a path: after the faster ones.
   const chosen = usable(ranked).map((p) => p.url);
   if (healthy.length === 0 && chosen.length > 0) notes.push('no proxy reached min-score: exporting the slow ones that still answered');
-  const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal });
+  const chain = buildChain({ proxies: chosen, fallback: config.fallback, terminal: end });
   if (chain.length === 0) notes.push('no proxy is usable and direct is false: GOPROXY=off');
   if (forced) notes.push(`override: no proxy probed, GOPROXY=${forced}`);
   return {
     candidates: o.candidates,
     ranked,
-    chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
+    chain: chain.length === 0 ? offline() : chain,
     // Nothing probed on purpose is not an outage: the override itself makes the run degraded.
     verdict: forced ? 'degraded' : probeVerdict(ranked),
     healthy,
@@ -208,7 +214,7 @@ const usable = (ranked: ProxyHealth[]): ProxyHealth[] => ranked.filter((p) => p.
 export function applyWarmFailures(
   config: Config,
   probe: ProbeOutcome,
-  terminal: ProbeRun['terminal'],
+  end: ChainEnd,
   failures: { url: string; failure: Failure }[],
 ): ProbeOutcome {
   if (failures.length === 0) return probe;
@@ -220,26 +226,26 @@ export function applyWarmFailures(
   const failed = new Set(failures.map((f) => f.url));
   const keep = usable(ranked).map((p) => p.url);
   const later = ranked.filter((p) => failed.has(p.url) && p.verdict === 'down').map((p) => p.url);
-  const chain = buildChain({ proxies: [...keep, ...later], fallback: config.fallback, terminal });
+  const chain = buildChain({ proxies: [...keep, ...later], fallback: config.fallback, terminal: end });
   return {
     ...probe,
     ranked,
     healthy: ranked.filter((p) => p.verdict === 'healthy'),
     verdict: probeVerdict(ranked),
-    chain: chain.length === 0 ? [{ kind: 'off' as const }] : chain,
+    chain: chain.length === 0 ? offline() : chain,
   };
 }
 
 /** The final ranking, with what the warm found folded in; its table is printed inside its group, where a reader who opens it looks. */
 export function rankStage(
-  config: Config,
+  run: Prepared,
   probes: ProbeRun,
   warmFailures: { url: string; failure: Failure }[],
   platform: Platform,
   shown: (url: string) => string,
 ): Promise<ProbeOutcome> {
   return platform.group('Probing Go module proxies', async () => {
-    const done = applyWarmFailures(config, await probes.done, probes.terminal, warmFailures);
+    const done = applyWarmFailures(run.config, await probes.done, run.end, warmFailures);
     platform.info(proxyTable(done.ranked.map((p) => ({ ...p, url: shown(p.url) }))));
     return done;
   });

@@ -10,18 +10,39 @@ import { proxyStats, recordRun } from '../history/history.js';
 import { buildStatus, STATUS_FILE, statusJson, type StatusDocument } from '../history/status.js';
 import type { Platform } from '../platform/platform.js';
 import { annotationsFor } from '../report/annotations.js';
-import type { RunContext } from '../report/run-context.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport } from '../model/run-report.js';
 import { renderStatusPage, STATUS_PAGE_FILE } from '../report/status-page/page.js';
 import { renderSummary } from '../report/summary.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { GuardState } from '../state/guard-state.js';
-import type { GateDecision } from './gate.js';
+import type { GateDecision } from '../model/gate.js';
+
+/** What the alert policy decided for this run, before anything is published: the report says when a window held it back. */
+export type AlertPlan = AlertDecision & { silenced?: string };
+
+/**
+ * Decide whether this run alerts (policy, cooldown, silence windows); no
+ * alert is configured: undefined. Decided before the report is written, so
+ * that the report says what the summary says.
+ */
+export function planAlert(config: Config, report: RunReport, state: GuardState, ctx: RunContext): AlertPlan | undefined {
+  if (config.alerts.webhooks.length === 0) return undefined;
+  const input = { on: config.alerts.on, report, state: state.alerts, now: ctx.at, cooldownMs: config.alerts.cooldownMs };
+  return applySilence(decideAlert(input), input, (failing) => {
+    const by = silencingWindows(config.alerts.silence, ctx.at, failing);
+    return by.length > 0 ? describeSilence(by) : undefined;
+  });
+}
+
+/** The note a held-back alert leaves in the report. */
+export const silencedNote = (plan: AlertPlan | undefined): string[] =>
+  plan?.silenced ? [`alert ${plan.silenced} (the verdict and the gate are unchanged)`] : [];
 
 /**
  * Tell people: history, summary, annotations, metrics, alerts, the status
  * document. Nothing here may fail the job: a lost summary, metrics file or
- * alert is a warning.
+ * alert is a warning. The report is final: nothing here changes it.
  */
 export async function publishStage(opts: {
   config: Config;
@@ -30,27 +51,22 @@ export async function publishStage(opts: {
   platform: Platform;
   secrets: Secrets;
   state: GuardState;
-  /** The loud override line, when an override is in force. */
-  override?: string;
+  alert: AlertPlan | undefined;
+  /** Where and when this run happened (taken once: the alert plan used it too). */
+  context: RunContext;
 }): Promise<{ state: GuardState; statusPath: string | undefined; statusPagePath: string | undefined }> {
-  const { config, report, gate, platform, secrets } = opts;
-  const ctx = platform.runContext();
-  const state = recordRun(opts.state, report, ctx, config.history.size);
-  const thisRun = state.history[state.history.length - 1];
-  if (thisRun && opts.override) thisRun.override = opts.override;
-  const silenced =
-    config.alerts.webhooks.length > 0
-      ? await alertStage(state, { config, report, platform, secrets, ctx, override: opts.override })
-      : undefined;
+  const { config, report, gate, platform, secrets, alert, context: ctx } = opts;
+  const state = recordRun(opts.state, report, ctx, config.history.size, alert?.silenced);
+  if (alert) state.alerts = await sendAlert(alert, { config, report, platform, secrets, ctx, prior: state.alerts });
   const history = proxyStats(state.history, ctx.at);
   try {
     const summary = renderSummary(report, { history, context: ctx, gate, score: config.score });
     // An override must never be forgotten: it heads the summary.
-    await platform.writeSummary(opts.override ? `> [!WARNING]\n> **${opts.override}**\n\n${summary}` : summary);
+    await platform.writeSummary(report.override ? `> [!WARNING]\n> **${report.override}**\n\n${summary}` : summary);
   } catch (err) {
     platform.warning(`the job summary could not be written: ${(err as Error).message}`);
   }
-  const status = () => buildStatus(report, history, ctx, { history: state.history, override: opts.override, silenced });
+  const status = () => buildStatus(report, history, ctx, { history: state.history, override: report.override, silenced: alert?.silenced });
   const statusPath = await writeFile(platform, STATUS_FILE, () => secrets.mask(statusJson(status())), 'the status document');
   // Masked before it is drawn: a secret is replaced in the data, never inside the page's own markup.
   const masked = () => JSON.parse(secrets.mask(JSON.stringify(status()))) as StatusDocument;
@@ -85,33 +101,14 @@ async function writeFile(platform: Platform, name: string, render: () => string,
   }
 }
 
-/**
- * Decide whether this run alerts (policy, cooldown, silence windows) and
- * send it; the state's alert part is settled in place. Says what silenced
- * the alert, when a window did.
- */
-async function alertStage(
-  state: GuardState,
-  o: { config: Config; report: RunReport; platform: Platform; secrets: Secrets; ctx: RunContext; override?: string },
-): Promise<string | undefined> {
-  const { config, report, platform, ctx } = o;
-  const input = { on: config.alerts.on, report, state: state.alerts, now: ctx.at, cooldownMs: config.alerts.cooldownMs };
-  const decision = applySilence(decideAlert(input), input, (failing) => {
-    const by = silencingWindows(config.alerts.silence, ctx.at, failing);
-    return by.length > 0 ? describeSilence(by) : undefined;
-  });
-  if (decision.silenced) {
-    const thisRun = state.history[state.history.length - 1];
-    if (thisRun) thisRun.silenced = decision.silenced;
-    report.notes.push(`alert ${decision.silenced} (the verdict and the gate are unchanged)`);
-  }
-  if (decision.action === 'none') {
-    platform.info(`alert: not sent (${decision.reason})`);
-    state.alerts = decision.nextState;
-  } else {
-    state.alerts = await deliver(decision, { ...o, prior: state.alerts });
-  }
-  return decision.silenced;
+/** Act on the alert plan: nothing to send (said why), or send it; returns the alert state to keep. */
+async function sendAlert(
+  plan: AlertPlan,
+  o: { config: Config; report: RunReport; platform: Platform; secrets: Secrets; ctx: RunContext; prior: GuardState['alerts'] },
+): Promise<GuardState['alerts']> {
+  if (plan.action !== 'none') return deliver(plan, o);
+  o.platform.info(`alert: not sent (${plan.reason})`);
+  return plan.nextState;
 }
 
 /**
@@ -128,7 +125,6 @@ async function deliver(
     platform: Platform;
     secrets: Secrets;
     ctx: RunContext;
-    override?: string;
     prior: GuardState['alerts'];
   },
 ): Promise<GuardState['alerts']> {
@@ -141,13 +137,7 @@ async function deliver(
     }
     if (claim.outcome === 'unknown') platform.info(`alert: could not hold the one-sender election (${claim.why}); sending from this job`);
   }
-  const message = buildAlertMessage({
-    kind: decision.action === 'recovery' ? 'recovery' : 'alert',
-    report,
-    context: ctx,
-    secrets,
-    override: o.override,
-  });
+  const message = buildAlertMessage({ kind: decision.action === 'recovery' ? 'recovery' : 'alert', report, context: ctx, secrets });
   const log = { info: (m: string) => platform.info(m), warning: (m: string) => platform.warning(m, 'go-proxy-guard alert') };
   const results = await sendAlerts(config.alerts.webhooks, message, { secret: config.alerts.secret, secrets, log });
   const sent = results.filter((r) => r.ok).length;

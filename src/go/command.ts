@@ -9,6 +9,13 @@ export interface CommandResult {
   durationMs: number;
 }
 
+/** How the go commands of a run are started: their environment, their time bound, where their progress lines go. */
+export interface GoRunner {
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  onProgress?: (line: string) => void;
+}
+
 export interface CommandOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -19,7 +26,7 @@ export interface CommandOptions {
 /**
  * Run a command and kill its whole process tree when time is up (process group, or taskkill /T on Windows).
  * The go command has no timeout of its own and hangs forever on a proxy that
- * stops answering (FIELD-NOTES), and @actions/exec cannot kill a child, so
+ * stops answering, and @actions/exec cannot kill a child, so
  * every go invocation goes through here.
  */
 export function runCommand(file: string, args: string[], opts: CommandOptions): Promise<CommandResult> {

@@ -1,4 +1,4 @@
-import { chainWithoutCredentials, formatGoproxy, type Chain } from './chain.js';
+import { formatGoproxy, withoutCredentials, type Chain } from './chain.js';
 
 /**
  * Build arguments for `docker build`: `KEY=value` lines for
@@ -9,7 +9,7 @@ import { chainWithoutCredentials, formatGoproxy, type Chain } from './chain.js';
  * in: a private proxy's login goes in as a BuildKit secret (a netrc).
  */
 export function dockerBuildArgs(chain: Chain, goflags: string | undefined): string {
-  const lines = [`GOPROXY=${formatGoproxy(chainWithoutCredentials(chain))}`];
+  const lines = [`GOPROXY=${formatGoproxy(withoutCredentials(chain))}`];
   if (goflags) lines.push(`GOFLAGS=${goflags}`);
   return lines.join('\n');
 }

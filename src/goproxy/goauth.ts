@@ -79,6 +79,8 @@ export function netrcCredentials(lines: readonly NetrcEntry[]): Credentials {
 
 export interface GoAuthIo {
   env: NodeJS.ProcessEnv;
+  /** The user's netrc lines, when the caller has read them already (else read from NETRC or ~/.netrc). */
+  netrc?: readonly NetrcEntry[];
   /** Runs a method's command; stdout, or throws. */
   run?: (argv: string[], opts: { cwd?: string; input?: string }) => Promise<string>;
 }
@@ -92,7 +94,7 @@ export async function loadCredentials(goauth: string, cwd: string, io: GoAuthIo)
   const methods = parseGoAuth(goauth || 'netrc');
   const byPrefix: Record<string, Record<string, string>> = {};
   for (const method of [...methods].reverse()) {
-    if (method.kind === 'netrc') Object.assign(byPrefix, netrcCredentials(await readNetrc(io.env)).byPrefix);
+    if (method.kind === 'netrc') Object.assign(byPrefix, netrcCredentials(io.netrc ?? (await readNetrc(io.env))).byPrefix);
     else if (method.kind === 'command') {
       const out = await (io.run ?? runCommand)(method.argv, { cwd }).catch(() => '');
       Object.assign(byPrefix, parseCommandOutput(out));

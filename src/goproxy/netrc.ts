@@ -41,6 +41,11 @@ export function parseNetrc(text: string): NetrcEntry[] {
   return entries;
 }
 
+/** netrc lines as the go command reads them back. */
+export function formatNetrc(entries: readonly NetrcEntry[]): string {
+  return entries.map((e) => `machine ${e.machine} login ${e.login} password ${e.password}\n`).join('');
+}
+
 /** Where the go command reads netrc: $NETRC, else ~/.netrc. */
 export function netrcPath(env: NodeJS.ProcessEnv): string {
   return env.NETRC || path.join(env.HOME || os.homedir(), '.netrc');

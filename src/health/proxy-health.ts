@@ -1,16 +1,9 @@
 import type { ProxyHealth, ProxyVerdict } from '../model/verdict.js';
 import { failure, type Failure } from '../diagnosis/failure.js';
+import { percentile } from '../model/percentile.js';
 import type { ProbeResult } from '../probe/probe-proxy.js';
 import { scoreProxy } from './score.js';
 import type { ScoreModel } from '../model/score.js';
-
-/** Nearest-rank percentile of the latencies of successful requests. */
-export function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return Math.round(sorted[rank - 1] as number);
-}
 
 export function assessProxy(probe: ProbeResult, model: ScoreModel, minScore: number): ProxyHealth {
   const ok = probe.outcomes.filter((o) => o.ok);

@@ -1,5 +1,5 @@
-import type { RunContext } from '../report/run-context.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport } from '../model/run-report.js';
 import type { GuardState, ProxyRecord, RunRecord } from '../state/guard-state.js';
 
 /** How many of the latest runs a trend line draws: enough to see a pattern, short enough for a table cell. */
@@ -35,8 +35,8 @@ export interface ProxyStats {
 /** Per masked proxy URL. */
 export type HistoryStats = ReadonlyMap<string, ProxyStats>;
 
-/** What one run leaves in the history: the verdicts and figures a trend needs, nothing a reader must not see. */
-export function runRecord(report: RunReport, ctx: RunContext): RunRecord {
+/** What one run leaves in the history: the verdicts and figures a trend needs, nothing a reader must not see. `silenced`: what held its alert back. */
+export function runRecord(report: RunReport, ctx: RunContext, silenced?: string): RunRecord {
   const record: RunRecord = {
     at: ctx.at.toISOString(),
     verdict: report.verdict,
@@ -55,12 +55,14 @@ export function runRecord(report: RunReport, ctx: RunContext): RunRecord {
     record.ladderStep = report.warm.ladderStep;
     record.downloadMs = report.warm.downloadMs;
   }
+  if (report.override) record.override = report.override;
+  if (silenced) record.silenced = silenced;
   return record;
 }
 
 /** Append this run to the history, keeping the newest `size` runs. */
-export function recordRun(state: GuardState, report: RunReport, ctx: RunContext, size: number): GuardState {
-  const history = [...state.history, runRecord(report, ctx)];
+export function recordRun(state: GuardState, report: RunReport, ctx: RunContext, size: number, silenced?: string): GuardState {
+  const history = [...state.history, runRecord(report, ctx, silenced)];
   return { ...state, history: history.slice(Math.max(0, history.length - Math.max(0, Math.floor(size)))) };
 }
 

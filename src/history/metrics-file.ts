@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RunContext } from '../report/run-context.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport } from '../model/run-report.js';
 import { CSV_HEADER, metricsCsvRows, metricsOpenMetrics } from './metrics.js';
 
 export type MetricsFormat = 'csv' | 'openmetrics';

@@ -1,6 +1,6 @@
 import type { Verdict } from '../model/verdict.js';
-import type { RunContext } from '../report/run-context.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport } from '../model/run-report.js';
 import type { LadderStep } from '../model/ladder.js';
 import type { CacheHit } from '../model/cache-hit.js';
 

@@ -1,7 +1,7 @@
 import type { ScoreParts } from '../model/score.js';
-import { proxyProblem } from '../report/headline.js';
-import type { RunContext } from '../report/run-context.js';
-import type { RunReport } from '../report/run-report.js';
+import { proxyProblem } from '../report/explain.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport } from '../model/run-report.js';
 import type { GuardState, RunRecord } from '../state/guard-state.js';
 import { proxyStats, verdictSince, type HistoryStats } from './history.js';
 

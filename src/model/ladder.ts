@@ -1,6 +1,6 @@
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
 
-/** The rungs, in the order they are tried (DESIGN.md, the degradation ladder). */
+/** The rungs, in the order they are tried (docs/ladder-and-caches.md, the degradation ladder). */
 export type LadderStep = 'proxy' | 'retry' | 'direct' | 'cache' | 'vendor' | 'failed';
 
 /** One rung tried, as the report and the summary show it. */

@@ -1,7 +1,7 @@
 /** The score model the user tunes (inputs) and the parts a proxy's score is made of. */
 
 /**
- * The health score (DESIGN.md): H = wS*S + wR*R + wC*C, each part in 0..1.
+ * The health score (docs/probing.md): H = wS*S + wR*R + wC*C, each part in 0..1.
  * S: success rate, 0 at `successFloor`, 1 at `successFull`, linear between.
  * R: latency p50 on a logistic curve centred at `latencyMidMs`, 0 beyond `latencyMaxMs`.
  * C: certificate life: under `certCriticalDays` 0.2, under `certWarnDays` 0.6, else 1.

@@ -2,14 +2,17 @@ import * as core from '@actions/core';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CiCache } from '../cache/ci-cache.js';
+import { formatGoproxy, type Chain } from '../goproxy/chain.js';
 import type { InputName, OutputName } from '../config/inputs.js';
-import { githubRunContext, type RunContext } from '../report/run-context.js';
+import type { RunContext } from '../model/run-context.js';
+import { githubRunContext } from './github-context.js';
 import type { StateStore } from '../state/guard-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { GitHubStateStore } from '../state/github-state-store.js';
 import type { AlertClaim } from '../state/alert-claim.js';
 import { GitHubAlertClaim } from '../state/github-alert-claim.js';
 import { GitHubCache } from './github-cache.js';
+import { setupGoCacheOn } from './setup-go.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { Platform } from './platform.js';
 import { neutraliseWorkflowCommands } from './workflow-commands.js';
@@ -55,6 +58,11 @@ export class GitHubPlatform implements Platform {
     return githubRunContext(this.env);
   }
 
+  /** The workflow file (GITHUB_WORKFLOW_REF, in the checkout) says whether actions/setup-go caches too. */
+  otherGoCacheStep(): Promise<string | undefined> {
+    return setupGoCacheOn(this.env);
+  }
+
   async writeSummary(markdown: string): Promise<void> {
     if (!this.env.GITHUB_STEP_SUMMARY) return;
     await core.summary.addRaw(this.secrets.mask(markdown), true).write();
@@ -86,6 +94,11 @@ export class GitHubPlatform implements Platform {
   }
   exportVariable(name: string, value: string): void {
     core.exportVariable(name, value);
+  }
+  /** GITHUB_ENV is read by later steps of this job only: the chain goes as it is (the runner masks its credentials). */
+  exportGoproxy(chain: Chain): Chain {
+    this.exportVariable('GOPROXY', formatGoproxy(chain));
+    return chain;
   }
   fail(message: string): void {
     core.setFailed(this.shown(message));

@@ -2,15 +2,15 @@ import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import type { CiCache } from '../cache/ci-cache.js';
 import { OUTPUTS, type OutputName, type RawInputs } from '../config/inputs.js';
-import type { RunContext } from '../report/run-context.js';
+import type { RunContext } from '../model/run-context.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import type { StateStore } from '../state/guard-state.js';
 import { writeDotenv } from './dotenv.js';
-import { withoutCredentials } from '../goproxy/chain.js';
+import { credentialHosts, formatGoproxy, withoutCredentials, type Chain } from '../goproxy/chain.js';
 import { SUMMARY_FILE } from './report-files.js';
 import type { CliPlatform } from './platform.js';
-import type { Styles } from '../model/styles.js';
+import type { Styles } from '../report/styles.js';
 import { alwaysStyles, type TextStream } from './terminal.js';
 
 export interface GitLabPlatformOptions {
@@ -133,25 +133,26 @@ export class GitLabPlatform implements CliPlatform {
     this.outputs[name] = this.mask(value);
     this.writeDotenv();
   }
-  /**
-   * A dotenv report is a downloadable artifact, so it must not carry
-   * credentials: GOPROXY loses the user:password of its URLs (later jobs
-   * authenticate with netrc, as the go command does), and any other value
-   * holding a secret is left out.
-   */
+  /** A dotenv report is a downloadable artifact, so it must not carry credentials: a value holding a secret is left out. */
   exportVariable(name: string, value: string): void {
-    const stripped = name === 'GOPROXY' ? withoutCredentials(value) : { value, hosts: [] };
-    if (stripped.hosts.length > 0) {
-      this.warning(
-        `GOPROXY in ${this.opts.dotenvFile} has no credentials: dotenv reports are downloadable artifacts. Give later jobs a netrc for ${stripped.hosts.join(', ')} (a File variable named NETRC), as the go command reads it.`,
-      );
-    }
-    if (this.mask(stripped.value) !== stripped.value) {
+    if (this.mask(value) !== value) {
       this.warning(`${name} holds a secret: left out of ${this.opts.dotenvFile}`);
       return;
     }
-    this.exported[name] = stripped.value;
+    this.exported[name] = value;
     this.writeDotenv();
+  }
+  /** GOPROXY loses the user:password of its URLs: later jobs authenticate with netrc, as the go command does. */
+  exportGoproxy(chain: Chain): Chain {
+    const hosts = credentialHosts(chain);
+    if (hosts.length > 0) {
+      this.warning(
+        `GOPROXY in ${this.opts.dotenvFile} has no credentials: dotenv reports are downloadable artifacts. Give later jobs a netrc for ${hosts.join(', ')} (a File variable named NETRC), as the go command reads it.`,
+      );
+    }
+    const bare = withoutCredentials(chain);
+    this.exportVariable('GOPROXY', formatGoproxy(bare));
+    return bare;
   }
   /** GitLab masks only variables defined as masked in its settings; every line here is masked before it is written. */
   fail(message: string): void {

@@ -1,15 +1,16 @@
 import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import type { CiCache } from '../cache/ci-cache.js';
+import { formatGoproxy, type Chain } from '../goproxy/chain.js';
 import type { OutputName, RawInputs } from '../config/inputs.js';
-import type { RunContext } from '../report/run-context.js';
+import type { RunContext } from '../model/run-context.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import type { StateStore } from '../state/guard-state.js';
 import { exportLine, writeDotenv } from './dotenv.js';
 import type { CliPlatform } from './platform.js';
 import { SUMMARY_FILE } from './report-files.js';
-import type { Styles } from '../model/styles.js';
+import type { Styles } from '../report/styles.js';
 import { StatusLine, stylesFor, type TextStream } from './terminal.js';
 
 export interface LocalPlatformOptions {
@@ -119,6 +120,11 @@ export class LocalPlatform implements CliPlatform {
   }
   exportVariable(name: string, value: string): void {
     this.exported[name] = value;
+  }
+  /** The shell that evals the export lines (or reads --dotenv) is the user's own: the chain goes as it is. */
+  exportGoproxy(chain: Chain): Chain {
+    this.exportVariable('GOPROXY', formatGoproxy(chain));
+    return chain;
   }
   /** A terminal has no log masking of its own: every line is masked before it is written. */
   fail(message: string): void {

@@ -1,9 +1,10 @@
 import type { CiCache } from '../cache/ci-cache.js';
+import type { Chain } from '../goproxy/chain.js';
 import type { OutputName, RawInputs } from '../config/inputs.js';
-import type { RunContext } from '../report/run-context.js';
+import type { RunContext } from '../model/run-context.js';
 import type { AlertClaim } from '../state/alert-claim.js';
 import type { StateStore } from '../state/guard-state.js';
-import type { Styles } from '../model/styles.js';
+import type { Styles } from '../report/styles.js';
 
 /**
  * The engine-facing seam. The only code that knows where inputs come from and where outputs,
@@ -31,6 +32,12 @@ export interface Platform {
   readonly serveEntry?: string;
   /** The process that lives as long as the job: the local proxy stops when it is gone. */
   readonly jobPid?: number;
+  /**
+   * Another step of this job that saves GOCACHE and GOMODCACHE too
+   * (actions/setup-go with its cache on), named as the workflow names it;
+   * undefined when there is none, or the platform cannot tell.
+   */
+  otherGoCacheStep?(): Promise<string | undefined>;
   /** Where alert and history state survives between runs. */
   readonly state: StateStore;
   /** Elects one sender per alert among the jobs of a run, where the platform can (GitHub's cache). */
@@ -46,6 +53,13 @@ export interface Platform {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
   setOutput(name: OutputName, value: string): void;
   exportVariable(name: string, value: string): void;
+  /**
+   * Export GOPROXY to later steps and return the chain they get: the chain
+   * itself, or (where exported variables are a file others can download,
+   * GitLab's dotenv report) the chain without credentials, which later jobs
+   * then read from netrc.
+   */
+  exportGoproxy(chain: Chain): Chain;
   fail(message: string): void;
 }
 

@@ -1,7 +1,7 @@
 import { replaceFile } from '../secrets/own-files.js';
 import * as path from 'node:path';
 import { junitXml } from '../report/junit.js';
-import type { RunReport } from '../report/run-report.js';
+import type { RunReport } from '../model/run-report.js';
 import type { Secrets } from '../secrets/secrets.js';
 
 /**

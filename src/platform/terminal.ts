@@ -1,4 +1,4 @@
-import type { Styles } from '../model/styles.js';
+import type { Styles } from '../report/styles.js';
 
 /** Text streams as the terminal platforms see them (process.stdout / stderr, or a test double). */
 export interface TextStream {

@@ -1,8 +1,8 @@
-import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
+import type { RunReport } from '../model/run-report.js';
 import { clip, scrubCredentials } from './escape.js';
-import { headline, plural } from './headline.js';
-import type { RunReport } from './run-report.js';
-import { proxyAdvice } from './summary.js';
+import { chainedProxies, proxyAdvice } from './explain.js';
+import { plural } from './format.js';
+import { headline } from './headline.js';
 
 export interface Annotation {
   level: 'warning' | 'error';
@@ -34,7 +34,7 @@ export function annotationsFor(report: RunReport): Annotation[] {
   all.push({ level, title: `Go modules: ${h.title}`, message: `${h.cause} ${h.action}${said}` });
   const bad = report.proxies.filter((p) => p.verdict !== 'healthy');
   if (bad.length > 0) {
-    const chained = new Set(proxyUrls(parseGoproxy(report.goproxy)));
+    const chained = chainedProxies(report);
     const lines = bad.slice(0, PROXIES_LISTED).map((p) => `- ${proxyAdvice(p, chained.has(p.url)) ?? `${p.url}: ${p.verdict}`}`);
     if (bad.length > PROXIES_LISTED) lines.push(`- and ${bad.length - PROXIES_LISTED} more`);
     all.push({

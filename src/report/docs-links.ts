@@ -1,5 +1,5 @@
 import pkg from '../../package.json' with { type: 'json' };
-import type { ActionSource, RunContext } from './run-context.js';
+import type { ActionSource, RunContext } from '../model/run-context.js';
 
 /**
  * Where the words a summary, an alert or an error uses are explained, and

@@ -1,8 +1,9 @@
 import type { ProxyHealth } from '../model/verdict.js';
 import type { RungRecord } from '../model/ladder.js';
 import { xmlAttr, xmlText } from './escape.js';
-import { isUsable, millis, NONE, percent } from './headline.js';
-import type { RunReport } from './run-report.js';
+import { isUsable } from './explain.js';
+import { millis, NONE, percent } from './format.js';
+import type { RunReport } from '../model/run-report.js';
 
 export { xmlAttr, xmlText };
 

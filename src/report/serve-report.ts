@@ -1,17 +1,9 @@
-import { absorbedTotal, type ServeStats } from '../serve/serve-stats.js';
+import { absorbedTotal, type ServeStats } from '../model/serve-stats.js';
 import { mdDetails, mdText } from './escape.js';
 import type { DocsLinks } from './docs-links.js';
-import { millis, NONE, plural } from './headline.js';
+import { kib, millis, NONE, plural } from './format.js';
 import { renderTable } from './table.js';
 
-/** In the JSON report: where the local proxy ran, and (after the post step) what it did. */
-export interface ServeReport {
-  url: string;
-  upstreams: string[];
-  stats?: ServeStats;
-}
-
-const kib = (bytes: number) => (bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`);
 const kinds = (k: Record<string, number>) =>
   Object.entries(k)
     .sort((a, b) => b[1] - a[1])

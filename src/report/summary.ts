@@ -1,13 +1,24 @@
 import { prefetchLine } from '../warm/prefetch/prefetch.js';
-import { parseGoproxy, proxyUrls } from '../goproxy/chain.js';
-import type { ProxyHealth } from '../model/verdict.js';
+import type { GateDecision } from '../model/gate.js';
 import { DEFAULT_SCORE_MODEL, type ScoreModel } from '../model/score.js';
 import { TREND_LEGEND, type HistoryStats, type ProxyStats } from '../history/history.js';
 import { mdCode, mdDetails, mdFenced, mdLinkTarget, mdText, scrubCredentials } from './escape.js';
-import { gateWords, headline, isUsable, millis, NONE, percent, plural, PROXY_ICON, proxyProblem, VERDICT_ICON } from './headline.js';
+import {
+  certAdvice,
+  chainedProxies,
+  failedDownload,
+  gateAdvice,
+  gateWords,
+  isUsable,
+  proxyAdvice,
+  proxyProblem,
+  rescue,
+} from './explain.js';
+import { duration, millis, NONE, percent, plural, PROXY_ICON, VERDICT_ICON } from './format.js';
+import { headline } from './headline.js';
 import { docsLinks, type DocsLinks } from './docs-links.js';
-import type { RunContext } from './run-context.js';
-import type { RunReport, WarmReport } from './run-report.js';
+import type { RunContext } from '../model/run-context.js';
+import type { RunReport, WarmReport } from '../model/run-report.js';
 import { toolchainAdvice, toolchainSentence } from './toolchain-text.js';
 
 export { scrubCredentials };
@@ -29,7 +40,7 @@ export interface SummaryOptions {
   history?: HistoryStats;
   context?: RunContext;
   /** The gate's decision, so the summary can say why the step passed or failed the job. */
-  gate?: { pass: boolean; reason: string };
+  gate?: GateDecision;
   maxBytes?: number;
   /** The user's score model (score-thresholds): its cert-warn decides which certificates get a warning. Default: the defaults. */
   score?: Pick<ScoreModel, 'certWarnDays'>;
@@ -121,7 +132,7 @@ function render(report: RunReport, opts: SummaryOptions, advice: string[], limit
 /** Verdict, cause, action: three lines, then nothing a reader must scroll for. */
 function topBlock(report: RunReport, opts: SummaryOptions): string[] {
   const h = headline(report);
-  const gate = opts.gate && !opts.gate.pass ? ` This step fails the job: ${gateWords(opts.gate.reason)}.` : '';
+  const gate = opts.gate && !opts.gate.pass ? ` This step fails the job: ${gateWords(opts.gate)}.` : '';
   return [
     `## ${VERDICT_ICON[h.verdict]} go-proxy-guard: ${mdText(h.title, TOP_CHARS)}`,
     '',
@@ -134,7 +145,7 @@ function topBlock(report: RunReport, opts: SummaryOptions): string[] {
 /** The GOPROXY later steps really get (through the local proxy when it runs), and the chain that works without it. */
 function goproxyLine(report: RunReport, limits: Limits, docs: DocsLinks): string {
   const exported = report.exportedGoproxy ?? report.goproxy;
-  if (exported === report.goproxy) return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}.`;
+  if (!report.serve) return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}.`;
   return `Later steps get ${mdCode(`GOPROXY=${exported}`, limits.chars * 4)}, through the [local proxy](${docs.localProxy}); without it: ${mdCode(report.goproxy, limits.chars * 4)}.`;
 }
 
@@ -314,9 +325,9 @@ export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history
   // Without the toolchain no go command runs: its advice replaces the modules' own.
   const toolchain = report.toolchain && toolchainAdvice(report.toolchain, report.project.root);
   if (toolchain) advice.push(toolchain);
-  else if (warm?.ladderStep === 'failed') advice.push(...failedLadderAdvice(warm));
-  else if (warm && warm.ladderStep !== 'proxy') advice.push(rescueAdvice(warm, report));
-  const chained = new Set(proxyUrls(parseGoproxy(report.goproxy)));
+  else if (warm?.ladderStep === 'failed') advice.push(...failedDownload(report, warm).advice);
+  else if (warm && warm.ladderStep !== 'proxy') advice.push(...rescue(report, warm).advice);
+  const chained = chainedProxies(report);
   for (const p of report.proxies) {
     const a = proxyAdvice(p, chained.has(p.url));
     if (a) advice.push(a);
@@ -324,107 +335,9 @@ export function adviceFor(report: RunReport, opts: Pick<SummaryOptions, 'history
     if (c) advice.push(c);
   }
   if (opts.history) advice.push(...historyAdvice(report, opts.history));
-  if (opts.gate) {
-    if (!opts.gate.pass)
-      advice.push(`This step fails the job: ${gateWords(opts.gate.reason)}. Set fail-on: never to report without failing.`);
-    else if (report.verdict !== 'healthy')
-      advice.push(`The step did not fail the job: ${opts.gate.reason}. Set fail-on: degraded to fail it on any degradation.`);
-  }
+  const gate = opts.gate && gateAdvice(opts.gate, report.verdict);
+  if (gate) advice.push(gate);
   return advice;
-}
-
-/** What to do about a ladder that ended on `failed`, from the go command's own diagnosis. */
-export function failedLadderAdvice(warm: WarmReport): string[] {
-  const d = warm.diagnosis;
-  const module = d?.module ?? 'a module';
-  const advice: string[] = [];
-  switch (d?.code) {
-    case 'checksum-mismatch':
-      advice.push(
-        `Checksum mismatch for ${module}: do not retry. Compare go.sum with what the proxy serves: a proxy serving bytes that differ from sum.golang.org is compromised or misconfigured; regenerate go.sum (go mod tidy) only if go.sum itself is wrong.`,
-      );
-      break;
-    case 'unknown-revision':
-    case 'invalid-version':
-      advice.push(
-        `${module}: the required version does not exist (a deleted or moved tag?). Fix the requirement in go.mod; retrying will not help.`,
-      );
-      break;
-    case 'bad-go-mod':
-      advice.push(
-        `${d.module ? `${d.module} has a malformed go.mod` : 'A go.mod is malformed'}: fix it (go mod tidy); retrying will not help.`,
-      );
-      break;
-    case 'not-found':
-    case 'stale':
-      advice.push(
-        `${module} was found neither behind the proxies nor direct: if it is private, list it in GOPRIVATE so the go command fetches it directly with credentials.`,
-      );
-      break;
-    default:
-      advice.push(`Every fallback failed: ${warm.cause ?? d?.message ?? 'no complete module cache'}.`);
-  }
-  if (d?.class !== 'fatal' && warm.cacheHit === 'none') {
-    advice.push(
-      'No CI cache entry was there to fall back on: once a run succeeds its module cache is saved, and a later outage can be ridden out offline.',
-    );
-  }
-  return advice;
-}
-
-export function rescueAdvice(warm: WarmReport, report: RunReport): string {
-  switch (warm.ladderStep) {
-    case 'retry': {
-      const retries = warm.ladder.filter((r) => r.step === 'retry').length;
-      return `Transient failures needed ${retries} ${retries === 1 ? 'retry' : 'retries'} before the proxies delivered; nothing to change unless it keeps happening.`;
-    }
-    case 'direct':
-      return 'The job was saved by direct: the proxies failed, so modules came from their origin repositories (slower, and it needs git on the runner).';
-    case 'cache':
-      return `The job was saved by the CI cache: ${report.healthyCount === 0 ? 'proxies were down' : 'the proxies failed during the download'}, and the restored cache held the whole build list. A new dependency would not have been there.`;
-    case 'vendor':
-      return `The job was saved by vendor/: ${warm.goflags ? `GOFLAGS=${warm.goflags}` : 'GOFLAGS=-mod=vendor'} was exported for later steps; keep vendor/ in sync with go mod vendor.`;
-    default:
-      return '';
-  }
-}
-
-/** What to do about one proxy that is not healthy; `inChain`: whether the exported GOPROXY still lists it. */
-export function proxyAdvice(p: ProxyHealth, inChain: boolean): string | undefined {
-  if (p.verdict === 'healthy') return undefined;
-  const fate = inChain ? 'it stays in GOPROXY only because no better proxy answered' : 'it was left out of GOPROXY';
-  const why = p.failure?.message;
-  switch (p.verdict) {
-    case 'stale':
-      return p.stale.length > 0
-        ? `${p.url} served a stale list for ${firstFew(p.stale)}; ${fate}.`
-        : `${p.url} is stale (${why ?? 'lacks required versions'}); ${fate}.`;
-    case 'slow':
-      return `${p.url} is slow, ${millis(p.latencyMs.p50)} at the median for a score of ${p.score.toFixed(2)}; ${fate}.`;
-    case 'down':
-      return `${p.url} ${proxyProblem(p)}; ${fate}.`;
-    case 'broken':
-      switch (p.failure?.code) {
-        case 'unauthorized':
-          return `${p.url} refused the credentials (${why}): check the token in its URL or in ~/.netrc; ${fate}.`;
-        case 'tls-expired':
-          return `${p.url}'s certificate has expired; ${fate}. Tell whoever runs it.`;
-        case 'tls-untrusted':
-        case 'tls-error':
-          return `${p.url}'s TLS certificate is not trusted (${why}): for a private proxy with an internal CA, install the CA on the runner; ${fate}.`;
-        case 'html':
-        case 'malformed':
-          return `${p.url} does not answer like a Go module proxy (${why}): check its URL (a login page or a wrong path?); ${fate}.`;
-        default:
-          return `${p.url} served broken data (${why ?? 'unknown'}); ${fate}.`;
-      }
-  }
-}
-
-function certAdvice(p: ProxyHealth, warnDays: number): string | undefined {
-  if (p.tlsDaysLeft === null || p.tlsDaysLeft >= warnDays || p.failure?.code === 'tls-expired') return undefined;
-  if (p.tlsDaysLeft <= 0) return `${p.url}'s certificate has expired.`;
-  return `${p.url}'s certificate expires in ${p.tlsDaysLeft} day${p.tlsDaysLeft === 1 ? '' : 's'}: have it renewed before builds start failing.`;
 }
 
 function historyAdvice(report: RunReport, history: HistoryStats): string[] {
@@ -440,10 +353,6 @@ function historyAdvice(report: RunReport, history: HistoryStats): string[] {
     }
     return [];
   });
-}
-
-function firstFew(items: string[], n = 5): string {
-  return items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`;
 }
 
 // ---- Markdown ----
@@ -477,14 +386,4 @@ function table<T>(
   if (folded.length === 0) return [...lines, ...more];
   const rest = [...head, ...folded.map((item, i) => row(cells(item, open.length + i))), ...more];
   return [...lines, '', ...mdDetails(`${items.length - open.length} more ${label}`, rest)];
-}
-
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const min = Math.floor(ms / 60_000);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 24) return `${h} h ${min % 60} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
 }

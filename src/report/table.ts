@@ -1,5 +1,6 @@
 import type { ProxyHealth } from '../model/verdict.js';
-import { isUsable, millis, NONE, percent, proxyProblem } from './headline.js';
+import { isUsable, proxyProblem } from './explain.js';
+import { millis, NONE, percent } from './format.js';
 
 /** The ranked proxies as a plain-text table for the log; a proxy that cannot be used shows no score and no certificate. */
 export function proxyTable(ranked: ProxyHealth[]): string {

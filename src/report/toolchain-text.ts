@@ -1,4 +1,4 @@
-import type { ToolchainReport } from './run-report.js';
+import type { ToolchainReport } from '../model/run-report.js';
 
 const SOURCE_WORDS: Record<ToolchainReport['source'], string> = {
   path: 'found on PATH: the go command runs it, nothing to download',

@@ -5,9 +5,9 @@ import http from 'node:http';
 import type { Credentials } from '../goproxy/goauth.js';
 import { makePrivateTempDir, openNewPrivateFile, writePrivateFile } from '../secrets/private-files.js';
 import { startLocalProxy, WHOAMI_PATH } from './local-proxy.js';
-import { servePolicy } from './policy.js';
-import type { ServeStats } from './serve-stats.js';
-import type { UpstreamSpec } from './upstream.js';
+import { servePolicy } from '../upstream/policy.js';
+import type { ServeStats } from '../model/serve-stats.js';
+import type { UpstreamSpec } from '../upstream/upstream.js';
 
 /** Set in the environment of the process that is to become the local proxy. */
 export const DAEMON_ENV = 'GO_PROXY_GUARD_DAEMON';

@@ -3,12 +3,15 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { Credentials } from '../goproxy/goauth.js';
-import { memoryBody, SpillMeter, type HeldBody } from './body.js';
-import { forward, type ForwardPolicy } from './forward.js';
+import { memoryBody, SpillMeter, type HeldBody } from '../upstream/body.js';
+import { forward, type ForwardPolicy } from '../upstream/forward.js';
 import { fromModuleCache } from './module-cache.js';
-import { parseServePath, type ServeRequest } from './request-path.js';
-import { RECENT_FAILURES, type ServeStats } from './serve-stats.js';
-import { Upstream, type UpstreamSpec } from './upstream.js';
+import { parseServePath, type ServeRequest } from '../upstream/request-path.js';
+import type { ServeStats } from '../model/serve-stats.js';
+import { Upstream, type UpstreamSpec } from '../upstream/upstream.js';
+
+/** The last requests that failed, kept for the report. */
+const RECENT_FAILURES = 10;
 
 export interface LocalProxyOptions {
   upstreams: UpstreamSpec[];

@@ -2,8 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { listVersions } from '../goproxy/answer-shape.js';
 import { escapeVersion, latestOf } from '../goproxy/module-path.js';
-import { fileBody, memoryBody, type HeldBody } from './body.js';
-import type { ServeRequest } from './request-path.js';
+import { fileBody, memoryBody, type HeldBody } from '../upstream/body.js';
+import type { ServeRequest } from '../upstream/request-path.js';
 
 export interface CachedAnswer {
   contentType: string;

@@ -1,9 +1,10 @@
 import { diagnoseGo, type GoDiagnosis } from '../diagnosis/go-output.js';
-import { runCommand } from '../go/command.js';
+import { runCommand, type GoRunner } from '../go/command.js';
 import { findFallthroughs, zipAnsweredBy, type Fallthrough } from './fallthrough.js';
 import { parseJsonStream, type DownloadedModule } from './go-json.js';
-import { withFilesUnchanged } from './protect.js';
+import { withFilesUnchanged } from '../project/protect.js';
 import type { GoTarget } from '../project/go-target.js';
+import { offline, proxyUrls, withGoproxy, type Chain } from '../goproxy/chain.js';
 
 export interface DownloadAttempt {
   ok: boolean;
@@ -16,12 +17,6 @@ export interface DownloadAttempt {
   zipFrom?: string;
 }
 
-export interface GoRunner {
-  env: NodeJS.ProcessEnv;
-  timeoutMs: number;
-  onProgress?: (line: string) => void;
-}
-
 /**
  * `go mod download -x -json` with the given GOPROXY, under a hard timeout:
  * what go itself downloads before a build (the module graph's go.mod files,
@@ -30,8 +25,8 @@ export interface GoRunner {
  * opens. -x makes go print each request (`# get <url>`), so a proxy the chain
  * silently fell through is seen too. `target.modules` names other modules instead.
  */
-export async function downloadAll(target: GoTarget, goproxy: string, runner: GoRunner): Promise<DownloadAttempt> {
-  const env = { ...runner.env, GOPROXY: goproxy };
+export async function downloadAll(target: GoTarget, chain: Chain, runner: GoRunner): Promise<DownloadAttempt> {
+  const env = withGoproxy(runner.env, chain);
   const result = await withFilesUnchanged(target.protectedFiles, () =>
     runCommand('go', ['mod', 'download', '-x', '-json', ...(target.modules ?? [])], {
       cwd: target.dir,
@@ -53,23 +48,15 @@ export async function downloadAll(target: GoTarget, goproxy: string, runner: GoR
     .split('\n')
     .filter((l) => !l.startsWith('# get '))
     .join('\n');
-  const chain = goproxy.split(/[,|]/).filter((p) => p && p !== 'direct' && p !== 'off');
+  const proxies = proxyUrls(chain);
   return {
     ok,
     modules: modules.filter((m) => !m.Error),
     diagnosis: ok ? undefined : diagnoseGo(stderr, errors, { timedOut: result.timedOut, timeoutMs: runner.timeoutMs }),
     durationMs: result.durationMs,
-    fellThrough: chain.length > 1 ? findFallthroughs(result.stderr, chain) : [],
-    zipFrom: ok ? zipAnsweredBy(result.stderr, chain) : undefined,
+    fellThrough: proxies.length > 1 ? findFallthroughs(result.stderr, proxies) : [],
+    zipFrom: ok ? zipAnsweredBy(result.stderr, proxies) : undefined,
   };
-}
-
-/** `go mod verify`: the extracted modules and zips still match what was downloaded. */
-export async function verifyModules(target: GoTarget, runner: GoRunner): Promise<{ ok: boolean; output: string }> {
-  const result = await withFilesUnchanged(target.protectedFiles, () =>
-    runCommand('go', ['mod', 'verify'], { cwd: target.dir, env: { ...runner.env, GOPROXY: 'off' }, timeoutMs: runner.timeoutMs }),
-  );
-  return { ok: result.code === 0 && !result.timedOut, output: (result.stdout + result.stderr).trim() };
 }
 
 /**
@@ -80,7 +67,7 @@ export async function vendorUsable(target: GoTarget, runner: GoRunner, maxLines 
   const result = await withFilesUnchanged(target.protectedFiles, () =>
     runCommand('go', ['list', '-mod=vendor', '-deps', ...target.packages], {
       cwd: target.dir,
-      env: { ...runner.env, GOPROXY: 'off', GOFLAGS: '-mod=vendor' },
+      env: { ...withGoproxy(runner.env, offline()), GOFLAGS: '-mod=vendor' },
       timeoutMs: runner.timeoutMs,
     }),
   );

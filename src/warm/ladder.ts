@@ -1,6 +1,6 @@
 import type { LadderStep, RungRecord } from '../model/ladder.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
-import { formatGoproxy, warmingChain } from '../goproxy/chain.js';
+import { directOnly, formatGoproxy, warmingChain, type Chain } from '../goproxy/chain.js';
 import { isUnderProxy } from '../goproxy/proxy-url.js';
 import { backoffDelay, BACKOFF_CAP_MS } from '../diagnosis/backoff.js';
 import type { DownloadAttempt } from './download.js';
@@ -64,7 +64,8 @@ export interface LadderPlan {
 }
 
 export interface LadderIo {
-  download(goproxy: string): Promise<DownloadAttempt>;
+  /** go mod download through `chain`. */
+  download(chain: Chain): Promise<DownloadAttempt>;
   /** go mod download from the module cache alone, then go mod verify. */
   offline(): Promise<DownloadAttempt & { verified: boolean; verifyOutput: string }>;
   vendor(): Promise<{ ok: boolean; output: string }>;
@@ -72,8 +73,6 @@ export interface LadderIo {
   log(message: string): void;
   random?: () => number;
 }
-
-const joinChain = (proxies: string[]) => formatGoproxy(warmingChain(proxies));
 
 /**
  * Walk the ladder until a rung yields a complete module cache.
@@ -238,9 +237,9 @@ class Climb {
       await this.io.sleep(wait);
     }
     this.attempt++;
-    const goproxy = joinChain(order);
-    const a = await this.io.download(goproxy);
-    this.rungs.push(record(step, goproxy, a));
+    const chain = warmingChain(order);
+    const a = await this.io.download(chain);
+    this.rungs.push(record(step, `GOPROXY=${formatGoproxy(chain)}`, a));
     // Proxies go fell through on: at fault, even when the next one saved the attempt; they lead no more.
     for (const f of a.fellThrough ?? []) {
       this.blame(f.proxy, { ...f.failure, url: f.proxy, goMessage: f.goMessage, module: undefined });
@@ -326,7 +325,7 @@ class Climb {
       this.rungs.push({ step: 'direct', detail: 'direct', outcome: 'skipped', reason: 'direct is not allowed', ms: 0 });
       return undefined;
     }
-    const a = await this.io.download('direct');
+    const a = await this.io.download(directOnly());
     this.rungs.push(record('direct', 'direct', a));
     if (a.ok) return this.done('direct', a);
     if (a.diagnosis?.class === 'fatal') return this.fail(a.diagnosis);
@@ -363,10 +362,10 @@ class Climb {
   }
 }
 
-function record(step: LadderStep, goproxy: string, a: DownloadAttempt): RungRecord {
+function record(step: LadderStep, detail: string, a: DownloadAttempt): RungRecord {
   return {
     step,
-    detail: `GOPROXY=${goproxy}`,
+    detail,
     outcome: a.ok ? 'ok' : 'failed',
     reason: a.ok ? `${a.modules.length} modules` : (a.diagnosis?.message ?? 'failed'),
     ms: a.durationMs,

@@ -7,9 +7,10 @@ import { oneLine } from '../diagnosis/untrusted-text.js';
 import { runCommand } from '../go/command.js';
 import { escapeModulePath, escapeVersion } from '../goproxy/module-path.js';
 import { NO_MODULE } from '../goproxy/private.js';
-import { downloadAll, type DownloadAttempt, type GoRunner } from './download.js';
+import type { GoRunner } from '../go/command.js';
+import { downloadAll, type DownloadAttempt } from './download.js';
 import type { GoTarget } from '../project/go-target.js';
-import { formatGoproxy, warmingChain } from '../goproxy/chain.js';
+import { offline, warmingChain, withGoproxy, type Chain } from '../goproxy/chain.js';
 import { notAToolchain } from '../project/toolchain.js';
 import { climbLadder, type LadderIo, type LadderPlan, type LadderResult } from './ladder.js';
 
@@ -103,7 +104,7 @@ export async function warmToolchain(plan: ToolchainWarmPlan, runner: GoRunner, l
     if (ladder.step === 'failed') return { source: 'failed', ladder, diagnosis: framed(want, ladder), ms: ms() };
     // Through the chain that delivered, or (from the cache) through the proxies for any tile missing.
     const proxies = plan.ladder.refresh?.() ?? plan.ladder.proxies;
-    const chain = io.goproxy && io.goproxy !== 'off' ? io.goproxy : proxies.length > 0 ? formatGoproxy(warmingChain(proxies)) : 'off';
+    const chain = io.chain ?? (proxies.length > 0 ? warmingChain(proxies) : offline());
     const unproven = await proveForAFreshRunner(want, plan, runner, chain);
     if (unproven) log(`toolchain ${want.name}: ${unproven}`);
     const check = await switchCheck(want, plan.projectDir, runner);
@@ -123,12 +124,13 @@ function toolchainLadderIo(want: ToolchainWant, neutral: string, runner: GoRunne
   const flags = (runner.env.GOFLAGS ?? '').split(/\s+/).filter((f) => f === '-modcacherw');
   const env = { ...runner.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: flags.join(' ') };
   const tc: GoRunner = { ...runner, env };
-  const io: LadderIo & { last?: DownloadAttempt; goproxy?: string } = {
-    download: async (goproxy) => ((io.goproxy = goproxy), (io.last = await downloadAll(target, goproxy, tc))),
+  /** `chain`: the last chain that went to the network (the cache rung sends none). */
+  const io: LadderIo & { last?: DownloadAttempt; chain?: Chain } = {
+    download: async (chain) => ((io.chain = chain), (io.last = await downloadAll(target, chain, tc))),
     offline: async () => {
       // The toolchain in the module cache, and the checksum-database lookups that prove it: nothing from the network.
-      io.goproxy = 'off';
-      const a = (io.last = await downloadAll(target, 'off', { ...tc, env: { ...env, GONOPROXY: NO_MODULE } }));
+      io.chain = undefined;
+      const a = (io.last = await downloadAll(target, offline(), { ...tc, env: { ...env, GONOPROXY: NO_MODULE } }));
       return { ...a, verified: a.ok, verifyOutput: '' };
     },
     vendor: async () => ({ ok: false, output: 'no vendor/ for a toolchain' }),
@@ -151,11 +153,11 @@ async function proveForAFreshRunner(
   want: ToolchainWant,
   plan: ToolchainWarmPlan,
   runner: GoRunner,
-  goproxy: string,
+  chain: Chain,
 ): Promise<string | undefined> {
   const gopath = await fs.mkdtemp(path.join(os.tmpdir(), 'go-proxy-guard-gopath-'));
   try {
-    const env = { ...runner.env, GOPATH: gopath, GOMODCACHE: plan.gomodcache, GOPROXY: goproxy };
+    const env = { ...withGoproxy(runner.env, chain), GOPATH: gopath, GOMODCACHE: plan.gomodcache };
     const r = await runCommand('go', ['version'], { cwd: plan.projectDir, env, timeoutMs: runner.timeoutMs });
     if (r.code === 0 && !r.timedOut) return undefined;
     const said = oneLine(r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`);
@@ -171,7 +173,7 @@ async function switchCheck(
   projectDir: string,
   runner: GoRunner,
 ): Promise<{ switched: string } | { problem: GoDiagnosis }> {
-  const r = await runCommand('go', ['version'], { cwd: projectDir, env: { ...runner.env, GOPROXY: 'off' }, timeoutMs: runner.timeoutMs });
+  const r = await runCommand('go', ['version'], { cwd: projectDir, env: withGoproxy(runner.env, offline()), timeoutMs: runner.timeoutMs });
   const out = oneLine(r.stdout.trim());
   if (r.code === 0 && !r.timedOut && out.startsWith(`go version ${want.name} `)) return { switched: out };
   const said = oneLine((r.stderr.trim() || out).split('\n').pop() ?? '');

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describeFailing, factsOf, fitLines, truncate, verdictMark, type AlertMessage } from '../message.js';
-import type { FormatOptions, FormattedAlert } from './index.js';
+import type { FormatOptions, FormattedAlert } from './formatted.js';
 import { inert, withUpstreamText } from './inert.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describeFailing, factsOf, fitLines, truncate, truncateBytes, utf8Bytes, type AlertMessage } from '../message.js';
-import type { FormatOptions, FormattedAlert } from './index.js';
+import type { FormatOptions, FormattedAlert } from './formatted.js';
 import { inert, withUpstreamText } from './inert.js';
 
 /** lark_md takes HTML entities: `<at id=all></at>` from a proxy is shown, not sent as a mention. */

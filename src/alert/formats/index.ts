@@ -1,5 +1,6 @@
 import type { WebhookFormat } from '../../config/config.js';
 import type { AlertMessage } from '../message.js';
+import type { FormatOptions, FormattedAlert, Formatter } from './formatted.js';
 import { formatDingtalk } from './dingtalk.js';
 import { formatDiscord } from './discord.js';
 import { formatFeishu } from './feishu.js';
@@ -7,24 +8,6 @@ import { formatJson } from './json.js';
 import { formatSlack } from './slack.js';
 import { formatTeams } from './teams.js';
 import { formatWecom } from './wecom.js';
-
-export interface FormatOptions {
-  /** The webhook signing secret, for the services that sign (DingTalk, Feishu, json). */
-  secret?: string;
-  /** Signing time: services reject signatures more than an hour off their clock. */
-  now: Date;
-}
-
-/** One request, ready to POST as JSON. */
-export interface FormattedAlert {
-  /** Query parameters to append to the webhook URL (DingTalk's signature). */
-  query?: Record<string, string>;
-  /** Extra request headers (the json format's signature). */
-  headers?: Record<string, string>;
-  body: object;
-}
-
-export type Formatter = (message: AlertMessage, opts: FormatOptions) => FormattedAlert;
 
 const FORMATTERS: Record<WebhookFormat, Formatter> = {
   slack: formatSlack,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { AlertMessage } from '../message.js';
-import type { FormatOptions, FormattedAlert } from './index.js';
+import type { FormatOptions, FormattedAlert } from './formatted.js';
 
 /**
  * The `json` webhook format: a stable, versioned document for receivers we

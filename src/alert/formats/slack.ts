@@ -1,5 +1,5 @@
 import { describeFailing, factsOf, fitLines, truncate, verdictMark, type AlertMessage } from '../message.js';
-import type { FormatOptions, FormattedAlert } from './index.js';
+import type { FormatOptions, FormattedAlert } from './formatted.js';
 import { breakLinks, withUpstreamText } from './inert.js';
 
 /** Block Kit limits (api.slack.com/reference/block-kit/blocks): beyond them Slack answers 400 invalid_blocks. */

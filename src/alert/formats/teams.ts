@@ -1,5 +1,5 @@
 import { describeFailing, factsOf, fitLines, truncate, type AlertMessage } from '../message.js';
-import type { FormatOptions, FormattedAlert } from './index.js';
+import type { FormatOptions, FormattedAlert } from './formatted.js';
 import { breakLinks, withUpstreamText } from './inert.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describeFailing, factsOf, fitLines, truncate, truncateBytes, utf8Bytes, type AlertMessage } from '../message.js';
-import type { FormatOptions, FormattedAlert } from './index.js';
+import type { FormatOptions, FormattedAlert } from './formatted.js';
 import { inert, withUpstreamText } from './inert.js';
 
 /** WeCom refuses markdown content over 4096 bytes of UTF-8 (errcode 40058): bytes, not characters. */

@@ -1,14 +1,15 @@
+import type { PrefetchFigures, PrefetchUpstreamFailure } from '../../model/run-report.js';
 import { FAILURE_CODES, gravity, type FailureCode } from '../../diagnosis/failure.js';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Credentials } from '../../goproxy/goauth.js';
-import type { HeldBody } from '../../serve/body.js';
-import { forward } from '../../serve/forward.js';
-import { servePolicy } from '../../serve/policy.js';
-import { parseServePath } from '../../serve/request-path.js';
-import { Upstream, type UpstreamSpec } from '../../serve/upstream.js';
+import type { HeldBody } from '../../upstream/body.js';
+import { forward } from '../../upstream/forward.js';
+import { servePolicy } from '../../upstream/policy.js';
+import { parseServePath } from '../../upstream/request-path.js';
+import { Upstream, type UpstreamSpec } from '../../upstream/upstream.js';
 import type { PrefetchFile } from './plan.js';
 
 /** Text answers this small stay in memory while checked; zips and anything larger go straight to disk. */
@@ -27,38 +28,6 @@ export interface PrefetchRun {
   /** No new file is started after this long; the go command fetches what is left. */
   deadlineMs: number;
   env: NodeJS.ProcessEnv;
-}
-
-export interface PrefetchFigures {
-  planned: number;
-  fetched: number;
-  bytes: number;
-  ms: number;
-  concurrency: number;
-  /** Upstream failures and rejected answers that another attempt made good. */
-  absorbed: number;
-  /** Answers whose h1: did not match go.sum, each fetched again elsewhere (or left to go). */
-  rejected: number;
-  /** Files no upstream delivered: the go command asks for them itself. */
-  missed: number;
-  /** module@version.kind: why, for the first few that were missed. */
-  failures: string[];
-  requests: number;
-}
-
-/**
- * An upstream that failed during the prefetch, even where another one made
- * the failure good: the proxy's entry in the report must say so.
- */
-export interface PrefetchUpstreamFailure {
-  /** The upstream's real URL, as it was handed in (mask before showing). */
-  url: string;
-  /** Its gravest failure, then its most frequent (checksum-mismatch: an answer go.sum refused). */
-  code: FailureCode;
-  /** What the first failure of that kind said (one clean line). */
-  example?: string;
-  failed: number;
-  asked: number;
 }
 
 /**

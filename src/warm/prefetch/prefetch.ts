@@ -2,26 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Credentials } from '../../goproxy/goauth.js';
 import type { Project } from '../../project/discover.js';
-import { prefetchFiles, type PrefetchFigures, type PrefetchUpstreamFailure } from './fetch.js';
+import { prefetchFiles } from './fetch.js';
+import type { PrefetchReport } from '../../model/run-report.js';
 import { parseGoSum, type SumLine } from './go-sum.js';
 import { planPrefetch } from './plan.js';
-
-/** What the prefetch did, for the summary and the JSON report (warm.prefetch). */
-export interface PrefetchReport extends PrefetchFigures {
-  /** `skipped`: go mod download fetched everything itself, as before; `reason` says why. */
-  status: 'done' | 'skipped';
-  reason?: string;
-  /** Files the module cache held already (a restored entry). */
-  cached: number;
-  /** Modules never asked of a proxy (GONOPROXY/GOPRIVATE). */
-  private: string[];
-  /** Requirements go.sum holds no zip hash for: left to the go command. */
-  unsummed: string[];
-  /** Peak resident memory of the process so far, MiB. */
-  maxRssMiB: number;
-  /** The upstreams that failed, by real URL: for the proxies' entries, taken off before the report is written. */
-  upstreamFailures?: PrefetchUpstreamFailure[];
-}
 
 export interface PrefetchOptions {
   project: Project;

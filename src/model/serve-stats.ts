@@ -1,5 +1,3 @@
-import type { UpstreamStats } from './upstream.js';
-
 /** What the local proxy did over its life: the figures the post step reports. */
 export interface ServeStats {
   /** http://127.0.0.1:<port>, without the access token (that stays in the handle and GOPROXY). */
@@ -32,7 +30,25 @@ export interface ServeStats {
   recentFailures: string[];
 }
 
-export const RECENT_FAILURES = 10;
+/** What one upstream did for the go command, for the summary and the JSON report. */
+export interface UpstreamStats {
+  url: string;
+  requests: number;
+  retries: number;
+  hedgesSent: number;
+  hedgesWon: number;
+  /** Answers handed to the go command. */
+  served: number;
+  notFound: number;
+  failures: number;
+  /** Failures the go command never saw: another attempt answered for them. */
+  absorbed: number;
+  bytes: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Failure messages by count, most frequent first in reports. */
+  failureKinds: Record<string, number>;
+}
 
 /** Upstream failures the go command never saw. */
 export const absorbedTotal = (s: ServeStats): number => s.upstreams.reduce((n, u) => n + u.absorbed, 0);

@@ -1,10 +1,11 @@
-import type { PrefetchReport } from '../warm/prefetch/prefetch.js';
-import type { RestoreCheck } from '../cache/verify-restored.js';
-import type { ProxyHealth, Verdict } from '../model/verdict.js';
-import type { CacheHit } from '../model/cache-hit.js';
+/** The JSON report's vocabulary: one document per run, versioned for tools that read it (docs/summary-and-alerts.md). */
+import type { FailureCode } from '../diagnosis/failure.js';
 import type { GoDiagnosis } from '../diagnosis/go-output.js';
-import type { LadderStep, RungRecord } from '../model/ladder.js';
-import type { ServeReport } from './serve-report.js';
+import type { CacheHit } from './cache-hit.js';
+import type { ChainEntry } from './chain-entry.js';
+import type { LadderStep, RungRecord } from './ladder.js';
+import type { ServeStats } from './serve-stats.js';
+import type { ProxyHealth, Verdict } from './verdict.js';
 
 /** The JSON report: one document per run, versioned for tools that read it. */
 export const REPORT_SCHEMA = 'go-proxy-guard/report@1';
@@ -21,15 +22,24 @@ export interface RunReport {
     /** Module paths matched by GONOPROXY/GOPRIVATE: never asked of a proxy, fetched with direct. */
     private: string[];
   };
-  go: { version: string; goproxy: string; gosumdb: string };
+  /** The go command as found: `goproxy` is the user's own GOPROXY as a string, `chain` the same entries (URLs masked). */
+  go: { version: string; goproxy: string; chain: ChainEntry[]; gosumdb: string };
   /** samples: the rounds actually planned (fewer than asked when the deadline cannot hold them); concurrency: requests in flight per proxy. */
   probe: { timeoutMs: number; samples: number; durationMs: number; concurrency?: number };
   /** Ranked best first. */
   proxies: ProxyHealth[];
   /** The portable chain: what later steps fall back to without the local proxy. */
   goproxy: string;
-  /** What later steps really get: the local proxy in front of the chain when it runs, else the chain. */
+  /** The same chain, entry by entry (URLs masked): what tools read instead of splitting `goproxy`. */
+  chain: ChainEntry[];
+  /**
+   * What later steps really get: the local proxy in front of the chain when
+   * it runs (its access token left out), credentials as they get them (none
+   * where they moved to NETRC or a dotenv report cannot hold them).
+   */
   exportedGoproxy?: string;
+  /** The same, entry by entry. */
+  exportedChain: ChainEntry[];
   bestProxy: string | undefined;
   healthyCount: number;
   verdict: Verdict;
@@ -98,4 +108,68 @@ export interface WarmReport {
   prefetch?: PrefetchReport;
   /** The restored module cache, hashed against go.sum before use: versions checked, and those discarded (`module@version: why`). */
   restoreCheck?: RestoreCheck;
+}
+
+/** In the JSON report: where the local proxy ran, and (after the post step) what it did. */
+export interface ServeReport {
+  url: string;
+  upstreams: string[];
+  stats?: ServeStats;
+}
+
+export interface PrefetchFigures {
+  planned: number;
+  fetched: number;
+  bytes: number;
+  ms: number;
+  concurrency: number;
+  /** Upstream failures and rejected answers that another attempt made good. */
+  absorbed: number;
+  /** Answers whose h1: did not match go.sum, each fetched again elsewhere (or left to go). */
+  rejected: number;
+  /** Files no upstream delivered: the go command asks for them itself. */
+  missed: number;
+  /** module@version.kind: why, for the first few that were missed. */
+  failures: string[];
+  requests: number;
+}
+
+/**
+ * An upstream that failed during the prefetch, even where another one made
+ * the failure good: the proxy's entry in the report must say so.
+ */
+export interface PrefetchUpstreamFailure {
+  /** The upstream's real URL, as it was handed in (mask before showing). */
+  url: string;
+  /** Its gravest failure, then its most frequent (checksum-mismatch: an answer go.sum refused). */
+  code: FailureCode;
+  /** What the first failure of that kind said (one clean line). */
+  example?: string;
+  failed: number;
+  asked: number;
+}
+
+/** What the prefetch did, for the summary and the JSON report (warm.prefetch). */
+export interface PrefetchReport extends PrefetchFigures {
+  /** `skipped`: go mod download fetched everything itself, as before; `reason` says why. */
+  status: 'done' | 'skipped';
+  reason?: string;
+  /** Files the module cache held already (a restored entry). */
+  cached: number;
+  /** Modules never asked of a proxy (GONOPROXY/GOPRIVATE). */
+  private: string[];
+  /** Requirements go.sum holds no zip hash for: left to the go command. */
+  unsummed: string[];
+  /** Peak resident memory of the process so far, MiB. */
+  maxRssMiB: number;
+  /** The upstreams that failed, by real URL: for the proxies' entries, taken off before the report is written. */
+  upstreamFailures?: PrefetchUpstreamFailure[];
+}
+
+/** What checking a restored module cache found. */
+export interface RestoreCheck {
+  /** Module versions whose restored zip or go.mod was hashed. */
+  checked: number;
+  /** Module versions thrown away (`module@version: why`): the ladder downloads them again. */
+  discarded: string[];
 }

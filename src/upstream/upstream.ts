@@ -1,7 +1,8 @@
+import type { UpstreamStats } from '../model/serve-stats.js';
 import type http from 'node:http';
 import { ProxyEndpoint } from '../goproxy/endpoint.js';
 import type { Credentials } from '../goproxy/goauth.js';
-import { percentile } from '../health/proxy-health.js';
+import { percentile } from '../model/percentile.js';
 
 const USER_AGENT = 'go-proxy-guard (serve)';
 /** Latencies kept per upstream for its p95: recent enough to follow a proxy that turns slow. */
@@ -16,26 +17,6 @@ export interface UpstreamSpec {
    * may go on to the next upstream. "," (fallback not-found): only a 404/410.
    */
   fallBackOnError?: boolean;
-}
-
-/** What one upstream did for the go command, for the summary and the JSON report. */
-export interface UpstreamStats {
-  url: string;
-  requests: number;
-  retries: number;
-  hedgesSent: number;
-  hedgesWon: number;
-  /** Answers handed to the go command. */
-  served: number;
-  notFound: number;
-  failures: number;
-  /** Failures the go command never saw: another attempt answered for them. */
-  absorbed: number;
-  bytes: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  /** Failure messages by count, most frequent first in reports. */
-  failureKinds: Record<string, number>;
 }
 
 /**
