@@ -82,6 +82,10 @@ describe('report assembly is a pure function of what the stages returned', () =>
     expect(r.proxies.map((p) => p.url)).toEqual(['https://***@a.example', 'https://b.example']);
     expect(r.goproxy).toBe('https://***@a.example|direct');
     expect(r.exportedGoproxy).toBe(r.goproxy);
+    // Beside each string, the chain's entries: what tools read instead of splitting on "," and "|".
+    expect(r.chain).toEqual([{ kind: 'proxy', url: 'https://***@a.example', fallBackOnError: true }, { kind: 'direct' }]);
+    expect(r.exportedChain).toEqual(r.chain);
+    expect(r.go.chain).toEqual([{ kind: 'proxy', url: 'https://proxy.golang.org', fallBackOnError: false }, { kind: 'direct' }]);
     expect(r.bestProxy).toBe('https://***@a.example');
     expect(r.project.private).toEqual(['corp.example/secret']);
     expect(r.notes).toEqual(['probe note', 'warm note', 'serve note', 'private modules served by direct: corp.example/secret']);
