@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { crc32, inflateRaw } from 'node:zlib';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { hash1 } from './dirhash.js';
 
@@ -24,13 +24,14 @@ export const MODULE_ZIP_LIMITS = {
 
 /**
  * Zips up to this size are hashed from memory, each entry inflated in one
- * call on libuv's threads (no stream per entry: a module holds thousands of
- * small files); larger ones, and entries that inflate past ENTRY_IN_MEMORY,
- * stream chunk by chunk.
+ * synchronous call (a module holds thousands of small files: a stream, or
+ * zlib's async calls, per entry cost twice the CPU of the inflating itself);
+ * the event loop gets a turn every YIELD_MS. Larger zips, and entries that
+ * inflate past ENTRY_IN_MEMORY, stream chunk by chunk.
  */
 const ZIP_IN_MEMORY = 64 * MiB;
 const ENTRY_IN_MEMORY = 16 * MiB;
-const inflateRawAsync = promisify(inflateRaw) as (buf: Buffer, opts: { maxOutputLength: number; chunkSize: number }) => Promise<Buffer>;
+const YIELD_MS = 20;
 
 /** A local file header (30 bytes) and a central directory header (46), each before the entry's name. */
 const ENTRY_MIN_BYTES = 30 + 46;
@@ -93,10 +94,15 @@ export async function checkModuleZip(
     const facts = { entries: entries.length, uncompressedBytes: entries.reduce((n, e) => n + e.uncompressedSize, 0) };
     if (!opts.hash) return facts;
     const digests: { name: Buffer; sha256: string }[] = [];
+    let turn = performance.now();
     for (const e of entries) {
+      if (performance.now() - turn > YIELD_MS) {
+        await yieldToEvents();
+        turn = performance.now();
+      }
       if (opts.signal?.aborted) throw opts.signal.reason;
       const inMemory = bytes && e.uncompressedSize <= ENTRY_IN_MEMORY;
-      digests.push({ name: e.name, sha256: inMemory ? await hashEntryInMemory(bytes, e) : await hashEntry(zip, e, opts.signal) });
+      digests.push({ name: e.name, sha256: inMemory ? hashEntryInMemory(bytes, e) : await hashEntry(zip, e, opts.signal) });
     }
     return { ...facts, h1: hash1(digests) };
   } finally {
@@ -250,7 +256,7 @@ function hashEntry(zip: yauzl.ZipFile, e: EntryRecord, signal: AbortSignal | und
  * entry declares (the central directory was checked, so that is bounded),
  * size and CRC checked as go's archive/zip checks them.
  */
-async function hashEntryInMemory(zip: Buffer, e: EntryRecord): Promise<string> {
+function hashEntryInMemory(zip: Buffer, e: EntryRecord): string {
   const shown = JSON.stringify(e.name.toString('utf8').slice(0, 120));
   const at = e.relativeOffsetOfLocalHeader;
   if (at + LOCAL_HEADER_BYTES > zip.length || zip.readUInt32LE(at) !== 0x04034b50)
@@ -260,9 +266,9 @@ async function hashEntryInMemory(zip: Buffer, e: EntryRecord): Promise<string> {
   const raw = zip.subarray(start, start + e.compressedSize);
   let data: Buffer;
   try {
-    // One chunk the size of the whole entry: node otherwise hands back every 16 KiB through the main thread.
+    // One output chunk the size of the whole entry, and not a byte more.
     const room = Math.max(1, e.uncompressedSize);
-    data = e.compressionMethod === 8 ? await inflateRawAsync(raw, { maxOutputLength: room, chunkSize: Math.max(64, room) }) : raw;
+    data = e.compressionMethod === 8 ? inflateRawSync(raw, { maxOutputLength: room, chunkSize: Math.max(64, room) }) : raw;
   } catch (err) {
     const past = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
     throw new ZipRefused(
