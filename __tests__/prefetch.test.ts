@@ -54,6 +54,7 @@ async function prefetch(c: Case, proxies: GoProxy[], concurrency = 8): Promise<P
     retries: 1,
     deadlineMs: 60_000,
     env: c.env,
+    goEnv: c.env,
   });
 }
 

@@ -139,6 +139,7 @@ function prefetchStep(opts: Parameters<typeof warmStage>[0], filesBefore: string
     retries: config.warm.retries,
     deadlineMs: config.warm.timeoutMs,
     env: opts.env,
+    goEnv: goRunEnv(opts.env),
   });
 }
 

@@ -27,6 +27,8 @@ export interface PrefetchRun {
   /** No new file is started after this long; the go command fetches what is left. */
   deadlineMs: number;
   env: NodeJS.ProcessEnv;
+  /** Told of every file once it is in place. */
+  onPlaced?: (file: PrefetchFile) => void;
 }
 
 export interface PrefetchFigures {
@@ -117,6 +119,7 @@ export async function prefetchFiles(run: PrefetchRun): Promise<PrefetchFigures &
       return missed(file, `not found (HTTP ${r.status}) on every upstream`);
     }
     await place(file, r.body, target);
+    run.onPlaced?.(file);
     figures.fetched++;
     figures.bytes += r.body.size;
   };
