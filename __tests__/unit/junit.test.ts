@@ -1,18 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ProxyHealth } from '../../src/model/verdict.js';
 import { junitXml, xmlAttr, xmlText } from '../../src/report/junit.js';
-import { healthyProxy } from './fixtures/report.js';
-import { REPORT_SCHEMA, type RunReport } from '../../src/report/run-report.js';
+import { healthyProxy, runReport, type RunReport } from './fixtures/report.js';
 
 /** The fixtures' healthy proxy, probed in 1.25 s (the case time JUnit shows). */
 const proxy = (url: string, over: Partial<ProxyHealth> = {}): ProxyHealth => healthyProxy(url, { probeMs: 1250, ...over });
 
-function report(over: Partial<RunReport> = {}): RunReport {
-  return {
-    schema: REPORT_SCHEMA,
-    generatedAt: '2026-11-23T10:00:00.000Z',
-    project: { root: '/p', layout: 'module', modules: ['lab.example/p'], requirements: 3, probed: [], private: [] },
-    go: { version: 'go1.19.8', goproxy: 'direct', gosumdb: 'off' },
+/** The fixtures' report with no proxy, no warm and nothing to say, probed in 1.3 s: what each test adds shows alone. */
+const report = (over: Partial<RunReport> = {}): RunReport =>
+  runReport({
     probe: { timeoutMs: 3000, samples: 3, durationMs: 1300 },
     proxies: [],
     goproxy: 'direct',
@@ -20,10 +16,9 @@ function report(over: Partial<RunReport> = {}): RunReport {
     healthyCount: 0,
     verdict: 'healthy',
     reason: '',
-    notes: [],
+    warm: undefined,
     ...over,
-  };
-}
+  });
 
 const parse = (xml: string) =>
   new XMLParser({
