@@ -6,6 +6,8 @@
  */
 import path from 'node:path';
 import type { InputName } from '../../src/config/inputs.js';
+import { prepareStage } from '../../src/engine/prepare-stage.js';
+import { startProbes } from '../../src/engine/probe-stage.js';
 import type { EngineContext } from '../../src/engine/run.js';
 import { Secrets } from '../../src/secrets/secrets.js';
 import { FakePlatform } from './fake-platform.js';
@@ -37,4 +39,10 @@ export function stageCase(
   const platform = new FakePlatform(inputs, path.join(lab, 'work'));
   const secrets = new Secrets();
   return { lab, dir, env, platform, secrets, ctx: { platform, secrets, env, cwd: opts.requires === false ? lab : dir } };
+}
+
+/** prepareStage, then every candidate's probe started: where the ranking and the export begin. */
+export async function prepareAndProbe(c: StageCase) {
+  const run = await prepareStage(c.ctx);
+  return { run, probes: startProbes(run.config, run.goEnv, run.project, run.credentials) };
 }

@@ -4,10 +4,9 @@
  * GOPROXY is the ranked chain itself.
  */
 import { exportStage } from '../../src/engine/export-stage.js';
-import { prepareStage } from '../../src/engine/prepare-stage.js';
-import { rankStage, startProbes } from '../../src/engine/probe-stage.js';
+import { rankStage } from '../../src/engine/probe-stage.js';
 import { closeLabServers, labProxy } from '../lab/guard-case.js';
-import { stageCase, type StageCase } from '../lab/stage-case.js';
+import { prepareAndProbe, stageCase, type StageCase } from '../lab/stage-case.js';
 
 afterEach(closeLabServers);
 
@@ -15,8 +14,7 @@ const quick = { 'probe-samples': '1', 'probe-timeout': '4s' };
 
 /** Prepare, probe and rank, then export. */
 async function exported(c: StageCase) {
-  const run = await prepareStage(c.ctx);
-  const probes = startProbes(run.config, run.goEnv, run.project, run.credentials);
+  const { run, probes } = await prepareAndProbe(c);
   const probe = await rankStage(run.config, probes, [], c.platform, (u) => u);
   return { probe, out: await exportStage(run, probe, c.platform) };
 }

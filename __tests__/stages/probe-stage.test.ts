@@ -5,11 +5,10 @@
  * folded in.
  */
 import { failure } from '../../src/diagnosis/failure.js';
-import { prepareStage } from '../../src/engine/prepare-stage.js';
-import { rankStage, startProbes } from '../../src/engine/probe-stage.js';
+import { rankStage } from '../../src/engine/probe-stage.js';
 import { formatGoproxy } from '../../src/goproxy/chain.js';
 import { closeLabServers, labProxy } from '../lab/guard-case.js';
-import { stageCase } from '../lab/stage-case.js';
+import { prepareAndProbe, stageCase } from '../lab/stage-case.js';
 
 afterEach(closeLabServers);
 
@@ -19,9 +18,9 @@ const shown = (url: string) => url;
 test('a healthy and a failing proxy: warming may begin with the healthy one; ranked first, it alone is exported', async () => {
   const fast = await labProxy();
   const failing = await labProxy({ status: 503 });
-  const { platform, ctx } = stageCase('stage-probe', { ...quick, proxies: `${failing.url}\n${fast.url}` });
-  const run = await prepareStage(ctx);
-  const probes = startProbes(run.config, run.goEnv, run.project, run.credentials);
+  const c = stageCase('stage-probe', { ...quick, proxies: `${failing.url}\n${fast.url}` });
+  const { platform } = c;
+  const { run, probes } = await prepareAndProbe(c);
   expect([probes.candidates, probes.terminal]).toEqual([[failing.url, fast.url], 'direct']);
   expect(await probes.early).toEqual([fast.url]);
 
@@ -44,9 +43,9 @@ test('what the warm found is folded in: a broken answer takes a proxy out of the
   const a = await labProxy();
   // Slower, so that a ranks first.
   const b = await labProxy({ slow: 150 });
-  const { platform, ctx } = stageCase('stage-rank', { ...quick, proxies: `${a.url}\n${b.url}` });
-  const run = await prepareStage(ctx);
-  const probes = startProbes(run.config, run.goEnv, run.project, run.credentials);
+  const c = stageCase('stage-rank', { ...quick, proxies: `${a.url}\n${b.url}` });
+  const { platform } = c;
+  const { run, probes } = await prepareAndProbe(c);
   const untouched = await rankStage(run.config, probes, [], platform, shown);
   expect(formatGoproxy(untouched.chain)).toBe(`${a.url}|${b.url}|direct`);
 
