@@ -248,9 +248,9 @@ describe('a pipeline that includes the template, run by gitlab-ci-local', () => 
       expect(passedJobs(r.out).sort()).toEqual(['build', 'from-component', 'go-proxy-guard', 'guard-from-component']);
       expect(r.code).toBe(0);
 
-      // include: local: the engine from the checkout, Node.js from the image, the dead proxy left out.
+      // include: local: the engine from the checkout ran (on the image's Node.js: no mirror is reachable) and wrote
+      // its report; the dead proxy left out.
       const guard = jobLog(r.out, 'go-proxy-guard');
-      expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^> go-proxy-guard: using Node\.js v\d+/)]));
       // gitlab-ci-local reads the section markers as GitLab does (and prints them its own way).
       expect(guard).toEqual(expect.arrayContaining([expect.stringMatching(/^go-proxy-guard_\d+_probing_go_module_proxies_started$/)]));
       // No post step on GitLab: the module cache is pruned to the build list before GitLab's cache: saves it.
