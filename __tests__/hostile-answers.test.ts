@@ -21,9 +21,8 @@ import { hermeticGoEnv, makeGoProject, parseJsonStream, runCommand, runGo, type 
 import type { GoProxy } from './lab/goproxy-server.js';
 import { BETA, closeLabServers, FAST_INPUTS, GAMMA, guardCase, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
 import { escapePath, lyingInfo, zipBomb, type ModuleVersion } from './lab/modules.js';
-import { makeLabDir, repoRoot } from './lab/paths.js';
+import { CLI, makeLabDir } from './lab/paths.js';
 
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const LIE = 'v2.9.9';
 
 const locals: LocalProxy[] = [];

@@ -8,17 +8,10 @@ import path from 'node:path';
 import { hermeticGoEnv, parseJsonStream, runGo, type GoModDownload } from './lab/go.js';
 import { startGoProxy, type GoProxy, type GoProxyOptions } from './lab/goproxy-server.js';
 import { defaultWorld, findModule, type ModuleVersion } from './lab/modules.js';
-import { makeLabDir } from './lab/paths.js';
+import { listTree, makeLabDir } from './lab/paths.js';
 import { createLabSumdb, lookupPath } from './lab/sumdb.js';
 import { fakeToolchain, hostGo, toolchainVersion } from './lab/toolchain.js';
 import { parseCachedLookup, tilesProvingRecord } from '../src/go/sumdb-tiles.js';
-
-/** Files below `dir`, relative, sorted. */
-const listTree = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 
 const world = defaultWorld();
 const ALPHA = findModule(world, { path: 'example.com/alpha', version: 'v1.1.0' }) as ModuleVersion;

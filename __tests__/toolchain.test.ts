@@ -13,19 +13,11 @@ import { readToolchainFile, selectToolchain } from '../src/project/toolchain.js'
 import { hermeticGoEnv, removeDirForce, runCommand, runGo } from './lab/go.js';
 import { labRequest, type GoProxy } from './lab/goproxy-server.js';
 import { closeLabServers, FAST_INPUTS, type GuardCase, guardCase, labCacheServer, labProxy, world } from './lab/guard-case.js';
-import { makeLabDir, repoRoot } from './lab/paths.js';
+import { CLI, listTree, makeLabDir } from './lab/paths.js';
 import { createLabSumdb, lookupPath, type LabSumdb } from './lab/sumdb.js';
 import { fakeToolchain, hostGo, toolchainVersion } from './lab/toolchain.js';
 
 afterEach(closeLabServers);
-
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
-/** Files below `dir`, relative, sorted. */
-const listTree = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 
 const h = hostGo();
 const TOOLCHAIN = fakeToolchain('go1.27.3');
