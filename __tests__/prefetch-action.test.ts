@@ -9,7 +9,7 @@ import path from 'node:path';
 import { makeGoProject } from './lab/go.js';
 import { BETA, closeLabServers, FAST_INPUTS, GAMMA, type GuardCase, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
 import { ciJobs } from './lab/ci-jobs.js';
-import type { ProxyRequest } from './lab/goproxy-server.js';
+import { fromGoCommand, type ProxyRequest } from './lab/goproxy-server.js';
 
 afterEach(closeLabServers);
 
@@ -17,8 +17,7 @@ const fast = FAST_INPUTS;
 const { job, nextJob, cacheServer } = ciJobs({ inputs: fast });
 const noCache = { ...fast, cache: 'false' };
 /** The module files the go command itself asked for (the probe and the prefetch say go-proxy-guard). */
-const goFiles = (reqs: ProxyRequest[]) =>
-  reqs.filter((q) => q.userAgent?.startsWith('Go-http-client') && ['mod', 'zip', 'info'].includes(q.kind));
+const goFiles = (reqs: ProxyRequest[]) => reqs.filter((q) => fromGoCommand(q) && ['mod', 'zip', 'info'].includes(q.kind));
 const buildOffline = (c: GuardCase) => c.go(['build', '-o', path.join(c.lab, 'app'), '.'], { GOPROXY: 'off' });
 
 test('a cold cache: everything go.sum names is prefetched, go mod download asks the proxy for nothing, the summary shows it', async () => {

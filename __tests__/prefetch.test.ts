@@ -11,7 +11,7 @@ import { discoverProject } from '../src/project/discover.js';
 import { prefetchFromGoSum, type PrefetchReport } from '../src/warm/prefetch/prefetch.js';
 import { hermeticGoEnv, makeGoProject, runGo, type GoProject } from './lab/go.js';
 import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
-import { startGoProxy, type GoProxy, type ProxyRequest } from './lab/goproxy-server.js';
+import { fromGoCommand, startGoProxy, type GoProxy, type ProxyRequest } from './lab/goproxy-server.js';
 import { NO_EGRESS, world, ALPHA, BETA, GAMMA, UPPER } from './lab/guard-case.js';
 import { escapePath } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
@@ -60,7 +60,7 @@ async function prefetch(c: Case, proxies: GoProxy[], concurrency = 8): Promise<P
 
 const goDownload = (c: Case, goproxy: string) =>
   runGo(['mod', 'download', '-json', 'all'], { cwd: c.project.dir, env: { ...c.env, GOPROXY: goproxy }, timeoutMs: 60_000 });
-const fromGo = (reqs: ProxyRequest[]) => reqs.filter((q) => q.userAgent?.startsWith('Go-http-client'));
+const fromGo = (reqs: ProxyRequest[]) => reqs.filter(fromGoCommand);
 const fromGuard = (reqs: ProxyRequest[]) => reqs.filter((q) => q.userAgent?.startsWith('go-proxy-guard'));
 const files = (reqs: ProxyRequest[]) => reqs.filter((q) => q.kind === 'mod' || q.kind === 'zip' || q.kind === 'info');
 const zipPath = (c: Case, m: { path: string; version: string }) => path.join(c.downloadDir, escapePath(m.path), '@v', `${m.version}.zip`);

@@ -21,6 +21,7 @@ import {
   UPPER,
   world,
 } from './lab/guard-case.js';
+import { fromGoCommand } from './lab/goproxy-server.js';
 import { ciJobs } from './lab/ci-jobs.js';
 import type { ActionResult } from './lab/runner.js';
 
@@ -168,7 +169,7 @@ test('a checksum mismatch against go.sum is fatal when no verified source has th
   expect(r.errors.join('\n')).toMatch(/checksum mismatch/);
   // go asked once, never again; before it, the prefetch's one try was rejected by its own h1: check.
   const zips = p.requests.filter((q) => q.path.endsWith(`${GAMMA.version}.zip`));
-  expect(zips.filter((q) => q.userAgent?.startsWith('Go-http-client'))).toHaveLength(1);
+  expect(zips.filter(fromGoCommand)).toHaveLength(1);
   expect(zips).toHaveLength(2);
   expect(r.report.warm.prefetch.rejected).toBe(1);
 });
