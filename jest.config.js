@@ -6,7 +6,14 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        // keepImportAttributes: `import pkg from '../package.json' with { type: 'json' }` stays as written (Node requires it).
+        jsc: { target: 'es2022', parser: { syntax: 'typescript' }, experimental: { keepImportAttributes: true } },
+        module: { type: 'es6' },
+      },
+    ],
   },
   reporters: ['default', '<rootDir>/__tests__/lab/closing-line-reporter.cjs'],
   globalSetup: '<rootDir>/__tests__/lab/global-setup.ts',

@@ -8,12 +8,10 @@ import { formatAlert } from '../src/alert/formats/index.js';
 import { ALERT_SCHEMA } from '../src/alert/formats/json.js';
 import { sendAlerts, type SendAlertsOptions } from '../src/alert/send.js';
 import type { Webhook, WebhookFormat } from '../src/config/config.js';
-import { failure } from '../src/diagnosis/failure.js';
 import type { ProxyHealth, ProxyVerdict, Verdict } from '../src/model/verdict.js';
 import type { RunContext } from '../src/model/run-context.js';
-import { REPORT_SCHEMA, type RunReport } from '../src/model/run-report.js';
-import { parseGoproxy } from '../src/goproxy/chain.js';
 import { Secrets } from '../src/secrets/secrets.js';
+import { failingProxy, healthyProxy, runReport as fixtureReport, type RunReport, warmReport } from './unit/fixtures/report.js';
 import { labWebhookSecret, startWebhookReceiver, type ReceiverMode, type WebhookReceiver } from './lab/webhooks.js';
 
 const FORMATS: WebhookFormat[] = ['slack', 'discord', 'teams', 'dingtalk', 'feishu', 'wecom', 'json'];
@@ -23,61 +21,22 @@ const PROXY_PASSWORD = 'pr0xy-S3cret-pw';
 /** A credential nobody registered, that reached a failure message anyway. */
 const STRAY_PASSWORD = 'unregistered-Pa55';
 
-function health(url: string, verdict: ProxyVerdict, message?: string): ProxyHealth {
-  const ok = verdict === 'healthy';
-  return {
-    url,
-    score: ok ? 0.92 : 0,
-    parts: { success: ok ? 1 : 0, latency: ok ? 0.8 : 0, cert: 1 },
-    latencyMs: { p50: ok ? 120 : null, p95: ok ? 300 : null },
-    successRate: ok ? 1 : 0,
-    requests: 3,
-    notWaitedFor: 0,
-    statuses: ok ? { '200': 3 } : { refused: 3 },
-    tlsDaysLeft: 80,
-    verdict,
-    failure: ok ? undefined : failure('refused', message ?? 'connection refused'),
-    stale: [],
-    probeMs: 40,
-  };
-}
+/** A proxy of `verdict`: refused (with `message`) unless healthy. */
+const health = (url: string, verdict: ProxyVerdict, message = 'connection refused'): ProxyHealth =>
+  verdict === 'healthy' ? healthyProxy(url) : failingProxy(url, verdict, 'refused', message);
 
-/** A run where proxy.golang.org is fine and `failing` are not; the warm-up was saved by `ladderStep`. */
+/** A run where proxy.golang.org is fine and `failing` are not; the warm-up was saved by the retry rung. */
 function runReport(opts: { verdict?: Verdict; failing?: ProxyHealth[]; reason?: string } = {}): RunReport {
   const proxies = [health('https://proxy.golang.org', 'healthy'), ...(opts.failing ?? [health('https://goproxy.io', 'down')])];
-  const healthy = proxies.filter((p) => p.verdict === 'healthy');
-  return {
-    schema: REPORT_SCHEMA,
-    generatedAt: '2025-03-01T10:00:00.000Z',
-    project: { root: '/work/app', layout: 'module', modules: ['example.com/app'], requirements: 4, probed: [], private: [] },
-    go: {
-      version: 'go1.22.1',
-      goproxy: 'https://proxy.golang.org,direct',
-      chain: parseGoproxy('https://proxy.golang.org,direct'),
-      gosumdb: 'sum.golang.org',
-    },
-    probe: { timeoutMs: 3000, samples: 3, durationMs: 900 },
+  const healthyCount = proxies.filter((p) => p.verdict === 'healthy').length;
+  return fixtureReport({
     proxies,
+    healthyCount,
     goproxy: 'https://proxy.golang.org,direct',
-    chain: parseGoproxy('https://proxy.golang.org,direct'),
-    exportedChain: parseGoproxy('https://proxy.golang.org,direct'),
-    bestProxy: 'https://proxy.golang.org',
-    healthyCount: healthy.length,
     verdict: opts.verdict ?? 'degraded',
-    reason: opts.reason ?? `${healthy.length} of ${proxies.length} proxies healthy`,
-    notes: [],
-    warm: {
-      ladderStep: 'retry',
-      ladder: [],
-      cacheHit: 'none',
-      cacheKey: undefined,
-      downloaded: [],
-      buildList: 4,
-      downloadMs: 2000,
-      goflags: undefined,
-      diagnosis: undefined,
-    },
-  };
+    reason: opts.reason ?? `${healthyCount} of ${proxies.length} proxies healthy`,
+    warm: warmReport({ ladderStep: 'retry', ladder: [], cacheHit: 'none', downloaded: [] }),
+  });
 }
 
 const context: RunContext = {

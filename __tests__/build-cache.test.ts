@@ -9,31 +9,24 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { IDLE_BUDGET, IDLE_ENTRY_MAX_BYTES, MARK_BACK_MS } from '../src/cache/build-cache.js';
-import type { CacheServer } from './lab/cache-server.js';
+import { ciJobs } from './lab/ci-jobs.js';
 import { makeGoProject } from './lab/go.js';
-import {
-  BETA,
-  closeLabServers,
-  FAST_INPUTS,
-  GAMMA,
-  type GuardCase,
-  guardCase,
-  labCacheServer,
-  labProxy,
-  UPPER,
-  world,
-} from './lab/guard-case.js';
+import { BETA, closeLabServers, FAST_INPUTS, GAMMA, type GuardCase, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
 
 afterEach(closeLabServers);
-let cacheServer: CacheServer | undefined;
-afterEach(() => {
-  cacheServer = undefined; // closed with the lab's servers
-});
 
 /** Several CI jobs with real compiles, on a machine shared by many: generous, the behaviour needs far less. */
 const JOBS_TIMEOUT = 300_000;
 const fast = { ...FAST_INPUTS, serve: 'false' };
-const buildEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-build-'));
+/** One CI job: the guard's main step, the job's own go test, the guard's post step. */
+const { job, nextJob, cacheServer } = ciJobs({
+  inputs: fast,
+  step: (c) => c.go(['test', './...'], { GOPROXY: 'off', GOFLAGS: '-modcacherw' }),
+});
+const buildEntries = () =>
+  cacheServer()
+    .entries()
+    .filter((e) => e.key.startsWith('go-proxy-guard-build-'));
 const gocache = (c: GuardCase) => c.env.GOCACHE!;
 
 /** Entry files of a GOCACHE, relative, with mtimes. */
@@ -63,30 +56,9 @@ function withTest(c: GuardCase): void {
   writeFileSync(path.join(c.project.dir, 'main_test.go'), 'package main\n\nimport "testing"\n\nfunc TestMain0(t *testing.T) { main() }\n');
 }
 
-/** One CI job: the guard's main step, the job's own go test, the guard's post step. */
-async function job(c: GuardCase, inputs: Record<string, string>, env: Record<string, string> = {}) {
-  cacheServer ??= await labCacheServer();
-  const all = { ...cacheServer.env, ...env };
-  const main = await c.run({ ...fast, ...inputs }, { env: all });
-  const test = await c.go(['test', './...'], { GOPROXY: 'off', GOFLAGS: '-modcacherw' });
-  const post = await c.post(main, { env: all });
-  return { main, test, post };
-}
-
-/** The next job on a hosted runner: the same paths, emptied. */
-function nextJob(c: GuardCase): void {
-  for (const d of [c.env.GOMODCACHE!, gocache(c)]) {
-    execFileSync('chmod', ['-R', 'u+w', d]);
-    rmSync(d, { recursive: true, force: true });
-    mkdirSync(d, { recursive: true });
-  }
-  const temp = cacheServer!.env.RUNNER_TEMP!;
-  for (const e of readdirSync(temp)) rmSync(path.join(temp, e), { recursive: true, force: true });
-}
-
 /** The GOCACHE entries a saved archive holds, with their sizes. */
 function archiveSizes(key: string): Map<string, number> {
-  const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(key)!, maxBuffer: 1 << 30 });
+  const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer().archive(key)!, maxBuffer: 1 << 30 });
   const out = new Map<string, number>();
   for (const line of execFileSync('tar', ['-tv'], { input: tar, maxBuffer: 1 << 28 })
     .toString()
@@ -131,7 +103,7 @@ describe('the build cache across jobs', () => {
       const first = await job(c, { proxies: p.url });
       expect(first.main.code).toBe(0);
       expect(first.main.outputs['build-cache-hit']).toBe('none');
-      expect(first.test.code).toBe(0);
+      expect(first.step.code).toBe(0);
       expect(first.post.stdout).toMatch(
         /build cache: kept [1-9]\d* entries this job used or wrote \(.* MiB\) and 0 small restored ones it may want again \(0\.0 MiB\), left out \d+; GOCACHE is left as it is/,
       );
@@ -143,7 +115,7 @@ describe('the build cache across jobs', () => {
       expect(second.main.outputs['build-cache-hit']).toBe('exact');
       expect(second.main.report.buildCache).toEqual({ hit: 'exact', key: buildEntries()[0]!.key, added: expect.any(Number) });
       expect(second.main.report.buildCache.added).toBeGreaterThan(0);
-      expect(second.test.stdout).toMatch(/^ok\s+lab\.example\/project\s+\(cached\)$/m);
+      expect(second.step.stdout).toMatch(/^ok\s+lab\.example\/project\s+\(cached\)$/m);
       expect(second.post.stdout).toMatch(/build cache: not saving \(the exact key was restored/);
     },
     JOBS_TIMEOUT,
@@ -166,7 +138,7 @@ describe('the build cache across jobs', () => {
       nextJob(c);
       const bumped = await job(c, { proxies: p.url });
       expect(bumped.main.outputs['build-cache-hit']).toBe('partial');
-      expect(bumped.test.code).toBe(0);
+      expect(bumped.step.code).toBe(0);
       const kept = /kept (\d+) entries this job used or wrote \(.* MiB\) and (\d+) small restored ones .* left out (\d+);/.exec(
         bumped.post.stdout,
       );
@@ -237,7 +209,7 @@ describe('the build cache across jobs', () => {
 
       // The next job restores into a GOCACHE that already has entries: they are kept as they are.
       const before = entries(gocache(c));
-      rmSync(path.join(cacheServer!.env.RUNNER_TEMP!, 'go-proxy-guard'), { recursive: true, force: true });
+      rmSync(path.join(cacheServer().env.RUNNER_TEMP!, 'go-proxy-guard'), { recursive: true, force: true });
       const second = await job(c, { proxies: p.url });
       expect(second.main.outputs['build-cache-hit']).toBe('exact');
       expect(second.main.report.buildCache.added).toBe(0);

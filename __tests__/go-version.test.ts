@@ -6,12 +6,10 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from './lab/go.js';
 import { closeLabServers, guardCase, labProxy } from './lab/guard-case.js';
-import { repoRoot } from './lab/paths.js';
+import { CLI } from './lab/paths.js';
 import { SUPPORTED_GO, unsupportedGo } from '../src/go/go-version.js';
 
 afterEach(closeLabServers);
-
-const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 
 /** A `go` on PATH that is the real one, except that it says it is `version`. */
 function goThatSays(dir: string, version: string): string {

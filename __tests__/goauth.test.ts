@@ -10,11 +10,10 @@ import path from 'node:path';
 import { runCommand } from './lab/go.js';
 import { closeLabServers, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
 import type { GoProxy } from './lab/goproxy-server.js';
-import { repoRoot } from './lab/paths.js';
+import { CLI } from './lab/paths.js';
 
 afterEach(closeLabServers);
 
-const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 const USER = 'ci';
 const PASS = 'S3cret-goauth';
 

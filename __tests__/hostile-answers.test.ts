@@ -18,12 +18,11 @@ import { NO_CREDENTIALS } from '../src/goproxy/goauth.js';
 import { servePolicy } from '../src/upstream/policy.js';
 import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
 import { hermeticGoEnv, makeGoProject, parseJsonStream, runCommand, runGo, type GoModDownload } from './lab/go.js';
-import type { GoProxy } from './lab/goproxy-server.js';
+import { fromGoCommand, type GoProxy } from './lab/goproxy-server.js';
 import { BETA, closeLabServers, FAST_INPUTS, GAMMA, guardCase, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
 import { escapePath, lyingInfo, zipBomb, type ModuleVersion } from './lab/modules.js';
-import { makeLabDir, repoRoot } from './lab/paths.js';
+import { CLI, makeLabDir } from './lab/paths.js';
 
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const LIE = 'v2.9.9';
 
 const locals: LocalProxy[] = [];
@@ -144,7 +143,7 @@ describe('a zip bomb: 3,000 entries pointing at one deflated run of 1.3 GB of ze
     expect(r.durationMs).toBeLessThan(20_000);
     expect(readFileSync(zipFile(c.env.GOMODCACHE!, GAMMA)).equals(GAMMA.zip)).toBe(true);
     // Nor was the bomber ever handed to go, whose own hash of a zip has no bound but download-timeout.
-    expect(bomber.requests.filter((q) => q.userAgent?.startsWith('Go-http-client'))).toEqual([]);
+    expect(bomber.requests.filter(fromGoCommand)).toEqual([]);
     const entry = proxyEntry(r.report, bomber);
     expect(entry.verdict).toBe('broken');
     expect(entry.warmFailure).toMatchObject({ code: 'corrupt-zip', message: expect.stringMatching(/declares more than go's 500 MiB/) });

@@ -8,21 +8,16 @@ import path from 'node:path';
 import { hermeticGoEnv, parseJsonStream, runGo, type GoModDownload } from './lab/go.js';
 import { startGoProxy, type GoProxy, type GoProxyOptions } from './lab/goproxy-server.js';
 import { defaultWorld, findModule, type ModuleVersion } from './lab/modules.js';
-import { makeLabDir } from './lab/paths.js';
+import { listTree, makeLabDir } from './lab/paths.js';
 import { createLabSumdb, lookupPath } from './lab/sumdb.js';
-import { fakeToolchain, hostGo, toolchainVersion } from './lab/toolchain.js';
+import { fakeToolchain, hostGo, newerGo, toolchainVersion } from './lab/toolchain.js';
 import { parseCachedLookup, tilesProvingRecord } from '../src/go/sumdb-tiles.js';
-
-/** Files below `dir`, relative, sorted. */
-const listTree = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 
 const world = defaultWorld();
 const ALPHA = findModule(world, { path: 'example.com/alpha', version: 'v1.1.0' }) as ModuleVersion;
-const TOOLCHAIN = fakeToolchain('go1.27.3');
+/** Newer than this leg's go (go1.27.3 on go 1.26). */
+const NEWER = newerGo();
+const TOOLCHAIN = fakeToolchain(NEWER.fake);
 
 const proxies: GoProxy[] = [];
 async function proxy(opts: GoProxyOptions): Promise<GoProxy> {
@@ -98,18 +93,18 @@ describe('lab toolchain module', () => {
     const p = await proxy({ sumdb });
     const w = world0('toolchain-switch', sumdb.gosumdb, p.url);
     const h = hostGo();
-    const first = await w.go(['version'], { GOTOOLCHAIN: 'go1.27.3' });
-    expect(first.stdout.trim()).toBe(`go version go1.27.3 ${h.goos}/${h.goarch}`);
-    expect(first.stderr).toContain('go: downloading go1.27.3');
+    const first = await w.go(['version'], { GOTOOLCHAIN: NEWER.fake });
+    expect(first.stdout.trim()).toBe(`go version ${NEWER.fake} ${h.goos}/${h.goarch}`);
+    expect(first.stderr).toContain(`go: downloading ${NEWER.fake}`);
     // The switch fetches the zip only, and checks it against the checksum database.
     expect(p.hits(/golang\.org\/toolchain\/@v\//).map((x) => x.kind)).toEqual(['zip']);
     expect(p.hits(`${lookupPath(TOOLCHAIN)}`)).toHaveLength(1);
     const before = p.requests.length;
-    const offline = await w.go(['version'], { GOTOOLCHAIN: 'go1.27.3', GOPROXY: 'off' });
-    expect(offline.stdout.trim()).toBe(`go version go1.27.3 ${h.goos}/${h.goarch}`);
+    const offline = await w.go(['version'], { GOTOOLCHAIN: NEWER.fake, GOPROXY: 'off' });
+    expect(offline.stdout.trim()).toBe(`go version ${NEWER.fake} ${h.goos}/${h.goarch}`);
     expect(p.requests.length).toBe(before);
     // go made bin/ executable and copied src/_go.mod on first use.
-    const dir = path.join(w.env.GOMODCACHE as string, `golang.org/toolchain@${toolchainVersion('go1.27.3')}`);
+    const dir = path.join(w.env.GOMODCACHE as string, `golang.org/toolchain@${toolchainVersion(NEWER.fake)}`);
     expect(readdirSync(path.join(dir, 'src'))).toEqual(expect.arrayContaining(['_go.mod', 'go.mod']));
   });
 
@@ -117,7 +112,7 @@ describe('lab toolchain module', () => {
     const sumdb = createLabSumdb({ modules: [TOOLCHAIN] });
     const p = await proxy({ sumdb });
     const w = world0('toolchain-nosumdb', 'off', p.url);
-    const r = await w.go(['version'], { GOTOOLCHAIN: 'go1.27.3' });
+    const r = await w.go(['version'], { GOTOOLCHAIN: NEWER.fake });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/checksum database disabled by GOSUMDB=off/);
   });

@@ -5,15 +5,13 @@
  * while warming carries that failure in its entry; a failed ladder says what
  * was tried and what each answered.
  */
-import { BETA, closeLabServers, GAMMA, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
+import { BETA, closeLabServers, GAMMA, guardCase, labProxy, rungs, UPPER, world } from './lab/guard-case.js';
 import { largeModuleOnDisk } from './lab/modules.js';
 import { makeLabDir } from './lab/paths.js';
 
 afterEach(closeLabServers);
 
 const noCache = { cache: 'false', 'download-timeout': '30s' };
-const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
-  r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const entry = (r: { report: any }, url: string) => r.report.proxies.find((p: { url: string }) => p.url === url);
 

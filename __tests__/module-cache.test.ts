@@ -9,53 +9,19 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkModuleZip } from '../src/goproxy/module-zip.js';
-import type { CacheServer } from './lab/cache-server.js';
+import { ciJobs } from './lab/ci-jobs.js';
 import { runCommand } from './lab/go.js';
-import {
-  ALPHA,
-  BETA,
-  closeLabServers,
-  FAST_INPUTS,
-  GAMMA,
-  type GuardCase,
-  guardCase,
-  labCacheServer,
-  labProxy,
-  UPPER,
-} from './lab/guard-case.js';
+import { ALPHA, BETA, closeLabServers, FAST_INPUTS, GAMMA, type GuardCase, guardCase, labProxy, rungs, UPPER } from './lab/guard-case.js';
 import { buildZip, escapePath } from './lab/modules.js';
-import { repoRoot } from './lab/paths.js';
+import { CLI } from './lab/paths.js';
 
 afterEach(closeLabServers);
-let cacheServer: CacheServer | undefined;
-afterEach(() => {
-  cacheServer = undefined; // closed with the lab's servers
-});
 
 const fast = FAST_INPUTS;
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
-const moduleEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-linux-'));
-const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
-  r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
+const { job, nextJob, cacheServer, moduleEntries } = ciJobs({ inputs: fast });
 const download = (c: GuardCase) => path.join(c.env.GOMODCACHE!, 'cache', 'download');
 const zipPath = (c: GuardCase, m: { path: string; version: string }) =>
   path.join(download(c), escapePath(m.path), '@v', `${m.version}.zip`);
-
-async function job(c: GuardCase, inputs: Record<string, string>, env: Record<string, string> = {}) {
-  cacheServer ??= await labCacheServer();
-  const all = { ...cacheServer.env, ...env };
-  const main = await c.run({ ...fast, ...inputs }, { env: all });
-  const post = await c.post(main, { env: all });
-  return { main, post };
-}
-
-/** The next job on a hosted runner: the same paths, emptied. */
-function nextJob(c: GuardCase): void {
-  rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
-  mkdirSync(c.env.GOMODCACHE!, { recursive: true });
-  const temp = cacheServer!.env.RUNNER_TEMP!;
-  for (const e of readdirSync(temp)) rmSync(path.join(temp, e), { recursive: true, force: true });
-}
 
 /** The same module zip with one byte of one file changed: a valid zip, the same length, another h1:. */
 function tamperedSameLength(m: typeof GAMMA): Buffer {
@@ -68,19 +34,21 @@ function tamperedSameLength(m: typeof GAMMA): Buffer {
 
 /** Change a zip inside a stored entry's archive (zstd tar), the .ziphash left as it was: an attacker with cache write access. */
 function tamperStoredEntry(key: string, m: typeof GAMMA): void {
-  const entry = cacheServer!.entries().find((e) => e.key === key)!;
-  const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(key)! });
+  const entry = cacheServer()
+    .entries()
+    .find((e) => e.key === key)!;
+  const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer().archive(key)! });
   const at = tar.indexOf(m.zip);
   expect(at).toBeGreaterThan(0);
   const bad = tamperedSameLength(m);
   expect(bad.length).toBe(m.zip.length);
   bad.copy(tar, at);
-  cacheServer!.seed(key, entry.version, execFileSync('zstd', ['-q', '-c'], { input: tar }));
+  cacheServer().seed(key, entry.version, execFileSync('zstd', ['-q', '-c'], { input: tar }));
 }
 
 /** Files of a stored entry's archive (paths as tar lists them). */
 function archiveFiles(key: string): string[] {
-  const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(key)! });
+  const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer().archive(key)! });
   return execFileSync('tar', ['-t'], { input: tar })
     .toString()
     .split('\n')
@@ -214,7 +182,7 @@ describe("the user's module cache loses nothing", () => {
     expect(zips).toEqual([ALPHA, BETA, GAMMA].map((m) => `${escapePath(m.path)}/@v/${m.version}.zip`).sort());
     expect(saved.some((f) => f.includes('/sumdb/'))).toBe(false);
     // The staging copy is the guard's and is gone.
-    expect(existsSync(path.join(cacheServer!.env.RUNNER_TEMP!, 'go-proxy-guard', 'module-cache'))).toBe(false);
+    expect(existsSync(path.join(cacheServer().env.RUNNER_TEMP!, 'go-proxy-guard', 'module-cache'))).toBe(false);
   });
 });
 
@@ -227,7 +195,7 @@ describe('untrusted events never save, whatever save-cache says', () => {
     expect(post.stdout).toContain(`cache: not saving (${event} events never save caches`);
     expect(moduleEntries()).toEqual([]);
     // Nor the alert and history state.
-    expect(cacheServer!.entries()).toEqual([]);
+    expect(cacheServer().entries()).toEqual([]);
   });
 });
 

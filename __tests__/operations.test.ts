@@ -11,17 +11,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CacheServer } from './lab/cache-server.js';
 import { closeLabServers, guardCase, labCacheServer, labProxy, labReceiver } from './lab/guard-case.js';
 import { vendorProject } from './lab/go.js';
 import { repoRoot } from './lab/paths.js';
 
-let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await closeLabServers();
-  cacheServer = undefined;
-});
-const receiver = labReceiver;
+afterEach(closeLabServers);
 
 // 3 s: twice what a loopback probe needs on a busy 2-core machine.
 const quick = { 'probe-timeout': '3s', 'retry-backoff': '100ms', prewarm: 'false', serve: 'false' };
@@ -30,17 +24,15 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/:\d\d\.\d+Z$/, '
 
 describe('one alert per outage across a matrix', () => {
   test('5 concurrent jobs of one run, one outage: exactly 1 alert, one state entry; the next run is within the cooldown; the recovery is sent once', async () => {
-    cacheServer = await labCacheServer();
-    const slack = await receiver('slack');
+    const cacheServer = await labCacheServer();
+    const slack = await labReceiver('slack');
     const good = await labProxy();
     const bad = await labProxy({ status: 503 });
     const c = guardCase('matrix');
     const inputs = { ...quick, proxies: `${good.url}\n${bad.url}`, 'slack-webhook-url': slack.url, 'alert-cooldown': '1h' };
     // Hosted runners of one OS see the same paths (the lab cache server's env sets RUNNER_TEMP), and one run id.
     const legs = (runId: string) =>
-      Promise.all(
-        [1, 2, 3, 4, 5].map(() => c.run(inputs, { env: { ...cacheServer!.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } })),
-      );
+      Promise.all([1, 2, 3, 4, 5].map(() => c.run(inputs, { env: { ...cacheServer.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } })));
 
     const first = await legs('7001');
     for (const r of first) {
@@ -57,7 +49,7 @@ describe('one alert per outage across a matrix', () => {
     expect(logs.filter((l) => quiet.test(l))).toHaveLength(4);
     // Which of the two quiet paths each job takes (lost the claim, or restored the state the winner saved) depends on
     // when it starts; the election itself, 1 won and 4 lost at once, is asserted in alert-claim.test.ts.
-    const keys = () => cacheServer!.entries().map((e) => e.key);
+    const keys = () => cacheServer.entries().map((e) => e.key);
     // One claim for the one alert, one state entry for the run (not one per job).
     expect(keys().filter((k) => k.startsWith('go-proxy-guard-alert-'))).toHaveLength(1);
     expect(keys().filter((k) => k.startsWith('go-proxy-guard-state-'))).toEqual(['go-proxy-guard-state-lab_project-lab-7001-1']);
@@ -88,8 +80,8 @@ describe('one alert per outage across a matrix', () => {
 
 describe('silence windows', () => {
   test('an open window scoped to the failing proxy: no alert, "silenced by" in the summary, report and history; verdict and gate unchanged; after the window the outage is alerted once', async () => {
-    cacheServer = await labCacheServer();
-    const slack = await receiver('slack');
+    const cacheServer = await labCacheServer();
+    const slack = await labReceiver('slack');
     const good = await labProxy();
     const bad = await labProxy({ status: 503 });
     const c = guardCase('silence');
@@ -144,8 +136,8 @@ describe('silence windows', () => {
 
 describe('the emergency switch GO_PROXY_GUARD_OVERRIDE', () => {
   test('candidates: replace the configured proxies; shown in the log, the summary and the alert; the since date holds across runs', async () => {
-    cacheServer = await labCacheServer();
-    const slack = await receiver('slack');
+    const cacheServer = await labCacheServer();
+    const slack = await labReceiver('slack');
     const configured = await labProxy({ status: 503 });
     const good = await labProxy();
     const broken = await labProxy({ status: 502 });
@@ -263,8 +255,8 @@ describe('scheduled health check (.github/workflows/proxy-health.yml)', () => {
   });
 
   test('over several runs: history, trend, time since the last failure and MTTR come out right', async () => {
-    cacheServer = await labCacheServer();
-    const slack = await receiver('slack');
+    const cacheServer = await labCacheServer();
+    const slack = await labReceiver('slack');
     const steady = await labProxy();
     const wobbly = await labProxy();
     const c = guardCase('scheduled');
@@ -274,7 +266,7 @@ describe('scheduled health check (.github/workflows/proxy-health.yml)', () => {
       'probe-timeout': '3s',
     };
     const run = async () => {
-      const r = await c.run(inputs, { env: { ...cacheServer!.env, GITHUB_EVENT_NAME: 'schedule' } });
+      const r = await c.run(inputs, { env: { ...cacheServer.env, GITHUB_EVENT_NAME: 'schedule' } });
       expect(r.code).toBe(0);
       return { r, status: JSON.parse(readFileSync(r.outputs.status!, 'utf8')) };
     };

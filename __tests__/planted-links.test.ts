@@ -8,11 +8,9 @@ import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import path from 'node:path';
 import { runCommand } from './lab/go.js';
 import { closeLabServers, guardCase, labProxy, type GuardCase } from './lab/guard-case.js';
-import { repoRoot } from './lab/paths.js';
+import { CLI } from './lab/paths.js';
 
 afterEach(closeLabServers);
-
-const CLI = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
 
 async function gitlabJob(c: GuardCase, proxy: string) {
   const env = { ...c.env, GPG_PROXIES: proxy, GPG_PREWARM: 'false', GPG_PROBE_SAMPLES: '1', CI_PROJECT_DIR: c.project.dir };

@@ -4,35 +4,20 @@
  * report and the summary say what was fetched. Real go, real lab proxies,
  * real @actions/cache against the loopback cache service.
  */
-import { rmSync } from 'node:fs';
+
 import path from 'node:path';
 import { makeGoProject } from './lab/go.js';
-import {
-  BETA,
-  closeLabServers,
-  FAST_INPUTS,
-  GAMMA,
-  type GuardCase,
-  guardCase,
-  labCacheServer,
-  labProxy,
-  UPPER,
-  world,
-} from './lab/guard-case.js';
-import type { CacheServer } from './lab/cache-server.js';
-import type { ProxyRequest } from './lab/goproxy-server.js';
+import { BETA, closeLabServers, FAST_INPUTS, GAMMA, type GuardCase, guardCase, labProxy, UPPER, world } from './lab/guard-case.js';
+import { ciJobs } from './lab/ci-jobs.js';
+import { fromGoCommand, type ProxyRequest } from './lab/goproxy-server.js';
 
 afterEach(closeLabServers);
-let cacheServer: CacheServer | undefined;
-afterEach(() => {
-  cacheServer = undefined; // closed with the lab's servers
-});
 
 const fast = FAST_INPUTS;
+const { job, nextJob, cacheServer } = ciJobs({ inputs: fast });
 const noCache = { ...fast, cache: 'false' };
 /** The module files the go command itself asked for (the probe and the prefetch say go-proxy-guard). */
-const goFiles = (reqs: ProxyRequest[]) =>
-  reqs.filter((q) => q.userAgent?.startsWith('Go-http-client') && ['mod', 'zip', 'info'].includes(q.kind));
+const goFiles = (reqs: ProxyRequest[]) => reqs.filter((q) => fromGoCommand(q) && ['mod', 'zip', 'info'].includes(q.kind));
 const buildOffline = (c: GuardCase) => c.go(['build', '-o', path.join(c.lab, 'app'), '.'], { GOPROXY: 'off' });
 
 test('a cold cache: everything go.sum names is prefetched, go mod download asks the proxy for nothing, the summary shows it', async () => {
@@ -100,14 +85,11 @@ test('without go.sum the prefetch stands aside and says so; go mod download does
 test('a partial cache restore (dependency bump): only the missing files are prefetched, go asks for nothing', async () => {
   const p = await labProxy();
   const c = guardCase('prefetch-bump', { requires: [BETA, UPPER] });
-  cacheServer = await labCacheServer();
-  const env = { ...cacheServer.env };
-  const first = await c.run({ ...fast, proxies: p.url }, { env });
-  await c.post(first, { env });
+  await job(c, { proxies: p.url });
   makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
-  rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
+  nextJob(c);
   p.resetLog();
-  const r = await c.run({ ...fast, proxies: p.url }, { env });
+  const r = await c.run({ ...fast, proxies: p.url }, { env: cacheServer().env });
   expect(r.code).toBe(0);
   expect(r.outputs['cache-hit']).toBe('partial');
   expect(r.report.warm.downloaded).toEqual([`${GAMMA.path}@${GAMMA.version}`]);

@@ -6,31 +6,17 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { git, GIT_ENV } from './lab/git.js';
 import { runCommand } from './lab/go.js';
 import { makeLabDir, repoRoot } from './lab/paths.js';
 
 const SCRIPTS = path.join(repoRoot, 'scripts', 'release');
-const GIT_ENV = {
-  PATH: process.env.PATH,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'lab',
-  GIT_AUTHOR_EMAIL: 'lab@example.invalid',
-  GIT_COMMITTER_NAME: 'lab',
-  GIT_COMMITTER_EMAIL: 'lab@example.invalid',
-};
-
 const script = (name: string, args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) =>
   runCommand('bash', [path.join(SCRIPTS, name), ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { PATH: process.env.PATH, ...opts.env },
     timeoutMs: 30_000,
   });
-
-async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await runCommand('git', args, { cwd, env: { ...GIT_ENV, HOME: cwd }, timeoutMs: 20_000 });
-  if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 describe('release notes come from the CHANGELOG section of the version', () => {
   const CHANGELOG = [

@@ -5,15 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CacheServer } from './lab/cache-server.js';
 import { closeLabServers, guardCase, labCacheServer, labProxy, labReceiver } from './lab/guard-case.js';
 
-let cacheServer: CacheServer | undefined;
-afterEach(async () => {
-  await closeLabServers();
-  cacheServer = undefined;
-});
-const receiver = labReceiver;
+afterEach(closeLabServers);
 
 const quick = { 'probe-timeout': '1500ms', 'retry-backoff': '100ms', prewarm: 'false' };
 /** Everything a person or a log collector can see of a run. */
@@ -51,8 +45,8 @@ test('the job summary puts the verdict first, then the ranked proxies, and the l
 
 describe('alerts', () => {
   test('slack: sent once for a condition, suppressed within the cooldown across runs, a recovery once; secrets never shown', async () => {
-    cacheServer = await labCacheServer();
-    const slack = await receiver('slack');
+    const cacheServer = await labCacheServer();
+    const slack = await labReceiver('slack');
     const proxy = await labProxy();
     const flaky = await labProxy({ status: 503 });
     const secret = 'pw-3xtra-S3cret';
@@ -98,8 +92,8 @@ describe('alerts', () => {
 
   test('dingtalk and feishu: signed payloads the services accept', async () => {
     const secret = 'SECdingtalkfeishu0123456789';
-    const ding = await receiver('dingtalk', { secret });
-    const feishu = await receiver('feishu', { secret });
+    const ding = await labReceiver('dingtalk', { secret });
+    const feishu = await labReceiver('feishu', { secret });
     const bad = await labProxy({ status: 502 });
     const good = await labProxy();
     const c = guardCase('signed');
@@ -122,8 +116,8 @@ describe('alerts', () => {
   });
 
   test('a receiver that fails twice is retried; one that hangs is a bounded warning, never a failed build', async () => {
-    const flaky = await receiver('discord', { mode: 'fail-twice-then-ok' });
-    const hung = await receiver('teams', { mode: 'hang' });
+    const flaky = await labReceiver('discord', { mode: 'fail-twice-then-ok' });
+    const hung = await labReceiver('teams', { mode: 'hang' });
     const bad = await labProxy({ status: 500 });
     const good = await labProxy();
     const c = guardCase('hooks');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { hermeticGoEnv, makeGoProject, parseJsonStream, runCommand, runGo, type GoModDownload } from './lab/go.js';
 import { labRequest, type GoProxy } from './lab/goproxy-server.js';
 import { BETA, closeLabServers, GAMMA, guardCase, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
-import { makeLabDir, repoRoot } from './lab/paths.js';
+import { CLI, makeLabDir } from './lab/paths.js';
 import { ensureLabPki } from './lab/pki.js';
 import { servedGoproxy } from '../src/engine/serve-stage.js';
 import { formatGoproxy } from '../src/goproxy/chain.js';
@@ -24,7 +24,6 @@ import { startLocalProxy, type LocalProxy } from '../src/serve/local-proxy.js';
 import { MAX_ANSWER_BYTES, servePolicy } from '../src/upstream/policy.js';
 import type { UpstreamSpec } from '../src/upstream/upstream.js';
 
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const MiB = 1 << 20;
 
 const locals: LocalProxy[] = [];

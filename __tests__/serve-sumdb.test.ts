@@ -13,12 +13,14 @@ import { closeLabServers, FAST_INPUTS, guardCase, labProxy, world } from './lab/
 import type { ActionResult } from './lab/runner.js';
 import { findModule, type ModuleVersion } from './lab/modules.js';
 import { createLabSumdb, type LabSumdb } from './lab/sumdb.js';
-import { fakeToolchain, hostGo } from './lab/toolchain.js';
+import { fakeToolchain, hostGo, newerGo } from './lab/toolchain.js';
 
 afterEach(closeLabServers);
 
 const ALPHA = findModule(world, { path: 'example.com/alpha', version: 'v1.1.0' }) as ModuleVersion;
-const TOOLCHAIN = fakeToolchain('go1.27.3');
+/** Newer than this leg's go (go1.27.3 on go 1.26). */
+const NEWER = newerGo();
+const TOOLCHAIN = fakeToolchain(NEWER.fake);
 const SUMDB_FILES = /\/sumdb\/.+\/(lookup|tile)\//;
 
 async function upstreams(sumdb: LabSumdb): Promise<[GoProxy, GoProxy]> {
@@ -76,8 +78,8 @@ test('a toolchain switch in a later step, not warmed (prewarm off): zip and chec
   await a.setFault({ status: 503 }, { module: 'golang.org/toolchain' });
   await a.setFault({ status: 503 }, { path: SUMDB_FILES });
   const h = hostGo();
-  const step = await laterGo(c, r, 'switch', ['version'], { GOTOOLCHAIN: 'go1.27.3' });
-  expect([step.code, step.stdout.trim()]).toEqual([0, `go version go1.27.3 ${h.goos}/${h.goarch}`]);
+  const step = await laterGo(c, r, 'switch', ['version'], { GOTOOLCHAIN: NEWER.fake });
+  expect([step.code, step.stdout.trim()]).toEqual([0, `go version ${NEWER.fake} ${h.goos}/${h.goarch}`]);
   expect(step.stderr).not.toMatch(/503/);
   expect(b.hits(/golang\.org\/toolchain\/@v\/.*\.zip$/).map((q) => q.status)).toContain(200);
 });

@@ -20,7 +20,7 @@ import { renderStatusPage } from '../src/report/status-page/page.js';
 import { Browser, type PageVisit } from './lab/chromium.js';
 import { runCommand } from './lab/go.js';
 import { closeLabServers, guardCase, labCacheServer, labProxy } from './lab/guard-case.js';
-import { labRoot, makeLabDir, repoRoot } from './lab/paths.js';
+import { CLI, labRoot, makeLabDir, repoRoot } from './lab/paths.js';
 import { syntheticHistory, syntheticStatus } from './lab/status-history.js';
 
 let browser: Browser;
@@ -124,7 +124,6 @@ async function look(file: string, name: string): Promise<{ laptop: PageFacts; ph
   return { laptop, phone, visits: [laptopVisit, phoneVisit] };
 }
 
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const cli = (args: string[], cwd: string) =>
   runCommand(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd }, timeoutMs: 30_000 });
 

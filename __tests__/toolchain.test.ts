@@ -13,25 +13,20 @@ import { readToolchainFile, selectToolchain } from '../src/project/toolchain.js'
 import { hermeticGoEnv, removeDirForce, runCommand, runGo } from './lab/go.js';
 import { labRequest, type GoProxy } from './lab/goproxy-server.js';
 import { closeLabServers, FAST_INPUTS, type GuardCase, guardCase, labCacheServer, labProxy, world } from './lab/guard-case.js';
-import { makeLabDir, repoRoot } from './lab/paths.js';
+import { CLI, listTree, makeLabDir } from './lab/paths.js';
 import { createLabSumdb, lookupPath, type LabSumdb } from './lab/sumdb.js';
-import { fakeToolchain, hostGo, toolchainVersion } from './lab/toolchain.js';
+import { fakeToolchain, hostGo, newerGo, toolchainVersion } from './lab/toolchain.js';
 
 afterEach(closeLabServers);
 
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
-/** Files below `dir`, relative, sorted. */
-const listTree = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
-
 const h = hostGo();
-const TOOLCHAIN = fakeToolchain('go1.27.3');
+/** Newer than this leg's go: go1.27.3 on go 1.26, go1.28.3 on go 1.27. */
+const NEWER = newerGo(h);
+const re = (s: string) => s.replace(/\./g, '\\.');
+const TOOLCHAIN = fakeToolchain(NEWER.fake);
 const ALPHA = world.find((m) => m.path === 'example.com/alpha' && m.version === 'v1.1.0')!;
 const MODULE = `golang.org/toolchain@${TOOLCHAIN.version}`;
-const SWITCHED = `go version go1.27.3 ${h.goos}/${h.goarch}`;
+const SWITCHED = `go version ${NEWER.fake} ${h.goos}/${h.goarch}`;
 const ZIP = { module: 'golang.org/toolchain', path: '.zip' };
 
 /** Lab proxies that serve the lab world, the fake toolchain and one shared checksum database. */
@@ -40,7 +35,7 @@ async function proxies(sumdb: LabSumdb, n: number): Promise<GoProxy[]> {
 }
 
 /** A project whose go.mod says `toolchain <name>`, with GOTOOLCHAIN=auto and go checking toolchains against the lab sumdb. */
-function switchingCase(name: string, sumdb: LabSumdb, lines: { go?: string; toolchain?: string } = { toolchain: 'go1.27.3' }): GuardCase {
+function switchingCase(name: string, sumdb: LabSumdb, lines: { go?: string; toolchain?: string } = { toolchain: NEWER.fake }): GuardCase {
   const c = guardCase(name, { goVersion: lines.go ?? '1.21', goEnv: { GOTOOLCHAIN: 'auto', GOSUMDB: sumdb.gosumdb } });
   if (lines.toolchain) writeFileSync(goModPath(c), `${c.project.goMod.replace(/\n+$/, '')}\n\ntoolchain ${lines.toolchain}\n`);
   return c;
@@ -59,10 +54,10 @@ describe('a project that switches toolchains', () => {
     const r = await c.run({ ...FAST_INPUTS, cache: 'false', proxies: `${first!.url}\n${second!.url}` });
     expect(r.code).toBe(0);
     expect(r.report.toolchain).toMatchObject({
-      name: 'go1.27.3',
+      name: NEWER.fake,
       local: h.version,
       gotoolchain: 'auto',
-      requestedBy: { directive: 'toolchain', file: goModPath(c), line: expect.any(Number), text: 'toolchain go1.27.3' },
+      requestedBy: { directive: 'toolchain', file: goModPath(c), line: expect.any(Number), text: `toolchain ${NEWER.fake}` },
       module: MODULE,
       source: 'proxy',
       proxy: second!.url,
@@ -77,10 +72,12 @@ describe('a project that switches toolchains', () => {
     // The first proxy is marked for what it did while warming, and the modules were then fetched as usual.
     expect(r.report.proxies.find((p: { url: string }) => p.url === first!.url).warmFailure).toMatchObject({ class: 'transient' });
     expect(r.outputs['ladder-step']).toBe('proxy');
-    expect(r.stdout).toMatch(/toolchain go1\.27\.3: ready offline \(proxy, proxy rung\)/);
+    expect(r.stdout).toMatch(new RegExp(String.raw`toolchain ${re(NEWER.fake)}: ready offline \(proxy, proxy rung\)`));
     const summary = r.summary;
     expect(summary).toMatch(
-      /Go toolchain go1\.27\.3 \(asked by toolchain go1\.27\.3 at .*go\.mod:\d+; the runner has go1\.\d+\.\d+, GOTOOLCHAIN=auto\): downloaded from/,
+      new RegExp(
+        String.raw`Go toolchain ${re(NEWER.fake)} \(asked by toolchain ${re(NEWER.fake)} at .*go\.mod:\d+; the runner has go1\.\d+\.\d+, GOTOOLCHAIN=auto\): downloaded from`,
+      ),
     );
 
     // A later step switches with no network at all.
@@ -112,25 +109,27 @@ describe('a project that switches toolchains', () => {
     const sumdb = createLabSumdb({ modules: [TOOLCHAIN] });
     const [a, b] = await proxies(sumdb, 2);
     // hugo's case: `go 1.27.0` means go1.27.0, which the lab does not have.
-    const c = switchingCase('tc-missing', sumdb, { go: '1.27.0' });
+    const c = switchingCase('tc-missing', sumdb, { go: NEWER.missing.slice(2) });
     const r = await c.run({ ...FAST_INPUTS, cache: 'false', proxies: `${a!.url}\n${b!.url}` });
     expect(r.code).toBe(1);
     expect(r.report.toolchain).toMatchObject({
-      name: 'go1.27.0',
-      requestedBy: { directive: 'go', text: 'go 1.27.0', line: 3 },
-      module: `golang.org/toolchain@${toolchainVersion('go1.27.0')}`,
+      name: NEWER.missing,
+      requestedBy: { directive: 'go', text: `go ${NEWER.missing.slice(2)}`, line: 3 },
+      module: `golang.org/toolchain@${toolchainVersion(NEWER.missing)}`,
       source: 'failed',
       diagnosis: { code: 'unknown-revision', class: 'fatal' },
     });
     expect(r.report.toolchain.diagnosis.message).toMatch(
-      /toolchain go1\.27\.0 is on none of the proxies \(HTTP 404\/410.*; direct failed too/,
+      new RegExp(String.raw`toolchain ${re(NEWER.missing)} is on none of the proxies \(HTTP 404\/410.*; direct failed too`),
     );
     expect(r.outputs['ladder-step']).toBe('failed');
     expect(r.report.warm.diagnosis.message).toBe(r.report.toolchain.diagnosis.message);
     // A miss is not retried: each proxy was asked once for the version, and no go mod download ran in the project.
     for (const p of [a!, b!]) expect(toolchainHits(p).map((q) => `${q.kind}:${q.status}`)).toEqual(['info:404']);
     expect(r.summary).toMatch(
-      /No proxy has golang\.org\/toolchain@v0\.0\.1-go1\.27\.0.*: check go 1\.27\.0 at go\.mod:3 names a released Go version/,
+      new RegExp(
+        String.raw`No proxy has golang\.org\/toolchain@v0\.0\.1-${re(NEWER.missing)}.*: check go ${re(NEWER.missing.slice(2))} at go\.mod:3 names a released Go version`,
+      ),
     );
     expect(r.summary).not.toMatch(/^- *$/m);
     // fail-on: never reports the same failure without failing the job.
@@ -181,7 +180,7 @@ describe('a project that switches toolchains', () => {
     const first = await c.run({ ...FAST_INPUTS, proxies: p!.url }, { env });
     expect(first.report.toolchain.source).toBe('proxy');
     // GOCACHE is filled by the switched go: the build cache key names it, not the runner's go.
-    expect(first.report.buildCache.key).toMatch(/-go1\.27\.3-/);
+    expect(first.report.buildCache.key).toMatch(new RegExp(String.raw`-${re(NEWER.fake)}-`));
     const post = await c.post(first, { env });
     expect(post.stdout).toMatch(/cache: saved /);
 
@@ -238,7 +237,7 @@ describe('the GitLab job and the CLI', () => {
       timeoutMs: 60_000,
     });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).report.toolchain).toMatchObject({ name: 'go1.27.3', source: 'proxy', switched: SWITCHED });
+    expect(JSON.parse(r.stdout).report.toolchain).toMatchObject({ name: NEWER.fake, source: 'proxy', switched: SWITCHED });
     expect((await c.go(['version'], { GOPROXY: 'off' })).stdout.trim()).toBe(SWITCHED);
   });
 });
@@ -251,9 +250,9 @@ describe('warmToolchainOnly (for benchmarks: the toolchain step alone)', () => {
     const c = switchingCase('tc-only', sumdb);
     const lines: string[] = [];
     const r = await warmToolchainOnly({ dir: c.project.dir, proxies: [p!.url], env: c.env, backoffMs: 50, log: (l) => lines.push(l) });
-    expect(r.toolchain.choice).toMatchObject({ kind: 'switch', name: 'go1.27.3' });
+    expect(r.toolchain.choice).toMatchObject({ kind: 'switch', name: NEWER.fake });
     expect(r.warm).toMatchObject({ source: 'proxy', proxy: p!.url, switched: SWITCHED, ladder: { step: 'retry' } });
-    expect(lines.join('\n')).toMatch(/toolchain go1\.27\.3: retrying in \d+ ms/);
+    expect(lines.join('\n')).toMatch(new RegExp(String.raw`toolchain ${re(NEWER.fake)}: retrying in \d+ ms`));
     // Already there: the module cache rung, no request.
     p!.resetLog();
     expect((await warmToolchainOnly({ dir: c.project.dir, proxies: [p!.url], env: c.env })).warm?.source).toBe('module-cache');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { WebhookFormat } from '../src/config/config.js';
 import { runCommand } from './lab/go.js';
 import { BETA, closeLabServers, GAMMA, type GuardCase, guardCase, labProxy, labReceiver } from './lab/guard-case.js';
-import { repoRoot } from './lab/paths.js';
+import { CLI } from './lab/paths.js';
 import type { ActionResult } from './lab/runner.js';
 import { activeMarkup } from './lab/webhooks.js';
 
@@ -215,7 +215,6 @@ describe('durations a timer cannot hold are refused', () => {
   );
 });
 
-const CLI = path.join(repoRoot, 'dist', 'cli', 'index.js');
 function cli(c: GuardCase, args: string[]) {
   const tmp = path.join(c.lab, 'tmp');
   if (!existsSync(tmp)) mkdirSync(tmp, { recursive: true });

@@ -16,24 +16,20 @@ import {
   GAMMA,
   type GuardCase,
   guardCase,
-  labCacheServer,
   labProxy,
+  rungs,
   UPPER,
   world,
 } from './lab/guard-case.js';
-import type { CacheServer } from './lab/cache-server.js';
+import { fromGoCommand } from './lab/goproxy-server.js';
+import { ciJobs } from './lab/ci-jobs.js';
 import type { ActionResult } from './lab/runner.js';
 
 afterEach(closeLabServers);
-let cacheServer: CacheServer | undefined;
-afterEach(() => {
-  cacheServer = undefined; // closed with the lab's servers
-});
 
 const fast = FAST_INPUTS;
 const noCache = { ...fast, cache: 'false' };
-const rungs = (r: { report: { warm: { ladder: { step: string; outcome: string }[] } } }) =>
-  r.report.warm.ladder.map((x) => `${x.step}:${x.outcome}`);
+const { job: cached, nextJob, cacheServer, startCacheServer, moduleEntries } = ciJobs({ inputs: fast });
 const zipsIn = (c: GuardCase) => {
   const dir = path.join(c.env.GOMODCACHE!, 'cache', 'download');
   const out: string[] = [];
@@ -173,7 +169,7 @@ test('a checksum mismatch against go.sum is fatal when no verified source has th
   expect(r.errors.join('\n')).toMatch(/checksum mismatch/);
   // go asked once, never again; before it, the prefetch's one try was rejected by its own h1: check.
   const zips = p.requests.filter((q) => q.path.endsWith(`${GAMMA.version}.zip`));
-  expect(zips.filter((q) => q.userAgent?.startsWith('Go-http-client'))).toHaveLength(1);
+  expect(zips.filter(fromGoCommand)).toHaveLength(1);
   expect(zips).toHaveLength(2);
   expect(r.report.warm.prefetch.rejected).toBe(1);
 });
@@ -222,17 +218,6 @@ test('a go.work with two modules warms the build list of both', async () => {
 });
 
 describe('the CI cache as the safety net (real @actions/cache, loopback cache service)', () => {
-  const cached = async (c: GuardCase, inputs: Record<string, string>) => {
-    cacheServer ??= await labCacheServer();
-    const env = { ...cacheServer.env };
-    const main = await c.run({ ...fast, ...inputs }, { env });
-    const post = await c.post(main, { env });
-    return { main, post };
-  };
-  /** Module cache entries (the alert/history state has entries of its own). */
-  const moduleEntries = () => cacheServer!.entries().filter((e) => e.key.startsWith('go-proxy-guard-linux-'));
-  const freshCache = (c: GuardCase) => rmSync(c.env.GOMODCACHE!, { recursive: true, force: true });
-
   test('saved after a good run; with every proxy down the exact entry restores, verified, served offline', async () => {
     const p = await labProxy();
     const c = guardCase('cache-hit');
@@ -242,7 +227,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     expect(moduleEntries()).toHaveLength(1);
 
     await p.setFault({ status: 503 });
-    freshCache(c);
+    nextJob(c);
     const second = await cached(c, { proxies: p.url });
     expect(second.main.code).toBe(0);
     expect(second.main.outputs['cache-hit']).toBe('exact');
@@ -262,7 +247,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     // The project gains a dependency; the old entry restores by prefix, but nobody can serve gamma.
     makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
     await p.setFault({ status: 503 });
-    freshCache(c);
+    nextJob(c);
     const r = await cached(c, { proxies: p.url, direct: 'false' });
     expect(r.main.code).toBe(1);
     expect(r.main.outputs['cache-hit']).toBe('partial');
@@ -279,7 +264,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     await cached(c, { proxies: p.url });
     // Bump: Upper/Case leaves, gamma arrives.
     makeGoProject(c.project.dir, { requires: [BETA, GAMMA], world });
-    freshCache(c);
+    nextJob(c);
     p.resetLog();
     const r = await cached(c, { proxies: p.url });
     expect(r.main.code).toBe(0);
@@ -292,7 +277,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
     // GOMODCACHE keeps what it held (the user's disk loses nothing); the new entry holds the build list only.
     expect(zipsIn(c).some((z) => z.includes('!upper'))).toBe(true);
     expect(moduleEntries()).toHaveLength(2);
-    const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer!.archive(moduleEntries()[1]!.key)! });
+    const tar = execFileSync('zstd', ['-d', '--long=30', '-q', '-c'], { input: cacheServer().archive(moduleEntries()[1]!.key)! });
     const savedZips = execFileSync('tar', ['-t'], { input: tar })
       .toString()
       .split('\n')
@@ -304,8 +289,7 @@ describe('the CI cache as the safety net (real @actions/cache, loopback cache se
   test('a cache service that is down is a warning, never a failure', async () => {
     const p = await labProxy();
     const c = guardCase('cache-down');
-    cacheServer = await labCacheServer();
-    cacheServer.setFault('down');
+    (await startCacheServer()).setFault('down');
     const { main, post } = await cached(c, { proxies: p.url });
     expect(main.code).toBe(0);
     expect(main.outputs['ladder-step']).toBe('proxy');

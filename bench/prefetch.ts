@@ -14,7 +14,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { hermeticGoEnv, makeGoProject, runGo } from '../__tests__/lab/go.js';
-import { startGoProxy, type GoProxy, type ProxyRequest } from '../__tests__/lab/goproxy-server.js';
+import { fromGoCommand, startGoProxy, type GoProxy, type ProxyRequest } from '../__tests__/lab/goproxy-server.js';
 import { NO_EGRESS } from '../__tests__/lab/guard-case.js';
 import { largeModuleOnDisk, moduleVersion, type ModuleVersion } from '../__tests__/lab/modules.js';
 import { makeLabDir } from '../__tests__/lab/paths.js';
@@ -89,7 +89,8 @@ interface Sample {
 }
 
 const moduleFiles = (reqs: ProxyRequest[], agent: string) =>
-  reqs.filter((q) => q.userAgent?.startsWith(agent) && ['mod', 'zip', 'info'].includes(q.kind)).length;
+  reqs.filter((q) => (agent === 'go' ? fromGoCommand(q) : q.userAgent?.startsWith(agent)) && ['mod', 'zip', 'info'].includes(q.kind))
+    .length;
 
 /** One cold run in a fresh lab: an empty module cache, one proxy answering after the world's latency. */
 async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
@@ -116,7 +117,7 @@ async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
       return {
         ms: r.durationMs,
         warmMs: report.warm.downloadMs,
-        goFiles: moduleFiles(p.requests, 'Go-http-client'),
+        goFiles: moduleFiles(p.requests, 'go'),
         guardFiles: moduleFiles(p.requests, 'go-proxy-guard (serve)'),
         rssMiB: pf.maxRssMiB,
         note: `prefetch ${pf.fetched}/${pf.planned} files in ${sec(pf.ms)} (${pf.concurrency} at a time, ${pf.absorbed} absorbed), then go mod download ${sec(report.warm.ladder[0]?.ms ?? 0)}`,
@@ -129,7 +130,7 @@ async function cold(w: World, kind: 'guard' | 'go' | 'go32'): Promise<Sample> {
       timeoutMs: TRY_TIMEOUT_MS,
     });
     if (r.code !== 0) throw new Error(`go failed in ${w.label}: ${r.stderr.slice(-2000)}`);
-    return { ms: performance.now() - started, goFiles: moduleFiles(p.requests, 'Go-http-client'), guardFiles: 0 };
+    return { ms: performance.now() - started, goFiles: moduleFiles(p.requests, 'go'), guardFiles: 0 };
   } finally {
     await p.close();
     rmSync(lab, { recursive: true, force: true });

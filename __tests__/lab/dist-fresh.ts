@@ -40,7 +40,10 @@ export function distProblem(repoRoot: string, toleranceMs = MTIME_TOLERANCE_MS):
   return undefined;
 }
 
-/** Unit tests (under __tests__/unit) run src/ directly: a run that selects only them needs no fresh dist/. */
-export function onlyUnitTests(patterns: readonly string[]): boolean {
-  return patterns.length > 0 && patterns.every((p) => /(^|[\\/])unit([\\/]|$)/.test(p));
+/**
+ * Tests that run src/ in-process (unit tests under __tests__/unit, stage tests under __tests__/stages) need no
+ * bundle: a run that selects only them needs no fresh dist/.
+ */
+export function inProcessOnly(patterns: readonly string[]): boolean {
+  return patterns.length > 0 && patterns.every((p) => /(^|[\\/])(unit|stages)([\\/]|$)/.test(p));
 }

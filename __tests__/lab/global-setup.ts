@@ -24,7 +24,7 @@ export default async function globalSetup(globalConfig: SelectedTests = {}): Pro
   const cjs = typeof __filename === 'string';
   const load = <T>(name: string): T => createRequire(__filename)(path.join(path.dirname(__filename), `${name}.ts`)) as T;
   const fresh = cjs ? load<typeof DistFresh>('dist-fresh') : await import('./dist-fresh.js');
-  if (!fresh.onlyUnitTests(globalConfig.testPathPatterns?.patterns ?? [])) {
+  if (!fresh.inProcessOnly(globalConfig.testPathPatterns?.patterns ?? [])) {
     const problem = fresh.distProblem(globalConfig.rootDir ?? process.cwd());
     if (problem) throw new Error(`go-proxy-guard tests: ${problem}`);
   }

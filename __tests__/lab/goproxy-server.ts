@@ -91,9 +91,16 @@ export interface ProxyRequest {
   aborted?: boolean;
   /** The Authorization header sent, if any. */
   authorization?: string;
-  /** The client's User-Agent: tells the go command (Go-http-client) from the guard's own requests. */
+  /** The client's User-Agent: tells the go command (`fromGoCommand`) from the guard's own requests. */
   userAgent?: string;
 }
+
+/**
+ * Was it the go command that asked? go up to 1.26 sends Go-http-client/1.1 (net/http's default);
+ * go 1.27 names itself `GoCommand/1 (+https://go.dev/cmd/go)`.
+ */
+export const fromGoCommand = (q: { userAgent?: string }): boolean =>
+  q.userAgent?.startsWith('Go-http-client') === true || q.userAgent?.startsWith('GoCommand/') === true;
 
 export interface GoProxyOptions {
   /** Module set to serve (default: defaultWorld()). */

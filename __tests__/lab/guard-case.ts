@@ -78,6 +78,10 @@ export interface GuardCase {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type GuardReport = any;
 
+/** The rungs of a run's ladder as `step:outcome`, from its report. */
+export const rungs = (r: { report: GuardReport }): string[] =>
+  r.report.warm.ladder.map((x: { step: string; outcome: string }) => `${x.step}:${x.outcome}`);
+
 export function guardCase(
   name: string,
   opts: Partial<GoProjectOptions> & { goEnv?: Record<string, string | undefined>; projectDir?: string } = {},

@@ -67,3 +67,13 @@ function defaultRm(dir: string): void {
   walk(dir);
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** The CLI bundle the end-to-end tests run (`$GO_PROXY_GUARD_CLI` runs another build, e.g. an installed package). */
+export const CLI: string = process.env.GO_PROXY_GUARD_CLI ?? path.join(repoRoot, 'dist', 'cli', 'index.js');
+
+/** Files below `dir`, relative, sorted. */
+export const listTree = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();

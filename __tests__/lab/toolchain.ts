@@ -39,6 +39,17 @@ export function hostGo(): HostGo {
   return host;
 }
 
+/**
+ * Go releases newer than the machine's, whatever leg the tests run on (go1.26 here, go1.27.3 in
+ * CI's second leg): `fake` is what the lab's fake toolchain claims to be (go1.<minor+1>.3), and
+ * `missing` a release of the same line no lab proxy serves (go1.<minor+1>.0, like hugo's `go 1.27.0`).
+ */
+export function newerGo(h: HostGo = hostGo()): { fake: string; missing: string; line: string } {
+  const [, major = '1', minor = '0'] = /go(\d+)\.(\d+)/.exec(h.version) ?? [];
+  const line = `${major}.${Number(minor) + 1}`;
+  return { fake: `go${line}.3`, missing: `go${line}.0`, line };
+}
+
 /** The toolchain module version the go command downloads for `name` on this host. */
 export function toolchainVersion(name: string, h: HostGo = hostGo()): string {
   return `v0.0.1-${name}.${h.goos}-${h.goarch}`;
@@ -70,7 +81,7 @@ export function fakeToolchain(name: string, h: HostGo = hostGo()): ModuleVersion
       'bin/gofmt': tool,
       [`pkg/tool/${h.goos}_${h.goarch}/compile`]: tool,
       'lib/wasm/go_js_wasm_exec': tool,
-      'src/_go.mod': 'module std\n\ngo 1.27\n',
+      'src/_go.mod': `module std\n\ngo ${/^go(\d+\.\d+)/.exec(name)?.[1] ?? '1.0'}\n`,
     },
   });
 }

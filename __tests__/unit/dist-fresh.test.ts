@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { distProblem, MTIME_TOLERANCE_MS, onlyUnitTests } from '../lab/dist-fresh.js';
+import { distProblem, MTIME_TOLERANCE_MS, inProcessOnly } from '../lab/dist-fresh.js';
 
 function repoWith(srcAgeS: number, distAgeS: number | undefined): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-fresh-'));
@@ -36,10 +36,12 @@ describe('dist freshness', () => {
   test('no build at all: refused', () => {
     expect(distProblem(repoWith(10, undefined))).toMatch(/dist\/index\.js is missing: run `npm run build`/);
   });
-  test('a run of unit tests alone does not need dist/', () => {
-    expect(onlyUnitTests(['__tests__/unit'])).toBe(true);
-    expect(onlyUnitTests(['__tests__/unit/silence.test.ts', '__tests__/unit/warm.test.ts'])).toBe(true);
-    expect(onlyUnitTests([])).toBe(false);
-    expect(onlyUnitTests(['__tests__/ladder.test.ts', '__tests__/unit'])).toBe(false);
+  test('a run of unit or stage tests alone does not need dist/', () => {
+    expect(inProcessOnly(['__tests__/unit'])).toBe(true);
+    expect(inProcessOnly(['__tests__/unit/silence.test.ts', '__tests__/unit/warm.test.ts'])).toBe(true);
+    expect(inProcessOnly(['__tests__/stages', '__tests__/unit/warm.test.ts'])).toBe(true);
+    expect(inProcessOnly(['__tests__/stages/export-stage.test.ts'])).toBe(true);
+    expect(inProcessOnly([])).toBe(false);
+    expect(inProcessOnly(['__tests__/ladder.test.ts', '__tests__/unit'])).toBe(false);
   });
 });

@@ -1,31 +1,24 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ProxyHealth } from '../../src/model/verdict.js';
 import { junitXml, xmlAttr, xmlText } from '../../src/report/junit.js';
-import { healthyProxy } from './fixtures/report.js';
-import { REPORT_SCHEMA, type RunReport } from '../../src/model/run-report.js';
+import { healthyProxy, rung, runReport, type RunReport, warmReport } from './fixtures/report.js';
 
 /** The fixtures' healthy proxy, probed in 1.25 s (the case time JUnit shows). */
 const proxy = (url: string, over: Partial<ProxyHealth> = {}): ProxyHealth => healthyProxy(url, { probeMs: 1250, ...over });
 
-function report(over: Partial<RunReport> = {}): RunReport {
-  return {
-    schema: REPORT_SCHEMA,
-    generatedAt: '2026-11-23T10:00:00.000Z',
-    project: { root: '/p', layout: 'module', modules: ['lab.example/p'], requirements: 3, probed: [], private: [] },
-    go: { version: 'go1.19.8', goproxy: 'direct', chain: [{ kind: 'direct' }], gosumdb: 'off' },
+/** The fixtures' report with no proxy, no warm and nothing to say, probed in 1.3 s: what each test adds shows alone. */
+const report = (over: Partial<RunReport> = {}): RunReport =>
+  runReport({
     probe: { timeoutMs: 3000, samples: 3, durationMs: 1300 },
     proxies: [],
     goproxy: 'direct',
-    chain: [{ kind: 'direct' }],
-    exportedChain: [{ kind: 'direct' }],
     bestProxy: undefined,
     healthyCount: 0,
     verdict: 'healthy',
     reason: '',
-    notes: [],
+    warm: undefined,
     ...over,
-  };
-}
+  });
 
 const parse = (xml: string) =>
   new XMLParser({
@@ -58,22 +51,20 @@ describe('JUnit for CI test widgets: what failed, by proxy and by ladder rung', 
           }),
           proxy('https://slow.example', { verdict: 'slow', score: 0.41 }),
         ],
-        warm: {
+        warm: warmReport({
           ladderStep: 'direct',
           ladder: [
-            { step: 'proxy', detail: 'GOPROXY=https://good.example', outcome: 'failed', reason: 'connection reset', ms: 830 },
-            { step: 'retry', detail: 'GOPROXY=https://good.example', outcome: 'failed', reason: 'connection reset', ms: 640 },
-            { step: 'direct', detail: 'direct', outcome: 'ok', reason: '4 modules', ms: 2100 },
-            { step: 'vendor', detail: '', outcome: 'skipped', reason: 'no vendor/', ms: 0 },
+            rung('proxy', 'failed', 'connection reset', 830, 'GOPROXY=https://good.example'),
+            rung('retry', 'failed', 'connection reset', 640, 'GOPROXY=https://good.example'),
+            rung('direct', 'ok', '4 modules', 2100, 'direct'),
+            rung('vendor', 'skipped', 'no vendor/', 0),
           ],
           cacheHit: 'none',
           cacheKey: undefined,
           downloaded: [],
           buildList: 4,
           downloadMs: 3600,
-          goflags: undefined,
-          diagnosis: undefined,
-        },
+        }),
       }),
     );
     expect(XMLValidator.validate(xml)).toBe(true);

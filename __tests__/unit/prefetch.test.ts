@@ -154,6 +154,7 @@ describe('the report line', () => {
     private: ['corp.example/secret'],
     unsummed: [],
     maxRssMiB: 90,
+    unpacked: 0,
   };
   test('files, bytes, time, concurrency and failures absorbed; what was left to go and why', () => {
     expect(prefetchLine(done)).toBe(

@@ -9,7 +9,7 @@ import { failure } from '../../src/diagnosis/failure.js';
 import { diagnoseGo } from '../../src/diagnosis/go-output.js';
 import { oneLine, UPSTREAM_TEXT_MAX_CHARS } from '../../src/diagnosis/untrusted-text.js';
 import { neutraliseWorkflowCommands } from '../../src/platform/workflow-commands.js';
-import { REPORT_SCHEMA, type RunReport } from '../../src/model/run-report.js';
+import { failingProxy, runReport } from './fixtures/report.js';
 import { redactUrl, Secrets } from '../../src/secrets/secrets.js';
 import { activeMarkup } from '../lab/webhooks.js';
 import { parseWorkflowCommands } from '../lab/runner.js';
@@ -86,39 +86,17 @@ describe('chat: mentions and links from upstream text are inert in every format'
   const BAIT =
     '@all <at id=all></at> <at user_id="ou_1"></at> <!channel> <!here> <@U024BE7LH> <@123456789> @everyone @13800138000 [click](http://evil.example/a) <http://evil.example/b|click> http://evil.example/c';
 
-  function report(): RunReport {
-    return {
-      schema: REPORT_SCHEMA,
-      generatedAt: '2025-03-01T10:00:00.000Z',
-      project: { root: '/w', layout: 'module', modules: ['example.com/app'], requirements: 1, probed: [], private: [] },
-      go: { version: 'go1.22.1', goproxy: 'https://proxy.golang.org,direct', gosumdb: 'sum.golang.org' },
-      probe: { timeoutMs: 3000, samples: 1, durationMs: 10 },
-      proxies: [
-        {
-          url: 'https://mirror.example',
-          score: 0,
-          parts: { success: 0, latency: 0, cert: 1 },
-          latencyMs: { p50: null, p95: null },
-          successRate: 0,
-          requests: 1,
-          notWaitedFor: 0,
-          statuses: { '200': 1 },
-          tlsDaysLeft: 80,
-          verdict: 'broken',
-          failure: failure('version-mismatch', `asked for v1.0.0, got ${BAIT}`),
-          stale: [],
-          probeMs: 5,
-        },
-      ],
+  /** One broken mirror whose answer baits every chat service. */
+  const report = () =>
+    runReport({
+      proxies: [failingProxy('https://mirror.example', 'broken', 'version-mismatch', `asked for v1.0.0, got ${BAIT}`)],
       goproxy: 'direct',
       bestProxy: undefined,
       healthyCount: 0,
       verdict: 'failed',
       reason: `no healthy proxy; https://mirror.example broken (asked for v1.0.0, got ${BAIT})`,
-      notes: [],
       warm: undefined,
-    } as unknown as RunReport;
-  }
+    });
 
   const FORMATS: WebhookFormat[] = ['slack', 'discord', 'teams', 'dingtalk', 'feishu', 'wecom'];
   test.each(FORMATS)('%s', (format) => {

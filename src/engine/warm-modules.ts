@@ -139,6 +139,7 @@ function prefetchStep(run: Prepared, proxies: WarmProxies, filesBefore: string[]
     retries: config.warm.retries,
     deadlineMs: config.warm.timeoutMs,
     env: run.env,
+    goEnv: run.runEnv,
   });
 }
 

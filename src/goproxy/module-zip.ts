@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import * as fs from 'node:fs/promises';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { hash1 } from './dirhash.js';
 
@@ -19,6 +21,17 @@ export const MODULE_ZIP_LIMITS = {
   goModBytes: 16 * MiB,
   licenseBytes: 16 * MiB,
 } as const;
+
+/**
+ * Zips up to this size are hashed from memory, each entry inflated in one
+ * synchronous call (a module holds thousands of small files: a stream, or
+ * zlib's async calls, per entry cost twice the CPU of the inflating itself);
+ * the event loop gets a turn every YIELD_MS. Larger zips, and entries that
+ * inflate past ENTRY_IN_MEMORY, stream chunk by chunk.
+ */
+const ZIP_IN_MEMORY = 64 * MiB;
+const ENTRY_IN_MEMORY = 16 * MiB;
+const YIELD_MS = 20;
 
 /** A local file header (30 bytes) and a central directory header (46), each before the entry's name. */
 const ENTRY_MIN_BYTES = 30 + 46;
@@ -68,7 +81,8 @@ export async function checkModuleZip(
   id: { module: string; version: string },
   opts: { hash?: boolean; signal?: AbortSignal } = {},
 ): Promise<ModuleZipFacts> {
-  const zip = await openZip(source);
+  const bytes = 'buffer' in source ? source.buffer : await smallFileBytes(source.file, opts.hash === true);
+  const zip = await openZip(bytes ? { buffer: bytes } : source);
   try {
     const prefix = Buffer.from(`${id.module}@${id.version}/`, 'utf8');
     if (zip.fileSize > MODULE_ZIP_LIMITS.zipBytes) throw new ZipRefused(`is ${zip.fileSize} bytes, more than go's 500 MiB (MaxZipFile)`);
@@ -80,11 +94,27 @@ export async function checkModuleZip(
     const facts = { entries: entries.length, uncompressedBytes: entries.reduce((n, e) => n + e.uncompressedSize, 0) };
     if (!opts.hash) return facts;
     const digests: { name: Buffer; sha256: string }[] = [];
-    for (const e of entries) digests.push({ name: e.name, sha256: await hashEntry(zip, e, opts.signal) });
+    let turn = performance.now();
+    for (const e of entries) {
+      if (performance.now() - turn > YIELD_MS) {
+        await yieldToEvents();
+        turn = performance.now();
+      }
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      const inMemory = bytes && e.uncompressedSize <= ENTRY_IN_MEMORY;
+      digests.push({ name: e.name, sha256: inMemory ? hashEntryInMemory(bytes, e) : await hashEntry(zip, e, opts.signal) });
+    }
     return { ...facts, h1: hash1(digests) };
   } finally {
     if (zip.isOpen) zip.close();
   }
+}
+
+/** A zip file small enough to hash from memory, read whole; undefined for a larger one (or when only the layout is checked). */
+async function smallFileBytes(file: string, hashing: boolean): Promise<Buffer | undefined> {
+  if (!hashing) return undefined;
+  const size = (await fs.stat(file)).size;
+  return size <= ZIP_IN_MEMORY ? fs.readFile(file) : undefined;
 }
 
 function openZip(source: ZipSource): Promise<yauzl.ZipFile> {
@@ -218,4 +248,37 @@ function hashEntry(zip: yauzl.ZipFile, e: EntryRecord, signal: AbortSignal | und
       });
     });
   });
+}
+
+/**
+ * One entry's SHA-256 from a zip held in memory: its local header read in
+ * place, the data inflated in one call that may not yield more than the
+ * entry declares (the central directory was checked, so that is bounded),
+ * size and CRC checked as go's archive/zip checks them.
+ */
+function hashEntryInMemory(zip: Buffer, e: EntryRecord): string {
+  const shown = JSON.stringify(e.name.toString('utf8').slice(0, 120));
+  const at = e.relativeOffsetOfLocalHeader;
+  if (at + LOCAL_HEADER_BYTES > zip.length || zip.readUInt32LE(at) !== 0x04034b50)
+    throw new ZipRefused(`is damaged at ${shown} (no local file header where the central directory points)`);
+  const start = at + LOCAL_HEADER_BYTES + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+  if (start + e.compressedSize > zip.length) throw new ZipRefused(`is damaged at ${shown} (its data runs past the end of the zip)`);
+  const raw = zip.subarray(start, start + e.compressedSize);
+  let data: Buffer;
+  try {
+    // One output chunk the size of the whole entry, and not a byte more.
+    const room = Math.max(1, e.uncompressedSize);
+    data = e.compressionMethod === 8 ? inflateRawSync(raw, { maxOutputLength: room, chunkSize: Math.max(64, room) }) : raw;
+  } catch (err) {
+    const past = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new ZipRefused(
+      past
+        ? `holds ${shown}, which inflates past the ${e.uncompressedSize} bytes it declares`
+        : `is damaged at ${shown} (${(err as Error).message})`,
+    );
+  }
+  if (data.length !== e.uncompressedSize)
+    throw new ZipRefused(`holds ${shown}, ${data.length} bytes where it declares ${e.uncompressedSize}`);
+  if ((e.crc32 !== 0 || e.dataDescriptor) && crc32(data) >>> 0 !== e.crc32 >>> 0) throw new ZipRefused(`checksum error in ${shown}`);
+  return createHash('sha256').update(data).digest('hex');
 }

@@ -162,6 +162,8 @@ export interface PrefetchReport extends PrefetchFigures {
   unsummed: string[];
   /** Peak resident memory of the process so far, MiB. */
   maxRssMiB: number;
+  /** Modules the go command unpacked while the prefetch went on (so the ladder's go mod download finds them ready). */
+  unpacked: number;
   /** The upstreams that failed, by real URL: for the proxies' entries, taken off before the report is written. */
   upstreamFailures?: PrefetchUpstreamFailure[];
 }

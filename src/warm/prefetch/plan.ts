@@ -83,8 +83,19 @@ export function planPrefetch(input: PlanInput): PrefetchPlan {
   const unsummed = input.requirements
     .filter((r) => !matchesPrefixPatterns(input.gonoproxy, r.path) && !summed.has(`${r.path}@${r.version}`))
     .map((r) => `${r.path}@${r.version}`);
-  // Zips first: the largest transfers start earliest, the small files fill the gaps.
-  const order: Record<PrefetchKind, number> = { zip: 0, mod: 1, info: 2 };
-  files.sort((a, b) => order[a.kind] - order[b.kind]);
-  return { files, private: [...privateModules].sort(), cached, unsummed };
+  return { files: moduleByModule(files), private: [...privateModules].sort(), cached, unsummed };
+}
+
+/**
+ * Each zip followed at once by its module's .mod and .info, so a module is
+ * complete (and can be unpacked) early; the graph's other go.mod files last.
+ * The zips, the largest transfers, still start earliest.
+ */
+function moduleByModule(files: PrefetchFile[]): PrefetchFile[] {
+  const id = (f: PrefetchFile) => `${f.module}@${f.version}`;
+  const zipped = new Set(files.filter((f) => f.kind === 'zip').map(id));
+  const rest = new Map<string, PrefetchFile[]>();
+  for (const f of files) if (f.kind !== 'zip' && zipped.has(id(f))) rest.set(id(f), [...(rest.get(id(f)) ?? []), f]);
+  const ordered = files.filter((f) => f.kind === 'zip').flatMap((z) => [z, ...(rest.get(id(z)) ?? [])]);
+  return [...ordered, ...files.filter((f) => f.kind !== 'zip' && !zipped.has(id(f)))];
 }

@@ -5,6 +5,7 @@ import type { Project } from '../../project/discover.js';
 import { prefetchFiles } from './fetch.js';
 import type { PrefetchReport } from '../../model/run-report.js';
 import { parseGoSum, type SumLine } from './go-sum.js';
+import { startExtractor } from './extract.js';
 import { planPrefetch } from './plan.js';
 
 export interface PrefetchOptions {
@@ -21,6 +22,8 @@ export interface PrefetchOptions {
   retries: number;
   deadlineMs: number;
   env: NodeJS.ProcessEnv;
+  /** The environment the go command runs with (the user's, -mod dropped): for unpacking what arrives. */
+  goEnv: NodeJS.ProcessEnv;
 }
 
 /**
@@ -60,7 +63,10 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
     cached: opts.cachedFiles,
     explicitRequirements: opts.project.explicitRequirements,
   });
-  const { upstreamFailures, ...figures } = await prefetchFiles({
+  const extractor = startExtractor({ downloadDir: opts.downloadDir, env: opts.goEnv, timeoutMs: opts.deadlineMs });
+  // Modules a restored cache holds whole are unpacked meanwhile too.
+  for (const r of opts.project.requirements) if (!r.private) extractor.placed(r.path, r.version);
+  const fetched = await prefetchFiles({
     files: plan.files,
     upstreams: opts.proxies.map((url) => ({ url, p95Ms: null })),
     credentials: opts.credentials,
@@ -69,8 +75,12 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
     retries: opts.retries,
     deadlineMs: opts.deadlineMs,
     env: opts.env,
+    onPlaced: (f) => extractor.placed(f.module, f.version),
   });
+  const { upstreamFailures, ...figures } = fetched;
+  const unpacked = await extractor.finish();
   return {
+    unpacked: unpacked.extracted,
     ...figures,
     upstreamFailures,
     status: 'done',
@@ -102,6 +112,7 @@ function emptyReport(concurrency: number): Omit<PrefetchReport, 'status'> {
     private: [],
     unsummed: [],
     maxRssMiB: maxRssMiB(),
+    unpacked: 0,
   };
 }
 
@@ -117,6 +128,7 @@ export function prefetchLine(p: PrefetchReport): string {
   ];
   if (p.rejected) parts.push(`${p.rejected} answers rejected by the h1: check`);
   if (p.cached) parts.push(`${p.cached} already cached`);
+  if (p.unpacked) parts.push(`${p.unpacked} modules unpacked meanwhile`);
   if (p.missed) parts.push(`${p.missed} left to go mod download`);
   if (p.private.length) parts.push(`${p.private.length} private modules not prefetched`);
   return parts.join(', ') + (p.reason ? `; ${p.reason}` : '');

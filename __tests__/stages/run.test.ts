@@ -3,34 +3,24 @@
  * proxy and the real go command: the stages hand values on, and the
  * platform sees exactly the outputs, variables and state the run decided.
  */
-import path from 'node:path';
-import { runGuard } from '../src/engine/run.js';
-import { OUTPUTS } from '../src/config/inputs.js';
-import { Secrets } from '../src/secrets/secrets.js';
-import { FakePlatform } from './lab/fake-platform.js';
-import { BETA, closeLabServers, GAMMA, labProxy, NO_EGRESS, UPPER, world } from './lab/guard-case.js';
-import { hermeticGoEnv, makeGoProject } from './lab/go.js';
-import { makeLabDir } from './lab/paths.js';
+import { runGuard } from '../../src/engine/run.js';
+import { OUTPUTS } from '../../src/config/inputs.js';
+import { closeLabServers, labProxy } from '../lab/guard-case.js';
+import { stageCase } from '../lab/stage-case.js';
 
 afterEach(closeLabServers);
-
-function project(name: string) {
-  const lab = makeLabDir(name);
-  const dir = path.join(lab, 'project');
-  makeGoProject(dir, { requires: [BETA, UPPER, GAMMA], world });
-  const env = hermeticGoEnv(lab, { GOPROXY: 'direct', ...NO_EGRESS });
-  return { lab, dir, env };
-}
 
 test('a healthy proxy: probed, warmed through it, every output set, GOPROXY exported, state saved', async () => {
   const proxy = await labProxy();
   const down = await labProxy('refused');
-  const { lab, dir, env } = project('engine-fake');
-  const platform = new FakePlatform(
-    { proxies: `${down.url}\n${proxy.url}`, serve: 'false', cache: 'false', 'probe-timeout': '4s', 'probe-samples': '1' },
-    path.join(lab, 'work'),
-  );
-  const outcome = await runGuard({ platform, secrets: new Secrets(), env, cwd: dir });
+  const { platform, ctx } = stageCase('engine-fake', {
+    proxies: `${down.url}\n${proxy.url}`,
+    serve: 'false',
+    cache: 'false',
+    'probe-timeout': '4s',
+    'probe-samples': '1',
+  });
+  const outcome = await runGuard(ctx);
 
   expect(outcome.report.verdict).toBe('degraded');
   expect(outcome.report.warm?.ladderStep).toBe('proxy');
@@ -53,10 +43,7 @@ test('a healthy proxy: probed, warmed through it, every output set, GOPROXY expo
 });
 
 test('working-directory given but holding no go.mod: an input error naming it, before any probe', async () => {
-  const { lab, env } = project('engine-fake-wd');
-  const platform = new FakePlatform({ 'working-directory': 'home' }, path.join(lab, 'work'));
-  await expect(runGuard({ platform, secrets: new Secrets(), env, cwd: lab })).rejects.toThrow(
-    /input "working-directory" must hold a go\.mod or go\.work/,
-  );
+  const { platform, ctx } = stageCase('engine-fake-wd', { 'working-directory': 'home' }, { requires: false });
+  await expect(runGuard(ctx)).rejects.toThrow(/input "working-directory" must hold a go\.mod or go\.work/);
   expect(platform.lines('info')).toEqual([]);
 });
