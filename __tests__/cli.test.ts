@@ -37,7 +37,12 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
     ]);
     expect(doc.report.proxies[1]).toMatchObject({ successRate: 0, failure: { code: 'http-5xx', message: 'HTTP 503' } });
     expect([doc.report.verdict, doc.report.reason]).toEqual(['degraded', expect.stringMatching(/^1 of 2 proxies healthy/)]);
-    expect(doc.gate).toEqual({ pass: true, reason: 'nothing was downloaded' });
+    expect(doc.gate).toEqual({
+      pass: true,
+      failOn: 'download-failure',
+      cause: { kind: 'module-cache', state: 'not-warmed' },
+      reason: 'nothing was downloaded',
+    });
     expect(doc.exported).toEqual({ GOPROXY: `${fast.url}|direct` });
     // probe downloads nothing.
     expect(fast.requests.filter((q) => q.kind === 'zip' && q.status === 200)).toEqual([]);
@@ -96,7 +101,7 @@ describe('probe: rank the proxies, print the chain, download nothing', () => {
     expect(degraded.code).toBe(1);
     const never = await cli(c, ['--json', ...args, '--fail-on', 'never']);
     expect(never.code).toBe(0);
-    expect(JSON.parse(never.stdout).gate).toEqual({ pass: true, reason: 'fail-on is never' });
+    expect(JSON.parse(never.stdout).gate).toEqual({ pass: true, failOn: 'never', cause: { kind: 'never' }, reason: 'fail-on is never' });
     // Inputs also come from GPG_<NAME>; the flag wins over it.
     const fromEnv = await cli(c, args, { GPG_FAIL_ON: 'unhealthy' });
     expect(fromEnv.code).toBe(1);
@@ -223,7 +228,12 @@ describe('warm: the whole ladder from a terminal', () => {
       expect.stringMatching(/^module download failed/),
       'failed',
     ]);
-    expect(doc.gate).toEqual({ pass: false, reason: expect.stringMatching(/^no rung of the ladder produced a complete module cache/) });
+    expect(doc.gate).toEqual({
+      pass: false,
+      failOn: 'download-failure',
+      cause: { kind: 'module-cache', state: 'incomplete' },
+      reason: expect.stringMatching(/^no rung of the ladder produced a complete module cache/),
+    });
   });
 });
 
