@@ -10,6 +10,7 @@ import { failure, gravity, type Failure } from '../diagnosis/failure.js';
 import type { Platform } from '../platform/platform.js';
 import type { Prepared } from './prepare-stage.js';
 import { proxyTable } from '../report/table.js';
+import type { LadderPlan } from '../warm/ladder.js';
 
 export interface ProbeOutcome {
   candidates: string[];
@@ -51,6 +52,22 @@ export interface WarmProxies {
   refresh?: () => string[];
   probeDone?: Promise<unknown>;
   directAllowed: boolean;
+}
+
+/** The proxy rungs of a ladder (the modules' or the toolchain's): these proxies, the probe's wait, the retry policy. */
+export function proxyRungs(
+  config: Pick<Config, 'probe' | 'warm'>,
+  proxies: WarmProxies,
+): Pick<LadderPlan, 'proxies' | 'refresh' | 'probeDone' | 'probeWaitMs' | 'retries' | 'backoffMs' | 'directAllowed'> {
+  return {
+    proxies: proxies.healthy,
+    refresh: proxies.refresh,
+    probeDone: proxies.probeDone,
+    probeWaitMs: config.probe.timeoutMs,
+    retries: config.warm.retries,
+    backoffMs: config.warm.backoffMs,
+    directAllowed: proxies.directAllowed,
+  };
 }
 
 /**

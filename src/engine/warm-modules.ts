@@ -17,7 +17,7 @@ import type { PrefetchReport, PrefetchUpstreamFailure, RestoreCheck } from '../m
 import { prefetchFromGoSum, prefetchLine } from '../warm/prefetch/prefetch.js';
 import type { ToolchainWarm } from '../warm/toolchain.js';
 import type { Prepared } from './prepare-stage.js';
-import type { WarmProxies } from './probe-stage.js';
+import { proxyRungs, type WarmProxies } from './probe-stage.js';
 import { toolchainFailedLadder, toolchainStep } from './warm-toolchain.js';
 
 export interface WarmOutcome {
@@ -99,15 +99,9 @@ function climbModuleLadder(
   const complete = restored.hit === 'exact' || restored.byPlatform === true;
   return climbLadder(
     {
-      proxies: proxies.healthy,
+      ...proxyRungs(config, proxies),
       // A proxy that failed go.sum stays: go's own mismatch is what keeps vendor/ from hiding it.
       broken: prefetchFailures.filter((f) => FAILURE_CODES[f.code] === 'proxy-broken').map((f) => f.url),
-      refresh: proxies.refresh,
-      probeDone: proxies.probeDone,
-      probeWaitMs: config.probe.timeoutMs,
-      retries: config.warm.retries,
-      backoffMs: config.warm.backoffMs,
-      directAllowed: proxies.directAllowed,
       cacheRestored: restored.hit !== 'none' || restored.byPlatform === true,
       cacheBeforeDirect: complete,
       cacheFirst: complete && restored.check !== undefined && restored.check.discarded.length === 0,

@@ -7,7 +7,7 @@ import type { GoRunner } from '../go/command.js';
 import type { LadderResult } from '../warm/ladder.js';
 import { warmToolchain, type ToolchainWarm } from '../warm/toolchain.js';
 import type { Prepared } from './prepare-stage.js';
-import type { WarmProxies } from './probe-stage.js';
+import { proxyRungs, type WarmProxies } from './probe-stage.js';
 
 /** Warm the toolchain a switch needs, down the same ladder as the modules; undefined when the project switches to none. */
 export async function toolchainStep(
@@ -33,15 +33,7 @@ export async function toolchainStep(
       projectDir,
       gomodcache: run.goEnv.GOMODCACHE,
       restored: restored.toolchainZips?.includes(zip) ?? false,
-      ladder: {
-        proxies: proxies.healthy,
-        refresh: proxies.refresh,
-        probeDone: proxies.probeDone,
-        probeWaitMs: config.probe.timeoutMs,
-        retries: config.warm.retries,
-        backoffMs: config.warm.backoffMs,
-        directAllowed: proxies.directAllowed,
-      },
+      ladder: proxyRungs(config, proxies),
     },
     runner,
     (line) => platform.info(line),
