@@ -5,8 +5,12 @@
  * entries sharing bytes, and hashing that stops at the caller's deadline.
  * On zips the lab builds; the end-to-end runs are in __tests__/zip-bomb.test.ts.
  */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { checkModuleZip, ZipRefused } from '../../src/goproxy/module-zip.js';
 import { buildZip, moduleVersion, zipBomb } from '../lab/modules.js';
+import { makeLabDir } from '../lab/paths.js';
 
 const id = { module: 'example.com/bomb', version: 'v1.0.0' };
 const check = (zip: Buffer, opts: { hash?: boolean; signal?: AbortSignal } = { hash: true }) => checkModuleZip({ buffer: zip }, id, opts);
@@ -26,6 +30,24 @@ test('a real module zip passes and hashes to its go.sum line', async () => {
     uncompressedBytes: expect.any(Number),
     h1: m.h1,
   });
+});
+
+test('zip files checked at once: those that fit in memory and those streamed past the memory bound hash alike, to go.sum', async () => {
+  // Four 20 MiB zips at once: more than the check holds in memory together, so some stream from disk.
+  const dir = makeLabDir('module-zip-memory');
+  const zips = [1, 2, 3, 4].map((n) => {
+    const m = moduleVersion({ path: `example.com/big${n}`, version: 'v1.0.0', binaryFiles: { 'blob.bin': randomBytes(20 << 20) } });
+    const file = path.join(dir, `big${n}.zip`);
+    writeFileSync(file, m.zip);
+    return { m, file };
+  });
+  const h1s = await Promise.all(
+    zips.map(({ m, file }) => checkModuleZip({ file }, { module: m.path, version: m.version }, { hash: true })),
+  );
+  expect(h1s.map((f) => f.h1)).toEqual(zips.map(({ m }) => m.h1));
+  // What the check held is given back: one more zip alone is hashed from memory, and right.
+  const again = await checkModuleZip({ file: zips[0]!.file }, { module: zips[0]!.m.path, version: 'v1.0.0' }, { hash: true });
+  expect(again.h1).toBe(zips[0]!.m.h1);
 });
 
 test('3,000 entries pointing at one deflated run: refused from the central directory, before inflating a byte', async () => {

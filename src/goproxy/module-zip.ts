@@ -23,13 +23,16 @@ export const MODULE_ZIP_LIMITS = {
 } as const;
 
 /**
- * Zips up to this size are hashed from memory, each entry inflated in one
- * synchronous call (a module holds thousands of small files: a stream, or
- * zlib's async calls, per entry cost twice the CPU of the inflating itself);
- * the event loop gets a turn every YIELD_MS. Larger zips, and entries that
- * inflate past ENTRY_IN_MEMORY, stream chunk by chunk.
+ * Zip files are hashed from memory while the ones being hashed at once hold
+ * at most this many bytes, each entry inflated in one synchronous call (a
+ * module holds thousands of small files: a stream, or zlib's async calls, per
+ * entry cost twice the CPU of the inflating itself); the event loop gets a
+ * turn every YIELD_MS. A zip past what is left, and entries that inflate past
+ * ENTRY_IN_MEMORY, stream chunk by chunk: 32 checks in flight on 40 MB zips
+ * must not hold them all (the prefetch's peak memory stays under 150 MiB).
  */
-const ZIP_IN_MEMORY = 64 * MiB;
+const ZIPS_IN_MEMORY = 32 * MiB;
+let zipBytesHeld = 0;
 const ENTRY_IN_MEMORY = 16 * MiB;
 const YIELD_MS = 20;
 
@@ -81,8 +84,22 @@ export async function checkModuleZip(
   id: { module: string; version: string },
   opts: { hash?: boolean; signal?: AbortSignal } = {},
 ): Promise<ModuleZipFacts> {
-  const bytes = 'buffer' in source ? source.buffer : await smallFileBytes(source.file, opts.hash === true);
-  const zip = await openZip(bytes ? { buffer: bytes } : source);
+  const held = 'buffer' in source ? undefined : await holdFileBytes(source.file, opts.hash === true);
+  const bytes = 'buffer' in source ? source.buffer : held;
+  try {
+    return await checkZip(bytes ? { buffer: bytes } : source, bytes, id, opts);
+  } finally {
+    if (held) zipBytesHeld -= held.length;
+  }
+}
+
+async function checkZip(
+  source: ZipSource,
+  bytes: Buffer | undefined,
+  id: { module: string; version: string },
+  opts: { hash?: boolean; signal?: AbortSignal },
+): Promise<ModuleZipFacts> {
+  const zip = await openZip(source);
   try {
     const prefix = Buffer.from(`${id.module}@${id.version}/`, 'utf8');
     if (zip.fileSize > MODULE_ZIP_LIMITS.zipBytes) throw new ZipRefused(`is ${zip.fileSize} bytes, more than go's 500 MiB (MaxZipFile)`);
@@ -110,11 +127,24 @@ export async function checkModuleZip(
   }
 }
 
-/** A zip file small enough to hash from memory, read whole; undefined for a larger one (or when only the layout is checked). */
-async function smallFileBytes(file: string, hashing: boolean): Promise<Buffer | undefined> {
+/**
+ * A zip file to hash, read whole when it fits in what ZIPS_IN_MEMORY has
+ * left (counted until the caller gives it back); undefined when it does not,
+ * or when only the layout is checked.
+ */
+async function holdFileBytes(file: string, hashing: boolean): Promise<Buffer | undefined> {
   if (!hashing) return undefined;
   const size = (await fs.stat(file)).size;
-  return size <= ZIP_IN_MEMORY ? fs.readFile(file) : undefined;
+  if (zipBytesHeld + size > ZIPS_IN_MEMORY) return undefined;
+  zipBytesHeld += size;
+  try {
+    const bytes = await fs.readFile(file);
+    zipBytesHeld += bytes.length - size;
+    return bytes;
+  } catch (err) {
+    zipBytesHeld -= size;
+    throw err;
+  }
 }
 
 function openZip(source: ZipSource): Promise<yauzl.ZipFile> {
