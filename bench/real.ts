@@ -34,6 +34,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
 
+/** Remove a project's lab, retrying a while should a go process still be writing there (ENOTEMPTY). */
+const removeLab = (dir: string) => rmSync(path.dirname(dir), { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
+
 /** The go line of a go.mod, e.g. "1.27.0". */
 const goLine = (gomod: string) => /^go\s+(\S+)/m.exec(gomod)?.[1] ?? '';
 const newerThanLocal = (v: string) => {
@@ -85,6 +88,9 @@ function freshLab(project: string, tag: string, goBin: string, gotoolchain = 'lo
     ...keep('NODE_EXTRA_CA_CERTS'),
   };
   for (const d of [env.HOME, env.TMPDIR, modcache] as string[]) mkdirSync(d, { recursive: true });
+  // go's telemetry off in the lab's HOME: its child process outlives a switched go and writes there.
+  mkdirSync(path.join(env.HOME as string, '.config', 'go', 'telemetry'), { recursive: true });
+  writeFileSync(path.join(env.HOME as string, '.config', 'go', 'telemetry', 'mode'), 'off');
   return { dir, env, modcache };
 }
 
@@ -141,7 +147,7 @@ async function goRun(project: string, goBin: string, args: string[], zips: strin
     const note = errors.length ? `${errors.length} errors, e.g. ${errors[0]?.Path}@${errors[0]?.Version}: ${errors[0]?.Error}` : undefined;
     return { ms, warmMs, ...moved(lab.modcache), missing: missingZips(lab.modcache, zips), note };
   } finally {
-    rmSync(path.dirname(lab.dir), { recursive: true, force: true });
+    removeLab(lab.dir);
   }
 }
 
@@ -162,7 +168,7 @@ async function guardRun(project: string, goBin: string, zips: string[]): Promise
       note: pf ? `prefetch ${pf.fetched} files in ${sec(pf.ms)}; rung ${r.outputs['ladder-step']}` : `rung ${r.outputs['ladder-step']}`,
     };
   } finally {
-    rmSync(path.dirname(lab.dir), { recursive: true, force: true });
+    removeLab(lab.dir);
   }
 }
 
@@ -184,7 +190,7 @@ async function toolchainRuns(project: string, toolchain: string): Promise<{ go: 
       if (!r.stdout.includes(toolchain)) throw new Error(`go did not switch to ${toolchain}: ${r.stderr}`);
       go.push(performance.now() - started);
     } finally {
-      rmSync(path.dirname(plain.dir), { recursive: true, force: true });
+      removeLab(plain.dir);
     }
     const guarded = freshLab(project, 'switch-guard', localBin, 'auto');
     try {
@@ -195,7 +201,7 @@ async function toolchainRuns(project: string, toolchain: string): Promise<{ go: 
       if (!v.stdout.includes(toolchain)) throw new Error(`no offline switch to ${toolchain} after the guard: ${v.stderr}`);
       guardNote = `the guard's toolchain step (${r.warm?.source ?? 'nothing to do'}, ${sec(r.warm?.ms ?? 0)}), then an offline switch`;
     } finally {
-      rmSync(path.dirname(guarded.dir), { recursive: true, force: true });
+      removeLab(guarded.dir);
     }
   }
   return { go: median(go), guard: median(guard), guardNote };
