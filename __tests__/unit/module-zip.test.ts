@@ -32,20 +32,20 @@ test('a real module zip passes and hashes to its go.sum line', async () => {
   });
 });
 
-test('zip files checked at once: those that fit in memory and those streamed past the memory bound hash alike, to go.sum', async () => {
-  // Four 20 MiB zips at once: more than the check holds in memory together, so some stream from disk.
+test('zip files checked at once: those that wait for memory and one too large for it, streamed, hash alike, to go.sum', async () => {
+  // Three 20 MiB zips take turns in memory; one of 40 MiB is more than the check ever holds, and streams from disk.
   const dir = makeLabDir('module-zip-memory');
-  const zips = [1, 2, 3, 4].map((n) => {
-    const m = moduleVersion({ path: `example.com/big${n}`, version: 'v1.0.0', binaryFiles: { 'blob.bin': randomBytes(20 << 20) } });
+  const zips = [20, 20, 40, 20].map((mib, n) => {
+    const m = moduleVersion({ path: `example.com/big${n}`, version: 'v1.0.0', binaryFiles: { 'blob.bin': randomBytes(mib << 20) } });
     const file = path.join(dir, `big${n}.zip`);
     writeFileSync(file, m.zip);
     return { m, file };
   });
-  const h1s = await Promise.all(
+  const checked = await Promise.all(
     zips.map(({ m, file }) => checkModuleZip({ file }, { module: m.path, version: m.version }, { hash: true })),
   );
-  expect(h1s.map((f) => f.h1)).toEqual(zips.map(({ m }) => m.h1));
-  // What the check held is given back: one more zip alone is hashed from memory, and right.
+  expect(checked.map((f) => f.h1)).toEqual(zips.map(({ m }) => m.h1));
+  // What the checks held is given back: one more is not left waiting.
   const again = await checkModuleZip({ file: zips[0]!.file }, { module: zips[0]!.m.path, version: 'v1.0.0' }, { hash: true });
   expect(again.h1).toBe(zips[0]!.m.h1);
 });

@@ -23,16 +23,19 @@ export const MODULE_ZIP_LIMITS = {
 } as const;
 
 /**
- * Zip files are hashed from memory while the ones being hashed at once hold
- * at most this many bytes, each entry inflated in one synchronous call (a
- * module holds thousands of small files: a stream, or zlib's async calls, per
- * entry cost twice the CPU of the inflating itself); the event loop gets a
- * turn every YIELD_MS. A zip past what is left, and entries that inflate past
- * ENTRY_IN_MEMORY, stream chunk by chunk: 32 checks in flight on 40 MB zips
- * must not hold them all (the prefetch's peak memory stays under 150 MiB).
+ * Zip files are hashed from memory, each entry inflated in one synchronous
+ * call (a module holds thousands of small files: a stream, or zlib's async
+ * calls, per entry cost twice the CPU of the inflating itself); the event
+ * loop gets a turn every YIELD_MS. The zips being hashed at once hold at most
+ * ZIPS_IN_MEMORY bytes: a check waits its turn (hashing is CPU-bound, so
+ * waiting costs little), and only a zip larger than that alone, or an entry
+ * that inflates past ENTRY_IN_MEMORY, streams chunk by chunk. 32 checks in
+ * flight on 40 MB zips must not hold them all: the prefetch's peak memory
+ * stays under 150 MiB.
  */
 const ZIPS_IN_MEMORY = 32 * MiB;
 let zipBytesHeld = 0;
+const waitingForMemory: (() => void)[] = [];
 const ENTRY_IN_MEMORY = 16 * MiB;
 const YIELD_MS = 20;
 
@@ -84,12 +87,12 @@ export async function checkModuleZip(
   id: { module: string; version: string },
   opts: { hash?: boolean; signal?: AbortSignal } = {},
 ): Promise<ModuleZipFacts> {
-  const held = 'buffer' in source ? undefined : await holdFileBytes(source.file, opts.hash === true);
+  const held = 'buffer' in source ? undefined : await holdFileBytes(source.file, opts.hash === true, opts.signal);
   const bytes = 'buffer' in source ? source.buffer : held;
   try {
     return await checkZip(bytes ? { buffer: bytes } : source, bytes, id, opts);
   } finally {
-    if (held) zipBytesHeld -= held.length;
+    if (held) releaseFileBytes(held.length);
   }
 }
 
@@ -128,23 +131,41 @@ async function checkZip(
 }
 
 /**
- * A zip file to hash, read whole when it fits in what ZIPS_IN_MEMORY has
- * left (counted until the caller gives it back); undefined when it does not,
- * or when only the layout is checked.
+ * A zip file to hash, read whole once what ZIPS_IN_MEMORY has left fits it
+ * (counted until the caller gives it back); undefined for a zip larger than
+ * that alone, or when only the layout is checked.
  */
-async function holdFileBytes(file: string, hashing: boolean): Promise<Buffer | undefined> {
+async function holdFileBytes(file: string, hashing: boolean, signal: AbortSignal | undefined): Promise<Buffer | undefined> {
   if (!hashing) return undefined;
   const size = (await fs.stat(file)).size;
-  if (zipBytesHeld + size > ZIPS_IN_MEMORY) return undefined;
+  if (size > ZIPS_IN_MEMORY) return undefined;
+  while (zipBytesHeld + size > ZIPS_IN_MEMORY) {
+    if (signal?.aborted) throw signal.reason;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      waitingForMemory.push(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+    });
+  }
+  if (signal?.aborted) throw signal.reason;
   zipBytesHeld += size;
   try {
     const bytes = await fs.readFile(file);
     zipBytesHeld += bytes.length - size;
     return bytes;
   } catch (err) {
-    zipBytesHeld -= size;
+    releaseFileBytes(size);
     throw err;
   }
+}
+
+/** Give back what a zip held, and let the checks waiting for memory try again. */
+function releaseFileBytes(size: number): void {
+  zipBytesHeld -= size;
+  for (const wake of waitingForMemory.splice(0)) wake();
 }
 
 function openZip(source: ZipSource): Promise<yauzl.ZipFile> {
