@@ -17,7 +17,7 @@ export interface ExtractFigures {
 export interface Extractor {
   /** A file of the prefetch is in place: once a module's zip, .ziphash, .mod and .info are, it is unpacked. */
   placed(module: string, version: string): void;
-  /** Wait for what is queued; the ladder's go command then finds every module unpacked. */
+  /** Wait for what is queued (the ladder's go command then finds every module unpacked) and remove the scratch directory; again: the same figures. */
   finish(): Promise<ExtractFigures>;
 }
 

@@ -66,6 +66,7 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
   const extractor = startExtractor({ downloadDir: opts.downloadDir, env: opts.goEnv, timeoutMs: opts.deadlineMs });
   // Modules a restored cache holds whole are unpacked meanwhile too.
   for (const r of opts.project.requirements) if (!r.private) extractor.placed(r.path, r.version);
+  // The extractor's go runs end, and its scratch directory goes, whatever the prefetch does.
   const fetched = await prefetchFiles({
     files: plan.files,
     upstreams: opts.proxies.map((url) => ({ url, p95Ms: null })),
@@ -76,7 +77,7 @@ async function prefetch(opts: PrefetchOptions): Promise<PrefetchReport> {
     deadlineMs: opts.deadlineMs,
     env: opts.env,
     onPlaced: (f) => extractor.placed(f.module, f.version),
-  });
+  }).finally(() => extractor.finish());
   const { upstreamFailures, ...figures } = fetched;
   const unpacked = await extractor.finish();
   return {
